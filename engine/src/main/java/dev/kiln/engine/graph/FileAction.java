@@ -1,0 +1,82 @@
+package dev.kiln.engine.graph;
+
+import com.fasterxml.jackson.annotation.JsonSubTypes;
+import com.fasterxml.jackson.annotation.JsonTypeInfo;
+import java.util.List;
+import java.util.Optional;
+
+/** One action of a {@link FileOp}. Paths are absolute inside the root filesystem. */
+@JsonTypeInfo(use = JsonTypeInfo.Id.NAME, property = "action")
+@JsonSubTypes({
+  @JsonSubTypes.Type(value = FileAction.Mkdir.class, name = "mkdir"),
+  @JsonSubTypes.Type(value = FileAction.Mkfile.class, name = "mkfile"),
+  @JsonSubTypes.Type(value = FileAction.Rm.class, name = "rm"),
+  @JsonSubTypes.Type(value = FileAction.Copy.class, name = "copy")
+})
+public sealed interface FileAction {
+  String summary();
+
+  /** Makes a directory. */
+  record Mkdir(String path, int mode, boolean makeParents, Optional<Owner> owner)
+      implements FileAction {
+    public Mkdir {
+      owner = owner == null ? Optional.empty() : owner;
+      mode = mode == 0 ? 0755 : mode;
+    }
+
+    @Override
+    public String summary() {
+      return "mkdir " + path;
+    }
+  }
+
+  /** Writes a file with the given UTF-8 content. */
+  record Mkfile(String path, int mode, String data, Optional<Owner> owner) implements FileAction {
+    public Mkfile {
+      owner = owner == null ? Optional.empty() : owner;
+      mode = mode == 0 ? 0644 : mode;
+      data = data == null ? "" : data;
+    }
+
+    @Override
+    public String summary() {
+      return "mkfile " + path;
+    }
+  }
+
+  /** Removes a file or directory tree. */
+  record Rm(String path, boolean allowNotFound, boolean allowWildcard) implements FileAction {
+    @Override
+    public String summary() {
+      return "rm " + path;
+    }
+  }
+
+  /** Copies from the root filesystem of input {@code input} into this op's filesystem. */
+  record Copy(
+      int input,
+      String src,
+      String dest,
+      Optional<Owner> owner,
+      Optional<Integer> mode,
+      boolean followSymlinks,
+      boolean dirContentsOnly,
+      boolean createDestPath,
+      boolean allowWildcard,
+      boolean allowEmptyWildcard,
+      List<String> includePatterns,
+      List<String> excludePatterns)
+      implements FileAction {
+    public Copy {
+      owner = owner == null ? Optional.empty() : owner;
+      mode = mode == null ? Optional.empty() : mode;
+      includePatterns = includePatterns == null ? List.of() : List.copyOf(includePatterns);
+      excludePatterns = excludePatterns == null ? List.of() : List.copyOf(excludePatterns);
+    }
+
+    @Override
+    public String summary() {
+      return "copy " + src + " " + dest;
+    }
+  }
+}

@@ -1,0 +1,7 @@
+package dev.kiln.engine.run;
+
+/** Which stream a log line came from. */
+public enum LogStream {
+  STDOUT,
+  STDERR
+}
