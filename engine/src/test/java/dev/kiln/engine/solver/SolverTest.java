@@ -1,0 +1,224 @@
+package dev.kiln.engine.solver;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.kiln.engine.graph.Definition;
+import dev.kiln.engine.graph.Digest;
+import dev.kiln.engine.graph.ExecOp;
+import dev.kiln.engine.graph.Input;
+import dev.kiln.engine.graph.MergeOp;
+import dev.kiln.engine.graph.Vertex;
+import dev.kiln.engine.graph.VertexDigests;
+import dev.kiln.engine.progress.ProgressEvent;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
+import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+class SolverTest {
+  private final ActorTestKit kit = ActorTestKit.create();
+  private final FakeOps ops = new FakeOps();
+  private final ResultCache cache = new ResultCache();
+
+  @AfterEach
+  void shutdown() {
+    kit.shutdownTestKit();
+  }
+
+  /** Builds definitions from vertices; the last one added is the root. */
+  private static final class Graph {
+    final Map<Digest, Vertex> vertices = new LinkedHashMap<>();
+    Digest last;
+
+    Input add(String kind, String name, Input... inputs) {
+      Vertex vertex = new Vertex(ExecOp.of(kind, name), List.of(inputs), null);
+      return put(vertex);
+    }
+
+    Input merge(Input... inputs) {
+      return put(new Vertex(new MergeOp(), List.of(inputs), null));
+    }
+
+    private Input put(Vertex vertex) {
+      last = VertexDigests.of(vertex);
+      vertices.put(last, vertex);
+      return Input.of(last);
+    }
+
+    Definition definition() {
+      return new Definition(vertices, Input.of(last));
+    }
+  }
+
+  private ActorRef<Solver.Command> solver(int slots) {
+    Resolver resolver =
+        (digest, vertex) ->
+            vertex.op() instanceof MergeOp
+                ? ops.resolve(digest, new Vertex(ExecOp.of("ok", "merge"), vertex.inputs(), null))
+                : ops.resolve(digest, vertex);
+    return kit.spawn(Solver.create(resolver, cache, slots));
+  }
+
+  private TestProbe<Outcome> solve(
+      ActorRef<Solver.Command> solver, Definition definition, TestProbe<ProgressEvent> progress) {
+    TestProbe<Outcome> outcome = kit.createTestProbe();
+    solver.tell(new Solver.Solve(definition, progress.getRef(), outcome.getRef()));
+    return outcome;
+  }
+
+  private static String value(Outcome outcome) {
+    return ((Outcome.Solved) outcome).result().describe();
+  }
+
+  @Test
+  void solvesInputsBeforeTheVerticesThatUseThem() {
+    Graph g = new Graph();
+    Input a = g.add("ok", "a");
+    Input b = g.add("ok", "b", a);
+    g.add("ok", "c", a, b);
+    var outcome = solve(solver(4), g.definition(), kit.createTestProbe());
+    assertEquals("c((),b(()))".replace("()", "()"), value(outcome.receiveMessage()).replace("a", ""));
+    assertEquals(1, ops.runs("a"));
+  }
+
+  @Test
+  void runsIndependentVerticesConcurrently() throws Exception {
+    Graph g = new Graph();
+    Input left = g.add("gate", "left");
+    Input right = g.add("gate", "right");
+    g.merge(left, right);
+    var outcome = solve(solver(4), g.definition(), kit.createTestProbe());
+    // Both branches start while neither can finish: only possible if they run at once.
+    ops.startedSignal("left").get(10, TimeUnit.SECONDS);
+    ops.startedSignal("right").get(10, TimeUnit.SECONDS);
+    ops.gate("left").complete(null);
+    ops.gate("right").complete(null);
+    assertEquals("merge(left(),right())", value(outcome.receiveMessage()));
+    assertEquals(2, ops.maxRunning.get());
+  }
+
+  @Test
+  void neverRunsMoreVerticesThanThereAreSlots() throws Exception {
+    Graph g = new Graph();
+    List<Input> branches = new ArrayList<>();
+    for (int i = 0; i < 6; i++) {
+      branches.add(g.add("gate", "g" + i));
+    }
+    g.merge(branches.toArray(Input[]::new));
+    var outcome = solve(solver(2), g.definition(), kit.createTestProbe());
+    for (int i = 0; i < 6; i++) {
+      // Open gates one at a time, each only after its vertex started.
+      String started = null;
+      while (started == null) {
+        for (int j = 0; j < 6; j++) {
+          var signal = ops.startedSignal("g" + j);
+          if (signal.isDone() && !ops.gate("g" + j).isDone()) {
+            started = "g" + j;
+            break;
+          }
+        }
+        if (started == null) {
+          java.util.concurrent.CompletableFuture.anyOf(
+                  java.util.stream.IntStream.range(0, 6)
+                      .mapToObj(j -> ops.startedSignal("g" + j))
+                      .filter(f -> !f.isDone())
+                      .toArray(java.util.concurrent.CompletableFuture[]::new))
+              .get(10, TimeUnit.SECONDS);
+        }
+      }
+      ops.gate(started).complete(null);
+    }
+    assertInstanceOf(Outcome.Solved.class, outcome.receiveMessage());
+    assertEquals(2, ops.maxRunning.get());
+  }
+
+  @Test
+  void identicalVerticesOfConcurrentBuildsRunOnce() throws Exception {
+    Graph g = new Graph();
+    Input shared = g.add("gate", "shared");
+    g.add("ok", "top", shared);
+    ActorRef<Solver.Command> solver = solver(4);
+    var first = solve(solver, g.definition(), kit.createTestProbe());
+    ops.startedSignal("shared").get(10, TimeUnit.SECONDS);
+    var second = solve(solver, g.definition(), kit.createTestProbe());
+    ops.gate("shared").complete(null);
+    assertEquals("top(shared())", value(first.receiveMessage()));
+    assertEquals("top(shared())", value(second.receiveMessage()));
+    assertEquals(1, ops.runs("shared"));
+    assertEquals(1, ops.runs("top"));
+  }
+
+  @Test
+  void theSameGraphSolvedTwiceRunsNothingTheSecondTime() {
+    Graph g = new Graph();
+    Input a = g.add("ok", "a");
+    g.add("ok", "b", a);
+    ActorRef<Solver.Command> solver = solver(4);
+    solve(solver, g.definition(), kit.createTestProbe()).receiveMessage();
+    TestProbe<ProgressEvent> progress = kit.createTestProbe();
+    var again = solve(solver, g.definition(), progress);
+    assertEquals("b(a())", value(again.receiveMessage()));
+    assertEquals(1, ops.runs("a"));
+    assertEquals(1, ops.runs("b"));
+    List<ProgressEvent> events =
+        progress.receiveSeveralMessages(3, Duration.ofSeconds(5));
+    assertEquals(
+        2, events.stream().filter(e -> e instanceof ProgressEvent.VertexCached).count());
+    assertInstanceOf(ProgressEvent.Ended.class, events.get(2));
+  }
+
+  @Test
+  void aFailedVertexFailsTheBuildAndNamesItselfWithItsOutput() {
+    Graph g = new Graph();
+    Input broken = g.add("fail", "broken");
+    g.add("ok", "top", broken);
+    var outcome = solve(solver(4), g.definition(), kit.createTestProbe()).receiveMessage();
+    SolveError error = ((Outcome.SolveFailed) outcome).error();
+    assertEquals("fail broken", error.name());
+    assertEquals("broken", error.message());
+    assertEquals(List.of("running broken"), error.lastLines());
+    assertTrue(error.render().contains("[fail broken]"), error.render());
+    assertEquals(0, ops.runs("top"));
+  }
+
+  @Test
+  void aFailureCancelsSiblingsThatNoBuildWantsAnyMore() throws Exception {
+    Graph g = new Graph();
+    Input slow = g.add("gate", "slow");
+    Input broken = g.add("fail", "broken");
+    g.merge(slow, broken);
+    ActorRef<Solver.Command> solver = solver(4);
+    var outcome = solve(solver, g.definition(), kit.createTestProbe());
+    ops.startedSignal("slow").get(10, TimeUnit.SECONDS);
+    assertInstanceOf(Outcome.SolveFailed.class, outcome.receiveMessage());
+    ops.cancelledSignal("slow").get(10, TimeUnit.SECONDS);
+  }
+
+  @Test
+  void aSiblingStillWantedByAnotherBuildKeepsRunning() throws Exception {
+    Graph failing = new Graph();
+    Input slow = failing.add("gate", "slow");
+    Input broken = failing.add("fail", "broken");
+    failing.merge(slow, broken);
+    Graph other = new Graph();
+    other.add("ok", "after", other.add("gate", "slow"));
+    ActorRef<Solver.Command> solver = solver(4);
+    var second = solve(solver, other.definition(), kit.createTestProbe());
+    ops.startedSignal("slow").get(10, TimeUnit.SECONDS);
+    var first = solve(solver, failing.definition(), kit.createTestProbe());
+    assertInstanceOf(Outcome.SolveFailed.class, first.receiveMessage());
+    ops.gate("slow").complete(null);
+    assertEquals("after(slow())", value(second.receiveMessage()));
+    assertTrue(!ops.cancelledSignal("slow").isDone(), "slow was cancelled");
+    assertEquals(1, ops.runs("slow"));
+  }
+}
