@@ -23,7 +23,6 @@ public final class GraphJson {
     return JsonMapper.builder()
         .addModule(new Jdk8Module())
         .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
-        .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
         .enable(DeserializationFeature.FAIL_ON_READING_DUP_TREE_KEY)
         .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
         .serializationInclusion(JsonInclude.Include.ALWAYS);

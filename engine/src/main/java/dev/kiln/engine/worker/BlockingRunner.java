@@ -1,0 +1,59 @@
+package dev.kiln.engine.worker;
+
+import dev.kiln.engine.graph.Digest;
+import dev.kiln.engine.run.RunContext;
+import dev.kiln.engine.snapshot.Snapshot;
+import dev.kiln.engine.solver.OpRunner;
+import dev.kiln.engine.solver.Result;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.Executor;
+
+/**
+ * An op runner whose work blocks (processes, files): it runs on the given pool and completes the
+ * stage from there, so no actor thread ever waits on it.
+ */
+abstract class BlockingRunner implements OpRunner {
+  private final Digest digest;
+  private final Executor pool;
+
+  BlockingRunner(Digest digest, Executor pool) {
+    this.digest = digest;
+    this.pool = pool;
+  }
+
+  /** The op's own work, on a pool thread; returns its one output. */
+  abstract Snapshot execute(List<Snapshot> inputs, RunContext context) throws Exception;
+
+  @Override
+  public CompletionStage<String> cacheDigest(RunContext context) {
+    return CompletableFuture.completedFuture(digest.value());
+  }
+
+  @Override
+  public final CompletionStage<List<Result>> run(List<Result> inputs, RunContext context) {
+    List<Snapshot> snapshots = new ArrayList<>();
+    for (Result input : inputs) {
+      snapshots.add(((SnapshotResult) input).snapshot());
+    }
+    return CompletableFuture.supplyAsync(
+        () -> {
+          try {
+            context.cancellation().check();
+            return List.<Result>of(new SnapshotResult(execute(snapshots, context)));
+          } catch (RuntimeException e) {
+            throw e;
+          } catch (Exception e) {
+            throw new CompletionException(e);
+          }
+        },
+        pool);
+  }
+
+  static Snapshot base(List<Snapshot> inputs) {
+    return inputs.isEmpty() ? Snapshot.SCRATCH : inputs.get(0);
+  }
+}

@@ -1,0 +1,42 @@
+package dev.kiln.engine.graph;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import org.junit.jupiter.api.Test;
+
+class StateTest {
+  @Test
+  void aSharedBaseBecomesOneVertex() {
+    State base = State.source("oci-layout:///l/busybox:latest");
+    State a = base.run("sh", "-c", "echo a > /a");
+    State b = base.env("X", "1").dir("/tmp").run("sh", "-c", "echo b > /b");
+    Definition definition = State.merge(a, b).definition();
+    assertEquals(4, definition.vertices().size());
+    ExecOp bOp =
+        definition.vertices().values().stream()
+            .map(Vertex::op)
+            .filter(op -> op instanceof ExecOp e && e.args().get(2).contains("b"))
+            .map(ExecOp.class::cast)
+            .findFirst()
+            .orElseThrow();
+    assertEquals("/tmp", bOp.cwd());
+    assertTrue(bOp.env().contains("X=1"));
+  }
+
+  @Test
+  void sameGraphSameDigests() {
+    State one = State.source("scratch").run("true").describe("first");
+    State two = State.source("scratch").run("true").describe("other name");
+    assertEquals(one.definition().root(), two.definition().root());
+  }
+
+  @Test
+  void theCanonicalFormIsSortedCompactJson() throws Exception {
+    String json = GraphJson.canonical().writeValueAsString(ExecOp.of("true"));
+    assertEquals(
+        "{\"type\":\"exec\",\"args\":[\"true\"],\"cwd\":\"/\",\"env\":[],\"mounts\":[],"
+            + "\"network\":\"none\",\"security\":\"sandbox\",\"user\":\"0\"}",
+        json);
+  }
+}
