@@ -1,0 +1,128 @@
+package dev.kiln.engine;
+
+import dev.kiln.engine.content.ContentStore;
+import dev.kiln.engine.executor.BwrapExecutor;
+import dev.kiln.engine.executor.Executor;
+import dev.kiln.engine.graph.Definition;
+import dev.kiln.engine.progress.ProgressEvent;
+import dev.kiln.engine.progress.ProgressStream;
+import dev.kiln.engine.snapshot.Snapshotter;
+import dev.kiln.engine.solver.Outcome;
+import dev.kiln.engine.solver.ResultCache;
+import dev.kiln.engine.solver.Solver;
+import dev.kiln.engine.worker.Worker;
+import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.time.Duration;
+import java.util.concurrent.CompletionStage;
+import java.util.function.Consumer;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.DispatcherSelector;
+import org.apache.pekko.actor.typed.javadsl.AskPattern;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+
+/**
+ * An embedded Kiln engine: one actor system, one worker, one state directory (locked, so two
+ * processes never share it).
+ */
+public final class Engine implements AutoCloseable {
+  /** Longer than any build; the ask only guards against a solver that never answers. */
+  private static final Duration SOLVE_TIMEOUT = Duration.ofDays(30);
+
+  private final ActorSystem<Solver.Command> system;
+  private final Snapshotter snapshotter;
+  private final Executor executor;
+  private final FileChannel lockChannel;
+  private final FileLock lock;
+
+  private Engine(
+      ActorSystem<Solver.Command> system,
+      Snapshotter snapshotter,
+      Executor executor,
+      FileChannel lockChannel,
+      FileLock lock) {
+    this.system = system;
+    this.snapshotter = snapshotter;
+    this.executor = executor;
+    this.lockChannel = lockChannel;
+    this.lock = lock;
+  }
+
+  public static Engine start(EngineConfig config) throws IOException {
+    Path root = config.root().toAbsolutePath();
+    Files.createDirectories(root);
+    FileChannel channel =
+        FileChannel.open(root.resolve("lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+    FileLock lock = channel.tryLock();
+    if (lock == null) {
+      channel.close();
+      throw new IOException(
+          "another kiln process is using " + root + "; wait for it or pass another --root");
+    }
+    Snapshotter snapshotter = new Snapshotter(root);
+    snapshotter.recover();
+    ContentStore content = new ContentStore(root);
+    Executor executor = BwrapExecutor.probe(snapshotter);
+    ActorSystem<Solver.Command> system =
+        ActorSystem.create(
+            Behaviors.setup(
+                context -> {
+                  var dispatchers = context.getSystem().dispatchers();
+                  Worker worker =
+                      new Worker(
+                          executor,
+                          snapshotter,
+                          content,
+                          config.locals(),
+                          dispatchers.lookup(DispatcherSelector.fromConfig("kiln.exec-dispatcher")),
+                          dispatchers.lookup(DispatcherSelector.fromConfig("kiln.io-dispatcher")));
+                  return Solver.create(worker, new ResultCache(), config.effectiveSlots());
+                }),
+            "kiln");
+    return new Engine(system, snapshotter, executor, channel, lock);
+  }
+
+  /** Solves {@code definition}; completes after the listener has seen the build's last event. */
+  public CompletionStage<Outcome> solve(Definition definition, Consumer<ProgressEvent> listener) {
+    ProgressStream progress = ProgressStream.start(system, listener);
+    CompletionStage<Outcome> outcome =
+        AskPattern.ask(
+            system,
+            replyTo -> new Solver.Solve(definition, progress.ref(), replyTo),
+            SOLVE_TIMEOUT,
+            system.scheduler());
+    return outcome.thenCombine(progress.drained(), (result, drained) -> result);
+  }
+
+  public Snapshotter snapshotter() {
+    return snapshotter;
+  }
+
+  /** The executor chosen at start-up, for users to see. */
+  public String executorName() {
+    return executor.name();
+  }
+
+  /** Where exporters may do blocking work. */
+  public java.util.concurrent.Executor ioPool() {
+    return system.dispatchers().lookup(DispatcherSelector.fromConfig("kiln.io-dispatcher"));
+  }
+
+  @Override
+  public void close() throws IOException {
+    system.terminate();
+    try {
+      system.getWhenTerminated().toCompletableFuture().get();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } catch (java.util.concurrent.ExecutionException e) {
+      // Termination failures leave nothing to clean up that recover() does not handle.
+    }
+    lock.release();
+    lockChannel.close();
+  }
+}

@@ -1,0 +1,61 @@
+package dev.kiln.engine.worker;
+
+import dev.kiln.engine.fileop.FileActionApplier;
+import dev.kiln.engine.fileop.UserLookup;
+import dev.kiln.engine.graph.Digest;
+import dev.kiln.engine.graph.FileAction;
+import dev.kiln.engine.graph.FileOp;
+import dev.kiln.engine.run.RunContext;
+import dev.kiln.engine.snapshot.ActiveLayer;
+import dev.kiln.engine.snapshot.MountedFs;
+import dev.kiln.engine.snapshot.Snapshot;
+import dev.kiln.engine.snapshot.Snapshotter;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * Applies file actions on a writable view of input 0 whose writes land in a fresh layer; copy
+ * sources are read-only views of the other inputs.
+ */
+final class FileRunner extends BlockingRunner {
+  private final FileOp op;
+  private final Snapshotter snapshotter;
+
+  FileRunner(Digest digest, FileOp op, Snapshotter snapshotter, java.util.concurrent.Executor pool) {
+    super(digest, pool);
+    this.op = op;
+    this.snapshotter = snapshotter;
+  }
+
+  @Override
+  Snapshot execute(List<Snapshot> inputs, RunContext context) throws Exception {
+    Snapshot base = base(inputs);
+    ActiveLayer upper = snapshotter.prepare();
+    List<MountedFs> views = new ArrayList<>();
+    try {
+      try (MountedFs rootfs = snapshotter.mount(base, Optional.of(upper))) {
+        List<Path> inputRoots = new ArrayList<>();
+        for (Snapshot input : inputs) {
+          MountedFs view = snapshotter.mount(input, Optional.empty());
+          views.add(view);
+          inputRoots.add(view.path());
+        }
+        UserLookup users = new UserLookup(rootfs.path());
+        for (FileAction action : op.actions()) {
+          context.cancellation().check();
+          FileActionApplier.apply(action, rootfs.path(), inputRoots, users);
+        }
+      } finally {
+        for (MountedFs view : views) {
+          view.close();
+        }
+      }
+      return base.plus(snapshotter.commit(upper));
+    } catch (Exception | Error e) {
+      snapshotter.discard(upper);
+      throw e;
+    }
+  }
+}

@@ -1,0 +1,46 @@
+package dev.kiln.engine.worker;
+
+import dev.kiln.engine.graph.Digest;
+import dev.kiln.engine.graph.SourceOp;
+import dev.kiln.engine.run.RunContext;
+import dev.kiln.engine.snapshot.Snapshot;
+import dev.kiln.engine.snapshot.Snapshotter;
+import dev.kiln.engine.source.LocalSource;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+
+/**
+ * Copies a local directory; its cache digest is the checksum of the selected content, so editing
+ * a file that is not selected does not bust the cache.
+ */
+final class LocalRunner extends BlockingRunner {
+  private final SourceOp op;
+  private final Path dir;
+  private final Snapshotter snapshotter;
+  private final java.util.concurrent.Executor pool;
+
+  LocalRunner(Digest digest, SourceOp op, Path dir, Snapshotter snapshotter, java.util.concurrent.Executor pool) {
+    super(digest, pool);
+    this.op = op;
+    this.dir = dir;
+    this.snapshotter = snapshotter;
+    this.pool = pool;
+  }
+
+  @Override
+  public CompletionStage<String> cacheDigest(RunContext context) {
+    return CompletableFuture.supplyAsync(
+        () ->
+            "local@"
+                + Unchecked.get(
+                    () -> LocalSource.checksum(dir, op.includePatterns(), op.excludePatterns())),
+        pool);
+  }
+
+  @Override
+  Snapshot execute(List<Snapshot> inputs, RunContext context) throws Exception {
+    return LocalSource.copy(dir, op.includePatterns(), op.excludePatterns(), snapshotter);
+  }
+}

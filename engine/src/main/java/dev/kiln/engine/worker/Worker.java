@@ -1,0 +1,104 @@
+package dev.kiln.engine.worker;
+
+import dev.kiln.engine.content.ContentStore;
+import dev.kiln.engine.executor.Executor;
+import dev.kiln.engine.graph.BuildOp;
+import dev.kiln.engine.graph.DiffOp;
+import dev.kiln.engine.graph.Digest;
+import dev.kiln.engine.graph.ExecOp;
+import dev.kiln.engine.graph.FileOp;
+import dev.kiln.engine.graph.InvalidDefinitionException;
+import dev.kiln.engine.graph.MergeOp;
+import dev.kiln.engine.graph.Op;
+import dev.kiln.engine.graph.SourceOp;
+import dev.kiln.engine.graph.Vertex;
+import dev.kiln.engine.snapshot.Snapshotter;
+import dev.kiln.engine.solver.OpRunner;
+import dev.kiln.engine.solver.Resolver;
+import dev.kiln.engine.source.OciLayoutSource;
+import java.nio.file.Path;
+import java.util.Map;
+
+/**
+ * A worker: executor, snapshotter and content store, and the runners that apply each op with
+ * them. It is the solver's only way to run ops.
+ */
+public final class Worker implements Resolver {
+  private final Executor executor;
+  private final Snapshotter snapshotter;
+  private final OciLayoutSource layouts;
+  private final Map<String, Path> locals;
+  private final java.util.concurrent.Executor execPool;
+  private final java.util.concurrent.Executor ioPool;
+
+  public Worker(
+      Executor executor,
+      Snapshotter snapshotter,
+      ContentStore content,
+      Map<String, Path> locals,
+      java.util.concurrent.Executor execPool,
+      java.util.concurrent.Executor ioPool) {
+    this.executor = executor;
+    this.snapshotter = snapshotter;
+    this.layouts = new OciLayoutSource(content, snapshotter);
+    this.locals = Map.copyOf(locals);
+    this.execPool = execPool;
+    this.ioPool = ioPool;
+  }
+
+  public Snapshotter snapshotter() {
+    return snapshotter;
+  }
+
+  @Override
+  public OpRunner resolve(Digest digest, Vertex vertex) {
+    Op op = vertex.op();
+    if (op instanceof ExecOp exec) {
+      if (!exec.mounts().isEmpty()) {
+        throw unsupported(vertex, "exec mounts other than the root filesystem are not supported yet");
+      }
+      if (vertex.inputs().size() > 1) {
+        throw unsupported(vertex, "exec op has more than one input");
+      }
+      return new ExecRunner(digest, exec, executor, snapshotter, execPool);
+    } else if (op instanceof SourceOp source) {
+      return source(digest, vertex, source);
+    } else if (op instanceof FileOp file) {
+      return new FileRunner(digest, file, snapshotter, ioPool);
+    } else if (op instanceof MergeOp) {
+      return new MergeRunner(digest, ioPool);
+    } else if (op instanceof DiffOp) {
+      throw unsupported(vertex, "diff ops are not supported yet");
+    } else if (op instanceof BuildOp) {
+      throw unsupported(vertex, "build ops (nested builds) are not supported yet");
+    }
+    throw unsupported(vertex, "unknown op");
+  }
+
+  private OpRunner source(Digest digest, Vertex vertex, SourceOp source) {
+    switch (source.scheme()) {
+      case "scratch":
+        return new MergeRunner(digest, ioPool);
+      case "oci-layout":
+        return new OciLayoutRunner(digest, source, layouts, ioPool);
+      case "local":
+        Path dir = locals.get(source.location());
+        if (dir == null) {
+          throw unsupported(
+              vertex,
+              "local source \""
+                  + source.location()
+                  + "\" has no directory: pass --local "
+                  + source.location()
+                  + "=DIR");
+        }
+        return new LocalRunner(digest, source, dir, snapshotter, ioPool);
+      default:
+        throw unsupported(vertex, "source " + source.scheme() + ":// is not supported yet");
+    }
+  }
+
+  private static InvalidDefinitionException unsupported(Vertex vertex, String what) {
+    return new InvalidDefinitionException("[" + vertex.name() + "]: " + what);
+  }
+}
