@@ -1,0 +1,150 @@
+package dev.kiln.cli;
+
+import dev.kiln.engine.Engine;
+import dev.kiln.engine.EngineConfig;
+import dev.kiln.engine.graph.Definition;
+import dev.kiln.engine.graph.DefinitionReader;
+import dev.kiln.engine.graph.InvalidDefinitionException;
+import dev.kiln.engine.solver.Outcome;
+import dev.kiln.exporter.Exporter;
+import dev.kiln.exporter.local.LocalExporter;
+import dev.kiln.exporter.tar.TarExporter;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code kiln build}: solves a definition with an embedded engine and exports the result. */
+@Command(
+    name = "build",
+    mixinStandardHelpOptions = true,
+    description = "Build a definition (a JSON build graph) and export its result.")
+final class BuildCommand implements Callable<Integer> {
+  @Option(
+      names = "--definition",
+      required = true,
+      paramLabel = "FILE",
+      description = "The build graph to solve, as JSON (see docs/definition.md).")
+  Path definition;
+
+  @Option(
+      names = {"-o", "--output"},
+      paramLabel = "SPEC",
+      description =
+          "Where the result goes: type=local,dest=DIR (its files in a directory) or"
+              + " type=tar,dest=FILE (one tar archive). Without it the result stays in the cache.")
+  Optional<String> output = Optional.empty();
+
+  @Option(
+      names = "--progress",
+      paramLabel = "MODE",
+      defaultValue = "auto",
+      description = "Progress display: auto, plain or quiet (auto is plain until the TTY display lands).")
+  String progress;
+
+  @Option(
+      names = "--root",
+      paramLabel = "DIR",
+      description = "Kiln's state directory (default ~/.local/share/kiln).")
+  Optional<Path> root = Optional.empty();
+
+  @Option(
+      names = "--local",
+      paramLabel = "NAME=DIR",
+      description = "The host directory that local://NAME sources read; repeatable.")
+  List<String> locals = List.of();
+
+  @Option(
+      names = "--exec-slots",
+      paramLabel = "N",
+      defaultValue = "0",
+      description = "How many steps may run at once (default: two per core).")
+  int execSlots;
+
+  @Override
+  public Integer call() throws Exception {
+    PrintStream out = System.out;
+    PrintStream err = System.err;
+    Definition graph;
+    Optional<Exporter> exporter;
+    Map<String, Path> localDirs;
+    try {
+      exporter = output.map(BuildCommand::exporterFor);
+      localDirs = parseLocals();
+      if (!progress.equals("auto") && !progress.equals("plain") && !progress.equals("quiet")) {
+        throw new IllegalArgumentException("--progress " + progress + ": use auto, plain or quiet");
+      }
+      graph = DefinitionReader.read(definition);
+    } catch (InvalidDefinitionException | IllegalArgumentException e) {
+      err.println("error: " + e.getMessage());
+      return 1;
+    }
+    Path state = root.orElseGet(BuildCommand::defaultRoot);
+    long started = System.nanoTime();
+    try (Engine engine = Engine.start(new EngineConfig(state, execSlots, localDirs))) {
+      var printer = progress.equals("quiet") ? (java.util.function.Consumer<dev.kiln.engine.progress.ProgressEvent>) e -> {} : new PlainProgressPrinter(err);
+      Outcome outcome = engine.solve(graph, printer).toCompletableFuture().get();
+      if (outcome instanceof Outcome.SolveFailed failed) {
+        err.println();
+        err.println("ERROR: " + failed.error().render());
+        return 1;
+      }
+      var solved = (Outcome.Solved) outcome;
+      if (exporter.isPresent()) {
+        var snapshot = ((dev.kiln.engine.worker.SnapshotResult) solved.result()).snapshot();
+        exporter.get().export(snapshot, engine.snapshotter());
+        err.println("exported to " + exporter.get().describe());
+      }
+      err.printf(
+          java.util.Locale.ROOT,
+          "built %s in %.1fs (executor: %s)%n",
+          solved.key().digest().shortForm(),
+          (System.nanoTime() - started) / 1e9,
+          engine.executorName());
+      out.flush();
+      return 0;
+    } catch (java.io.IOException e) {
+      err.println("error: " + e.getMessage());
+      return 1;
+    }
+  }
+
+  private static Exporter exporterFor(String spec) {
+    OutputSpec parsed = OutputSpec.parse(spec);
+    if (parsed instanceof OutputSpec.Local local) {
+      return new LocalExporter(local.dest());
+    }
+    return new TarExporter(((OutputSpec.Tar) parsed).dest());
+  }
+
+  private Map<String, Path> parseLocals() {
+    Map<String, Path> dirs = new LinkedHashMap<>();
+    for (String local : locals) {
+      int eq = local.indexOf('=');
+      if (eq <= 0) {
+        throw new IllegalArgumentException("--local " + local + ": use NAME=DIR");
+      }
+      Path dir = Path.of(local.substring(eq + 1));
+      if (!Files.isDirectory(dir)) {
+        throw new IllegalArgumentException("--local " + local + ": " + dir + " is not a directory");
+      }
+      dirs.put(local.substring(0, eq), dir.toAbsolutePath());
+    }
+    return dirs;
+  }
+
+  static Path defaultRoot() {
+    String xdg = System.getenv("XDG_DATA_HOME");
+    Path base =
+        xdg != null && !xdg.isEmpty()
+            ? Path.of(xdg)
+            : Path.of(System.getProperty("user.home"), ".local", "share");
+    return base.resolve("kiln");
+  }
+}
