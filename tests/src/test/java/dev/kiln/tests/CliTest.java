@@ -1,0 +1,113 @@
+package dev.kiln.tests;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.kiln.cli.KilnCommand;
+import dev.kiln.engine.testing.BusyboxLayout;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@code kiln build} as users run it: exit codes, messages and outputs. */
+class CliTest {
+  @TempDir Path temp;
+
+  record Run(int exit, String err) {}
+
+  private Run kiln(String... args) {
+    PrintStream saved = System.err;
+    var bytes = new ByteArrayOutputStream();
+    System.setErr(new PrintStream(bytes, true, StandardCharsets.UTF_8));
+    try {
+      return new Run(KilnCommand.run(args), bytes.toString(StandardCharsets.UTF_8));
+    } finally {
+      System.setErr(saved);
+    }
+  }
+
+  private Path graph(String json) throws Exception {
+    Path file = temp.resolve("graph.json");
+    Files.writeString(file, json.replace("BASE", BusyboxLayout.identifier()));
+    return file;
+  }
+
+  private static String step(String args) {
+    return """
+        {"vertices": [
+          {"id": "base", "op": {"type": "source", "identifier": "BASE"}},
+          {"id": "step", "op": {"type": "exec", "args": ARGS},
+           "inputs": [{"vertex": "base"}], "meta": {"description": "the step"}}
+        ], "root": {"vertex": "step"}}
+        """
+        .replace("ARGS", args);
+  }
+
+  @Test
+  void buildsAGraphIntoATarball() throws Exception {
+    Path tar = temp.resolve("out/result.tar");
+    Run run =
+        kiln(
+            "build",
+            "--root", temp.resolve("root").toString(),
+            "--definition", graph(step("[\"sh\", \"-c\", \"echo hi > /hi.txt\"]")).toString(),
+            "--output", "type=tar,dest=" + tar,
+            "--progress", "plain");
+    assertEquals(0, run.exit(), run.err());
+    assertTrue(run.err().contains("#2 the step"), run.err());
+    assertTrue(run.err().contains("#2 DONE"), run.err());
+    boolean found = false;
+    try (var in = new TarArchiveInputStream(Files.newInputStream(tar))) {
+      for (var entry = in.getNextEntry(); entry != null; entry = in.getNextEntry()) {
+        if (entry.getName().equals("hi.txt")) {
+          found = new String(in.readAllBytes(), StandardCharsets.UTF_8).equals("hi\n");
+        }
+      }
+    }
+    assertTrue(found, "hi.txt with its content is in the tarball");
+  }
+
+  @Test
+  void aMalformedDefinitionNamesFileAndLine() throws Exception {
+    Path file = graph("{\n  \"vertices\": [\n    {\"id\": \"a\" \"op\": {}}\n  ]\n}");
+    Run run = kiln("build", "--root", temp.resolve("root").toString(), "--definition", file.toString());
+    assertEquals(1, run.exit());
+    assertTrue(run.err().startsWith("error: " + file + ":3:"), run.err());
+    assertEquals(1, run.err().strip().lines().count(), "one paragraph: " + run.err());
+  }
+
+  @Test
+  void anOpNamingAMissingInputIsRejectedBeforeAnythingRuns() throws Exception {
+    Path file = graph(step("[\"true\"]").replace("{\"vertex\": \"base\"}", "{\"vertex\": \"bsae\"}"));
+    Run run = kiln("build", "--root", temp.resolve("root").toString(), "--definition", file.toString());
+    assertEquals(1, run.exit());
+    assertEquals(
+        "error: " + file + ": vertex \"step\" names missing input \"bsae\"", run.err().strip());
+    assertTrue(Files.notExists(temp.resolve("root")), "nothing ran, nothing was stored");
+  }
+
+  @Test
+  void aFailingStepExitsNonZeroWithItsCommandAndOutput() throws Exception {
+    Path file = graph(step("[\"sh\", \"-c\", \"echo doing work; exit 7\"]"));
+    Run run = kiln("build", "--root", temp.resolve("root").toString(), "--definition", file.toString());
+    assertEquals(1, run.exit());
+    assertTrue(
+        run.err().contains("ERROR: failed to solve: [the step]")
+            && run.err().contains("did not complete successfully: exit code: 7")
+            && run.err().contains("doing work"),
+        run.err());
+  }
+
+  @Test
+  void aBadOutputSpecIsRejectedWithTheReason() throws Exception {
+    Path file = graph(step("[\"true\"]"));
+    Run run = kiln("build", "--definition", file.toString(), "--output", "type=zip,dest=x");
+    assertEquals(1, run.exit());
+    assertTrue(run.err().contains("unknown type \"zip\""), run.err());
+  }
+}
