@@ -95,9 +95,12 @@ public final class SandboxCommand {
     if (!hasPath) {
       argv.addAll(List.of("--setenv", "PATH", DEFAULT_PATH));
     }
-    if (user.isRoot()) {
-      List<String> caps = spec.security() == SecurityMode.INSECURE ? List.of("ALL") : DEFAULT_CAPS;
-      for (String cap : caps) {
+    if (user.isRoot() && spec.security() == SecurityMode.INSECURE) {
+      argv.addAll(List.of("--cap-add", "ALL"));
+    } else if (user.isRoot()) {
+      // bwrap started by root keeps every capability unless told otherwise.
+      argv.addAll(List.of("--cap-drop", "ALL"));
+      for (String cap : DEFAULT_CAPS) {
         argv.addAll(List.of("--cap-add", cap));
       }
     }
