@@ -9,8 +9,9 @@ import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
 import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
 import java.util.stream.Stream;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
@@ -52,13 +53,27 @@ public final class LayerDiffWriter {
     tar.flush();
   }
 
+  // Children are ordered by the name they get in the tar, so whiteouts and the opaque marker
+  // sort like any other entry.
   private void writeChildren(Path dir) throws IOException {
-    List<Path> children;
-    try (Stream<Path> entries = Files.list(dir)) {
-      children = entries.sorted().toList();
+    TreeMap<String, Optional<Path>> children = new TreeMap<>();
+    if (!dir.equals(root) && SnapshotFiles.isOpaque(dir)) {
+      children.put(OPAQUE_MARKER, Optional.empty());
     }
-    for (Path child : children) {
-      writeEntry(child);
+    try (Stream<Path> entries = Files.list(dir)) {
+      for (Path child : (Iterable<Path>) entries::iterator) {
+        String name = child.getFileName().toString();
+        children.put(
+            SnapshotFiles.isWhiteout(child) ? WHITEOUT_PREFIX + name : name, Optional.of(child));
+      }
+    }
+    for (Map.Entry<String, Optional<Path>> child : children.entrySet()) {
+      if (child.getValue().isPresent()) {
+        writeEntry(child.getValue().get());
+      } else {
+        Map<String, Object> attrs = Files.readAttributes(dir, "unix:*", LinkOption.NOFOLLOW_LINKS);
+        put(regular(root.relativize(dir) + "/" + OPAQUE_MARKER, attrs, 0));
+      }
     }
   }
 
@@ -71,8 +86,7 @@ public final class LayerDiffWriter {
       return; // Sockets cannot be archived; a live socket is never part of a build result.
     }
     if (SnapshotFiles.isWhiteout(file)) {
-      String whiteout = sibling(file, WHITEOUT_PREFIX + file.getFileName());
-      put(regular(whiteout, attrs, 0));
+      put(regular(sibling(file, WHITEOUT_PREFIX + file.getFileName()), attrs, 0));
       return;
     }
     if (Files.isSymbolicLink(file)) {
@@ -81,9 +95,6 @@ public final class LayerDiffWriter {
       put(withOwner(entry, attrs));
     } else if (Files.isDirectory(file, LinkOption.NOFOLLOW_LINKS)) {
       put(withOwner(new TarArchiveEntry(name + "/", TarConstants.LF_DIR), attrs));
-      if (SnapshotFiles.isOpaque(file)) {
-        put(regular(name + "/" + OPAQUE_MARKER, attrs, 0));
-      }
       writeChildren(file);
     } else if (type == CHAR_DEVICE || type == BLOCK_DEVICE || type == FIFO) {
       byte flag =
