@@ -66,24 +66,39 @@ public final class BwrapExecutor implements Executor {
     context.cancellation().check();
     UnixUser user = PasswdLookup.resolve(UserSpec.parse(spec.user()), rootfs);
     Path mountPoint;
-    SandboxCommand.Overlay overlay;
     try {
       mountPoint = snapshotter.newMountPoint();
-      overlay = overlay(rootfs, upper, mountPoint);
     } catch (IOException e) {
       throw new ExecException("could not prepare the sandbox: " + e.getMessage(), e);
     }
     try {
-      List<String> argv = SandboxCommand.argv(spec, user, overlay);
-      SandboxProcess.Outcome outcome =
-          SandboxProcess.run(HostCommand.builder(snapshotter.snapshotsDir(), argv), context);
-      if (outcome.cancelled()) {
-        throw new CancelledException();
-      }
-      ExitStatus.check(spec.args(), outcome);
+      runIn(mountPoint, spec, user, rootfs, upper, context);
     } finally {
       cleanUp(mountPoint, rootfs, upper);
     }
+  }
+
+  private void runIn(
+      Path mountPoint,
+      ExecSpec spec,
+      UnixUser user,
+      Snapshot rootfs,
+      ActiveLayer upper,
+      RunContext context)
+      throws ExecException {
+    SandboxCommand.Overlay overlay;
+    try {
+      overlay = overlay(rootfs, upper, mountPoint);
+    } catch (IOException e) {
+      throw new ExecException("could not prepare the sandbox: " + e.getMessage(), e);
+    }
+    List<String> argv = SandboxCommand.argv(spec, user, overlay);
+    SandboxProcess.Outcome outcome =
+        SandboxProcess.run(HostCommand.builder(snapshotter.snapshotsDir(), argv), context);
+    if (outcome.cancelled()) {
+      throw new CancelledException();
+    }
+    ExitStatus.check(spec.args(), outcome);
   }
 
   private SandboxCommand.Overlay overlay(Snapshot rootfs, ActiveLayer upper, Path mountPoint)
@@ -100,14 +115,19 @@ public final class BwrapExecutor implements Executor {
         mountPoint);
   }
 
-  private static void cleanUp(Path mountPoint, Snapshot rootfs, ActiveLayer upper)
-      throws ExecException {
+  // Best effort: a failure here must not hide the step's own outcome. A leftover mount point
+  // is removed by Snapshotter.recover(); a leftover empty /proc or /dev only adds a directory.
+  private static void cleanUp(Path mountPoint, Snapshot rootfs, ActiveLayer upper) {
     try {
       // The mount lived in the sandbox's own namespace and died with it: rmdir suffices.
       Files.deleteIfExists(mountPoint);
+    } catch (IOException e) {
+      // See above.
+    }
+    try {
       MountPointDirs.removeCreated(rootfs, upper.upper());
     } catch (IOException e) {
-      throw new ExecException("could not clean up after the step: " + e.getMessage(), e);
+      // See above.
     }
   }
 }
