@@ -2,9 +2,12 @@ package dev.kiln.engine.snapshot;
 
 import java.io.IOException;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Stream;
@@ -12,16 +15,114 @@ import java.util.stream.Stream;
 /**
  * Keeps layers under {@code ROOT/snapshots}: active layers are written in {@code active-ID/} and
  * committed by an atomic rename to a short numeric id (short, so that overlayfs mount options of
- * deep stacks stay under the kernel's one-page limit).
+ * deep stacks stay under the kernel's one-page limit). Overlays are mounted under {@code
+ * ROOT/mounts}; steps running as a non-root user need ROOT and its parents to be searchable ({@code
+ * o+x}) by that user.
  */
 public final class Snapshotter {
+  private static final String EMPTY = "empty";
+
   private final Path dir;
+  private final Path mounts;
   private final AtomicLong nextId;
 
   public Snapshotter(Path root) throws IOException {
     this.dir = root.resolve("snapshots");
+    this.mounts = root.resolve("mounts");
     Files.createDirectories(dir);
+    Files.createDirectories(mounts);
     this.nextId = new AtomicLong(highestCommittedId() + 1);
+  }
+
+  /** The directory holding mount points, removed and recreated by {@link #recover()}. */
+  public Path mountsDir() {
+    return mounts;
+  }
+
+  /** Creates a fresh, empty mount point directory under {@link #mountsDir()}. */
+  public Path newMountPoint() throws IOException {
+    Files.createDirectories(mounts);
+    return Files.createDirectory(mounts.resolve(UUID.randomUUID().toString()));
+  }
+
+  /** An empty read-only directory: the root of scratch, and the lowerdir of a layerless overlay. */
+  public Path emptyDir() throws IOException {
+    Path empty = mounts.resolve(EMPTY);
+    if (!Files.isDirectory(empty, LinkOption.NOFOLLOW_LINKS)) {
+      Files.createDirectories(empty);
+      Files.setPosixFilePermissions(empty, PosixFilePermissions.fromString("r-xr-xr-x"));
+    }
+    return empty;
+  }
+
+  /**
+   * Makes {@code base} visible as one directory, writable into {@code upper} when given. Blocking:
+   * may run {@code mount}. Close the result to unmount.
+   */
+  public MountedFs mount(Snapshot base, Optional<ActiveLayer> upper) throws IOException {
+    List<Layer> layers = base.layers();
+    if (upper.isEmpty() && layers.isEmpty()) {
+      return MountedFs.direct(emptyDir());
+    }
+    if (upper.isEmpty() && layers.size() == 1) {
+      return MountedFs.direct(layers.get(0).dir());
+    }
+    if (upper.isPresent() && layers.isEmpty()) {
+      // overlayfs needs at least one lowerdir; with nothing below, the upper dir is the view.
+      return MountedFs.direct(upper.get().upper());
+    }
+    Path mountPoint = newMountPoint();
+    StringBuilder options = new StringBuilder("lowerdir=").append(lowerDirs(base));
+    upper.ifPresent(
+        active ->
+            options
+                .append(",upperdir=")
+                .append(dir.relativize(active.upper()))
+                .append(",workdir=")
+                .append(dir.relativize(active.work())));
+    options.append(",userxattr");
+    try {
+      // Relative lowerdirs from snapshotsDir keep the options under the one-page limit.
+      HostCommand.run(
+          dir,
+          List.of(
+              "mount",
+              "-t",
+              "overlay",
+              "overlay",
+              "-o",
+              options.toString(),
+              mountPoint.toString()));
+    } catch (IOException e) {
+      Files.deleteIfExists(mountPoint);
+      throw e;
+    }
+    return MountedFs.overlay(mountPoint);
+  }
+
+  /**
+   * Cleans up after a crash: unmounts whatever is still mounted under {@link #mountsDir()}, empties
+   * it, and deletes active layers that were never committed. Call before any other use.
+   */
+  public void recover() throws IOException {
+    for (Path mountPoint : MountInfo.mountPointsUnder(mounts)) {
+      HostCommand.run(mounts, List.of("umount", "-l", mountPoint.toString()));
+    }
+    if (!MountInfo.mountPointsUnder(mounts).isEmpty()) {
+      throw new IOException("could not unmount everything under " + mounts);
+    }
+    try (Stream<Path> entries = Files.list(mounts)) {
+      for (Path entry : (Iterable<Path>) entries::iterator) {
+        FileTrees.deleteRecursively(entry);
+      }
+    }
+    try (Stream<Path> entries = Files.list(dir)) {
+      for (Path entry : (Iterable<Path>) entries::iterator) {
+        if (entry.getFileName().toString().startsWith("active-")) {
+          FileTrees.deleteRecursively(entry);
+        }
+      }
+    }
   }
 
   /** The directory holding all layers; overlay options name layers relative to it. */

@@ -1,0 +1,133 @@
+package dev.kiln.engine.executor;
+
+import dev.kiln.engine.graph.NetworkMode;
+import dev.kiln.engine.run.CancelledException;
+import dev.kiln.engine.run.RunContext;
+import dev.kiln.engine.snapshot.ActiveLayer;
+import dev.kiln.engine.snapshot.HostCommand;
+import dev.kiln.engine.snapshot.Snapshot;
+import dev.kiln.engine.snapshot.Snapshotter;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * Runs steps with bubblewrap on an overlayfs mounted in a private mount namespace: the rootfs
+ * layers are read-only lowerdirs and all writes land in the active layer's upper directory.
+ */
+public final class BwrapExecutor implements Executor {
+  private static final List<String> REQUIRED_TOOLS = List.of("unshare", "mount", "setpriv");
+
+  private final Snapshotter snapshotter;
+
+  public BwrapExecutor(Snapshotter snapshotter) {
+    this.snapshotter = snapshotter;
+  }
+
+  /** Checks the host tools this executor needs; the exception says how to install them. */
+  public static void probe() throws ExecException {
+    if (findTool("bwrap").isEmpty()) {
+      throw new ExecException("bubblewrap is not installed: run apt-get install bubblewrap", -1);
+    }
+    for (String tool : REQUIRED_TOOLS) {
+      if (findTool(tool).isEmpty()) {
+        throw new ExecException(
+            tool + " is not installed: run apt-get install util-linux mount", -1);
+      }
+    }
+  }
+
+  private static Optional<Path> findTool(String name) {
+    for (String dir : HostCommand.HOST_ENV.get("PATH").split(":")) {
+      Path candidate = Path.of(dir, name);
+      if (Files.isExecutable(candidate)) {
+        return Optional.of(candidate);
+      }
+    }
+    return Optional.empty();
+  }
+
+  @Override
+  public String name() {
+    return "bwrap+overlay";
+  }
+
+  @Override
+  public void run(ExecSpec spec, Snapshot rootfs, ActiveLayer upper, RunContext context)
+      throws ExecException {
+    if (spec.network() == NetworkMode.SANDBOX) {
+      throw new ExecException("network mode sandbox is not supported yet", -1);
+    }
+    if (spec.args().isEmpty()) {
+      throw new ExecException("no command given", -1);
+    }
+    context.cancellation().check();
+    UnixUser user = PasswdLookup.resolve(UserSpec.parse(spec.user()), rootfs);
+    Path mountPoint;
+    try {
+      mountPoint = snapshotter.newMountPoint();
+    } catch (IOException e) {
+      throw new ExecException("could not prepare the sandbox: " + e.getMessage(), e);
+    }
+    try {
+      runIn(mountPoint, spec, user, rootfs, upper, context);
+    } finally {
+      cleanUp(mountPoint, rootfs, upper);
+    }
+  }
+
+  private void runIn(
+      Path mountPoint,
+      ExecSpec spec,
+      UnixUser user,
+      Snapshot rootfs,
+      ActiveLayer upper,
+      RunContext context)
+      throws ExecException {
+    SandboxCommand.Overlay overlay;
+    try {
+      overlay = overlay(rootfs, upper, mountPoint);
+    } catch (IOException e) {
+      throw new ExecException("could not prepare the sandbox: " + e.getMessage(), e);
+    }
+    List<String> argv = SandboxCommand.argv(spec, user, overlay);
+    SandboxProcess.Outcome outcome =
+        SandboxProcess.run(HostCommand.builder(snapshotter.snapshotsDir(), argv), context);
+    if (outcome.cancelled()) {
+      throw new CancelledException();
+    }
+    ExitStatus.check(spec.args(), outcome);
+  }
+
+  private SandboxCommand.Overlay overlay(Snapshot rootfs, ActiveLayer upper, Path mountPoint)
+      throws IOException {
+    Path snapshots = snapshotter.snapshotsDir();
+    String lower =
+        rootfs.isScratch()
+            ? snapshots.relativize(snapshotter.emptyDir()).toString()
+            : snapshotter.lowerDirs(rootfs);
+    return new SandboxCommand.Overlay(
+        lower,
+        snapshots.relativize(upper.upper()).toString(),
+        snapshots.relativize(upper.work()).toString(),
+        mountPoint);
+  }
+
+  // Best effort: a failure here must not hide the step's own outcome. A leftover mount point
+  // is removed by Snapshotter.recover(); a leftover empty /proc or /dev only adds a directory.
+  private static void cleanUp(Path mountPoint, Snapshot rootfs, ActiveLayer upper) {
+    try {
+      // The mount lived in the sandbox's own namespace and died with it: rmdir suffices.
+      Files.deleteIfExists(mountPoint);
+    } catch (IOException e) {
+      // See above.
+    }
+    try {
+      MountPointDirs.removeCreated(rootfs, upper.upper());
+    } catch (IOException e) {
+      // See above.
+    }
+  }
+}

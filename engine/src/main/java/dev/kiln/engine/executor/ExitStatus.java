@@ -1,0 +1,37 @@
+package dev.kiln.engine.executor;
+
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/** Turns a finished sandbox process into success or the error a user should read. */
+final class ExitStatus {
+  // bwrap's own report when the command cannot be executed; bwrap then exits with 1.
+  private static final Pattern NOT_FOUND =
+      Pattern.compile("^bwrap: execvp (.*): No such file or directory$");
+
+  private ExitStatus() {}
+
+  static void check(List<String> args, SandboxProcess.Outcome outcome) throws ExecException {
+    if (outcome.exitCode() == 0) {
+      return;
+    }
+    List<String> tail = outcome.lastLines();
+    if (outcome.exitCode() == 1 && !tail.isEmpty()) {
+      Matcher m = NOT_FOUND.matcher(tail.get(tail.size() - 1));
+      if (m.matches()) {
+        throw new ExecException(
+            "executable \"" + m.group(1) + "\" not found in the root filesystem",
+            outcome.exitCode(),
+            tail);
+      }
+    }
+    throw new ExecException(
+        "process \""
+            + String.join(" ", args)
+            + "\" did not complete successfully: exit code: "
+            + outcome.exitCode(),
+        outcome.exitCode(),
+        tail);
+  }
+}

@@ -1,0 +1,79 @@
+package dev.kiln.engine.executor;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.kiln.engine.graph.NetworkMode;
+import dev.kiln.engine.graph.SecurityMode;
+import java.nio.file.Path;
+import java.util.Collections;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class SandboxCommandTest {
+  static final SandboxCommand.Overlay OVERLAY =
+      new SandboxCommand.Overlay(
+          "2/fs:1/fs", "active-x/fs", "active-x/work", Path.of("/k/mounts/m"));
+
+  static ExecSpec spec(String user, NetworkMode network, String... env) {
+    return new ExecSpec(
+        List.of("sh", "-c", "echo '$(rm -rf /)'"),
+        List.of(env),
+        "/work dir",
+        user,
+        network,
+        SecurityMode.SANDBOX);
+  }
+
+  @Test
+  void userDataIsPassedAsArgumentsNeverInsideTheScript() {
+    List<String> argv =
+        SandboxCommand.argv(spec("", NetworkMode.NONE, "X=$(evil)"), UnixUser.ROOT, OVERLAY);
+
+    assertEquals(SandboxCommand.SCRIPT, argv.get(6));
+    assertFalse(argv.get(6).contains("evil"));
+    assertEquals(
+        List.of("sh", "-c", "echo '$(rm -rf /)'"), argv.subList(argv.size() - 3, argv.size()));
+    assertEquals(1, Collections.frequency(argv, "$(evil)"));
+  }
+
+  @Test
+  void nonRootUserDropsPrivilegesAndGetsAUserNamespace() {
+    List<String> argv =
+        SandboxCommand.argv(spec("", NetworkMode.NONE), new UnixUser(1000, 100), OVERLAY);
+
+    int setpriv = argv.indexOf("setpriv");
+    assertEquals(
+        List.of(
+            "setpriv",
+            "--reuid",
+            "1000",
+            "--regid",
+            "100",
+            "--clear-groups",
+            "bwrap",
+            "--unshare-user"),
+        argv.subList(setpriv, setpriv + 8));
+    assertFalse(argv.contains("--cap-add"));
+  }
+
+  @Test
+  void hostNetworkIsShared() {
+    assertFalse(
+        SandboxCommand.argv(spec("", NetworkMode.HOST), UnixUser.ROOT, OVERLAY)
+            .contains("--unshare-net"));
+    assertTrue(
+        SandboxCommand.argv(spec("", NetworkMode.NONE), UnixUser.ROOT, OVERLAY)
+            .contains("--unshare-net"));
+  }
+
+  @Test
+  void givenPathIsKeptAndNoDefaultAdded() {
+    List<String> argv =
+        SandboxCommand.argv(spec("", NetworkMode.NONE, "PATH=/opt/bin"), UnixUser.ROOT, OVERLAY);
+
+    assertTrue(argv.contains("/opt/bin"));
+    assertFalse(argv.contains(SandboxCommand.DEFAULT_PATH));
+  }
+}
