@@ -51,7 +51,9 @@ final class BuildCommand implements Callable<Integer> {
   @Option(
       names = "--root",
       paramLabel = "DIR",
-      description = "Kiln's state directory (default ~/.local/share/kiln).")
+      description =
+          "Kiln's state directory (default: /var/lib/kiln as root, else ~/.local/share/kiln)."
+              + " Steps that run as another user need it reachable by all users.")
   Optional<Path> root = Optional.empty();
 
   @Option(
@@ -139,12 +141,24 @@ final class BuildCommand implements Callable<Integer> {
     return dirs;
   }
 
+  /** {@code /var/lib/kiln} as root (as BuildKit's daemon), else the XDG data directory. */
   static Path defaultRoot() {
+    if (isRoot()) {
+      return Path.of("/var/lib/kiln");
+    }
     String xdg = System.getenv("XDG_DATA_HOME");
     Path base =
         xdg != null && !xdg.isEmpty()
             ? Path.of(xdg)
             : Path.of(System.getProperty("user.home"), ".local", "share");
     return base.resolve("kiln");
+  }
+
+  private static boolean isRoot() {
+    try {
+      return ((Integer) Files.getAttribute(Path.of("/proc/self"), "unix:uid")) == 0;
+    } catch (java.io.IOException | UnsupportedOperationException e) {
+      return false;
+    }
   }
 }

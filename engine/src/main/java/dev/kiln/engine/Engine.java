@@ -2,6 +2,7 @@ package dev.kiln.engine;
 
 import dev.kiln.engine.content.ContentStore;
 import dev.kiln.engine.executor.BwrapExecutor;
+import dev.kiln.engine.executor.ExecException;
 import dev.kiln.engine.executor.Executor;
 import dev.kiln.engine.graph.Definition;
 import dev.kiln.engine.progress.ProgressEvent;
@@ -53,6 +54,11 @@ public final class Engine implements AutoCloseable {
   }
 
   public static Engine start(EngineConfig config) throws IOException {
+    try {
+      BwrapExecutor.probe();
+    } catch (ExecException e) {
+      throw new IOException(e.getMessage(), e);
+    }
     Path root = config.root().toAbsolutePath();
     Files.createDirectories(root);
     FileChannel channel =
@@ -66,7 +72,7 @@ public final class Engine implements AutoCloseable {
     Snapshotter snapshotter = new Snapshotter(root);
     snapshotter.recover();
     ContentStore content = new ContentStore(root);
-    Executor executor = BwrapExecutor.probe(snapshotter);
+    Executor executor = new BwrapExecutor(snapshotter);
     ActorSystem<Solver.Command> system =
         ActorSystem.create(
             Behaviors.setup(

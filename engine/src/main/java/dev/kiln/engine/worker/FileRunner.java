@@ -42,7 +42,7 @@ final class FileRunner extends BlockingRunner {
           views.add(view);
           inputRoots.add(view.path());
         }
-        UserLookup users = new UserLookup(rootfs.path());
+        UserLookup users = UserLookup.in(rootfs.path());
         for (FileAction action : op.actions()) {
           context.cancellation().check();
           FileActionApplier.apply(action, rootfs.path(), inputRoots, users);

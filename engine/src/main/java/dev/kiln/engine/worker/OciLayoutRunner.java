@@ -30,6 +30,6 @@ final class OciLayoutRunner extends BlockingRunner {
 
   @Override
   Snapshot execute(List<Snapshot> inputs, RunContext context) throws Exception {
-    return layouts.pull(op.identifier());
+    return layouts.load(op.identifier());
   }
 }
