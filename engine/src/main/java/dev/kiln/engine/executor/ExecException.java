@@ -1,8 +1,8 @@
 package dev.kiln.engine.executor;
 
 /**
- * A step that did not complete: a non-zero exit, a command missing from the root filesystem, or
- * a sandbox that could not be set up. The message is what a user should read.
+ * A step that did not complete: a non-zero exit, a command missing from the root filesystem, or a
+ * sandbox that could not be set up. The message is what a user should read.
  */
 public final class ExecException extends Exception {
   private final int exitCode;

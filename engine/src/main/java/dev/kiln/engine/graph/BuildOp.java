@@ -3,7 +3,8 @@ package dev.kiln.engine.graph;
 /** Solves the definition found at {@code definitionPath} in input 0: a nested build. */
 public record BuildOp(String definitionPath) implements Op {
   public BuildOp {
-    definitionPath = definitionPath == null || definitionPath.isEmpty() ? "/definition.json" : definitionPath;
+    definitionPath =
+        definitionPath == null || definitionPath.isEmpty() ? "/definition.json" : definitionPath;
   }
 
   @Override

@@ -58,7 +58,9 @@ public final class DefinitionReader {
 
   private static String pathOf(UnrecognizedPropertyException e) {
     var path = e.getPath();
-    return path.isEmpty() ? "" : " in " + e.getPathReference().replace("dev.kiln.engine.graph.", "");
+    return path.isEmpty()
+        ? ""
+        : " in " + e.getPathReference().replace("dev.kiln.engine.graph.", "");
   }
 
   private static String where(String name, JsonLocation location) {

@@ -3,8 +3,8 @@ package dev.kiln.engine.graph;
 import java.util.List;
 
 /**
- * Runs a process in a root filesystem made from input 0 (or scratch when the vertex has no
- * input); its output 0 is that filesystem after the process ran.
+ * Runs a process in a root filesystem made from input 0 (or scratch when the vertex has no input);
+ * its output 0 is that filesystem after the process ran.
  */
 public record ExecOp(
     List<String> args,

@@ -13,7 +13,6 @@ public record FileOp(List<FileAction> actions) implements Op {
 
   @Override
   public String summary() {
-    return String.join(
-        "; ", actions.stream().map(FileAction::summary).toList());
+    return String.join("; ", actions.stream().map(FileAction::summary).toList());
   }
 }

@@ -42,7 +42,11 @@ public final class OpValidator {
       return "source op takes no inputs";
     }
     if (!SCHEMES.contains(s.scheme())) {
-      return "unknown source \"" + s.identifier() + "\" (known: " + String.join(", ", SCHEMES.stream().sorted().toList()) + ")";
+      return "unknown source \""
+          + s.identifier()
+          + "\" (known: "
+          + String.join(", ", SCHEMES.stream().sorted().toList())
+          + ")";
     }
     if (!s.scheme().equals("scratch") && s.location().isBlank()) {
       return "source \"" + s.identifier() + "\" names nothing after ://";
@@ -72,7 +76,12 @@ public final class OpValidator {
         return "mount: " + problem;
       }
       if (m.input().isPresent() && (m.input().get() < 0 || m.input().get() >= inputs)) {
-        return "mount at " + m.dest() + " names input " + m.input().get() + ", but the vertex has " + inputs;
+        return "mount at "
+            + m.dest()
+            + " names input "
+            + m.input().get()
+            + ", but the vertex has "
+            + inputs;
       }
     }
     return null;

@@ -7,8 +7,8 @@ import java.util.List;
  * oci-layout://DIR[:tag|@digest]}, and later {@code docker-image://}, {@code git://}, {@code
  * https://}.
  */
-public record SourceOp(String identifier, List<String> includePatterns, List<String> excludePatterns)
-    implements Op {
+public record SourceOp(
+    String identifier, List<String> includePatterns, List<String> excludePatterns) implements Op {
   public SourceOp {
     if (identifier == null || identifier.isBlank()) {
       throw new IllegalArgumentException("source identifier is missing");

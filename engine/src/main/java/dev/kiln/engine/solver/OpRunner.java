@@ -10,8 +10,8 @@ import java.util.concurrent.CompletionStage;
  */
 public interface OpRunner {
   /**
-   * What stands for the op itself in its cache key: the vertex digest for most ops, the checksum
-   * of the selected content for local sources, the resolved manifest digest for images.
+   * What stands for the op itself in its cache key: the vertex digest for most ops, the checksum of
+   * the selected content for local sources, the resolved manifest digest for images.
    */
   CompletionStage<String> cacheDigest(RunContext context);
 
