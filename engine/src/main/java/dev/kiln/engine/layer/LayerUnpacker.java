@@ -92,6 +92,10 @@ public final class LayerUnpacker {
       PosixMetadata.setMtime(target, entry.getLastModifiedTime());
     } else if (entry.isLink()) {
       hardlink(entry, target);
+    } else if (entry.isCharacterDevice() || entry.isBlockDevice() || entry.isFIFO()) {
+      // Skipped: a build layer has no use for device nodes, and creating them would need
+      // privileges we do not want to exercise on behalf of an image.
+      return;
     } else if (entry.isFile()) {
       tree.clearFor(target, false);
       writeFile(target, content);
@@ -99,8 +103,6 @@ public final class LayerUnpacker {
       PosixMetadata.chmod(target, entry.getMode());
       PosixMetadata.setMtime(target, entry.getLastModifiedTime());
     }
-    // Character and block devices, FIFOs and other special entries are skipped: a build layer has
-    // no use for device nodes, and creating them would need privileges we do not want to exercise.
   }
 
   private void hardlink(TarArchiveEntry entry, Path target) throws IOException {
