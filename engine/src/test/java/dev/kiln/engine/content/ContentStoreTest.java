@@ -32,7 +32,8 @@ class ContentStoreTest {
   @Test
   void ingestWithMatchingDigestStoresBlob() throws IOException {
     ContentStore store = new ContentStore(root);
-    Digest digest = store.ingest(new ByteArrayInputStream(DATA), Optional.of(Digest.sha256(DATA)), 100);
+    Digest digest =
+        store.ingest(new ByteArrayInputStream(DATA), Optional.of(Digest.sha256(DATA)), 100);
 
     assertEquals(Digest.sha256(DATA), digest);
     assertTrue(store.has(digest));
@@ -90,7 +91,10 @@ class ContentStoreTest {
     try {
       List<Callable<Digest>> tasks = new ArrayList<>();
       for (int i = 0; i < 16; i++) {
-        tasks.add(() -> store.ingest(new ByteArrayInputStream(big), Optional.of(Digest.sha256(big)), big.length));
+        tasks.add(
+            () ->
+                store.ingest(
+                    new ByteArrayInputStream(big), Optional.of(Digest.sha256(big)), big.length));
       }
       for (Future<Digest> result : pool.invokeAll(tasks)) {
         assertEquals(Digest.sha256(big), result.get());

@@ -57,7 +57,8 @@ class LayerUnpackerTest {
     assertEquals(FileTime.fromMillis(1_600_000_000_000L), Files.getLastModifiedTime(file));
     assertEquals(Path.of("/etc/owned"), Files.readSymbolicLink(layer.resolve("etc/link")));
     assertEquals(0750, PosixMetadata.mode(layer.resolve("etc")));
-    assertEquals(FileTime.fromMillis(1_500_000_000_000L), Files.getLastModifiedTime(layer.resolve("etc")));
+    assertEquals(
+        FileTime.fromMillis(1_500_000_000_000L), Files.getLastModifiedTime(layer.resolve("etc")));
   }
 
   @Test
@@ -130,8 +131,7 @@ class LayerUnpackerTest {
   void writingThroughASymlinkedParentIsRejected() throws IOException {
     Path layer = layer();
     Path outside = Files.createDirectory(temp.resolve("outside"));
-    byte[] tar =
-        new Tars().symlink("a", outside.toString() + "/..").file("a/x", "bad", 0644).tar();
+    byte[] tar = new Tars().symlink("a", outside.toString() + "/..").file("a/x", "bad", 0644).tar();
 
     IOException e = assertThrows(IOException.class, () -> unpack(tar, layer));
 
