@@ -99,10 +99,7 @@ final class CopyAction {
   private void requireParent(Path target) throws IOException {
     if (!Files.isDirectory(target.getParent(), LinkOption.NOFOLLOW_LINKS)) {
       throw new IOException(
-          "failed to copy: mkdir "
-              + "/"
-              + rootfs.relativize(target)
-              + ": no such file or directory");
+          "failed to copy: mkdir /" + rootfs.relativize(target) + ": no such file or directory");
     }
   }
 

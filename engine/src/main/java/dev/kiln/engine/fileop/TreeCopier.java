@@ -4,6 +4,7 @@ import dev.kiln.engine.snapshot.FileTrees;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -37,8 +38,7 @@ public final class TreeCopier {
   /** Copies {@code src} itself to {@code dest}, whose parent must exist; directories merge. */
   public static void copy(Path src, Path dest, Path destRoot, Options options) throws IOException {
     TreeCopier copier = new TreeCopier(destRoot, options);
-    FileInfo info =
-        FileInfo.read(src).orElseThrow(() -> new java.nio.file.NoSuchFileException(src.toString()));
+    FileInfo info = FileInfo.read(src).orElseThrow(() -> new NoSuchFileException(src.toString()));
     if (info.isDirectory()) {
       Path dir = copier.directory(dest, info);
       copier.copyBelow(src, dir);

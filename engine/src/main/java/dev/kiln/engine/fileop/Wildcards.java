@@ -25,18 +25,8 @@ final class Wildcards {
           next.add(prefix + "/" + part);
           continue;
         }
-        GlobPattern glob = GlobPattern.compile(part);
-        Path dir = ScopedPath.resolve(root, prefix, true);
-        if (!Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
-          continue;
-        }
-        try (DirectoryStream<Path> children = Files.newDirectoryStream(dir)) {
-          for (Path child : children) {
-            String name = child.getFileName().toString();
-            if (glob.matches(name)) {
-              next.add(prefix + "/" + name);
-            }
-          }
+        for (Path child : matchingChildren(ScopedPath.resolve(root, prefix, true), part)) {
+          next.add(prefix + "/" + child.getFileName());
         }
       }
       current = next;

@@ -1,5 +1,6 @@
 package dev.kiln.engine.layer;
 
+import dev.kiln.engine.snapshot.FileTrees;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
@@ -52,7 +53,7 @@ final class LayerTree {
       return;
     }
     if (attrs.get().isDirectory()) {
-      dev.kiln.engine.snapshot.FileTrees.deleteRecursively(target);
+      FileTrees.deleteRecursively(target);
     } else {
       Files.delete(target);
     }

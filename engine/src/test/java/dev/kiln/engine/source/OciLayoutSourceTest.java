@@ -125,6 +125,39 @@ class OciLayoutSourceTest {
   }
 
   @Test
+  void anImageIndexResolvesToTheManifestForThisPlatform() throws IOException {
+    long manifestSize = Files.size(layout.resolve("blobs/sha256/" + manifest.hex()));
+    String platform = ImagePlatform.current();
+    String arch = platform.substring(platform.indexOf('/') + 1);
+    String index =
+        "{\"schemaVersion\":2,\"mediaType\":\"application/vnd.oci.image.index.v1+json\",\"manifests\":["
+            + "{\"mediaType\":\"application/vnd.oci.image.manifest.v1+json\",\"digest\":\""
+            + Digest.sha256("other")
+            + "\",\"size\":5,\"platform\":{\"os\":\"windows\",\"architecture\":\""
+            + arch
+            + "\"}},"
+            + "{\"mediaType\":\"application/vnd.oci.image.manifest.v1+json\",\"digest\":\""
+            + manifest
+            + "\",\"size\":"
+            + manifestSize
+            + ",\"platform\":{\"os\":\"linux\",\"architecture\":\""
+            + arch
+            + "\"}}]}";
+    Digest indexDigest = blob(index.getBytes(StandardCharsets.UTF_8));
+    Files.writeString(
+        layout.resolve("index.json"),
+        "{\"schemaVersion\":2,\"manifests\":[{\"mediaType\":\"application/vnd.oci.image.index.v1+json\","
+            + "\"digest\":\""
+            + indexDigest
+            + "\",\"size\":"
+            + index.length()
+            + ",\"annotations\":{\"org.opencontainers.image.ref.name\":\"multi\"}}]}");
+
+    assertEquals(indexDigest, source.resolveManifest("oci-layout://" + layout + ":multi"));
+    assertEquals(2, source.load("oci-layout://" + layout + ":multi").layers().size());
+  }
+
+  @Test
   void anUnknownTagNamesTheTagsThatExist() {
     IOException e =
         assertThrows(IOException.class, () -> source.load("oci-layout://" + layout + ":v2"));
