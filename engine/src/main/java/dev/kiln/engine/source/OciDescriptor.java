@@ -35,8 +35,8 @@ public record OciDescriptor(
     }
     Map<String, String> annotations = new TreeMap<>();
     node.path("annotations")
-        .fields()
-        .forEachRemaining(f -> annotations.put(f.getKey(), f.getValue().asText()));
+        .properties()
+        .forEach(f -> annotations.put(f.getKey(), f.getValue().asText()));
     JsonNode platform = node.path("platform");
     Optional<String> os =
         platform.isObject()
