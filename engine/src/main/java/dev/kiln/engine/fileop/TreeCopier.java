@@ -1,0 +1,126 @@
+package dev.kiln.engine.fileop;
+
+import dev.kiln.engine.snapshot.FileTrees;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * Copies files, symlinks and directory trees, preserving links (never following them), modes and
+ * mtimes. Existing destination symlinks are resolved inside {@code destRoot} only, so a link in the
+ * destination cannot redirect a copy outside it.
+ */
+public final class TreeCopier {
+  /** What to copy and how to stamp it: owner and mode override the source's when present. */
+  public record Options(Selection selection, Optional<Ids> owner, Optional<Integer> mode) {
+    public static final Options PRESERVE =
+        new Options(Selection.ALL, Optional.empty(), Optional.empty());
+  }
+
+  private record PendingDir(Path dest, FileInfo info) {}
+
+  private final Path destRoot;
+  private final Options options;
+  private final List<PendingDir> dirs = new ArrayList<>();
+
+  private TreeCopier(Path destRoot, Options options) {
+    this.destRoot = destRoot;
+    this.options = options;
+  }
+
+  /** Copies {@code src} itself to {@code dest}, whose parent must exist; directories merge. */
+  public static void copy(Path src, Path dest, Path destRoot, Options options) throws IOException {
+    TreeCopier copier = new TreeCopier(destRoot, options);
+    FileInfo info = FileInfo.read(src).orElseThrow(() -> new NoSuchFileException(src.toString()));
+    if (info.isDirectory()) {
+      Path dir = copier.directory(dest, info);
+      copier.copyBelow(src, dir);
+    } else {
+      copier.entry(src, dest, info);
+    }
+    copier.finishDirectories();
+  }
+
+  /** Copies what is inside directory {@code src} into the existing directory {@code destDir}. */
+  public static void copyContents(Path src, Path destDir, Path destRoot, Options options)
+      throws IOException {
+    TreeCopier copier = new TreeCopier(destRoot, options);
+    copier.copyBelow(src, destDir);
+    copier.finishDirectories();
+  }
+
+  private void copyBelow(Path srcDir, Path destDir) throws IOException {
+    Map<String, Path> placed = new HashMap<>();
+    for (SelectedTree.Entry entry : SelectedTree.walk(srcDir, options.selection())) {
+      String relative = entry.relative();
+      int slash = relative.lastIndexOf('/');
+      Path parent = slash < 0 ? destDir : placed.get(relative.substring(0, slash));
+      Path dest = parent.resolve(entry.path().getFileName().toString());
+      if (entry.info().isDirectory()) {
+        placed.put(relative, directory(dest, entry.info()));
+      } else {
+        entry(entry.path(), dest, entry.info());
+      }
+    }
+  }
+
+  /** Makes {@code dest} a directory to merge into and returns where it really is. */
+  private Path directory(Path dest, FileInfo info) throws IOException {
+    Optional<FileInfo> existing = FileInfo.read(dest);
+    Path dir = dest;
+    if (existing.isPresent() && existing.get().kind() == FileInfo.Kind.SYMLINK) {
+      Path followed = ScopedPath.resolve(destRoot, destRoot.relativize(dest).toString(), true);
+      if (Files.isDirectory(followed, LinkOption.NOFOLLOW_LINKS)) {
+        return followed; // merging through a link keeps the target's own metadata
+      }
+      Files.delete(dest);
+    } else if (existing.isPresent() && !existing.get().isDirectory()) {
+      Files.delete(dest);
+    }
+    if (!Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
+      Files.createDirectory(dir);
+    }
+    dirs.add(new PendingDir(dir, info));
+    return dir;
+  }
+
+  private void entry(Path src, Path dest, FileInfo info) throws IOException {
+    Optional<FileInfo> existing = FileInfo.read(dest);
+    if (existing.isPresent()) {
+      if (existing.get().isDirectory()) {
+        FileTrees.deleteRecursively(dest);
+      } else {
+        Files.delete(dest);
+      }
+    }
+    Ids owner = options.owner().orElse(new Ids(info.uid(), info.gid()));
+    if (info.kind() == FileInfo.Kind.SYMLINK) {
+      Files.createSymbolicLink(dest, Files.readSymbolicLink(src));
+      PosixMetadata.chown(dest, owner.uid(), owner.gid());
+    } else {
+      // The destination no longer exists, so the copy creates it with O_EXCL: no link followed.
+      Files.copy(src, dest, LinkOption.NOFOLLOW_LINKS);
+      PosixMetadata.chown(dest, owner.uid(), owner.gid());
+      PosixMetadata.chmod(dest, options.mode().orElse(info.mode()));
+    }
+    PosixMetadata.setMtime(dest, info.mtime());
+  }
+
+  /** Stamps directories deepest first, after their contents stopped changing their mtimes. */
+  private void finishDirectories() throws IOException {
+    for (int i = dirs.size() - 1; i >= 0; i--) {
+      PendingDir dir = dirs.get(i);
+      Ids owner = options.owner().orElse(new Ids(dir.info().uid(), dir.info().gid()));
+      PosixMetadata.chown(dir.dest(), owner.uid(), owner.gid());
+      PosixMetadata.chmod(dir.dest(), options.mode().orElse(dir.info().mode()));
+      PosixMetadata.setMtime(dir.dest(), dir.info().mtime());
+    }
+  }
+}

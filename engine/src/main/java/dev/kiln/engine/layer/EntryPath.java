@@ -1,0 +1,60 @@
+package dev.kiln.engine.layer;
+
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+
+/** The relative path of a tar entry inside a layer, checked so it cannot name anything outside. */
+record EntryPath(List<String> components) {
+  EntryPath {
+    components = List.copyOf(components);
+  }
+
+  /**
+   * Parses a tar entry name; {@code ./} prefixes and trailing slashes are dropped, while absolute
+   * names and {@code ..} components are rejected rather than cleaned, as only hostile tars use
+   * them.
+   */
+  static EntryPath parse(String name, String what) throws IOException {
+    if (name.startsWith("/")) {
+      throw new IOException(what + " \"" + name + "\": absolute paths are not allowed in a layer");
+    }
+    if (name.indexOf('\0') >= 0) {
+      throw new IOException(what + " \"" + name + "\": path contains a NUL byte");
+    }
+    List<String> parts = new ArrayList<>();
+    for (String part : name.split("/")) {
+      if (part.isEmpty() || part.equals(".")) {
+        continue;
+      }
+      if (part.equals("..")) {
+        throw new IOException(what + " \"" + name + "\": path climbs with \"..\"");
+      }
+      parts.add(part);
+    }
+    return new EntryPath(parts);
+  }
+
+  boolean isRoot() {
+    return components.isEmpty();
+  }
+
+  String baseName() {
+    return components.get(components.size() - 1);
+  }
+
+  EntryPath parent() {
+    return new EntryPath(components.subList(0, components.size() - 1));
+  }
+
+  EntryPath child(String name) {
+    List<String> parts = new ArrayList<>(components);
+    parts.add(name);
+    return new EntryPath(parts);
+  }
+
+  @Override
+  public String toString() {
+    return String.join("/", components);
+  }
+}

@@ -1,0 +1,42 @@
+package dev.kiln.engine.source;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+
+/** Picks the manifest for the platform this process runs on from an image index. */
+final class ImagePlatform {
+  private ImagePlatform() {}
+
+  /** {@code linux/<arch>} in OCI's naming of the JVM's architecture. */
+  static String current() {
+    String arch = System.getProperty("os.arch");
+    if (arch.equals("x86_64") || arch.equals("amd64")) {
+      arch = "amd64";
+    } else if (arch.equals("aarch64")) {
+      arch = "arm64";
+    }
+    return "linux/" + arch;
+  }
+
+  static OciDescriptor choose(JsonNode index, OciLayout layout) throws IOException {
+    String wanted = current();
+    List<String> offered = new ArrayList<>();
+    for (JsonNode node : index.path("manifests")) {
+      OciDescriptor descriptor = OciDescriptor.from(node, "image index");
+      String platform = descriptor.platform().orElse("unknown");
+      // The variant (v8 of arm64) is ignored: one manifest per os/arch is what images ship.
+      if (platform.equals(wanted) || platform.startsWith(wanted + "/")) {
+        return descriptor;
+      }
+      offered.add(platform);
+    }
+    throw layout.error(
+        "the image index has no manifest for "
+            + wanted
+            + " (platforms: "
+            + (offered.isEmpty() ? "none" : String.join(", ", offered))
+            + ")");
+  }
+}

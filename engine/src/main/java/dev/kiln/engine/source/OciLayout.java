@@ -1,0 +1,148 @@
+package dev.kiln.engine.source;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.kiln.engine.content.ContentStore;
+import dev.kiln.engine.graph.Digest;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * An OCI image layout directory on disk: its {@code oci-layout} marker, {@code index.json} and
+ * blobs. Every error names the directory.
+ */
+final class OciLayout {
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final String VERSION = "1.0.0";
+  // Manifests and configs are small; a bound keeps a hostile layout from exhausting memory.
+  private static final long MAX_DOCUMENT_BYTES = 16L * 1024 * 1024;
+
+  private final Path dir;
+
+  private OciLayout(Path dir) {
+    this.dir = dir;
+  }
+
+  /** Opens {@code dir}, checking its {@code oci-layout} file. */
+  static OciLayout open(Path dir) throws IOException {
+    OciLayout layout = new OciLayout(dir);
+    JsonNode marker = layout.readFile("oci-layout");
+    String version = marker.path("imageLayoutVersion").asText("");
+    if (!version.equals(VERSION)) {
+      throw layout.error(
+          "unsupported imageLayoutVersion \"" + version + "\" (want " + VERSION + ")");
+    }
+    return layout;
+  }
+
+  /** The descriptor {@code ref} names in {@code index.json}. */
+  OciDescriptor find(OciReference ref) throws IOException {
+    List<OciDescriptor> entries = index();
+    if (ref.digest().isPresent()) {
+      Digest wanted = ref.digest().get();
+      for (OciDescriptor entry : entries) {
+        if (entry.digest().equals(wanted)) {
+          return entry;
+        }
+      }
+      // A digest may also name a manifest nested in an index, which index.json does not list.
+      Path blob = blobPath(wanted);
+      if (Files.isRegularFile(blob)) {
+        return new OciDescriptor("", wanted, Files.size(blob), Map.of(), Optional.empty());
+      }
+      throw error("no manifest " + wanted + " in index.json or blobs");
+    }
+    String tag = ref.tag().orElse(OciReference.DEFAULT_TAG);
+    List<String> tags = new ArrayList<>();
+    for (OciDescriptor entry : entries) {
+      if (entry.refName().equals(Optional.of(tag))) {
+        return entry;
+      }
+      entry.refName().ifPresent(tags::add);
+    }
+    throw error(
+        "no image tagged \""
+            + tag
+            + "\" (tags: "
+            + (tags.isEmpty() ? "none" : String.join(", ", tags))
+            + ")");
+  }
+
+  /**
+   * Copies the blob of {@code descriptor} into {@code store}, checking that its size and digest
+   * match the descriptor.
+   */
+  void ingest(OciDescriptor descriptor, ContentStore store) throws IOException {
+    Path blob = blobPath(descriptor.digest());
+    if (!Files.isRegularFile(blob)) {
+      throw error("blob " + descriptor.digest() + " is missing");
+    }
+    long size = Files.size(blob);
+    if (size != descriptor.size()) {
+      throw error(
+          "blob "
+              + descriptor.digest()
+              + " has "
+              + size
+              + " bytes, but its descriptor says "
+              + descriptor.size());
+    }
+    try (InputStream in = Files.newInputStream(blob)) {
+      store.ingest(in, Optional.of(descriptor.digest()), descriptor.size());
+    } catch (IOException e) {
+      throw error("blob " + descriptor.digest() + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** Ingests a JSON document blob and parses it. */
+  JsonNode document(OciDescriptor descriptor, ContentStore store) throws IOException {
+    if (descriptor.size() > MAX_DOCUMENT_BYTES) {
+      throw error(
+          "document " + descriptor.digest() + " is too large (" + descriptor.size() + " bytes)");
+    }
+    ingest(descriptor, store);
+    try (InputStream in = store.open(descriptor.digest())) {
+      return JSON.readTree(in);
+    } catch (IOException e) {
+      throw error("document " + descriptor.digest() + " is not valid JSON: " + e.getMessage(), e);
+    }
+  }
+
+  IOException error(String problem) {
+    return new IOException("oci-layout " + dir + ": " + problem);
+  }
+
+  IOException error(String problem, Throwable cause) {
+    return new IOException("oci-layout " + dir + ": " + problem, cause);
+  }
+
+  private List<OciDescriptor> index() throws IOException {
+    JsonNode index = readFile("index.json");
+    List<OciDescriptor> entries = new ArrayList<>();
+    for (JsonNode node : index.path("manifests")) {
+      entries.add(OciDescriptor.from(node, "oci-layout " + dir + ": index.json"));
+    }
+    return entries;
+  }
+
+  private Path blobPath(Digest digest) {
+    return dir.resolve("blobs").resolve("sha256").resolve(digest.hex());
+  }
+
+  private JsonNode readFile(String name) throws IOException {
+    try {
+      return JSON.readTree(Files.readAllBytes(dir.resolve(name)));
+    } catch (NoSuchFileException e) {
+      throw error("no " + name + " file (is this an OCI image layout?)");
+    } catch (IOException e) {
+      throw error(name + " is not valid JSON: " + e.getMessage(), e);
+    }
+  }
+}

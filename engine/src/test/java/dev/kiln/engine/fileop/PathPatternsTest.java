@@ -1,0 +1,78 @@
+package dev.kiln.engine.fileop;
+
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class PathPatternsTest {
+  private static PathPatterns of(String... patterns) {
+    return PathPatterns.of(List.of(patterns));
+  }
+
+  @Test
+  void starAndQuestionMarkStayWithinOneComponent() {
+    PathPatterns p = of("*.txt", "a?c");
+    assertTrue(p.matches("notes.txt"));
+    assertFalse(p.matches("dir/notes.md"));
+    assertTrue(p.matches("abc"));
+    assertFalse(p.matches("abbc"));
+  }
+
+  @Test
+  void aMatchedDirectoryCoversEverythingBelowIt() {
+    PathPatterns p = of("build");
+    assertTrue(p.matches("build"));
+    assertTrue(p.matches("build/x/y.o"));
+    assertFalse(p.matches("src/build.c"));
+  }
+
+  @Test
+  void doubleStarCrossesAnyNumberOfDirectories() {
+    PathPatterns p = of("**/*.go");
+    assertTrue(p.matches("main.go"));
+    assertTrue(p.matches("a/b/c/util.go"));
+    assertFalse(p.matches("a/b/readme"));
+    assertTrue(of("a/**/z").matches("a/z"));
+    assertTrue(of("a/**/z").matches("a/b/c/z"));
+  }
+
+  @Test
+  void characterClassesMatchOneCharacter() {
+    assertTrue(of("file[0-9]").matches("file7"));
+    assertFalse(of("file[0-9]").matches("filex"));
+    assertTrue(of("file[!0-9]").matches("filex"));
+  }
+
+  @Test
+  void exclamationReincludesWhatAnEarlierPatternMatched() {
+    PathPatterns p = of("*.md", "!README.md");
+    assertTrue(p.matches("CHANGES.md"));
+    assertFalse(p.matches("README.md"));
+    assertTrue(of("docs", "!docs/keep.txt").matches("docs/other.txt"));
+    assertFalse(of("docs", "!docs/keep.txt").matches("docs/keep.txt"));
+  }
+
+  @Test
+  void theLastMatchingPatternWins() {
+    assertTrue(of("!a.txt", "*.txt").matches("a.txt"));
+  }
+
+  @Test
+  void leadingSlashAndDotSlashAreIgnored() {
+    assertTrue(of("/src/*.c").matches("src/main.c"));
+    assertTrue(of("./src").matches("src/main.c"));
+  }
+
+  @Test
+  void mayMatchBelowPrunesOnlyDirectoriesNoPatternCanReach() {
+    PathPatterns p = of("src/main/**/*.java", "docs/*.md");
+    assertTrue(p.mayMatchBelow("src"));
+    assertTrue(p.mayMatchBelow("src/main/java/dev"));
+    assertTrue(p.mayMatchBelow("docs"));
+    assertFalse(p.mayMatchBelow("target"));
+    assertFalse(p.mayMatchBelow("docs/sub"));
+    assertTrue(of("**/*.txt").mayMatchBelow("anything/deep"));
+  }
+}
