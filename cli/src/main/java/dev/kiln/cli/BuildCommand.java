@@ -5,7 +5,9 @@ import dev.kiln.engine.EngineConfig;
 import dev.kiln.engine.graph.Definition;
 import dev.kiln.engine.graph.DefinitionReader;
 import dev.kiln.engine.graph.InvalidDefinitionException;
+import dev.kiln.engine.progress.ProgressEvent;
 import dev.kiln.engine.solver.Outcome;
+import dev.kiln.engine.worker.SnapshotResult;
 import dev.kiln.exporter.Exporter;
 import dev.kiln.exporter.local.LocalExporter;
 import dev.kiln.exporter.tar.TarExporter;
@@ -17,6 +19,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
+import java.util.function.Consumer;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -45,7 +48,8 @@ final class BuildCommand implements Callable<Integer> {
       names = "--progress",
       paramLabel = "MODE",
       defaultValue = "auto",
-      description = "Progress display: auto, plain or quiet (auto is plain until the TTY display lands).")
+      description =
+          "Progress display: auto, plain or quiet (auto is plain until the TTY display lands).")
   String progress;
 
   @Option(
@@ -71,7 +75,6 @@ final class BuildCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    PrintStream out = System.out;
     PrintStream err = System.err;
     Definition graph;
     Optional<Exporter> exporter;
@@ -88,10 +91,13 @@ final class BuildCommand implements Callable<Integer> {
       return 1;
     }
     Path state = root.orElseGet(BuildCommand::defaultRoot);
-    long started = System.nanoTime();
+    Timings timings = new Timings();
     try (Engine engine = Engine.start(new EngineConfig(state, execSlots, localDirs))) {
-      var printer = progress.equals("quiet") ? (java.util.function.Consumer<dev.kiln.engine.progress.ProgressEvent>) e -> {} : new PlainProgressPrinter(err);
+      timings.lap("start-up");
+      Consumer<ProgressEvent> printer =
+          progress.equals("quiet") ? event -> {} : new PlainProgressPrinter(err);
       Outcome outcome = engine.solve(graph, printer).toCompletableFuture().get();
+      timings.lap("solve");
       if (outcome instanceof Outcome.SolveFailed failed) {
         err.println();
         err.println("ERROR: " + failed.error().render());
@@ -99,17 +105,19 @@ final class BuildCommand implements Callable<Integer> {
       }
       var solved = (Outcome.Solved) outcome;
       if (exporter.isPresent()) {
-        var snapshot = ((dev.kiln.engine.worker.SnapshotResult) solved.result()).snapshot();
+        var snapshot = ((SnapshotResult) solved.result()).snapshot();
         exporter.get().export(snapshot, engine.snapshotter());
+        timings.lap("export");
         err.println("exported to " + exporter.get().describe());
       }
-      err.printf(
-          java.util.Locale.ROOT,
-          "built %s in %.1fs (executor: %s)%n",
-          solved.key().digest().shortForm(),
-          (System.nanoTime() - started) / 1e9,
-          engine.executorName());
-      out.flush();
+      err.println(
+          "built "
+              + solved.key().digest().shortForm()
+              + " ("
+              + timings
+              + "; executor "
+              + engine.executorName()
+              + ")");
       return 0;
     } catch (java.io.IOException e) {
       err.println("error: " + e.getMessage());

@@ -24,6 +24,7 @@ public final class KilnCommand implements Runnable {
 
   @Override
   public void run() {
-    throw new CommandLine.ParameterException(spec.commandLine(), "missing command: try kiln build --help");
+    throw new CommandLine.ParameterException(
+        spec.commandLine(), "missing command: try kiln build --help");
   }
 }

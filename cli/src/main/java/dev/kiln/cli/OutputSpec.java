@@ -44,7 +44,12 @@ public sealed interface OutputSpec {
     }
     if (dest == null || dest.isEmpty()) {
       throw new IllegalArgumentException(
-          "--output " + text + ": type=" + type + " needs dest=" + (type.equals("tar") ? "FILE" : "DIR"));
+          "--output "
+              + text
+              + ": type="
+              + type
+              + " needs dest="
+              + (type.equals("tar") ? "FILE" : "DIR"));
     }
     return type.equals("local") ? new Local(Path.of(dest)) : new Tar(Path.of(dest));
   }

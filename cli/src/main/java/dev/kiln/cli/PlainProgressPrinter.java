@@ -44,6 +44,7 @@ final class PlainProgressPrinter implements Consumer<ProgressEvent> {
   }
 
   private static String seconds(Duration duration, int decimals) {
-    return String.format(java.util.Locale.ROOT, "%." + decimals + "f", duration.toMillis() / 1000.0);
+    return String.format(
+        java.util.Locale.ROOT, "%." + decimals + "f", duration.toMillis() / 1000.0);
   }
 }

@@ -20,10 +20,14 @@ class OutputSpecTest {
 
   @Test
   void rejectsWhatItCannotDoWithTheReason() {
-    assertEquals("--output type=oci,dest=x: unknown type \"oci\" (known: local, tar)", error("type=oci,dest=x"));
+    assertEquals(
+        "--output type=oci,dest=x: unknown type \"oci\" (known: local, tar)",
+        error("type=oci,dest=x"));
     assertEquals("--output type=tar: type=tar needs dest=FILE", error("type=tar"));
     assertEquals("--output dest=x: type is missing (local or tar)", error("dest=x"));
-    assertEquals("--output type=local,dest=x,zip=1: unknown attribute zip", error("type=local,dest=x,zip=1"));
+    assertEquals(
+        "--output type=local,dest=x,zip=1: unknown attribute zip",
+        error("type=local,dest=x,zip=1"));
     assertEquals("--output type=local,,dest=x: \"\" is not KEY=VALUE", error("type=local,,dest=x"));
     assertEquals("--output type=local,type=tar: type is given twice", error("type=local,type=tar"));
   }

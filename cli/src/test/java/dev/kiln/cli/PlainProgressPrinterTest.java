@@ -20,9 +20,13 @@ class PlainProgressPrinterTest {
     Digest base = Digest.sha256("base");
     Digest step = Digest.sha256("step");
     printer.accept(new ProgressEvent.VertexCached(base, "[base] busybox"));
-    printer.accept(new ProgressEvent.VertexStarted(step, "[stage 2/3] RUN sleep 10", Instant.now()));
-    printer.accept(new ProgressEvent.VertexLog(step, LogStream.STDOUT, "hello", Duration.ofMillis(123)));
-    printer.accept(new ProgressEvent.VertexCompleted(step, "[stage 2/3] RUN sleep 10", Duration.ofMillis(10_100)));
+    printer.accept(
+        new ProgressEvent.VertexStarted(step, "[stage 2/3] RUN sleep 10", Instant.now()));
+    printer.accept(
+        new ProgressEvent.VertexLog(step, LogStream.STDOUT, "hello", Duration.ofMillis(123)));
+    printer.accept(
+        new ProgressEvent.VertexCompleted(
+            step, "[stage 2/3] RUN sleep 10", Duration.ofMillis(10_100)));
     assertEquals(
         String.join(
             "\n",

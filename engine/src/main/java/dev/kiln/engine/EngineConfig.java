@@ -4,8 +4,8 @@ import java.nio.file.Path;
 import java.util.Map;
 
 /**
- * How to start an embedded engine: its state directory, how many steps may run at once (0: two
- * per core), and the host directories that {@code local://NAME} sources read.
+ * How to start an embedded engine: its state directory, how many steps may run at once (0: two per
+ * core), and the host directories that {@code local://NAME} sources read.
  */
 public record EngineConfig(Path root, int execSlots, Map<String, Path> locals) {
   public EngineConfig {

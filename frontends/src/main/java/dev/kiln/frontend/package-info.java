@@ -1,2 +1,4 @@
-/** Frontends compile user input (a Dockerfile first) into definitions; the Dockerfile one is next. */
+/**
+ * Frontends compile user input (a Dockerfile first) into definitions; the Dockerfile one is next.
+ */
 package dev.kiln.frontend;

@@ -54,10 +54,14 @@ class CliTest {
     Run run =
         kiln(
             "build",
-            "--root", temp.resolve("root").toString(),
-            "--definition", graph(step("[\"sh\", \"-c\", \"echo hi > /hi.txt\"]")).toString(),
-            "--output", "type=tar,dest=" + tar,
-            "--progress", "plain");
+            "--root",
+            temp.resolve("root").toString(),
+            "--definition",
+            graph(step("[\"sh\", \"-c\", \"echo hi > /hi.txt\"]")).toString(),
+            "--output",
+            "type=tar,dest=" + tar,
+            "--progress",
+            "plain");
     assertEquals(0, run.exit(), run.err());
     assertTrue(run.err().contains("#2 the step"), run.err());
     assertTrue(run.err().contains("#2 DONE"), run.err());
@@ -75,7 +79,8 @@ class CliTest {
   @Test
   void aMalformedDefinitionNamesFileAndLine() throws Exception {
     Path file = graph("{\n  \"vertices\": [\n    {\"id\": \"a\" \"op\": {}}\n  ]\n}");
-    Run run = kiln("build", "--root", temp.resolve("root").toString(), "--definition", file.toString());
+    Run run =
+        kiln("build", "--root", temp.resolve("root").toString(), "--definition", file.toString());
     assertEquals(1, run.exit());
     assertTrue(run.err().startsWith("error: " + file + ":3:"), run.err());
     assertEquals(1, run.err().strip().lines().count(), "one paragraph: " + run.err());
@@ -83,8 +88,10 @@ class CliTest {
 
   @Test
   void anOpNamingAMissingInputIsRejectedBeforeAnythingRuns() throws Exception {
-    Path file = graph(step("[\"true\"]").replace("{\"vertex\": \"base\"}", "{\"vertex\": \"bsae\"}"));
-    Run run = kiln("build", "--root", temp.resolve("root").toString(), "--definition", file.toString());
+    Path file =
+        graph(step("[\"true\"]").replace("{\"vertex\": \"base\"}", "{\"vertex\": \"bsae\"}"));
+    Run run =
+        kiln("build", "--root", temp.resolve("root").toString(), "--definition", file.toString());
     assertEquals(1, run.exit());
     assertEquals(
         "error: " + file + ": vertex \"step\" names missing input \"bsae\"", run.err().strip());
@@ -94,7 +101,8 @@ class CliTest {
   @Test
   void aFailingStepExitsNonZeroWithItsCommandAndOutput() throws Exception {
     Path file = graph(step("[\"sh\", \"-c\", \"echo doing work; exit 7\"]"));
-    Run run = kiln("build", "--root", temp.resolve("root").toString(), "--definition", file.toString());
+    Run run =
+        kiln("build", "--root", temp.resolve("root").toString(), "--definition", file.toString());
     assertEquals(1, run.exit());
     assertTrue(
         run.err().contains("ERROR: failed to solve: [the step]")

@@ -96,7 +96,11 @@ class EndToEndTest {
   @Test
   void aStepsHostnameStaysInItsOwnNamespace() throws Exception {
     String before = Files.readString(Path.of("/proc/sys/kernel/hostname")).trim();
-    var build = kiln.solve(busybox.run("sh", "-c", "(hostname kiln-step-test 2>/dev/null || true); hostname > /seen").definition());
+    var build =
+        kiln.solve(
+            busybox
+                .run("sh", "-c", "(hostname kiln-step-test 2>/dev/null || true); hostname > /seen")
+                .definition());
     Path out = kiln.exportTo(build, temp.resolve("out"));
     assertFalse(Files.readString(out.resolve("seen")).isBlank());
     assertEquals(before, Files.readString(Path.of("/proc/sys/kernel/hostname")).trim());
@@ -108,11 +112,22 @@ class EndToEndTest {
     State files =
         busybox.file(
             List.of(
-                new FileAction.Mkdir("/app/data", 0755, true, Optional.of(new Owner("1000", "1000"))),
+                new FileAction.Mkdir(
+                    "/app/data", 0755, true, Optional.of(new Owner("1000", "1000"))),
                 new FileAction.Mkfile("/app/config", 0600, "key=value\n", Optional.empty()),
                 new FileAction.Copy(
-                    1, "/src", "/app/", Optional.empty(), Optional.empty(), true, true, true,
-                    false, false, List.of(), List.of()),
+                    1,
+                    "/src",
+                    "/app/",
+                    Optional.empty(),
+                    Optional.empty(),
+                    true,
+                    true,
+                    true,
+                    false,
+                    false,
+                    List.of(),
+                    List.of()),
                 new FileAction.Rm("/bin/vi", false, false)),
             context);
     State checked = files.run("sh", "-c", "cat /app/app.txt /app/config > /app/seen");
@@ -147,7 +162,8 @@ class EndToEndTest {
     String error = build.error();
     assertTrue(error.contains("[stage 1/1] RUN exit 3"), error);
     assertTrue(
-        error.contains("process \"sh -c echo preparing; echo about to fail >&2; exit 3\" did not complete successfully: exit code: 3"),
+        error.contains(
+            "process \"sh -c echo preparing; echo about to fail >&2; exit 3\" did not complete successfully: exit code: 3"),
         error);
     assertTrue(error.contains("about to fail"), error);
     assertNoActiveLayersLeft();

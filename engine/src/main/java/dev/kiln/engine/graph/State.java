@@ -9,8 +9,8 @@ import java.util.Optional;
 
 /**
  * An immutable point in a build graph under construction, like BuildKit's {@code llb.State}: a
- * filesystem (the output of some op, or scratch) plus the environment, working directory and
- * user that the next {@link #run} uses. Every method returns a new state.
+ * filesystem (the output of some op, or scratch) plus the environment, working directory and user
+ * that the next {@link #run} uses. Every method returns a new state.
  *
  * <pre>{@code
  * State base = State.source("oci-layout:///layouts/busybox:latest");
@@ -97,15 +97,26 @@ public final class State {
   public State copy(State from, String src, String dest) {
     var copy =
         new FileAction.Copy(
-            1, src, dest, Optional.empty(), Optional.empty(), true, true, true, false, false,
-            List.of(), List.of());
+            1,
+            src,
+            dest,
+            Optional.empty(),
+            Optional.empty(),
+            true,
+            true,
+            true,
+            false,
+            false,
+            List.of(),
+            List.of());
     return file(List.of(copy), from);
   }
 
   /** Sets the description shown in progress for the op that made this state. */
   public State describe(String description) {
     Node current = node.orElseThrow(() -> new IllegalStateException("scratch has no op"));
-    Node described = new Node(current.op(), current.inputs(), current.meta().withDescription(description));
+    Node described =
+        new Node(current.op(), current.inputs(), current.meta().withDescription(description));
     return new State(Optional.of(described), env, cwd, user, network);
   }
 
@@ -126,7 +137,11 @@ public final class State {
   /** The definition whose root is this state. */
   public Definition definition() {
     Map<Digest, Vertex> vertices = new LinkedHashMap<>();
-    Digest root = marshal(node.orElseGet(() -> new Node(SourceOp.of("scratch"), List.of(), VertexMeta.EMPTY)), vertices, new IdentityHashMap<>());
+    Digest root =
+        marshal(
+            node.orElseGet(() -> new Node(SourceOp.of("scratch"), List.of(), VertexMeta.EMPTY)),
+            vertices,
+            new IdentityHashMap<>());
     return new Definition(vertices, Input.of(root));
   }
 

@@ -13,9 +13,8 @@ import org.apache.pekko.stream.javadsl.Sink;
 import org.apache.pekko.stream.typed.javadsl.ActorSource;
 
 /**
- * A build's progress as a bounded stream feeding a listener. A slow listener never slows the
- * build: past the buffer the oldest events are dropped. The stream ends after {@link
- * ProgressEvent.Ended}.
+ * A build's progress as a bounded stream feeding a listener. A slow listener never slows the build:
+ * past the buffer the oldest events are dropped. The stream ends after {@link ProgressEvent.Ended}.
  */
 public final class ProgressStream {
   static final int BUFFER = 65_536;

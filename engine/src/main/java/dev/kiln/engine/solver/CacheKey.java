@@ -6,8 +6,8 @@ import java.security.MessageDigest;
 import java.util.List;
 
 /**
- * The durable identity of a vertex's result: its op's cache digest combined with its inputs'
- * cache keys, under a format tag so that a format change never returns a stale hit.
+ * The durable identity of a vertex's result: its op's cache digest combined with its inputs' cache
+ * keys, under a format tag so that a format change never returns a stale hit.
  */
 public record CacheKey(Digest digest) {
   static final String FORMAT = "kiln.cache.v1";

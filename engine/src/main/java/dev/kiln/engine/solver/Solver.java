@@ -19,8 +19,8 @@ import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.javadsl.Receive;
 
 /**
- * Solves definitions. It keeps one {@link VertexActor} per vertex digest while any build needs
- * it, so identical vertices of concurrent builds run once; when the last build that needs a vertex
+ * Solves definitions. It keeps one {@link VertexActor} per vertex digest while any build needs it,
+ * so identical vertices of concurrent builds run once; when the last build that needs a vertex
  * ends, the vertex is stopped, which cancels its work if it is still running.
  */
 public final class Solver extends AbstractBehavior<Solver.Command> {

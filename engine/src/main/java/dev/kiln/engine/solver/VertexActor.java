@@ -115,7 +115,8 @@ public final class VertexActor extends AbstractBehavior<VertexActor.Command> {
     this.cache = cache;
     this.inputResults = new Done[inputs.size()];
     this.inputAdapter = context.messageAdapter(Reply.class, InputReplied::new);
-    this.slotAdapter = context.messageAdapter(ExecutionSlots.Granted.class, g -> SlotGranted.INSTANCE);
+    this.slotAdapter =
+        context.messageAdapter(ExecutionSlots.Granted.class, g -> SlotGranted.INSTANCE);
     this.logs = new VertexLogs(digest, listeners);
   }
 
@@ -217,14 +218,14 @@ public final class VertexActor extends AbstractBehavior<VertexActor.Command> {
     }
     state = State.RUNNING;
     startedAt = Instant.now();
+    logs.markStarted();
     emit(new ProgressEvent.VertexStarted(digest, vertex.name(), startedAt));
     List<Result> inputOutputs = new ArrayList<>();
     for (int i = 0; i < inputResults.length; i++) {
       inputOutputs.add(inputResults[i].outputs().get(vertex.inputs().get(i).output()));
     }
     getContext()
-        .pipeToSelf(
-            runner.run(inputOutputs, new RunContext(logs, cancellation)), Executed::new);
+        .pipeToSelf(runner.run(inputOutputs, new RunContext(logs, cancellation)), Executed::new);
     return this;
   }
 
@@ -272,7 +273,9 @@ public final class VertexActor extends AbstractBehavior<VertexActor.Command> {
   }
 
   private Duration took() {
-    return startedAt.equals(Instant.EPOCH) ? Duration.ZERO : Duration.between(startedAt, Instant.now());
+    return startedAt.equals(Instant.EPOCH)
+        ? Duration.ZERO
+        : Duration.between(startedAt, Instant.now());
   }
 
   private static Throwable unwrap(Throwable failure) {

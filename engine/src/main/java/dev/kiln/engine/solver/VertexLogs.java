@@ -12,14 +12,14 @@ import java.util.Set;
 import org.apache.pekko.actor.typed.ActorRef;
 
 /**
- * A running vertex's log sink: forwards lines to every build watching the vertex and keeps the
- * last lines for the error report. Called from the worker's threads, so it is thread-safe.
+ * A running vertex's log sink: forwards lines to every build watching the vertex and keeps the last
+ * lines for the error report. Called from the worker's threads, so it is thread-safe.
  */
 final class VertexLogs implements LogSink {
   static final int TAIL = 20;
   private final Digest vertex;
   private final Set<ActorRef<ProgressEvent>> listeners;
-  private final long startNanos = System.nanoTime();
+  private volatile long startNanos = System.nanoTime();
   private final Deque<String> tail = new ArrayDeque<>();
 
   VertexLogs(Digest vertex, Set<ActorRef<ProgressEvent>> listeners) {
@@ -39,6 +39,11 @@ final class VertexLogs implements LogSink {
         new ProgressEvent.VertexLog(
             vertex, stream, line, Duration.ofNanos(System.nanoTime() - startNanos));
     listeners.forEach(l -> l.tell(event));
+  }
+
+  /** Log times count from here: the moment the vertex starts to execute. */
+  void markStarted() {
+    startNanos = System.nanoTime();
   }
 
   List<String> tail() {

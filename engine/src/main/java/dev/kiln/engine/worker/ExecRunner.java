@@ -16,7 +16,12 @@ final class ExecRunner extends BlockingRunner {
   private final Executor executor;
   private final Snapshotter snapshotter;
 
-  ExecRunner(Digest digest, ExecOp op, Executor executor, Snapshotter snapshotter, java.util.concurrent.Executor pool) {
+  ExecRunner(
+      Digest digest,
+      ExecOp op,
+      Executor executor,
+      Snapshotter snapshotter,
+      java.util.concurrent.Executor pool) {
     super(digest, pool);
     this.op = op;
     this.executor = executor;

@@ -12,8 +12,8 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 
 /**
- * Copies a local directory; its cache digest is the checksum of the selected content, so editing
- * a file that is not selected does not bust the cache.
+ * Copies a local directory; its cache digest is the checksum of the selected content, so editing a
+ * file that is not selected does not bust the cache.
  */
 final class LocalRunner extends BlockingRunner {
   private final SourceOp op;
@@ -21,7 +21,12 @@ final class LocalRunner extends BlockingRunner {
   private final Snapshotter snapshotter;
   private final java.util.concurrent.Executor pool;
 
-  LocalRunner(Digest digest, SourceOp op, Path dir, Snapshotter snapshotter, java.util.concurrent.Executor pool) {
+  LocalRunner(
+      Digest digest,
+      SourceOp op,
+      Path dir,
+      Snapshotter snapshotter,
+      java.util.concurrent.Executor pool) {
     super(digest, pool);
     this.op = op;
     this.dir = dir;

@@ -15,7 +15,8 @@ final class OciLayoutRunner extends BlockingRunner {
   private final OciLayoutSource layouts;
   private final java.util.concurrent.Executor pool;
 
-  OciLayoutRunner(Digest digest, SourceOp op, OciLayoutSource layouts, java.util.concurrent.Executor pool) {
+  OciLayoutRunner(
+      Digest digest, SourceOp op, OciLayoutSource layouts, java.util.concurrent.Executor pool) {
     super(digest, pool);
     this.op = op;
     this.layouts = layouts;

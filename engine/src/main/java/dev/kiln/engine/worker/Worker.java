@@ -20,8 +20,8 @@ import java.nio.file.Path;
 import java.util.Map;
 
 /**
- * A worker: executor, snapshotter and content store, and the runners that apply each op with
- * them. It is the solver's only way to run ops.
+ * A worker: executor, snapshotter and content store, and the runners that apply each op with them.
+ * It is the solver's only way to run ops.
  */
 public final class Worker implements Resolver {
   private final Executor executor;
@@ -55,7 +55,8 @@ public final class Worker implements Resolver {
     Op op = vertex.op();
     if (op instanceof ExecOp exec) {
       if (!exec.mounts().isEmpty()) {
-        throw unsupported(vertex, "exec mounts other than the root filesystem are not supported yet");
+        throw unsupported(
+            vertex, "exec mounts other than the root filesystem are not supported yet");
       }
       if (vertex.inputs().size() > 1) {
         throw unsupported(vertex, "exec op has more than one input");

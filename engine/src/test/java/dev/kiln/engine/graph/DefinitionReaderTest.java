@@ -147,7 +147,10 @@ class DefinitionReaderTest {
 
   @Test
   void readingOtherOutputsThanTheFirstIsRejected() {
-    String message = error(GOOD.replace("\"vertex\": \"base\", \"output\": 0", "\"vertex\": \"base\", \"output\": 2"));
+    String message =
+        error(
+            GOOD.replace(
+                "\"vertex\": \"base\", \"output\": 0", "\"vertex\": \"base\", \"output\": 2"));
     assertTrue(message.contains("reads output 2 of \"base\""), message);
   }
 

@@ -86,7 +86,8 @@ class SolverTest {
     Input b = g.add("ok", "b", a);
     g.add("ok", "c", a, b);
     var outcome = solve(solver(4), g.definition(), kit.createTestProbe());
-    assertEquals("c((),b(()))".replace("()", "()"), value(outcome.receiveMessage()).replace("a", ""));
+    assertEquals(
+        "c((),b(()))".replace("()", "()"), value(outcome.receiveMessage()).replace("a", ""));
     assertEquals(1, ops.runs("a"));
   }
 
@@ -169,10 +170,8 @@ class SolverTest {
     assertEquals("b(a())", value(again.receiveMessage()));
     assertEquals(1, ops.runs("a"));
     assertEquals(1, ops.runs("b"));
-    List<ProgressEvent> events =
-        progress.receiveSeveralMessages(3, Duration.ofSeconds(5));
-    assertEquals(
-        2, events.stream().filter(e -> e instanceof ProgressEvent.VertexCached).count());
+    List<ProgressEvent> events = progress.receiveSeveralMessages(3, Duration.ofSeconds(5));
+    assertEquals(2, events.stream().filter(e -> e instanceof ProgressEvent.VertexCached).count());
     assertInstanceOf(ProgressEvent.Ended.class, events.get(2));
   }
 

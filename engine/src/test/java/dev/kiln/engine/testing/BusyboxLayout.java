@@ -5,8 +5,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 
 /**
- * The busybox OCI layout that examples/parallel/prepare.sh makes, built once per test JVM into
- * the repository's examples directory (it is reproducible and git-ignored).
+ * The busybox OCI layout that examples/parallel/prepare.sh makes, built once per test JVM into the
+ * repository's examples directory (it is reproducible and git-ignored).
  */
 public final class BusyboxLayout {
   private static Path layout;
@@ -20,7 +20,8 @@ public final class BusyboxLayout {
       dir = dir.getParent();
     }
     if (dir == null) {
-      throw new IllegalStateException("not inside the Kiln repository: " + Path.of("").toAbsolutePath());
+      throw new IllegalStateException(
+          "not inside the Kiln repository: " + Path.of("").toAbsolutePath());
     }
     return dir;
   }

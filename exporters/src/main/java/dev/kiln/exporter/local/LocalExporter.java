@@ -16,8 +16,8 @@ import java.util.List;
 import java.util.Optional;
 
 /**
- * Writes the result's files into a host directory (created if missing; existing files with the
- * same names are replaced), keeping modes, times, links and, when run as root, owners.
+ * Writes the result's files into a host directory (created if missing; existing files with the same
+ * names are replaced), keeping modes, times, links and, when run as root, owners.
  */
 public final class LocalExporter implements Exporter {
   private static final boolean ROOT = "root".equals(System.getProperty("user.name"));
