@@ -1,21 +1,16 @@
 package dev.kiln.exporter.tar;
 
+import dev.kiln.engine.layer.LayerDiffWriter;
 import dev.kiln.engine.snapshot.MountedFs;
 import dev.kiln.engine.snapshot.Snapshot;
 import dev.kiln.engine.snapshot.Snapshotter;
 import dev.kiln.exporter.Exporter;
-import dev.kiln.exporter.TreeWalker;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.file.Files;
-import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.util.Map;
 import java.util.Optional;
-import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
-import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
-import org.apache.commons.compress.archivers.tar.TarConstants;
 
 /**
  * Writes the result's files as one tar archive, in name order with the files' own metadata, to a
@@ -33,46 +28,14 @@ public final class TarExporter implements Exporter {
     Files.createDirectories(dest.getParent());
     Path temp = Files.createTempFile(dest.getParent(), ".kiln-", ".tar.tmp");
     try (MountedFs view = snapshotter.mount(result, Optional.empty());
-        OutputStream out = Files.newOutputStream(temp);
-        TarArchiveOutputStream tar = new TarArchiveOutputStream(out)) {
-      tar.setLongFileMode(TarArchiveOutputStream.LONGFILE_POSIX);
-      tar.setBigNumberMode(TarArchiveOutputStream.BIGNUMBER_POSIX);
-      for (Path relative : TreeWalker.walk(view.path())) {
-        write(tar, view.path().resolve(relative), relative.toString());
-      }
-      tar.finish();
+        OutputStream out = Files.newOutputStream(temp)) {
+      // A merged view has no whiteouts left, so the layer writer yields a plain archive.
+      LayerDiffWriter.write(view.path(), out);
     } catch (IOException | RuntimeException e) {
       Files.deleteIfExists(temp);
       throw e;
     }
     Files.move(temp, dest, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-  }
-
-  private static void write(TarArchiveOutputStream tar, Path file, String name) throws IOException {
-    Map<String, Object> attrs = Files.readAttributes(file, "unix:*", LinkOption.NOFOLLOW_LINKS);
-    int mode = (Integer) attrs.get("mode");
-    TarArchiveEntry entry;
-    if (Files.isSymbolicLink(file)) {
-      entry = new TarArchiveEntry(name, TarConstants.LF_SYMLINK);
-      entry.setLinkName(Files.readSymbolicLink(file).toString());
-    } else if (Files.isDirectory(file, LinkOption.NOFOLLOW_LINKS)) {
-      entry = new TarArchiveEntry(name + "/");
-    } else if (Files.isRegularFile(file, LinkOption.NOFOLLOW_LINKS)) {
-      entry = new TarArchiveEntry(name);
-      entry.setSize((Long) attrs.get("size"));
-    } else {
-      // Sockets, fifos and devices do not travel in build outputs.
-      return;
-    }
-    entry.setMode(mode & 07777);
-    entry.setUserId(((Integer) attrs.get("uid")).longValue());
-    entry.setGroupId(((Integer) attrs.get("gid")).longValue());
-    entry.setModTime(((java.nio.file.attribute.FileTime) attrs.get("lastModifiedTime")).toMillis());
-    tar.putArchiveEntry(entry);
-    if (entry.isFile()) {
-      Files.copy(file, tar);
-    }
-    tar.closeArchiveEntry();
   }
 
   @Override
