@@ -115,11 +115,7 @@ class EndToEndTest {
                 new FileAction.Mkdir(
                     "/app/data", 0755, true, Optional.of(new Owner("1000", "1000"))),
                 new FileAction.Mkfile("/app/config", 0600, "key=value\n", Optional.empty()),
-                new FileAction.Copy(
-                    1,
-                    "/src",
-                    "/app/",
-                    Optional.empty(),
+                FileAction.Copy.of(1, "/src", "/app/"),
                     Optional.empty(),
                     true,
                     true,

@@ -15,6 +15,18 @@ class PackageRulesTest {
           .withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS)
           .importPackages("dev.kiln");
 
+  /** How ops run: what the solver must never see. */
+  private static final String[] MACHINERY = {
+    "dev.kiln.engine.executor..",
+    "dev.kiln.engine.snapshot..",
+    "dev.kiln.engine.source..",
+    "dev.kiln.engine.fileop..",
+    "dev.kiln.engine.layer..",
+    "dev.kiln.engine.content..",
+    "dev.kiln.engine.worker..",
+    "dev.kiln.exporter.."
+  };
+
   @Test
   void theSolverNeverSeesHowOpsRun() {
     noClasses()
@@ -22,15 +34,7 @@ class PackageRulesTest {
         .resideInAPackage("dev.kiln.engine.solver..")
         .should()
         .dependOnClassesThat()
-        .resideInAnyPackage(
-            "dev.kiln.engine.executor..",
-            "dev.kiln.engine.snapshot..",
-            "dev.kiln.engine.source..",
-            "dev.kiln.engine.fileop..",
-            "dev.kiln.engine.layer..",
-            "dev.kiln.engine.content..",
-            "dev.kiln.engine.worker..",
-            "dev.kiln.exporter..")
+        .resideInAnyPackage(MACHINERY)
         .check(KILN);
   }
 
@@ -41,18 +45,13 @@ class PackageRulesTest {
         .resideInAPackage("dev.kiln.engine.graph..")
         .should()
         .dependOnClassesThat()
+        .resideInAnyPackage(MACHINERY)
+        .orShould()
+        .dependOnClassesThat()
         .resideInAnyPackage(
             "dev.kiln.engine.solver..",
-            "dev.kiln.engine.worker..",
-            "dev.kiln.engine.executor..",
-            "dev.kiln.engine.snapshot..",
-            "dev.kiln.engine.source..",
-            "dev.kiln.engine.fileop..",
-            "dev.kiln.engine.layer..",
-            "dev.kiln.engine.content..",
             "dev.kiln.engine.progress..",
             "dev.kiln.engine.run..",
-            "dev.kiln.exporter..",
             "dev.kiln.cli..")
         .check(KILN);
   }

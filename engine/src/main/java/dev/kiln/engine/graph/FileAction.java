@@ -74,6 +74,26 @@ public sealed interface FileAction {
       excludePatterns = excludePatterns == null ? List.of() : List.copyOf(excludePatterns);
     }
 
+    /**
+     * A copy as Dockerfile's COPY makes it: symlinks followed at the source, a directory's contents
+     * copied, missing destination parents made, no wildcards, owner and mode kept.
+     */
+    public static Copy of(int input, String src, String dest) {
+      return new Copy(
+          input,
+          src,
+          dest,
+          Optional.empty(),
+          Optional.empty(),
+          true,
+          true,
+          true,
+          false,
+          false,
+          List.of(),
+          List.of());
+    }
+
     @Override
     public String summary() {
       return "copy " + src + " " + dest;

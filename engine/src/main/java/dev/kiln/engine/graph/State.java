@@ -95,21 +95,7 @@ public final class State {
 
   /** Copies {@code src} of {@code from} to {@code dest} of this state, making parents. */
   public State copy(State from, String src, String dest) {
-    var copy =
-        new FileAction.Copy(
-            1,
-            src,
-            dest,
-            Optional.empty(),
-            Optional.empty(),
-            true,
-            true,
-            true,
-            false,
-            false,
-            List.of(),
-            List.of());
-    return file(List.of(copy), from);
+    return file(List.of(FileAction.Copy.of(1, src, dest)), from);
   }
 
   /** Sets the description shown in progress for the op that made this state. */
