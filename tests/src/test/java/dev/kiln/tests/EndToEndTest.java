@@ -116,14 +116,6 @@ class EndToEndTest {
                     "/app/data", 0755, true, Optional.of(new Owner("1000", "1000"))),
                 new FileAction.Mkfile("/app/config", 0600, "key=value\n", Optional.empty()),
                 FileAction.Copy.of(1, "/src", "/app/"),
-                    Optional.empty(),
-                    true,
-                    true,
-                    true,
-                    false,
-                    false,
-                    List.of(),
-                    List.of()),
                 new FileAction.Rm("/bin/vi", false, false)),
             context);
     State checked = files.run("sh", "-c", "cat /app/app.txt /app/config > /app/seen");
