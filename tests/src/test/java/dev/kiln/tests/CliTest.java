@@ -118,4 +118,46 @@ class CliTest {
     assertEquals(1, run.exit());
     assertTrue(run.err().contains("unknown type \"zip\""), run.err());
   }
+
+  @Test
+  void badFlagsAreRejectedBeforeAnythingRuns() throws Exception {
+    Path file = graph(step("[\"true\"]"));
+    String root = temp.resolve("root").toString();
+    Run local = kiln("build", "--root", root, "--definition", file.toString(), "--local", "ctx");
+    assertEquals(1, local.exit());
+    assertEquals("error: --local ctx: use NAME=DIR", local.err().strip());
+    Run missingDir =
+        kiln(
+            "build",
+            "--root",
+            root,
+            "--definition",
+            file.toString(),
+            "--local",
+            "ctx=/nonexistent");
+    assertEquals(
+        "error: --local ctx=/nonexistent: /nonexistent is not a directory",
+        missingDir.err().strip());
+    Run progress =
+        kiln("build", "--root", root, "--definition", file.toString(), "--progress", "fancy");
+    assertEquals("error: --progress fancy: use auto, plain or quiet", progress.err().strip());
+    Run noFile =
+        kiln("build", "--root", root, "--definition", temp.resolve("nope.json").toString());
+    assertEquals("error: " + temp.resolve("nope.json") + ": no such file", noFile.err().strip());
+    assertTrue(Files.notExists(temp.resolve("root")), "nothing ran, nothing was stored");
+  }
+
+  @Test
+  void aLocalSourceWithoutADirectoryNamesTheFlagToPass() throws Exception {
+    Path file =
+        graph(
+            """
+            {"vertices": [{"id": "ctx", "op": {"type": "source", "identifier": "local://context"}}],
+             "root": {"vertex": "ctx"}}
+            """);
+    Run run =
+        kiln("build", "--root", temp.resolve("root").toString(), "--definition", file.toString());
+    assertEquals(1, run.exit());
+    assertTrue(run.err().contains("pass --local context=DIR"), run.err());
+  }
 }
