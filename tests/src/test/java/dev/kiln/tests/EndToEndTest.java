@@ -67,6 +67,21 @@ class EndToEndTest {
   }
 
   @Test
+  void theSameImageAtAnotherPathHitsTheCache() throws Exception {
+    Path copy = temp.resolve("elsewhere/busybox");
+    Files.createDirectories(copy.getParent());
+    new ProcessBuilder("cp", "-a", BusyboxLayout.path().toString(), copy.toString())
+        .inheritIO()
+        .start()
+        .waitFor();
+    kiln.solve(busybox.run("sh", "-c", "echo hi > /hi").definition());
+    State moved = State.source("oci-layout://" + copy + ":latest");
+    var again = kiln.solve(moved.run("sh", "-c", "echo hi > /hi").definition());
+    assertEquals(0, again.count(ProgressEvent.VertexStarted.class));
+    assertEquals(2, again.count(ProgressEvent.VertexCached.class));
+  }
+
+  @Test
   void aStepCannotChangeTheHostOrLowerLayers() throws Exception {
     Path hostMarker = temp.resolve("host-marker");
     Files.writeString(hostMarker, "untouched");

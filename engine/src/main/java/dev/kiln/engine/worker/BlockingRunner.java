@@ -17,11 +17,12 @@ import java.util.concurrent.Executor;
  * stage from there, so no actor thread ever waits on it.
  */
 abstract class BlockingRunner implements OpRunner {
-  private final Digest digest;
+  private final Digest opDigest;
   private final Executor pool;
 
-  BlockingRunner(Digest digest, Executor pool) {
-    this.digest = digest;
+  /** {@code opDigest} identifies the op alone; inputs enter cache keys through their own keys. */
+  BlockingRunner(Digest opDigest, Executor pool) {
+    this.opDigest = opDigest;
     this.pool = pool;
   }
 
@@ -30,7 +31,7 @@ abstract class BlockingRunner implements OpRunner {
 
   @Override
   public CompletionStage<String> cacheDigest(RunContext context) {
-    return CompletableFuture.completedFuture(digest.value());
+    return CompletableFuture.completedFuture(opDigest.value());
   }
 
   @Override

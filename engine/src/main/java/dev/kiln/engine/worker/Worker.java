@@ -12,11 +12,13 @@ import dev.kiln.engine.graph.MergeOp;
 import dev.kiln.engine.graph.Op;
 import dev.kiln.engine.graph.SourceOp;
 import dev.kiln.engine.graph.Vertex;
+import dev.kiln.engine.graph.VertexDigests;
 import dev.kiln.engine.snapshot.Snapshotter;
 import dev.kiln.engine.solver.OpRunner;
 import dev.kiln.engine.solver.Resolver;
 import dev.kiln.engine.source.OciLayoutSource;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -53,6 +55,9 @@ public final class Worker implements Resolver {
   @Override
   public OpRunner resolve(Digest digest, Vertex vertex) {
     Op op = vertex.op();
+    // The vertex digest covers the inputs' definitions (a layout's path, say); cache keys take
+    // the op alone and the inputs' cache keys, so the same content gives the same key anywhere.
+    Digest opDigest = VertexDigests.of(op, List.of());
     if (op instanceof ExecOp exec) {
       if (!exec.mounts().isEmpty()) {
         throw unsupported(
@@ -61,13 +66,13 @@ public final class Worker implements Resolver {
       if (vertex.inputs().size() > 1) {
         throw unsupported(vertex, "exec op has more than one input");
       }
-      return new ExecRunner(digest, exec, executor, snapshotter, execPool);
+      return new ExecRunner(opDigest, exec, executor, snapshotter, execPool);
     } else if (op instanceof SourceOp source) {
-      return source(digest, vertex, source);
+      return source(opDigest, vertex, source);
     } else if (op instanceof FileOp file) {
-      return new FileRunner(digest, file, snapshotter, ioPool);
+      return new FileRunner(opDigest, file, snapshotter, ioPool);
     } else if (op instanceof MergeOp) {
-      return new MergeRunner(digest, ioPool);
+      return new MergeRunner(opDigest, ioPool);
     } else if (op instanceof DiffOp) {
       throw unsupported(vertex, "diff ops are not supported yet");
     } else if (op instanceof BuildOp) {
@@ -76,12 +81,12 @@ public final class Worker implements Resolver {
     throw unsupported(vertex, "unknown op");
   }
 
-  private OpRunner source(Digest digest, Vertex vertex, SourceOp source) {
+  private OpRunner source(Digest opDigest, Vertex vertex, SourceOp source) {
     switch (source.scheme()) {
       case "scratch":
-        return new MergeRunner(digest, ioPool);
+        return new MergeRunner(opDigest, ioPool);
       case "oci-layout":
-        return new OciLayoutRunner(digest, source, layouts, ioPool);
+        return new OciLayoutRunner(opDigest, source, layouts, ioPool);
       case "local":
         Path dir = locals.get(source.location());
         if (dir == null) {
@@ -93,7 +98,7 @@ public final class Worker implements Resolver {
                   + source.location()
                   + "=DIR");
         }
-        return new LocalRunner(digest, source, dir, snapshotter, ioPool);
+        return new LocalRunner(opDigest, source, dir, snapshotter, ioPool);
       default:
         throw unsupported(vertex, "source " + source.scheme() + ":// is not supported yet");
     }
