@@ -52,6 +52,7 @@ public final class TarExporter implements Exporter {
     Map<String, Object> attrs = Files.readAttributes(file, "unix:*", LinkOption.NOFOLLOW_LINKS);
     int mode = (Integer) attrs.get("mode");
     TarArchiveEntry entry;
+    boolean regular = false;
     if (Files.isSymbolicLink(file)) {
       entry = new TarArchiveEntry(name, TarConstants.LF_SYMLINK);
       entry.setLinkName(Files.readSymbolicLink(file).toString());
@@ -60,6 +61,7 @@ public final class TarExporter implements Exporter {
     } else if (Files.isRegularFile(file, LinkOption.NOFOLLOW_LINKS)) {
       entry = new TarArchiveEntry(name);
       entry.setSize((Long) attrs.get("size"));
+      regular = true;
     } else {
       // Sockets, fifos and devices do not travel in build outputs.
       return;
@@ -69,7 +71,8 @@ public final class TarExporter implements Exporter {
     entry.setGroupId(((Integer) attrs.get("gid")).longValue());
     entry.setModTime(((java.nio.file.attribute.FileTime) attrs.get("lastModifiedTime")).toMillis());
     tar.putArchiveEntry(entry);
-    if (entry.isFile()) {
+    // Not entry.isFile(): it is true for a symlink entry too, and copying would follow the link.
+    if (regular) {
       Files.copy(file, tar);
     }
     tar.closeArchiveEntry();
