@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs the Debian packages Kiln runs steps with, when they are missing.
-# Kiln needs: bubblewrap (the sandbox), util-linux (unshare, setpriv, mount), busybox-static
+# Kiln needs: bubblewrap (the sandbox), util-linux (setpriv), busybox-static
 # (the examples' and tests' base image). Runs apt-get as root, or through sudo when allowed.
 set -euo pipefail
 

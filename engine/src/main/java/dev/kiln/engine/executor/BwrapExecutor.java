@@ -5,6 +5,7 @@ import dev.kiln.engine.run.CancelledException;
 import dev.kiln.engine.run.RunContext;
 import dev.kiln.engine.snapshot.ActiveLayer;
 import dev.kiln.engine.snapshot.HostCommand;
+import dev.kiln.engine.snapshot.MountedFs;
 import dev.kiln.engine.snapshot.Snapshot;
 import dev.kiln.engine.snapshot.Snapshotter;
 import java.io.IOException;
@@ -14,11 +15,12 @@ import java.util.List;
 import java.util.Optional;
 
 /**
- * Runs steps with bubblewrap on an overlayfs mounted in a private mount namespace: the rootfs
- * layers are read-only lowerdirs and all writes land in the active layer's upper directory.
+ * Runs steps with bubblewrap on an overlayfs that the JVM mounts for the step: the rootfs layers
+ * are read-only lowerdirs and all writes land in the active layer's upper directory. Only bwrap
+ * (and setpriv for a non-root user) is exec'd, since every exec costs milliseconds.
  */
 public final class BwrapExecutor implements Executor {
-  private static final List<String> REQUIRED_TOOLS = List.of("unshare", "mount", "setpriv");
+  private static final List<String> REQUIRED_TOOLS = List.of("setpriv");
 
   private final Snapshotter snapshotter;
 
@@ -33,8 +35,7 @@ public final class BwrapExecutor implements Executor {
     }
     for (String tool : REQUIRED_TOOLS) {
       if (findTool(tool).isEmpty()) {
-        throw new ExecException(
-            tool + " is not installed: run apt-get install util-linux mount", -1);
+        throw new ExecException(tool + " is not installed: run apt-get install util-linux", -1);
       }
     }
   }
@@ -65,62 +66,40 @@ public final class BwrapExecutor implements Executor {
     }
     context.cancellation().check();
     UnixUser user = PasswdLookup.resolve(UserSpec.parse(spec.user()), rootfs);
-    Path mountPoint;
+    MountedFs merged;
     try {
-      mountPoint = snapshotter.newMountPoint();
+      merged = snapshotter.mountOverlay(rootfs, Optional.of(upper));
     } catch (IOException e) {
       throw new ExecException("could not prepare the sandbox: " + e.getMessage(), e);
     }
     try {
-      runIn(mountPoint, spec, user, rootfs, upper, context);
+      runIn(merged.path(), spec, user, context);
     } finally {
-      cleanUp(mountPoint, rootfs, upper);
+      cleanUp(merged, rootfs, upper);
     }
   }
 
-  private void runIn(
-      Path mountPoint,
-      ExecSpec spec,
-      UnixUser user,
-      Snapshot rootfs,
-      ActiveLayer upper,
-      RunContext context)
+  private void runIn(Path merged, ExecSpec spec, UnixUser user, RunContext context)
       throws ExecException {
-    SandboxCommand.Overlay overlay;
     try {
-      overlay = overlay(rootfs, upper, mountPoint);
+      MountPointDirs.create(merged);
     } catch (IOException e) {
       throw new ExecException("could not prepare the sandbox: " + e.getMessage(), e);
     }
-    List<String> argv = SandboxCommand.argv(spec, user, overlay);
+    List<String> argv = SandboxCommand.argv(spec, user, merged);
     SandboxProcess.Outcome outcome =
-        SandboxProcess.run(HostCommand.builder(snapshotter.snapshotsDir(), argv), context);
+        SandboxProcess.run(HostCommand.builder(snapshotter.mountsDir(), argv), context);
     if (outcome.cancelled()) {
       throw new CancelledException();
     }
     ExitStatus.check(spec.args(), outcome);
   }
 
-  private SandboxCommand.Overlay overlay(Snapshot rootfs, ActiveLayer upper, Path mountPoint)
-      throws IOException {
-    Path snapshots = snapshotter.snapshotsDir();
-    String lower =
-        rootfs.isScratch()
-            ? snapshots.relativize(snapshotter.emptyDir()).toString()
-            : snapshotter.lowerDirs(rootfs);
-    return new SandboxCommand.Overlay(
-        lower,
-        snapshots.relativize(upper.upper()).toString(),
-        snapshots.relativize(upper.work()).toString(),
-        mountPoint);
-  }
-
-  // Best effort: a failure here must not hide the step's own outcome. A leftover mount point
-  // is removed by Snapshotter.recover(); a leftover empty /proc or /dev only adds a directory.
-  private static void cleanUp(Path mountPoint, Snapshot rootfs, ActiveLayer upper) {
+  // Best effort: a failure here must not hide the step's own outcome. A mount left behind is
+  // removed by Snapshotter.recover(); a leftover empty /proc or /dev only adds a directory.
+  private static void cleanUp(MountedFs merged, Snapshot rootfs, ActiveLayer upper) {
     try {
-      // The mount lived in the sandbox's own namespace and died with it: rmdir suffices.
-      Files.deleteIfExists(mountPoint);
+      merged.close();
     } catch (IOException e) {
       // See above.
     }

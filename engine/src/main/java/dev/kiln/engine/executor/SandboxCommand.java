@@ -7,10 +7,9 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Builds the host command line that runs a step: {@code unshare} gives a private mount namespace in
- * which a tiny script mounts the overlay and execs {@code bwrap} (through {@code setpriv} for a
- * non-root user). Every value, user data included, travels as a positional parameter of the script,
- * never spliced into its text.
+ * Builds the host command line that runs a step: {@code bwrap} with the already mounted overlay as
+ * its root, through {@code setpriv} for a non-root user. It is exec'd directly, no shell: every
+ * value, user data included, is one argv element.
  */
 public final class SandboxCommand {
   /** Docker's default capabilities for root in a container. */
@@ -35,30 +34,14 @@ public final class SandboxCommand {
   public static final String DEFAULT_PATH =
       "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 
-  // $1..$4: lowerdir, upperdir, workdir, merged mount point (relative ones to the cwd, which is
-  // the snapshots directory); the rest is the command to exec. /proc and /dev are created as
-  // root because a non-root bwrap could not create them in a root-owned /.
-  static final String SCRIPT =
-      "lower=$1; upper=$2; work=$3; merged=$4; shift 4\n"
-          + "mount -t overlay overlay"
-          + " -o \"lowerdir=$lower,upperdir=$upper,workdir=$work,userxattr\" \"$merged\" || exit 125\n"
-          + "mkdir -p \"$merged/proc\" \"$merged/dev\" || exit 125\n"
-          + "exec \"$@\"\n";
-
   private SandboxCommand() {}
 
-  /** Where the overlay goes: lowerdir value, upper and work dirs relative to the snapshots dir. */
-  public record Overlay(String lowerDirs, String upperDir, String workDir, Path mountPoint) {}
-
-  /** The full argv; {@code spec.network()} must not be SANDBOX. */
-  public static List<String> argv(ExecSpec spec, UnixUser user, Overlay overlay) {
+  /**
+   * The full argv for a root filesystem mounted at {@code rootfs}, which must already hold {@code
+   * /proc} and {@code /dev}; {@code spec.network()} must not be SANDBOX.
+   */
+  public static List<String> argv(ExecSpec spec, UnixUser user, Path rootfs) {
     List<String> argv = new ArrayList<>();
-    argv.addAll(List.of("unshare", "--mount", "--propagation", "private", "/bin/sh", "-c", SCRIPT));
-    argv.add("kiln-sandbox");
-    argv.add(overlay.lowerDirs());
-    argv.add(overlay.upperDir());
-    argv.add(overlay.workDir());
-    argv.add(overlay.mountPoint().toString());
     if (!user.isRoot()) {
       argv.addAll(
           List.of(
@@ -78,7 +61,7 @@ public final class SandboxCommand {
       argv.add("--unshare-net");
     }
     argv.add("--die-with-parent");
-    argv.addAll(List.of("--bind", overlay.mountPoint().toString(), "/"));
+    argv.addAll(List.of("--bind", rootfs.toString(), "/"));
     argv.addAll(List.of("--proc", "/proc", "--dev", "/dev"));
     argv.addAll(List.of("--chdir", cwd(spec)));
     argv.add("--clearenv");

@@ -3,7 +3,6 @@ package dev.kiln.engine.snapshot;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.List;
 import java.util.Optional;
 
 /**
@@ -45,13 +44,7 @@ public final class MountedFs implements AutoCloseable {
 
   /** Unmounts {@code mountPoint} (lazily if busy) and removes the then empty directory. */
   static void unmount(Path mountPoint) throws IOException {
-    Path dir = mountPoint.getParent();
-    try {
-      HostCommand.run(dir, List.of("umount", mountPoint.toString()));
-    } catch (IOException busy) {
-      // A process still inside keeps the mount busy; detach it now, the kernel frees it later.
-      HostCommand.run(dir, List.of("umount", "-l", mountPoint.toString()));
-    }
+    OverlayMount.unmount(mountPoint);
     // Only rmdir: a recursive delete of a mount point that is somehow still mounted would
     // destroy the layers below it.
     Files.deleteIfExists(mountPoint);

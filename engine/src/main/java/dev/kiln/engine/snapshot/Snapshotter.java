@@ -14,10 +14,10 @@ import java.util.stream.Stream;
 
 /**
  * Keeps layers under {@code ROOT/snapshots}: active layers are written in {@code active-ID/} and
- * committed by an atomic rename to a short numeric id (short, so that overlayfs mount options of
- * deep stacks stay under the kernel's one-page limit). Overlays are mounted under {@code
- * ROOT/mounts}; steps running as a non-root user need ROOT and its parents to be searchable ({@code
- * o+x}) by that user.
+ * committed by an atomic rename to a short numeric id (short, so that the overlayfs mount options
+ * of deep stacks stay under mount(2)'s one-page limit longer). Overlays are mounted in the JVM's
+ * mount namespace under {@code ROOT/mounts}; steps running as a non-root user need ROOT and its
+ * parents to be searchable ({@code o+x}) by that user.
  */
 public final class Snapshotter {
   private static final String EMPTY = "empty";
@@ -57,7 +57,7 @@ public final class Snapshotter {
 
   /**
    * Makes {@code base} visible as one directory, writable into {@code upper} when given. Blocking:
-   * may run {@code mount}. Close the result to unmount.
+   * may mount an overlay. Close the result to unmount.
    */
   public MountedFs mount(Snapshot base, Optional<ActiveLayer> upper) throws IOException {
     List<Layer> layers = base.layers();
@@ -71,29 +71,20 @@ public final class Snapshotter {
       // overlayfs needs at least one lowerdir; with nothing below, the upper dir is the view.
       return MountedFs.direct(upper.get().upper());
     }
+    return mountOverlay(base, upper);
+  }
+
+  /**
+   * Always mounts an overlay of {@code base} at a fresh mount point, even where {@link #mount}
+   * would hand out a plain directory (scratch gets the empty directory as its lowerdir), so that
+   * the result is a mount point of its own. Close the result to unmount.
+   */
+  public MountedFs mountOverlay(Snapshot base, Optional<ActiveLayer> upper) throws IOException {
+    List<Path> lowers = base.isScratch() ? List.of(emptyDir()) : lowerDirs(base);
     Path mountPoint = newMountPoint();
-    StringBuilder options = new StringBuilder("lowerdir=").append(lowerDirs(base));
-    upper.ifPresent(
-        active ->
-            options
-                .append(",upperdir=")
-                .append(dir.relativize(active.upper()))
-                .append(",workdir=")
-                .append(dir.relativize(active.work())));
-    options.append(",userxattr");
     try {
-      // Relative lowerdirs from snapshotsDir keep the options under the one-page limit.
-      HostCommand.run(
-          dir,
-          List.of(
-              "mount",
-              "-t",
-              "overlay",
-              "overlay",
-              "-o",
-              options.toString(),
-              mountPoint.toString()));
-    } catch (IOException e) {
+      OverlayMount.mount(lowers, upper, mountPoint);
+    } catch (IOException | RuntimeException e) {
       Files.deleteIfExists(mountPoint);
       throw e;
     }
@@ -106,7 +97,7 @@ public final class Snapshotter {
    */
   public void recover() throws IOException {
     for (Path mountPoint : MountInfo.mountPointsUnder(mounts)) {
-      HostCommand.run(mounts, List.of("umount", "-l", mountPoint.toString()));
+      OverlayMount.detach(mountPoint);
     }
     if (!MountInfo.mountPointsUnder(mounts).isEmpty()) {
       throw new IOException("could not unmount everything under " + mounts);
@@ -125,7 +116,7 @@ public final class Snapshotter {
     }
   }
 
-  /** The directory holding all layers; overlay options name layers relative to it. */
+  /** The directory holding all layers. */
   public Path snapshotsDir() {
     return dir;
   }
@@ -156,14 +147,14 @@ public final class Snapshotter {
     }
   }
 
-  /** The overlayfs {@code lowerdir} value for {@code snapshot}, topmost first, relative paths. */
-  public String lowerDirs(Snapshot snapshot) {
-    List<String> parts = new ArrayList<>();
+  /** The layer directories of {@code snapshot}, topmost first, as overlayfs stacks them. */
+  public List<Path> lowerDirs(Snapshot snapshot) {
+    List<Path> dirs = new ArrayList<>();
     List<Layer> layers = snapshot.layers();
     for (int i = layers.size() - 1; i >= 0; i--) {
-      parts.add(dir.relativize(layers.get(i).dir()).toString());
+      dirs.add(layers.get(i).dir());
     }
-    return String.join(":", parts);
+    return dirs;
   }
 
   private long highestCommittedId() throws IOException {

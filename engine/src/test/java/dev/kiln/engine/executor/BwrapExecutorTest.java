@@ -190,7 +190,7 @@ class BwrapExecutorTest {
 
     run(spec);
 
-    // Host tools (unshare, mount, bwrap are dynamically linked) would have printed ld.so errors.
+    // Host tools (setpriv, bwrap are dynamically linked) would have printed ld.so errors.
     assertEquals(List.of("/nonexistent.so|a b; $(x) 'q'|"), lines);
   }
 

@@ -12,9 +12,7 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 
 class SandboxCommandTest {
-  static final SandboxCommand.Overlay OVERLAY =
-      new SandboxCommand.Overlay(
-          "2/fs:1/fs", "active-x/fs", "active-x/work", Path.of("/k/mounts/m"));
+  static final Path ROOTFS = Path.of("/k/mounts/m");
 
   static ExecSpec spec(String user, NetworkMode network, String... env) {
     return new ExecSpec(
@@ -27,12 +25,16 @@ class SandboxCommandTest {
   }
 
   @Test
-  void userDataIsPassedAsArgumentsNeverInsideTheScript() {
+  void bwrapIsExecDirectlyWithTheMountedRootfsAndUserDataAsWholeArguments() {
     List<String> argv =
-        SandboxCommand.argv(spec("", NetworkMode.NONE, "X=$(evil)"), UnixUser.ROOT, OVERLAY);
+        SandboxCommand.argv(spec("", NetworkMode.NONE, "X=$(evil)"), UnixUser.ROOT, ROOTFS);
 
-    assertEquals(SandboxCommand.SCRIPT, argv.get(6));
-    assertFalse(argv.get(6).contains("evil"));
+    assertEquals("bwrap", argv.get(0));
+    int bind = argv.indexOf("--bind");
+    assertEquals(List.of("--bind", "/k/mounts/m", "/"), argv.subList(bind, bind + 3));
+    assertEquals(
+        List.of("--setenv", "X", "$(evil)"),
+        argv.subList(argv.indexOf("X") - 1, argv.indexOf("X") + 2));
     assertEquals(
         List.of("sh", "-c", "echo '$(rm -rf /)'"), argv.subList(argv.size() - 3, argv.size()));
     assertEquals(1, Collections.frequency(argv, "$(evil)"));
@@ -41,7 +43,7 @@ class SandboxCommandTest {
   @Test
   void nonRootUserDropsPrivilegesAndGetsAUserNamespace() {
     List<String> argv =
-        SandboxCommand.argv(spec("", NetworkMode.NONE), new UnixUser(1000, 100), OVERLAY);
+        SandboxCommand.argv(spec("", NetworkMode.NONE), new UnixUser(1000, 100), ROOTFS);
 
     int setpriv = argv.indexOf("setpriv");
     assertEquals(
@@ -61,17 +63,17 @@ class SandboxCommandTest {
   @Test
   void hostNetworkIsShared() {
     assertFalse(
-        SandboxCommand.argv(spec("", NetworkMode.HOST), UnixUser.ROOT, OVERLAY)
+        SandboxCommand.argv(spec("", NetworkMode.HOST), UnixUser.ROOT, ROOTFS)
             .contains("--unshare-net"));
     assertTrue(
-        SandboxCommand.argv(spec("", NetworkMode.NONE), UnixUser.ROOT, OVERLAY)
+        SandboxCommand.argv(spec("", NetworkMode.NONE), UnixUser.ROOT, ROOTFS)
             .contains("--unshare-net"));
   }
 
   @Test
   void givenPathIsKeptAndNoDefaultAdded() {
     List<String> argv =
-        SandboxCommand.argv(spec("", NetworkMode.NONE, "PATH=/opt/bin"), UnixUser.ROOT, OVERLAY);
+        SandboxCommand.argv(spec("", NetworkMode.NONE, "PATH=/opt/bin"), UnixUser.ROOT, ROOTFS);
 
     assertTrue(argv.contains("/opt/bin"));
     assertFalse(argv.contains(SandboxCommand.DEFAULT_PATH));

@@ -1,8 +1,10 @@
 package dev.kiln.engine.testing;
 
+import dev.kiln.engine.snapshot.HostCommand;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 
 /**
  * The busybox OCI layout that examples/parallel/prepare.sh makes, built once per test JVM into the
@@ -32,7 +34,9 @@ public final class BusyboxLayout {
       Path root = repositoryRoot();
       Path script = root.resolve("examples/parallel/prepare.sh");
       Process process =
-          new ProcessBuilder("bash", script.toString()).redirectErrorStream(true).start();
+          HostCommand.processBuilder(List.of("bash", script.toString()))
+              .redirectErrorStream(true)
+              .start();
       String output = new String(process.getInputStream().readAllBytes());
       if (process.waitFor() != 0) {
         throw new IOException("prepare.sh failed:\n" + output);
