@@ -6,6 +6,7 @@ import dev.kiln.engine.graph.Definition;
 import dev.kiln.engine.graph.DefinitionReader;
 import dev.kiln.engine.graph.InvalidDefinitionException;
 import dev.kiln.engine.progress.ProgressEvent;
+import dev.kiln.engine.snapshot.SnapshotterMode;
 import dev.kiln.engine.solver.Outcome;
 import dev.kiln.engine.worker.SnapshotResult;
 import dev.kiln.exporter.Exporter;
@@ -67,6 +68,14 @@ final class BuildCommand implements Callable<Integer> {
   List<String> locals = List.of();
 
   @Option(
+      names = "--snapshotter",
+      paramLabel = "MODE",
+      description =
+          "How snapshots become root filesystems: overlay (mounts, fast) or copy (plain"
+              + " directories, for hosts without overlay mounts). Default: overlay where it works.")
+  Optional<String> snapshotter = Optional.empty();
+
+  @Option(
       names = "--exec-slots",
       paramLabel = "N",
       defaultValue = "0",
@@ -79,12 +88,14 @@ final class BuildCommand implements Callable<Integer> {
     Definition graph;
     Optional<Exporter> exporter;
     Map<String, Path> localDirs;
+    Optional<SnapshotterMode> mode;
     try {
       exporter = output.map(BuildCommand::exporterFor);
       localDirs = parseLocals();
       if (!progress.equals("auto") && !progress.equals("plain") && !progress.equals("quiet")) {
         throw new IllegalArgumentException("--progress " + progress + ": use auto, plain or quiet");
       }
+      mode = snapshotter.map(BuildCommand::snapshotterMode);
       graph = DefinitionReader.read(definition);
     } catch (InvalidDefinitionException | IllegalArgumentException e) {
       err.println("error: " + e.getMessage());
@@ -92,7 +103,7 @@ final class BuildCommand implements Callable<Integer> {
     }
     Path state = root.orElseGet(BuildCommand::defaultRoot);
     Timings timings = new Timings();
-    try (Engine engine = Engine.start(new EngineConfig(state, execSlots, localDirs))) {
+    try (Engine engine = Engine.start(new EngineConfig(state, execSlots, localDirs, mode))) {
       timings.lap("start-up");
       Consumer<ProgressEvent> printer =
           progress.equals("quiet") ? event -> {} : new PlainProgressPrinter(err);
@@ -115,8 +126,8 @@ final class BuildCommand implements Callable<Integer> {
               + solved.key().digest().shortForm()
               + " ("
               + timings
-              + "; executor "
-              + engine.executorName()
+              + "; "
+              + engine.describe()
               + ")");
       return 0;
     } catch (java.io.IOException e) {
@@ -131,6 +142,15 @@ final class BuildCommand implements Callable<Integer> {
       return new LocalExporter(local.dest());
     }
     return new TarExporter(((OutputSpec.Tar) parsed).dest());
+  }
+
+  private static SnapshotterMode snapshotterMode(String name) {
+    for (SnapshotterMode mode : SnapshotterMode.values()) {
+      if (mode.label().equals(name)) {
+        return mode;
+      }
+    }
+    throw new IllegalArgumentException("--snapshotter " + name + ": use overlay or copy");
   }
 
   private Map<String, Path> parseLocals() {

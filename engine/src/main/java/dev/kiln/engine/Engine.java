@@ -8,6 +8,7 @@ import dev.kiln.engine.graph.Definition;
 import dev.kiln.engine.progress.ProgressEvent;
 import dev.kiln.engine.progress.ProgressStream;
 import dev.kiln.engine.snapshot.Snapshotter;
+import dev.kiln.engine.snapshot.SnapshotterMode;
 import dev.kiln.engine.solver.Outcome;
 import dev.kiln.engine.solver.ResultCache;
 import dev.kiln.engine.solver.Solver;
@@ -69,7 +70,15 @@ public final class Engine implements AutoCloseable {
       throw new IOException(
           "another kiln process is using " + root + "; wait for it or pass another --root");
     }
-    Snapshotter snapshotter = new Snapshotter(root);
+    SnapshotterMode mode =
+        config
+            .snapshotter()
+            .orElseGet(
+                () ->
+                    Snapshotter.overlayWorks(root)
+                        ? SnapshotterMode.OVERLAY
+                        : SnapshotterMode.COPY);
+    Snapshotter snapshotter = new Snapshotter(root, mode);
     snapshotter.recover();
     ContentStore content = new ContentStore(root);
     Executor executor = new BwrapExecutor(snapshotter);
@@ -108,9 +117,9 @@ public final class Engine implements AutoCloseable {
     return snapshotter;
   }
 
-  /** The executor chosen at start-up, for users to see. */
-  public String executorName() {
-    return executor.name();
+  /** The executor and snapshotter chosen at start-up, for users to see. */
+  public String describe() {
+    return "executor " + executor.name() + ", snapshotter " + snapshotter.mode().label();
   }
 
   /** Where exporters may do blocking work. */

@@ -1,13 +1,17 @@
 package dev.kiln.engine;
 
+import dev.kiln.engine.snapshot.SnapshotterMode;
 import java.nio.file.Path;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * How to start an embedded engine: its state directory, how many steps may run at once (0: two per
- * core), and the host directories that {@code local://NAME} sources read.
+ * core), the host directories that {@code local://NAME} sources read, and the snapshotter (empty:
+ * overlay where the host allows it, else copy).
  */
-public record EngineConfig(Path root, int execSlots, Map<String, Path> locals) {
+public record EngineConfig(
+    Path root, int execSlots, Map<String, Path> locals, Optional<SnapshotterMode> snapshotter) {
   public EngineConfig {
     if (execSlots < 0) {
       throw new IllegalArgumentException("exec slots must be >= 0, got " + execSlots);
@@ -15,8 +19,16 @@ public record EngineConfig(Path root, int execSlots, Map<String, Path> locals) {
     locals = Map.copyOf(locals);
   }
 
+  public EngineConfig(Path root, int execSlots, Map<String, Path> locals) {
+    this(root, execSlots, locals, Optional.empty());
+  }
+
   public static EngineConfig at(Path root) {
     return new EngineConfig(root, 0, Map.of());
+  }
+
+  public EngineConfig withSnapshotter(SnapshotterMode mode) {
+    return new EngineConfig(root, execSlots, locals, Optional.of(mode));
   }
 
   public int effectiveSlots() {

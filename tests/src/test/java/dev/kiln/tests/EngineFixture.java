@@ -10,7 +10,6 @@ import dev.kiln.engine.worker.SnapshotResult;
 import dev.kiln.exporter.local.LocalExporter;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 
@@ -37,13 +36,9 @@ final class EngineFixture implements AutoCloseable {
     }
   }
 
-  EngineFixture(Path root) throws Exception {
-    this(root, Map.of(), 0);
-  }
-
-  EngineFixture(Path root, Map<String, Path> locals, int slots) throws Exception {
-    this.root = root;
-    this.engine = Engine.start(new EngineConfig(root, slots, locals));
+  EngineFixture(EngineConfig config) throws Exception {
+    this.root = config.root();
+    this.engine = Engine.start(config);
   }
 
   Build solve(Definition definition) throws Exception {

@@ -52,7 +52,7 @@ public final class BwrapExecutor implements Executor {
 
   @Override
   public String name() {
-    return "bwrap+overlay";
+    return "bwrap";
   }
 
   @Override

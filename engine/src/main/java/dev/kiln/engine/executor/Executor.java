@@ -6,7 +6,7 @@ import dev.kiln.engine.snapshot.Snapshot;
 
 /** Runs a process isolated in {@code rootfs} with writes going to {@code upper}. Blocking. */
 public interface Executor {
-  /** The name shown to users ("bwrap+overlay"). */
+  /** The name shown to users ("bwrap"). */
   String name();
 
   /**

@@ -1,6 +1,6 @@
 package dev.kiln.engine.layer;
 
-import dev.kiln.engine.snapshot.SnapshotFiles;
+import dev.kiln.engine.snapshot.OverlayFormat;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -57,14 +57,14 @@ public final class LayerDiffWriter {
   // sort like any other entry.
   private void writeChildren(Path dir) throws IOException {
     TreeMap<String, Optional<Path>> children = new TreeMap<>();
-    if (!dir.equals(root) && SnapshotFiles.isOpaque(dir)) {
+    if (!dir.equals(root) && OverlayFormat.isOpaque(dir)) {
       children.put(OPAQUE_MARKER, Optional.empty());
     }
     try (Stream<Path> entries = Files.list(dir)) {
       for (Path child : (Iterable<Path>) entries::iterator) {
         String name = child.getFileName().toString();
         children.put(
-            SnapshotFiles.isWhiteout(child) ? WHITEOUT_PREFIX + name : name, Optional.of(child));
+            OverlayFormat.isWhiteout(child) ? WHITEOUT_PREFIX + name : name, Optional.of(child));
       }
     }
     for (Map.Entry<String, Optional<Path>> child : children.entrySet()) {
@@ -85,7 +85,7 @@ public final class LayerDiffWriter {
     if (type == SOCKET) {
       return; // Sockets cannot be archived; a live socket is never part of a build result.
     }
-    if (SnapshotFiles.isWhiteout(file)) {
+    if (OverlayFormat.isWhiteout(file)) {
       put(regular(sibling(file, WHITEOUT_PREFIX + file.getFileName()), attrs, 0));
       return;
     }

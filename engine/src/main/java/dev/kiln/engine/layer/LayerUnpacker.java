@@ -1,6 +1,7 @@
 package dev.kiln.engine.layer;
 
 import dev.kiln.engine.fileop.PosixMetadata;
+import dev.kiln.engine.snapshot.OverlayFormat;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;

@@ -42,13 +42,13 @@ final class CopiedTree {
     }
     for (Path src : children) {
       Path dest = destDir.resolve(src.getFileName().toString());
-      if (SnapshotFiles.isWhiteout(src)) {
+      if (OverlayFormat.isWhiteout(src)) {
         FileTrees.deleteRecursively(dest);
         continue;
       }
       Map<String, Object> stat = EntryCopy.stat(src);
       boolean existingDir = Files.isDirectory(dest, LinkOption.NOFOLLOW_LINKS);
-      if (EntryCopy.isDirectory(stat) && existingDir && !SnapshotFiles.isOpaque(src)) {
+      if (EntryCopy.isDirectory(stat) && existingDir && !OverlayFormat.isOpaque(src)) {
         // Directories merge: keep what lower layers put inside, take this layer's metadata.
         Files.setAttribute(dest, "unix:uid", stat.get("uid"), LinkOption.NOFOLLOW_LINKS);
         Files.setAttribute(dest, "unix:gid", stat.get("gid"), LinkOption.NOFOLLOW_LINKS);

@@ -3,30 +3,40 @@ package dev.kiln.engine.snapshot;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Optional;
 
 /**
- * A snapshot visible at {@link #path()}; closing it unmounts the overlay, if one was needed, and
- * removes its mount point.
+ * A snapshot visible at {@link #path()}; closing it ends the view: unmounts an overlay and removes
+ * its mount point, or, for a copied view, records its changes and deletes the copies.
  */
 public final class MountedFs implements AutoCloseable {
-  private final Path path;
-  private final Optional<Path> mountPoint;
-  private boolean closed;
-
-  private MountedFs(Path path, Optional<Path> mountPoint) {
-    this.path = path;
-    this.mountPoint = mountPoint;
+  /** What closing the view does. */
+  @FunctionalInterface
+  interface Closer {
+    void close() throws IOException;
   }
 
-  /** A directory used as is: nothing to unmount. */
+  private final Path path;
+  private final Closer closer;
+  private boolean closed;
+
+  private MountedFs(Path path, Closer closer) {
+    this.path = path;
+    this.closer = closer;
+  }
+
+  /** A directory used as is: nothing to undo. */
   static MountedFs direct(Path dir) {
-    return new MountedFs(dir, Optional.empty());
+    return new MountedFs(dir, () -> {});
   }
 
   /** An overlay mounted at {@code mountPoint} by the caller. */
   static MountedFs overlay(Path mountPoint) {
-    return new MountedFs(mountPoint, Optional.of(mountPoint));
+    return new MountedFs(mountPoint, () -> unmount(mountPoint));
+  }
+
+  /** A plain directory built for this view; {@code closer} finishes and removes it. */
+  static MountedFs copied(Path dir, Closer closer) {
+    return new MountedFs(dir, closer);
   }
 
   public Path path() {
@@ -35,11 +45,11 @@ public final class MountedFs implements AutoCloseable {
 
   @Override
   public synchronized void close() throws IOException {
-    if (closed || mountPoint.isEmpty()) {
+    if (closed) {
       return;
     }
-    unmount(mountPoint.get());
     closed = true;
+    closer.close();
   }
 
   /** Unmounts {@code mountPoint} (lazily if busy) and removes the then empty directory. */

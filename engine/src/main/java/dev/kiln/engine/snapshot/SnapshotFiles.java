@@ -1,11 +1,9 @@
 package dev.kiln.engine.snapshot;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
-import java.nio.file.attribute.UserDefinedFileAttributeView;
 import java.util.List;
 import java.util.Optional;
 
@@ -33,12 +31,12 @@ public final class SnapshotFiles {
           return Optional.empty();
         }
         current = current.resolve(parts[p]);
-        if (isWhiteout(current)) {
+        if (OverlayFormat.isWhiteout(current)) {
           return Optional.empty();
         }
         if (!Files.exists(current, LinkOption.NOFOLLOW_LINKS)) {
           missing = true;
-        } else if (p < parts.length - 1 && isOpaque(current)) {
+        } else if (p < parts.length - 1 && OverlayFormat.isOpaque(current)) {
           hidesLower = true;
         }
       }
@@ -50,31 +48,5 @@ public final class SnapshotFiles {
       }
     }
     return Optional.empty();
-  }
-
-  /** Whether {@code file} is an overlayfs whiteout: a character device numbered 0:0. */
-  public static boolean isWhiteout(Path file) throws IOException {
-    if (!Files.exists(file, LinkOption.NOFOLLOW_LINKS)) {
-      return false;
-    }
-    int mode = (Integer) Files.getAttribute(file, "unix:mode", LinkOption.NOFOLLOW_LINKS);
-    long rdev = (Long) Files.getAttribute(file, "unix:rdev", LinkOption.NOFOLLOW_LINKS);
-    return (mode & 0170000) == 0020000 && rdev == 0;
-  }
-
-  /** Whether {@code dir} is an opaque directory ({@code user.overlay.opaque=y}). */
-  public static boolean isOpaque(Path dir) throws IOException {
-    if (!Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
-      return false;
-    }
-    UserDefinedFileAttributeView view =
-        Files.getFileAttributeView(
-            dir, UserDefinedFileAttributeView.class, LinkOption.NOFOLLOW_LINKS);
-    if (view == null || !view.list().contains("overlay.opaque")) {
-      return false;
-    }
-    java.nio.ByteBuffer value = java.nio.ByteBuffer.allocate(view.size("overlay.opaque"));
-    view.read("overlay.opaque", value);
-    return new String(value.array(), 0, value.position(), StandardCharsets.UTF_8).equals("y");
   }
 }

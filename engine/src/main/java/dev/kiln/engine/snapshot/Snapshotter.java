@@ -25,8 +25,15 @@ public final class Snapshotter {
   private final Path dir;
   private final Path mounts;
   private final AtomicLong nextId;
+  private final SnapshotterMode mode;
 
+  /** An overlay snapshotter. */
   public Snapshotter(Path root) throws IOException {
+    this(root, SnapshotterMode.OVERLAY);
+  }
+
+  public Snapshotter(Path root, SnapshotterMode mode) throws IOException {
+    this.mode = mode;
     this.dir = root.resolve("snapshots");
     this.mounts = root.resolve("mounts");
     Files.createDirectories(dir);
@@ -80,6 +87,9 @@ public final class Snapshotter {
    * the result is a mount point of its own. Close the result to unmount.
    */
   public MountedFs mountOverlay(Snapshot base, Optional<ActiveLayer> upper) throws IOException {
+    if (mode == SnapshotterMode.COPY) {
+      return copyOf(base, upper);
+    }
     List<Path> lowers = base.isScratch() ? List.of(emptyDir()) : lowerDirs(base);
     Path mountPoint = newMountPoint();
     try {
@@ -89,6 +99,52 @@ public final class Snapshotter {
       throw e;
     }
     return MountedFs.overlay(mountPoint);
+  }
+
+  /**
+   * The copying snapshotter's view: {@code base} copied into a fresh directory; when writable,
+   * closing it writes what changed, compared with a second pristine copy, into {@code upper}.
+   */
+  private MountedFs copyOf(Snapshot base, Optional<ActiveLayer> upper) throws IOException {
+    Path view = newMountPoint();
+    CopiedTree.materialize(base, view);
+    if (upper.isEmpty()) {
+      return MountedFs.copied(view, () -> FileTrees.deleteRecursively(view));
+    }
+    Path pristine = newMountPoint();
+    CopiedTree.materialize(base, pristine);
+    return MountedFs.copied(
+        view,
+        () -> {
+          try {
+            TreeDiff.write(pristine, view, upper.get().upper(), OverlayFormat::createWhiteouts);
+          } finally {
+            FileTrees.deleteRecursively(view);
+            FileTrees.deleteRecursively(pristine);
+          }
+        });
+  }
+
+  public SnapshotterMode mode() {
+    return mode;
+  }
+
+  /**
+   * Whether this host lets Kiln mount overlays here: tries one (a scratch view with an upper layer)
+   * and undoes it. The answer picks the snapshotter when none is configured.
+   */
+  public static boolean overlayWorks(Path root) {
+    try {
+      Snapshotter probe = new Snapshotter(root, SnapshotterMode.OVERLAY);
+      ActiveLayer upper = probe.prepare();
+      try (MountedFs view = probe.mountOverlay(Snapshot.SCRATCH, Optional.of(upper))) {
+        return Files.isDirectory(view.path());
+      } finally {
+        probe.discard(upper);
+      }
+    } catch (IOException | RuntimeException | LinkageError e) {
+      return false;
+    }
   }
 
   /**

@@ -336,7 +336,7 @@ class BwrapExecutorTest {
                 Files.readString(upper.upper().resolve(outside.toString().substring(1)))),
         () ->
             assertTrue(
-                dev.kiln.engine.snapshot.SnapshotFiles.isWhiteout(
+                dev.kiln.engine.snapshot.OverlayFormat.isWhiteout(
                     upper.upper().resolve("some-lower-dir"))),
         () ->
             assertEquals(

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.kiln.engine.fileop.PosixMetadata;
+import dev.kiln.engine.snapshot.OverlayFormat;
 import dev.kiln.engine.testing.Tars;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;

@@ -2,7 +2,6 @@ package dev.kiln.engine.snapshot;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import dev.kiln.engine.layer.OverlayFormat;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;

@@ -37,7 +37,7 @@ class OverlayMountTest {
 
     assertFalse(MountInfo.isMounted(target));
     assertEquals("new", Files.readString(active.upper().resolve("d/new")));
-    assertTrue(SnapshotFiles.isOpaque(active.upper().resolve("d")));
+    assertTrue(OverlayFormat.isOpaque(active.upper().resolve("d")));
   }
 
   @Test

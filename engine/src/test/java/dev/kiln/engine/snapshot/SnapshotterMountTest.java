@@ -66,7 +66,7 @@ class SnapshotterMountTest {
       Files.delete(fs.path().resolve("a.txt"));
     }
     assertEquals("written", Files.readString(active.upper().resolve("new.txt")));
-    assertTrue(SnapshotFiles.isWhiteout(active.upper().resolve("a.txt")));
+    assertTrue(OverlayFormat.isWhiteout(active.upper().resolve("a.txt")));
     assertEquals(lowerBefore, TestLayers.fingerprint(lower.dir()));
   }
 

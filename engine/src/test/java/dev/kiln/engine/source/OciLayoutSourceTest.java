@@ -8,7 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.kiln.engine.content.ContentStore;
 import dev.kiln.engine.graph.Digest;
-import dev.kiln.engine.layer.OverlayFormat;
+import dev.kiln.engine.snapshot.OverlayFormat;
 import dev.kiln.engine.snapshot.Snapshot;
 import dev.kiln.engine.snapshot.Snapshotter;
 import dev.kiln.engine.testing.Tars;

@@ -4,12 +4,14 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.kiln.engine.EngineConfig;
 import dev.kiln.engine.graph.Definition;
 import dev.kiln.engine.graph.FileAction;
 import dev.kiln.engine.graph.Owner;
 import dev.kiln.engine.graph.State;
 import dev.kiln.engine.progress.ProgressEvent;
 import dev.kiln.engine.snapshot.Layer;
+import dev.kiln.engine.snapshot.SnapshotterMode;
 import dev.kiln.engine.testing.BusyboxLayout;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
@@ -23,8 +25,11 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** Real builds on busybox: real processes, real overlay snapshots, real exports. */
-class EndToEndTest {
+/**
+ * Real builds on busybox: real processes, real snapshots, real exports; run once per snapshotter by
+ * the subclasses.
+ */
+abstract class EndToEndScenarios {
   @TempDir Path temp;
   EngineFixture kiln;
   State busybox;
@@ -34,9 +39,18 @@ class EndToEndTest {
     Files.createDirectories(temp.resolve("context/src"));
     Files.writeString(temp.resolve("context/src/app.txt"), "app\n");
     Files.writeString(temp.resolve("context/notes.md"), "not copied\n");
-    kiln = new EngineFixture(temp.resolve("root"), Map.of("context", temp.resolve("context")), 0);
+    kiln =
+        new EngineFixture(
+            new EngineConfig(
+                temp.resolve("root"),
+                0,
+                Map.of("context", temp.resolve("context")),
+                Optional.of(mode())));
     busybox = State.source(BusyboxLayout.identifier());
   }
+
+  /** The snapshotter under test. */
+  abstract SnapshotterMode mode();
 
   @AfterEach
   void stop() throws Exception {

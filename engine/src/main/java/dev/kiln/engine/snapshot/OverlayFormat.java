@@ -1,6 +1,5 @@
-package dev.kiln.engine.layer;
+package dev.kiln.engine.snapshot;
 
-import dev.kiln.engine.snapshot.Libc;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;

@@ -1,4 +1,4 @@
-package dev.kiln.engine.layer;
+package dev.kiln.engine.snapshot;
 
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
