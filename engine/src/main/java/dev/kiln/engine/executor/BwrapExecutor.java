@@ -74,6 +74,15 @@ public final class BwrapExecutor implements Executor {
     }
     try {
       runIn(merged.path(), spec, user, context);
+    } catch (ExecException | RuntimeException | Error e) {
+      cleanUp(merged, rootfs, upper);
+      throw e;
+    }
+    try {
+      // Closing records the step's changes with the copying snapshotter: a failure must fail it.
+      merged.close();
+    } catch (IOException e) {
+      throw new ExecException("could not record the step's changes: " + e.getMessage(), e);
     } finally {
       cleanUp(merged, rootfs, upper);
     }
@@ -97,6 +106,7 @@ public final class BwrapExecutor implements Executor {
 
   // Best effort: a failure here must not hide the step's own outcome. A mount left behind is
   // removed by Snapshotter.recover(); a leftover empty /proc or /dev only adds a directory.
+  // Closing twice is harmless.
   private static void cleanUp(MountedFs merged, Snapshot rootfs, ActiveLayer upper) {
     try {
       merged.close();

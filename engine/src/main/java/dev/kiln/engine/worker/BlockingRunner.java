@@ -2,7 +2,9 @@ package dev.kiln.engine.worker;
 
 import dev.kiln.engine.graph.Digest;
 import dev.kiln.engine.run.RunContext;
+import dev.kiln.engine.snapshot.ActiveLayer;
 import dev.kiln.engine.snapshot.Snapshot;
+import dev.kiln.engine.snapshot.Snapshotter;
 import dev.kiln.engine.solver.OpRunner;
 import dev.kiln.engine.solver.Result;
 import java.util.ArrayList;
@@ -52,6 +54,25 @@ abstract class BlockingRunner implements OpRunner {
           }
         },
         pool);
+  }
+
+  /** Writes into a fresh layer. */
+  @FunctionalInterface
+  interface LayerWork {
+    void write(ActiveLayer upper) throws Exception;
+  }
+
+  /** Runs {@code work} on a fresh layer and stacks it on {@code base}; failures discard it. */
+  static Snapshot addLayer(Snapshotter snapshotter, Snapshot base, LayerWork work)
+      throws Exception {
+    ActiveLayer upper = snapshotter.prepare();
+    try {
+      work.write(upper);
+      return base.plus(snapshotter.commit(upper));
+    } catch (Exception | Error e) {
+      snapshotter.discard(upper);
+      throw e;
+    }
   }
 
   static Snapshot base(List<Snapshot> inputs) {

@@ -5,7 +5,6 @@ import dev.kiln.engine.executor.Executor;
 import dev.kiln.engine.graph.Digest;
 import dev.kiln.engine.graph.ExecOp;
 import dev.kiln.engine.run.RunContext;
-import dev.kiln.engine.snapshot.ActiveLayer;
 import dev.kiln.engine.snapshot.Snapshot;
 import dev.kiln.engine.snapshot.Snapshotter;
 import java.util.List;
@@ -31,17 +30,8 @@ final class ExecRunner extends BlockingRunner {
   @Override
   Snapshot execute(List<Snapshot> inputs, RunContext context) throws Exception {
     Snapshot rootfs = base(inputs);
-    ActiveLayer upper = snapshotter.prepare();
-    try {
-      executor.run(
-          new ExecSpec(op.args(), op.env(), op.cwd(), op.user(), op.network(), op.security()),
-          rootfs,
-          upper,
-          context);
-      return rootfs.plus(snapshotter.commit(upper));
-    } catch (Exception | Error e) {
-      snapshotter.discard(upper);
-      throw e;
-    }
+    ExecSpec spec =
+        new ExecSpec(op.args(), op.env(), op.cwd(), op.user(), op.network(), op.security());
+    return addLayer(snapshotter, rootfs, upper -> executor.run(spec, rootfs, upper, context));
   }
 }

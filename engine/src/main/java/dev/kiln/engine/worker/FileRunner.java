@@ -33,30 +33,28 @@ final class FileRunner extends BlockingRunner {
   @Override
   Snapshot execute(List<Snapshot> inputs, RunContext context) throws Exception {
     Snapshot base = base(inputs);
-    ActiveLayer upper = snapshotter.prepare();
+    return addLayer(snapshotter, base, upper -> apply(base, upper, inputs, context));
+  }
+
+  private void apply(Snapshot base, ActiveLayer upper, List<Snapshot> inputs, RunContext context)
+      throws Exception {
     List<MountedFs> views = new ArrayList<>();
-    try {
-      try (MountedFs rootfs = snapshotter.mount(base, Optional.of(upper))) {
-        List<Path> inputRoots = new ArrayList<>();
-        for (Snapshot input : inputs) {
-          MountedFs view = snapshotter.mount(input, Optional.empty());
-          views.add(view);
-          inputRoots.add(view.path());
-        }
-        UserLookup users = UserLookup.in(rootfs.path());
-        for (FileAction action : op.actions()) {
-          context.cancellation().check();
-          FileActionApplier.apply(action, rootfs.path(), inputRoots, users);
-        }
-      } finally {
-        for (MountedFs view : views) {
-          view.close();
-        }
+    try (MountedFs rootfs = snapshotter.mount(base, Optional.of(upper))) {
+      List<Path> inputRoots = new ArrayList<>();
+      for (Snapshot input : inputs) {
+        MountedFs view = snapshotter.mount(input, Optional.empty());
+        views.add(view);
+        inputRoots.add(view.path());
       }
-      return base.plus(snapshotter.commit(upper));
-    } catch (Exception | Error e) {
-      snapshotter.discard(upper);
-      throw e;
+      UserLookup users = UserLookup.in(rootfs.path());
+      for (FileAction action : op.actions()) {
+        context.cancellation().check();
+        FileActionApplier.apply(action, rootfs.path(), inputRoots, users);
+      }
+    } finally {
+      for (MountedFs view : views) {
+        view.close();
+      }
     }
   }
 }
