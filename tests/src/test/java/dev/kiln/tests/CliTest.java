@@ -162,4 +162,19 @@ class CliTest {
     assertEquals(1, run.exit());
     assertTrue(run.err().contains("pass --local context=DIR"), run.err());
   }
+
+  @Test
+  void warmUpRunsATinyBuildAndLeavesNothingBehind() throws Exception {
+    Path tmp = Path.of(System.getProperty("java.io.tmpdir"));
+    long before = countWarmUpDirs(tmp);
+    Run run = kiln("warm-up");
+    assertEquals(0, run.exit(), run.err());
+    assertEquals(before, countWarmUpDirs(tmp));
+  }
+
+  private static long countWarmUpDirs(Path tmp) throws Exception {
+    try (var entries = Files.list(tmp)) {
+      return entries.filter(p -> p.getFileName().toString().startsWith("kiln-warm-up-")).count();
+    }
+  }
 }
