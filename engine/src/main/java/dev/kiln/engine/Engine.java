@@ -1,5 +1,6 @@
 package dev.kiln.engine;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import dev.kiln.engine.content.ContentStore;
 import dev.kiln.engine.executor.BwrapExecutor;
 import dev.kiln.engine.executor.ExecException;
@@ -10,8 +11,10 @@ import dev.kiln.engine.progress.ProgressStream;
 import dev.kiln.engine.snapshot.Snapshotter;
 import dev.kiln.engine.snapshot.SnapshotterMode;
 import dev.kiln.engine.solver.Outcome;
+import dev.kiln.engine.solver.Resolver;
 import dev.kiln.engine.solver.ResultCache;
 import dev.kiln.engine.solver.Solver;
+import dev.kiln.engine.source.OciLayoutSource;
 import dev.kiln.engine.worker.Worker;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
@@ -20,12 +23,13 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.time.Duration;
+import java.util.Map;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.DispatcherSelector;
 import org.apache.pekko.actor.typed.javadsl.AskPattern;
-import org.apache.pekko.actor.typed.javadsl.Behaviors;
 
 /**
  * An embedded Kiln engine: one actor system, one worker, one state directory (locked, so two
@@ -38,6 +42,8 @@ public final class Engine implements AutoCloseable {
   private final ActorSystem<Solver.Command> system;
   private final Snapshotter snapshotter;
   private final Executor executor;
+  private final OciLayoutSource layouts;
+  private final Worker worker;
   private final FileChannel lockChannel;
   private final FileLock lock;
 
@@ -45,11 +51,15 @@ public final class Engine implements AutoCloseable {
       ActorSystem<Solver.Command> system,
       Snapshotter snapshotter,
       Executor executor,
+      OciLayoutSource layouts,
+      Worker worker,
       FileChannel lockChannel,
       FileLock lock) {
     this.system = system;
     this.snapshotter = snapshotter;
     this.executor = executor;
+    this.layouts = layouts;
+    this.worker = worker;
     this.lockChannel = lockChannel;
     this.lock = lock;
   }
@@ -80,25 +90,32 @@ public final class Engine implements AutoCloseable {
                         : SnapshotterMode.COPY);
     Snapshotter snapshotter = new Snapshotter(root, mode);
     snapshotter.recover();
-    ContentStore content = new ContentStore(root);
+    OciLayoutSource layouts = new OciLayoutSource(new ContentStore(root), snapshotter);
     Executor executor = new BwrapExecutor(snapshotter);
+    // The worker needs the system's dispatchers and the solver needs the worker: the solver
+    // reaches it through a reference set before any build can be submitted.
+    AtomicReference<Worker> worker = new AtomicReference<>();
+    Resolver resolver = (digest, vertex) -> worker.get().resolve(digest, vertex);
     ActorSystem<Solver.Command> system =
         ActorSystem.create(
-            Behaviors.setup(
-                context -> {
-                  var dispatchers = context.getSystem().dispatchers();
-                  Worker worker =
-                      new Worker(
-                          executor,
-                          snapshotter,
-                          content,
-                          config.locals(),
-                          dispatchers.lookup(DispatcherSelector.fromConfig("kiln.exec-dispatcher")),
-                          dispatchers.lookup(DispatcherSelector.fromConfig("kiln.io-dispatcher")));
-                  return Solver.create(worker, new ResultCache(), config.effectiveSlots());
-                }),
-            "kiln");
-    return new Engine(system, snapshotter, executor, channel, lock);
+            Solver.create(resolver, new ResultCache(), config.effectiveSlots()), "kiln");
+    var dispatchers = system.dispatchers();
+    worker.set(
+        new Worker(
+            executor,
+            snapshotter,
+            layouts,
+            config.locals(),
+            dispatchers.lookup(DispatcherSelector.fromConfig("kiln.exec-dispatcher")),
+            dispatchers.lookup(DispatcherSelector.fromConfig("kiln.io-dispatcher"))));
+    return new Engine(system, snapshotter, executor, layouts, worker.get(), channel, lock);
+  }
+
+  /** Solves {@code definition} with these host directories as its {@code local://} sources. */
+  public CompletionStage<Outcome> solve(
+      Definition definition, Map<String, Path> locals, Consumer<ProgressEvent> listener) {
+    worker.addLocals(locals);
+    return solve(definition, listener);
   }
 
   /** Solves {@code definition}; completes after the listener has seen the build's last event. */
@@ -111,6 +128,20 @@ public final class Engine implements AutoCloseable {
             SOLVE_TIMEOUT,
             system.scheduler());
     return outcome.thenCombine(progress.drained(), (result, drained) -> result);
+  }
+
+  /**
+   * The image configuration of an {@code oci-layout://} reference, for frontends that start a stage
+   * from an image. Blocking.
+   */
+  public JsonNode imageConfig(String identifier) throws IOException {
+    if (!identifier.startsWith("oci-layout://")) {
+      throw new IOException(
+          "cannot read the image configuration of \""
+              + identifier
+              + "\": only oci-layout:// images are supported yet");
+    }
+    return layouts.imageConfig(identifier);
   }
 
   public Snapshotter snapshotter() {

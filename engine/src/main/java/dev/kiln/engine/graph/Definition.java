@@ -47,6 +47,15 @@ public record Definition(Map<Digest, Vertex> vertices, Input root) {
     return vertex;
   }
 
+  /** The same graph with every vertex ignoring the cache ({@code --no-cache}); digests stay. */
+  public Definition ignoringCache() {
+    Map<Digest, Vertex> all = new LinkedHashMap<>();
+    vertices.forEach(
+        (digest, v) ->
+            all.put(digest, new Vertex(v.op(), v.inputs(), v.meta().withIgnoreCache(true))));
+    return new Definition(all, root);
+  }
+
   /** The vertices the root needs, inputs before the vertices that use them. */
   public List<Digest> topologicalOrder() {
     List<Digest> order = new ArrayList<>();

@@ -48,12 +48,7 @@ public final class OciLayoutSource {
   public Snapshot load(String identifier) throws IOException {
     OciReference ref = OciReference.parse(identifier);
     OciLayout layout = OciLayout.open(ref.dir());
-    OciDescriptor top = layout.find(ref);
-    JsonNode manifest = layout.document(top, store);
-    if (top.isIndex() || manifest.has("manifests")) {
-      OciDescriptor chosen = ImagePlatform.choose(manifest, layout);
-      manifest = layout.document(chosen, store);
-    }
+    JsonNode manifest = manifest(layout, ref);
     List<Optional<Digest>> diffIds = diffIds(layout, manifest);
     List<Layer> layers = new ArrayList<>();
     int i = 0;
@@ -64,6 +59,31 @@ public final class OciLayoutSource {
       i++;
     }
     return new Snapshot(layers);
+  }
+
+  /**
+   * The image configuration (the OCI config document: {@code config.Env}, {@code Cmd}, ...) that
+   * {@code identifier} names; frontends read it to start a stage from the image.
+   */
+  public JsonNode imageConfig(String identifier) throws IOException {
+    OciReference ref = OciReference.parse(identifier);
+    OciLayout layout = OciLayout.open(ref.dir());
+    JsonNode config = manifest(layout, ref).path("config");
+    if (!config.isObject()) {
+      throw layout.error("manifest has no config descriptor");
+    }
+    return layout.document(OciDescriptor.from(config, "manifest config"), store);
+  }
+
+  /** The image manifest {@code ref} names, through an index for this platform if need be. */
+  private JsonNode manifest(OciLayout layout, OciReference ref) throws IOException {
+    OciDescriptor top = layout.find(ref);
+    JsonNode manifest = layout.document(top, store);
+    if (top.isIndex() || manifest.has("manifests")) {
+      OciDescriptor chosen = ImagePlatform.choose(manifest, layout);
+      manifest = layout.document(chosen, store);
+    }
+    return manifest;
   }
 
   private List<Optional<Digest>> diffIds(OciLayout layout, JsonNode manifest) throws IOException {

@@ -1,6 +1,5 @@
 package dev.kiln.engine.worker;
 
-import dev.kiln.engine.content.ContentStore;
 import dev.kiln.engine.executor.Executor;
 import dev.kiln.engine.graph.BuildOp;
 import dev.kiln.engine.graph.DiffOp;
@@ -20,6 +19,7 @@ import dev.kiln.engine.source.OciLayoutSource;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * A worker: executor, snapshotter and content store, and the runners that apply each op with them.
@@ -36,16 +36,24 @@ public final class Worker implements Resolver {
   public Worker(
       Executor executor,
       Snapshotter snapshotter,
-      ContentStore content,
+      OciLayoutSource layouts,
       Map<String, Path> locals,
       java.util.concurrent.Executor execPool,
       java.util.concurrent.Executor ioPool) {
     this.executor = executor;
     this.snapshotter = snapshotter;
-    this.layouts = new OciLayoutSource(content, snapshotter);
-    this.locals = Map.copyOf(locals);
+    this.layouts = layouts;
+    this.locals = new ConcurrentHashMap<>(locals);
     this.execPool = execPool;
     this.ioPool = ioPool;
+  }
+
+  /**
+   * Adds host directories for {@code local://NAME} sources (a build's context, say). Names are per
+   * engine for now; the daemon will scope them per client session.
+   */
+  public void addLocals(Map<String, Path> dirs) {
+    locals.putAll(dirs);
   }
 
   public Snapshotter snapshotter() {

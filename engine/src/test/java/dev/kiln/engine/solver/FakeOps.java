@@ -16,8 +16,8 @@ import java.util.stream.Collectors;
 /**
  * A resolver of fake ops for solver tests, after BuildKit's scheduler tests. An exec op's args say
  * what to do: {@code ["ok", NAME]} completes with NAME plus its inputs' values, {@code ["fail",
- * MSG]} fails, {@code ["gate", NAME]} waits until the test opens the gate named NAME. Every run,
- * start and cancellation is counted.
+ * MSG]} fails, {@code ["gate", NAME]} waits until the test opens the gate named NAME, {@code
+ * ["gated-fail", NAME]} fails once it is opened. Every run, start and cancellation is counted.
  */
 final class FakeOps implements Resolver {
   record Value(String text) implements Result {
@@ -80,6 +80,12 @@ final class FakeOps implements Resolver {
               case "ok" -> CompletableFuture.completedFuture(List.of(new Value(name + joined)));
               case "fail" -> CompletableFuture.failedFuture(new IllegalStateException(name));
               case "gate" -> gate(name).thenApply(v -> List.of(new Value(name + joined)));
+              case "gated-fail" ->
+                  gate(name)
+                      .thenApply(
+                          v -> {
+                            throw new IllegalStateException(name);
+                          });
               default -> throw new IllegalArgumentException(kind);
             };
         return result.whenComplete((r, e) -> running.decrementAndGet());

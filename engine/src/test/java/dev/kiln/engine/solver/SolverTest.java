@@ -193,11 +193,12 @@ class SolverTest {
   void aFailureCancelsSiblingsThatNoBuildWantsAnyMore() throws Exception {
     Graph g = new Graph();
     Input slow = g.add("gate", "slow");
-    Input broken = g.add("fail", "broken");
+    Input broken = g.add("gated-fail", "broken");
     g.merge(slow, broken);
     ActorRef<Solver.Command> solver = solver(4);
     var outcome = solve(solver, g.definition(), kit.createTestProbe());
     ops.startedSignal("slow").get(10, TimeUnit.SECONDS);
+    ops.gate("broken").complete(null);
     assertInstanceOf(Outcome.SolveFailed.class, outcome.receiveMessage());
     ops.cancelledSignal("slow").get(10, TimeUnit.SECONDS);
   }
