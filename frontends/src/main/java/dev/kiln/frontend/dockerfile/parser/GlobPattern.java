@@ -1,0 +1,200 @@
+package dev.kiln.frontend.dockerfile.parser;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * A shell glob as used by {@code ${v#p}}, {@code ${v%p}} and {@code ${v/p/r}}: {@code *}, {@code
+ * ?}, {@code [abc]}, {@code [a-z]}, {@code [!x]}/{@code [^x]} and escaped literals. Matching works
+ * on code points and backtracks, so no regular expression is built from user text.
+ */
+final class GlobPattern {
+  private interface Token {}
+
+  private enum Star implements Token {
+    INSTANCE
+  }
+
+  private enum AnyChar implements Token {
+    INSTANCE
+  }
+
+  private record Literal(int cp) implements Token {}
+
+  private record CharClass(List<int[]> ranges, boolean negated) implements Token {
+    boolean contains(int cp) {
+      boolean in = false;
+      for (int[] r : ranges) {
+        if (cp >= r[0] && cp <= r[1]) {
+          in = true;
+          break;
+        }
+      }
+      return in != negated;
+    }
+  }
+
+  private final List<Token> tokens;
+
+  private GlobPattern(List<Token> tokens) {
+    this.tokens = tokens;
+  }
+
+  /** Compiles a pattern in which {@code escape} makes the next character literal. */
+  static GlobPattern compile(String pattern, int escape) {
+    int[] cps = pattern.codePoints().toArray();
+    List<Token> tokens = new ArrayList<>();
+    for (int i = 0; i < cps.length; i++) {
+      int cp = cps[i];
+      if (cp == '*') {
+        tokens.add(Star.INSTANCE);
+      } else if (cp == '?') {
+        tokens.add(AnyChar.INSTANCE);
+      } else if (cp == escape && i + 1 < cps.length) {
+        tokens.add(new Literal(cps[++i]));
+      } else if (cp == '[') {
+        int end = classEnd(cps, i);
+        if (end < 0) {
+          tokens.add(new Literal(cp));
+        } else {
+          tokens.add(parseClass(cps, i + 1, end, escape));
+          i = end;
+        }
+      } else {
+        tokens.add(new Literal(cp));
+      }
+    }
+    return new GlobPattern(tokens);
+  }
+
+  /** The index of the {@code ]} closing the class opened at {@code open}, or -1. */
+  private static int classEnd(int[] cps, int open) {
+    int i = open + 1;
+    if (i < cps.length && (cps[i] == '!' || cps[i] == '^')) {
+      i++;
+    }
+    if (i < cps.length && cps[i] == ']') {
+      i++; // a leading ] is a member, as in the shell
+    }
+    for (; i < cps.length; i++) {
+      if (cps[i] == ']') {
+        return i;
+      }
+    }
+    return -1;
+  }
+
+  private static CharClass parseClass(int[] cps, int from, int to, int escape) {
+    boolean negated = cps[from] == '!' || cps[from] == '^';
+    int i = negated ? from + 1 : from;
+    List<int[]> ranges = new ArrayList<>();
+    while (i < to) {
+      int lo = cps[i] == escape && i + 1 < to ? cps[++i] : cps[i];
+      if (i + 2 < to && cps[i + 1] == '-') {
+        ranges.add(new int[] {lo, cps[i + 2]});
+        i += 3;
+      } else {
+        ranges.add(new int[] {lo, lo});
+        i++;
+      }
+    }
+    return new CharClass(ranges, negated);
+  }
+
+  /** Whether the pattern matches all of {@code text[from, to)}. */
+  boolean matches(int[] text, int from, int to) {
+    return match(0, text, from, to);
+  }
+
+  private boolean match(int t, int[] text, int pos, int end) {
+    if (t == tokens.size()) {
+      return pos == end;
+    }
+    Token token = tokens.get(t);
+    if (token == Star.INSTANCE) {
+      for (int p = end; p >= pos; p--) {
+        if (match(t + 1, text, p, end)) {
+          return true;
+        }
+      }
+      return false;
+    }
+    if (pos >= end || !matchesOne(token, text[pos])) {
+      return false;
+    }
+    return match(t + 1, text, pos + 1, end);
+  }
+
+  private static boolean matchesOne(Token token, int cp) {
+    if (token == AnyChar.INSTANCE) {
+      return true;
+    }
+    if (token instanceof Literal) {
+      return ((Literal) token).cp() == cp;
+    }
+    return ((CharClass) token).contains(cp);
+  }
+
+  /** {@code ${v#p}} (shortest) and {@code ${v##p}} (longest): removes a matching prefix. */
+  String trimPrefix(String value, boolean longest) {
+    int[] cps = value.codePoints().toArray();
+    for (int i = 0; i <= cps.length; i++) {
+      int k = longest ? cps.length - i : i;
+      if (matches(cps, 0, k)) {
+        return new String(cps, k, cps.length - k);
+      }
+    }
+    return value;
+  }
+
+  /** {@code ${v%p}} (shortest) and {@code ${v%%p}} (longest): removes a matching suffix. */
+  String trimSuffix(String value, boolean longest) {
+    int[] cps = value.codePoints().toArray();
+    for (int i = 0; i <= cps.length; i++) {
+      int k = longest ? i : cps.length - i;
+      if (matches(cps, k, cps.length)) {
+        return new String(cps, 0, k);
+      }
+    }
+    return value;
+  }
+
+  /** {@code ${v/p/r}} and {@code ${v//p/r}}: replaces the leftmost-longest match(es). */
+  String replace(String value, String replacement, boolean all) {
+    int[] cps = value.codePoints().toArray();
+    StringBuilder out = new StringBuilder();
+    int pos = 0;
+    boolean replaced = false;
+    while (pos <= cps.length) {
+      int end = (replaced && !all) ? -1 : longestMatchAt(cps, pos);
+      if (end < 0) {
+        if (pos < cps.length) {
+          out.appendCodePoint(cps[pos]);
+        }
+        pos++;
+        continue;
+      }
+      out.append(replacement);
+      replaced = true;
+      if (end == pos) {
+        // an empty match: keep the character and move on, as Go's regexp does
+        if (pos < cps.length) {
+          out.appendCodePoint(cps[pos]);
+        }
+        pos++;
+      } else {
+        pos = end;
+      }
+    }
+    return out.toString();
+  }
+
+  private int longestMatchAt(int[] cps, int pos) {
+    for (int end = cps.length; end >= pos; end--) {
+      if (matches(cps, pos, end)) {
+        return end;
+      }
+    }
+    return -1;
+  }
+}
