@@ -12,6 +12,8 @@ import dev.kiln.engine.worker.SnapshotResult;
 import dev.kiln.exporter.Exporter;
 import dev.kiln.exporter.local.LocalExporter;
 import dev.kiln.exporter.tar.TarExporter;
+import dev.kiln.frontend.dockerfile.BuildOptions;
+import dev.kiln.frontend.dockerfile.Conversion;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -23,19 +25,65 @@ import java.util.concurrent.Callable;
 import java.util.function.Consumer;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
 
-/** {@code kiln build}: solves a definition with an embedded engine and exports the result. */
+/**
+ * {@code kiln build}: builds a Dockerfile in a context directory, or a JSON build graph, with an
+ * embedded engine and exports the result.
+ */
 @Command(
     name = "build",
     mixinStandardHelpOptions = true,
-    description = "Build a definition (a JSON build graph) and export its result.")
+    description = {
+      "Build a Dockerfile in CONTEXT (as docker buildx build does), or a definition (a JSON build"
+          + " graph), and export the result."
+    })
 final class BuildCommand implements Callable<Integer> {
+  @Parameters(
+      index = "0",
+      arity = "0..1",
+      paramLabel = "CONTEXT",
+      description =
+          "The build context directory; its Dockerfile is built unless -f says otherwise.")
+  Optional<Path> context = Optional.empty();
+
+  @Option(
+      names = {"-f", "--file"},
+      paramLabel = "FILE",
+      description = "The Dockerfile (default: CONTEXT/Dockerfile).")
+  Optional<Path> file = Optional.empty();
+
   @Option(
       names = "--definition",
-      required = true,
       paramLabel = "FILE",
-      description = "The build graph to solve, as JSON (see docs/definition.md).")
-  Path definition;
+      description = "Build this JSON build graph instead of a Dockerfile (see docs/definition.md).")
+  Optional<Path> definition = Optional.empty();
+
+  @Option(names = "--target", paramLabel = "STAGE", description = "The stage to build.")
+  Optional<String> target = Optional.empty();
+
+  @Option(
+      names = "--build-arg",
+      paramLabel = "NAME=VALUE",
+      description = "A value for an ARG of the Dockerfile; repeatable.")
+  List<String> buildArgs = List.of();
+
+  @Option(
+      names = "--build-context",
+      paramLabel = "NAME=VALUE",
+      description =
+          "A named context that FROM NAME and COPY --from=NAME use instead: oci-layout://DIR[:tag]"
+              + " or a local directory; repeatable.")
+  List<String> buildContexts = List.of();
+
+  @Option(names = "--no-cache", description = "Run every step, even when a cached result exists.")
+  boolean noCache;
+
+  @Option(
+      names = "--label",
+      paramLabel = "NAME=VALUE",
+      description = "A label for the image configuration; repeatable.")
+  List<String> labels = List.of();
 
   @Option(
       names = {"-o", "--output"},
@@ -85,19 +133,36 @@ final class BuildCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     PrintStream err = System.err;
-    Definition graph;
     Optional<Exporter> exporter;
     Map<String, Path> localDirs;
     Optional<SnapshotterMode> mode;
+    Optional<Definition> graph = Optional.empty();
+    Optional<DockerfileInput> dockerfile = Optional.empty();
     try {
       exporter = output.map(BuildCommand::exporterFor);
-      localDirs = parseLocals();
+      localDirs = pairs("--local", locals, Path::of);
+      for (Path dir : localDirs.values()) {
+        if (!Files.isDirectory(dir)) {
+          throw new IllegalArgumentException("--local: " + dir + " is not a directory");
+        }
+      }
       if (!progress.equals("auto") && !progress.equals("plain") && !progress.equals("quiet")) {
         throw new IllegalArgumentException("--progress " + progress + ": use auto, plain or quiet");
       }
       mode = snapshotter.map(BuildCommand::snapshotterMode);
-      graph = DefinitionReader.read(definition);
-    } catch (InvalidDefinitionException | IllegalArgumentException e) {
+      if (definition.isPresent() == context.isPresent()) {
+        throw new IllegalArgumentException(
+            "give a build CONTEXT (a directory with a Dockerfile) or --definition FILE, not both");
+      }
+      if (definition.isPresent()) {
+        graph = Optional.of(DefinitionReader.read(definition.get()));
+      } else {
+        Path dir = context.get();
+        dockerfile =
+            Optional.of(
+                DockerfileInput.read(dir, file.orElse(dir.resolve("Dockerfile")), buildOptions()));
+      }
+    } catch (InvalidDefinitionException | IllegalArgumentException | DockerfileInput.InputError e) {
       err.println("error: " + e.getMessage());
       return 1;
     }
@@ -105,9 +170,15 @@ final class BuildCommand implements Callable<Integer> {
     Timings timings = new Timings();
     try (Engine engine = Engine.start(new EngineConfig(state, execSlots, localDirs, mode))) {
       timings.lap("start-up");
+      Map<String, Path> buildLocals = Map.of();
+      if (dockerfile.isPresent()) {
+        Conversion conversion = dockerfile.get().convert(engine);
+        graph = Optional.of(conversion.definition());
+        buildLocals = dockerfile.get().locals(conversion);
+      }
       Consumer<ProgressEvent> printer =
           progress.equals("quiet") ? event -> {} : new PlainProgressPrinter(err);
-      Outcome outcome = engine.solve(graph, printer).toCompletableFuture().get();
+      Outcome outcome = engine.solve(graph.get(), buildLocals, printer).toCompletableFuture().get();
       timings.lap("solve");
       if (outcome instanceof Outcome.SolveFailed failed) {
         err.println();
@@ -130,10 +201,38 @@ final class BuildCommand implements Callable<Integer> {
               + engine.describe()
               + ")");
       return 0;
+    } catch (DockerfileInput.InputError e) {
+      err.println("error: " + e.getMessage());
+      return 1;
     } catch (java.io.IOException e) {
       err.println("error: " + e.getMessage());
       return 1;
     }
+  }
+
+  private BuildOptions buildOptions() {
+    return new BuildOptions(
+        target,
+        pairs("--build-arg", buildArgs, v -> v),
+        pairs("--build-context", buildContexts, v -> v),
+        noCache,
+        pairs("--label", labels, v -> v),
+        List.of());
+  }
+
+  /** Parses repeated {@code NAME=VALUE} flags. */
+  private static <T> Map<String, T> pairs(
+      String flag, List<String> values, java.util.function.Function<String, T> convert) {
+    Map<String, T> parsed = new LinkedHashMap<>();
+    for (String value : values) {
+      int eq = value.indexOf('=');
+      if (eq <= 0) {
+        throw new IllegalArgumentException(
+            flag + " " + value + ": use NAME=" + (flag.equals("--local") ? "DIR" : "VALUE"));
+      }
+      parsed.put(value.substring(0, eq), convert.apply(value.substring(eq + 1)));
+    }
+    return parsed;
   }
 
   private static Exporter exporterFor(String spec) {
@@ -151,22 +250,6 @@ final class BuildCommand implements Callable<Integer> {
       }
     }
     throw new IllegalArgumentException("--snapshotter " + name + ": use overlay or copy");
-  }
-
-  private Map<String, Path> parseLocals() {
-    Map<String, Path> dirs = new LinkedHashMap<>();
-    for (String local : locals) {
-      int eq = local.indexOf('=');
-      if (eq <= 0) {
-        throw new IllegalArgumentException("--local " + local + ": use NAME=DIR");
-      }
-      Path dir = Path.of(local.substring(eq + 1));
-      if (!Files.isDirectory(dir)) {
-        throw new IllegalArgumentException("--local " + local + ": " + dir + " is not a directory");
-      }
-      dirs.put(local.substring(0, eq), dir.toAbsolutePath());
-    }
-    return dirs;
   }
 
   /** {@code /var/lib/kiln} as root (as BuildKit's daemon), else the XDG data directory. */

@@ -1,0 +1,49 @@
+package dev.kiln.frontend.dockerfile;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * The patterns of a {@code .dockerignore} with Docker's rules: one per line, {@code #} comments,
+ * blank lines skipped, a leading {@code /} or {@code ./} dropped, {@code !} re-includes. The file
+ * next to the Dockerfile ({@code NAME.dockerignore}) wins over the context's {@code .dockerignore}.
+ */
+public final class DockerIgnore {
+  private DockerIgnore() {}
+
+  /** The ignore file that applies to {@code dockerfile} in {@code context}, if there is one. */
+  public static Optional<Path> find(Path context, Path dockerfile) {
+    Path specific = dockerfile.resolveSibling(dockerfile.getFileName() + ".dockerignore");
+    if (Files.isRegularFile(specific)) {
+      return Optional.of(specific);
+    }
+    Path general = context.resolve(".dockerignore");
+    return Files.isRegularFile(general) ? Optional.of(general) : Optional.empty();
+  }
+
+  public static List<String> read(Path file) throws IOException {
+    return parse(Files.readString(file));
+  }
+
+  static List<String> parse(String text) {
+    List<String> patterns = new ArrayList<>();
+    for (String raw : text.split("\n")) {
+      String line = raw.strip();
+      if (line.isEmpty() || line.startsWith("#")) {
+        continue;
+      }
+      boolean exception = line.startsWith("!");
+      String pattern = exception ? line.substring(1).strip() : line;
+      pattern = pattern.replaceAll("^(/|\\./)+", "").replaceAll("/+$", "");
+      if (pattern.isEmpty()) {
+        continue;
+      }
+      patterns.add(exception ? "!" + pattern : pattern);
+    }
+    return patterns;
+  }
+}

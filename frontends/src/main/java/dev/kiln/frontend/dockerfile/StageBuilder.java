@@ -1,0 +1,304 @@
+package dev.kiln.frontend.dockerfile;
+
+import dev.kiln.engine.graph.FileAction;
+import dev.kiln.engine.graph.GraphPaths;
+import dev.kiln.engine.graph.NetworkMode;
+import dev.kiln.engine.graph.Owner;
+import dev.kiln.engine.graph.State;
+import dev.kiln.frontend.dockerfile.parser.Heredoc;
+import dev.kiln.frontend.dockerfile.parser.Instruction;
+import dev.kiln.frontend.dockerfile.parser.ShellExpansionException;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.function.BiFunction;
+
+/**
+ * Converts one stage's instructions, in order, into graph states and image configuration. RUN,
+ * COPY, ADD and WORKDIR add vertices; the rest only change the configuration.
+ */
+final class StageBuilder {
+  private static final Set<String> COPY_FLAGS =
+      Set.of("from", "chown", "chmod", "link", "exclude", "parents");
+  private static final Set<String> ADD_FLAGS =
+      Set.of("chown", "chmod", "link", "exclude", "checksum", "keep-git-dir", "unpack");
+  private static final Set<String> RUN_FLAGS = Set.of("network", "security", "mount");
+
+  private final Stage stage;
+  private final WordExpander expander;
+  private final BuildOptions options;
+  private final BiFunction<String, Integer, State> copySources;
+  private final Map<String, String> metaArgs;
+  private final Map<String, String> args = new LinkedHashMap<>();
+  private final int total;
+  private int step = 1;
+  State fs;
+  final ImageConfig config;
+
+  /**
+   * {@code copySources} resolves {@code COPY --from=REF} (a stage, a named context or an image) to
+   * a state; {@code metaArgs} are the ARGs declared before the first FROM.
+   */
+  StageBuilder(
+      Stage stage,
+      State base,
+      ImageConfig config,
+      WordExpander expander,
+      BuildOptions options,
+      Map<String, String> metaArgs,
+      BiFunction<String, Integer, State> copySources) {
+    this.stage = stage;
+    this.fs = base;
+    this.config = config;
+    this.expander = expander;
+    this.options = options;
+    this.metaArgs = metaArgs;
+    this.copySources = copySources;
+    this.total = stage.body().size() + 1;
+  }
+
+  void apply(Instruction instruction) {
+    try {
+      applyUnchecked(instruction);
+    } catch (ShellExpansionException e) {
+      throw new DockerfileError(instruction.startLine(), e.getMessage());
+    }
+  }
+
+  private void applyUnchecked(Instruction instruction) {
+    step++;
+    String keyword = instruction.keyword();
+    if (ConfigInstructions.apply(instruction, config, expander, args)) {
+      history(instruction.original(), true);
+      return;
+    }
+    switch (keyword) {
+      case "run":
+        run(instruction);
+        break;
+      case "copy":
+        copy(instruction, InstructionFlags.parse(instruction, COPY_FLAGS), false);
+        break;
+      case "add":
+        copy(instruction, InstructionFlags.parse(instruction, ADD_FLAGS), true);
+        break;
+      case "workdir":
+        workdir(instruction);
+        break;
+      case "arg":
+        arg(instruction);
+        break;
+      default:
+        throw new DockerfileError(
+            instruction.startLine(), "unknown instruction: " + keyword.toUpperCase(Locale.ROOT));
+    }
+  }
+
+  private void run(Instruction instruction) {
+    InstructionFlags flags = InstructionFlags.parse(instruction, RUN_FLAGS);
+    int line = instruction.startLine();
+    if (flags.has("mount")) {
+      throw new DockerfileError(line, "RUN --mount is not supported yet");
+    }
+    NetworkMode network = NetworkMode.HOST;
+    Optional<String> mode = flags.get("network");
+    if (mode.isPresent()) {
+      switch (mode.get()) {
+        case "default":
+        case "host":
+          break;
+        case "none":
+          network = NetworkMode.NONE;
+          break;
+        default:
+          throw new DockerfileError(
+              line, "RUN --network=" + mode.get() + ": use default, none or host");
+      }
+    }
+    if (flags.get("security").filter(s -> !s.equals("sandbox")).isPresent()) {
+      throw new DockerfileError(
+          line, "RUN --security=insecure needs the security.insecure entitlement");
+    }
+    List<String> argv = runArgv(instruction);
+    State exec = fs.dir(workdirOrRoot()).user(config.user().isEmpty() ? "0" : config.user());
+    for (Map.Entry<String, String> entry : runEnv().entrySet()) {
+      exec = exec.env(entry.getKey(), entry.getValue());
+    }
+    fs = exec.network(network).run(argv.toArray(String[]::new)).describe(describe(instruction));
+    history("RUN " + String.join(" ", argv) + " # buildkit", false);
+  }
+
+  private List<String> runArgv(Instruction instruction) {
+    if (instruction.json()) {
+      return List.copyOf(instruction.args());
+    }
+    List<String> argv = new ArrayList<>(ConfigInstructions.shell(config));
+    String command = String.join(" ", instruction.args());
+    List<Heredoc> heredocs = instruction.heredocs();
+    if (heredocs.size() == 1 && command.trim().matches("<<-?[\"']?\\w+[\"']?")) {
+      // RUN <<EOF: the heredoc is the script, run by the shell.
+      command = heredocs.get(0).content();
+    } else if (!heredocs.isEmpty()) {
+      throw new DockerfileError(
+          instruction.startLine(),
+          "RUN with heredocs other than a lone script is not supported yet");
+    }
+    argv.add(command);
+    return argv;
+  }
+
+  /** A RUN's environment: the image's, plus the stage's build args not overridden by it. */
+  private Map<String, String> runEnv() {
+    Map<String, String> env = new LinkedHashMap<>(ConfigInstructions.merged(args, config));
+    if (!env.containsKey("PATH")) {
+      env.put("PATH", "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
+    }
+    return env;
+  }
+
+  private void copy(Instruction instruction, InstructionFlags flags, boolean add) {
+    int line = instruction.startLine();
+    String keyword = add ? "ADD" : "COPY";
+    if (flags.has("parents")) {
+      throw new DockerfileError(line, "COPY --parents is not supported yet");
+    }
+    List<String> words = instruction.args();
+    if (words.size() < 2) {
+      throw new DockerfileError(line, keyword + " requires at least two arguments");
+    }
+    Map<String, String> vars = ConfigInstructions.merged(args, config);
+    List<String> sources = new ArrayList<>();
+    for (String word : words.subList(0, words.size() - 1)) {
+      sources.add(expander.word(word, vars));
+    }
+    String dest = expander.word(words.get(words.size() - 1), vars);
+    if (sources.size() > 1 && !dest.endsWith("/")) {
+      throw new DockerfileError(
+          line,
+          "When using "
+              + keyword
+              + " with more than one source file, the destination must be a directory and end"
+              + " with a /");
+    }
+    String target = absolute(dest);
+    Optional<Owner> owner = flags.get("chown").map(o -> Owner.parse(expander.word(o, vars)));
+    Optional<Integer> mode = flags.get("chmod").map(m -> octal(m, line));
+    List<String> excludes = flags.all("exclude");
+    List<FileAction> actions = new ArrayList<>();
+    List<String> contextPaths = new ArrayList<>();
+    for (String source : sources) {
+      Optional<Heredoc> heredoc = heredocNamed(instruction, source);
+      if (heredoc.isPresent()) {
+        String file = target.endsWith("/") ? target + heredoc.get().name() : target;
+        actions.add(new FileAction.Mkfile(file, mode.orElse(0644), heredoc.get().content(), owner));
+        continue;
+      }
+      if (add && source.matches("(?i)(https?|git)://.*")) {
+        throw new DockerfileError(line, "ADD from a URL is not supported yet: " + source);
+      }
+      String clean = "/" + source.replaceAll("^(\\./|/)+", "");
+      if (GraphPaths.climbsOutOfRoot(clean)) {
+        throw new DockerfileError(
+            line, keyword + " source \"" + source + "\" is outside the build context");
+      }
+      contextPaths.add(clean.equals("/") ? "**" : clean.substring(1));
+      actions.add(
+          new FileAction.Copy(
+              1, clean, target, owner, mode, true, true, true, true, false, List.of(), excludes));
+    }
+    if (contextPaths.isEmpty()) {
+      fs = fs.file(actions).describe(describe(instruction));
+    } else {
+      State from =
+          flags.get("from").isPresent()
+              ? copySources.apply(expander.word(flags.get("from").get(), vars), line)
+              : State.local("context", includes(contextPaths), options.ignorePatterns());
+      fs = fs.file(actions, from).describe(describe(instruction));
+    }
+    history(keyword + " " + String.join(" ", sources) + " " + dest + " # buildkit", false);
+  }
+
+  private static List<String> includes(List<String> paths) {
+    return paths.contains("**") ? List.of() : paths;
+  }
+
+  private static Optional<Heredoc> heredocNamed(Instruction instruction, String source) {
+    if (!source.startsWith("<<")) {
+      return Optional.empty();
+    }
+    String name = source.replaceAll("^<<-?[\"']?|[\"']$", "");
+    return instruction.heredocs().stream().filter(h -> h.name().equals(name)).findFirst();
+  }
+
+  private void workdir(Instruction instruction) {
+    if (instruction.args().size() != 1) {
+      throw new DockerfileError(instruction.startLine(), "WORKDIR requires exactly one argument");
+    }
+    String dir =
+        absolute(expander.word(instruction.args().get(0), ConfigInstructions.merged(args, config)));
+    config.workingDir = dir;
+    fs =
+        fs.file(List.of(new FileAction.Mkdir(dir, 0755, true, Optional.empty())))
+            .describe(describe(instruction));
+    history("WORKDIR " + dir, false);
+  }
+
+  private void arg(Instruction instruction) {
+    for (String word : instruction.args()) {
+      int eq = word.indexOf('=');
+      String name = eq < 0 ? word : word.substring(0, eq);
+      Optional<String> value;
+      if (options.buildArgs().containsKey(name)) {
+        value = Optional.of(options.buildArgs().get(name));
+      } else if (eq >= 0) {
+        value =
+            Optional.of(
+                expander.word(word.substring(eq + 1), ConfigInstructions.merged(args, config)));
+      } else {
+        value = Optional.ofNullable(metaArgs.get(name));
+      }
+      args.put(name, value.orElse(""));
+    }
+    history("ARG " + String.join(" ", instruction.args()), true);
+  }
+
+  private String absolute(String path) {
+    if (path.startsWith("/")) {
+      return path;
+    }
+    String base = workdirOrRoot();
+    String joined = base.endsWith("/") ? base + path : base + "/" + path;
+    return path.endsWith("/") && !joined.endsWith("/") ? joined + "/" : joined;
+  }
+
+  private String workdirOrRoot() {
+    return config.workingDir().isEmpty() ? "/" : config.workingDir();
+  }
+
+  private static int octal(String mode, int line) {
+    try {
+      return Integer.parseInt(mode, 8);
+    } catch (NumberFormatException e) {
+      throw new DockerfileError(line, "--chmod=" + mode + ": not an octal mode");
+    }
+  }
+
+  private void history(String createdBy, boolean empty) {
+    config.history.add(new ImageConfig.History(createdBy, empty));
+  }
+
+  /** BuildKit's progress name: {@code [stage 2/3] RUN make}. */
+  String describe(Instruction instruction) {
+    String text = instruction.original().replaceAll("\\\\?\\s*\\n\\s*", " ").trim();
+    return "[" + stage.label() + " " + step + "/" + total + "] " + text;
+  }
+
+  String describeFrom() {
+    String text = stage.from().original().trim();
+    return "[" + stage.label() + " 1/" + total + "] " + text;
+  }
+}
