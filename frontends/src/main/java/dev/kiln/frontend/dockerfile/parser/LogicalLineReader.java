@@ -9,6 +9,9 @@ import java.util.regex.Pattern;
  * continuation lines keep theirs; directives are offered every line until they end.
  */
 final class LogicalLineReader {
+  private static final Pattern BACKSLASH_CONTINUATION = continuationFor('\\');
+  private static final Pattern BACKTICK_CONTINUATION = continuationFor('`');
+
   private final SourceLines source;
   private final Directives directives;
 
@@ -74,8 +77,12 @@ final class LogicalLineReader {
   }
 
   private Pattern continuation() {
-    String e = Pattern.quote(String.valueOf(directives.escape()));
-    String notE = directives.escape() == '\\' ? "[^\\\\]" : "[^`]";
+    return directives.escape() == '`' ? BACKTICK_CONTINUATION : BACKSLASH_CONTINUATION;
+  }
+
+  private static Pattern continuationFor(char escape) {
+    String e = Pattern.quote(String.valueOf(escape));
+    String notE = escape == '\\' ? "[^\\\\]" : "[^`]";
     return Pattern.compile("(" + notE + ")" + e + "[ \\t]*\\z|^" + e + "[ \\t]*\\z");
   }
 }
