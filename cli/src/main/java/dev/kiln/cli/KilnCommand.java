@@ -14,6 +14,8 @@ public final class KilnCommand implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
   public static void main(String[] args) {
+    // SLF4J reports, at WARN, log calls it replayed while logback was starting: noise for users.
+    System.setProperty("slf4j.internal.verbosity", "ERROR");
     System.exit(run(args));
   }
 

@@ -205,7 +205,7 @@ final class StageBuilder {
         throw new DockerfileError(
             line, keyword + " source \"" + source + "\" is outside the build context");
       }
-      contextPaths.add(clean.equals("/") ? "**" : clean.substring(1));
+      contextPaths.add(clean.equals("/") ? "**" : clean.substring(1).replaceAll("/+$", ""));
       actions.add(
           new FileAction.Copy(
               1, clean, target, owner, mode, true, true, true, true, false, List.of(), excludes));
@@ -266,13 +266,12 @@ final class StageBuilder {
     history("ARG " + String.join(" ", instruction.args()), true);
   }
 
+  /** {@code path} made absolute against the working directory; a trailing / (or .) is kept. */
   private String absolute(String path) {
-    if (path.startsWith("/")) {
-      return path;
-    }
-    String base = workdirOrRoot();
-    String joined = base.endsWith("/") ? base + path : base + "/" + path;
-    return path.endsWith("/") && !joined.endsWith("/") ? joined + "/" : joined;
+    boolean directory = path.endsWith("/") || path.equals(".") || path.endsWith("/.");
+    String joined = path.startsWith("/") ? path : workdirOrRoot() + "/" + path;
+    String normal = java.nio.file.Path.of(joined).normalize().toString();
+    return directory && !normal.endsWith("/") ? normal + "/" : normal;
   }
 
   private String workdirOrRoot() {
@@ -293,7 +292,9 @@ final class StageBuilder {
 
   /** BuildKit's progress name: {@code [stage 2/3] RUN make}. */
   String describe(Instruction instruction) {
-    String text = instruction.original().replaceAll("\\\\?\\s*\\n\\s*", " ").trim();
+    // Continuation lines read as one line, as BuildKit shows them.
+    String text =
+        instruction.original().replaceAll("\\\\?\\s*\\n", " ").replaceAll("\\s+", " ").trim();
     return "[" + stage.label() + " " + step + "/" + total + "] " + text;
   }
 
