@@ -137,9 +137,7 @@ class CliTest {
             file.toString(),
             "--local",
             "ctx=/nonexistent");
-    assertEquals(
-        "error: --local ctx=/nonexistent: /nonexistent is not a directory",
-        missingDir.err().strip());
+    assertEquals("error: --local: /nonexistent is not a directory", missingDir.err().strip());
     Run progress =
         kiln("build", "--root", root, "--definition", file.toString(), "--progress", "fancy");
     assertEquals("error: --progress fancy: use auto, plain or quiet", progress.err().strip());

@@ -16,8 +16,9 @@ import java.util.stream.Stream;
  * Keeps layers under {@code ROOT/snapshots}: active layers are written in {@code active-ID/} and
  * committed by an atomic rename to a short numeric id (short, so that the overlayfs mount options
  * of deep stacks stay under mount(2)'s one-page limit longer). Overlays are mounted in the JVM's
- * mount namespace under {@code ROOT/mounts}; steps running as a non-root user need ROOT and its
- * parents to be searchable ({@code o+x}) by that user.
+ * mount namespace under {@code ROOT/mounts}, or, when ROOT is not searchable by every user (a root
+ * in a 0700 home), under {@code TMPDIR/kiln-mounts-HASH}: a step running as a non-root user must be
+ * able to reach its mount point.
  */
 public final class Snapshotter {
   private static final String EMPTY = "empty";
@@ -35,7 +36,7 @@ public final class Snapshotter {
   public Snapshotter(Path root, SnapshotterMode mode) throws IOException {
     this.mode = mode;
     this.dir = root.resolve("snapshots");
-    this.mounts = root.resolve("mounts");
+    this.mounts = MountsDir.forRoot(root);
     Files.createDirectories(dir);
     Files.createDirectories(mounts);
     this.nextId = new AtomicLong(highestCommittedId() + 1);

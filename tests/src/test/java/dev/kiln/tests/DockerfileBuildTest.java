@@ -1,0 +1,181 @@
+package dev.kiln.tests;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.kiln.cli.KilnCommand;
+import dev.kiln.engine.testing.BusyboxLayout;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@code kiln build CONTEXT} on real Dockerfiles, real steps and real outputs. */
+class DockerfileBuildTest {
+  @TempDir Path temp;
+  Path context;
+
+  record Run(int exit, String err) {}
+
+  @BeforeEach
+  void context() throws Exception {
+    context = Files.createDirectories(temp.resolve("context"));
+  }
+
+  private Run kiln(String dockerfile, String... extra) throws Exception {
+    Files.writeString(context.resolve("Dockerfile"), dockerfile);
+    List<String> args =
+        new ArrayList<>(List.of("build", "--root", temp.resolve("root").toString()));
+    args.addAll(List.of("--build-context", "busybox=" + BusyboxLayout.identifier()));
+    args.addAll(List.of("--output", "type=local,dest=" + temp.resolve("out")));
+    args.addAll(List.of(extra));
+    args.add(context.toString());
+    PrintStream saved = System.err;
+    var bytes = new ByteArrayOutputStream();
+    System.setErr(new PrintStream(bytes, true, StandardCharsets.UTF_8));
+    try {
+      return new Run(
+          KilnCommand.run(args.toArray(String[]::new)), bytes.toString(StandardCharsets.UTF_8));
+    } finally {
+      System.setErr(saved);
+    }
+  }
+
+  private String out(String path) throws Exception {
+    return Files.readString(temp.resolve("out").resolve(path));
+  }
+
+  @Test
+  void independentStagesRunAtTheSameTimeAndTheFinalStageHasBoth() throws Exception {
+    Run run =
+        kiln(
+            """
+            FROM busybox AS stage1
+            RUN mkdir -p /opt && echo one > /opt/stage1 && sleep 1
+            FROM busybox AS stage2
+            RUN mkdir -p /opt && echo two > /opt/stage2 && sleep 1
+            FROM busybox
+            COPY --from=stage1 /opt /opt
+            COPY --from=stage2 /opt /opt
+            """);
+    assertEquals(0, run.exit(), run.err());
+    assertEquals("one\n", out("opt/stage1"));
+    assertEquals("two\n", out("opt/stage2"));
+    // Both RUN steps start before either is done: their two headers precede the first DONE.
+    List<String> lines = run.err().lines().toList();
+    List<Integer> runStarts = new ArrayList<>();
+    int firstRunDone = Integer.MAX_VALUE;
+    List<String> runIds = new ArrayList<>();
+    for (int i = 0; i < lines.size(); i++) {
+      String line = lines.get(i);
+      if (line.matches("#\\d+ \\[stage\\d 2/2\\] RUN .*")) {
+        runStarts.add(i);
+        runIds.add(line.substring(0, line.indexOf(' ')));
+      } else if (line.matches("#\\d+ DONE .*")
+          && runIds.contains(line.substring(0, line.indexOf(' ')))) {
+        firstRunDone = Math.min(firstRunDone, i);
+      }
+    }
+    assertEquals(2, runStarts.size(), run.err());
+    assertTrue(runStarts.get(1) < firstRunDone, run.err());
+  }
+
+  @Test
+  void dockerignoreKeepsFilesOutOfTheContext() throws Exception {
+    Files.writeString(context.resolve("app.txt"), "app\n");
+    Files.writeString(context.resolve("secret.key"), "secret\n");
+    Files.writeString(context.resolve(".dockerignore"), "*.key\n");
+    Run run = kiln("FROM busybox\nCOPY . /ctx/\n");
+    assertEquals(0, run.exit(), run.err());
+    assertEquals("app\n", out("ctx/app.txt"));
+    assertFalse(Files.exists(temp.resolve("out/ctx/secret.key")));
+  }
+
+  @Test
+  void buildArgsAndTargetsChooseWhatIsBuilt() throws Exception {
+    String dockerfile =
+        """
+        ARG GREETING=hello
+        FROM busybox AS greet
+        ARG GREETING
+        RUN echo "$GREETING" > /greeting
+        FROM busybox AS other
+        RUN echo other > /other
+        """;
+    Run run = kiln(dockerfile, "--target", "greet", "--build-arg", "GREETING=bonjour");
+    assertEquals(0, run.exit(), run.err());
+    assertEquals("bonjour\n", out("greeting"));
+    assertFalse(Files.exists(temp.resolve("out/other")));
+    assertFalse(run.err().contains("echo other"), "the other stage must not run");
+  }
+
+  @Test
+  void namedContextsReplaceStagesAndImages() throws Exception {
+    Path extra = Files.createDirectories(temp.resolve("extra"));
+    Files.writeString(extra.resolve("data.txt"), "from a named context\n");
+    Run run =
+        kiln(
+            "FROM busybox\nCOPY --from=extra data.txt /data.txt\nRUN cat /data.txt > /seen\n",
+            "--build-context",
+            "extra=" + extra);
+    assertEquals(0, run.exit(), run.err());
+    assertEquals("from a named context\n", out("seen"));
+  }
+
+  @Test
+  void instructionsShapeTheFilesystem() throws Exception {
+    Files.writeString(context.resolve("conf.txt"), "conf\n");
+    Run run =
+        kiln(
+            """
+            FROM busybox
+            ENV DIR=/srv/app
+            WORKDIR $DIR
+            COPY --chown=1000:1000 --chmod=600 conf.txt ./
+            COPY <<EOF /srv/app/notes.txt
+            written by a heredoc
+            EOF
+            USER 1000
+            RUN id -u > /tmp/uid.txt; ls -ln conf.txt > /tmp/conf.ls
+            """);
+    assertEquals(0, run.exit(), run.err());
+    assertEquals("conf\n", out("srv/app/conf.txt"));
+    assertEquals("written by a heredoc\n", out("srv/app/notes.txt"));
+    assertEquals("1000\n", out("tmp/uid.txt"));
+    // Inside a non-root step only its own ids are mapped; on disk the owner is exact.
+    assertTrue(out("tmp/conf.ls").startsWith("-rw-------    1 1000 "), out("tmp/conf.ls"));
+    assertEquals(1000, Files.getAttribute(temp.resolve("out/srv/app/conf.txt"), "unix:gid"));
+  }
+
+  @Test
+  void aTypoShowsTheLineAndTheNearestInstruction() throws Exception {
+    Run run = kiln("FROM busybox\nRUNN echo hi\n");
+    assertEquals(1, run.exit());
+    assertTrue(run.err().contains("Dockerfile:2"), run.err());
+    assertTrue(run.err().contains(">>> RUNN echo hi"), run.err());
+    assertTrue(run.err().contains("unknown instruction: RUNN (did you mean RUN?)"), run.err());
+  }
+
+  @Test
+  void aFailingRunNamesItsStageStepAndOutput() throws Exception {
+    Run run = kiln("FROM busybox AS build\nRUN echo compiling; exit 3\n");
+    assertEquals(1, run.exit());
+    assertTrue(run.err().contains("[build 2/2] RUN echo compiling; exit 3"), run.err());
+    assertTrue(run.err().contains("exit code: 3"), run.err());
+    assertTrue(run.err().contains("compiling"), run.err());
+  }
+
+  @Test
+  void aCopySourceThatMatchesNothingIsAnError() throws Exception {
+    Run run = kiln("FROM busybox\nCOPY missing.txt /\n");
+    assertEquals(1, run.exit());
+    assertTrue(run.err().contains("missing.txt"), run.err());
+  }
+}
