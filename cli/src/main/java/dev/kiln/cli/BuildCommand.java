@@ -214,10 +214,20 @@ final class BuildCommand implements Callable<Integer> {
     return new BuildOptions(
         target,
         pairs("--build-arg", buildArgs, v -> v),
-        pairs("--build-context", buildContexts, v -> v),
+        pairs("--build-context", buildContexts, BuildCommand::absoluteContext),
         noCache,
         pairs("--label", labels, v -> v),
         List.of());
+  }
+
+  /** Named contexts with relative paths made absolute, against the working directory. */
+  private static String absoluteContext(String value) {
+    String scheme = "oci-layout://";
+    if (value.startsWith(scheme)) {
+      String rest = value.substring(scheme.length());
+      return rest.startsWith("/") ? value : scheme + Path.of("").toAbsolutePath().resolve(rest);
+    }
+    return value.contains("://") ? value : Path.of(value).toAbsolutePath().normalize().toString();
   }
 
   /** Parses repeated {@code NAME=VALUE} flags. */
