@@ -34,67 +34,42 @@ class GraphShapesBench {
     String base = BusyboxLayout.identifier();
     long startup = System.nanoTime();
     try (Engine engine = Engine.start(EngineConfig.at(temp.resolve("root")))) {
-      double startupSeconds = seconds(startup);
+      double startupSeconds = Benchmarks.seconds(startup);
       State busybox = State.source(base);
-      solve(engine, busybox.definition()); // imports the base image once, outside the timings
+      Benchmarks.solve(engine, busybox.definition()); // imports the base image once, outside the timings
 
-      double oneStep = time(engine, busybox.run("sh", "-c", "echo 1 > /one").definition());
+      double oneStep = Benchmarks.time(engine, busybox.run("sh", "-c", "echo 1 > /one").definition());
 
       List<State> branches = new ArrayList<>();
       for (int i = 0; i < 64; i++) {
         branches.add(busybox.run("sh", "-c", "echo " + i + " > /w" + i));
       }
       Definition wide = State.merge(branches.toArray(State[]::new)).definition();
-      double wideSeconds = time(engine, wide);
+      double wideSeconds = Benchmarks.time(engine, wide);
 
       State chain = busybox;
       for (int i = 0; i < 100; i++) {
         chain = chain.run("sh", "-c", "echo " + i + " >> /chain");
       }
-      double chainSeconds = time(engine, chain.definition());
+      double chainSeconds = Benchmarks.time(engine, chain.definition());
 
-      Path wideOut = export(engine, wide, temp.resolve("wide"));
+      Path wideOut = Benchmarks.export(engine, wide, temp.resolve("wide"));
       for (int i = 0; i < 64; i++) {
         assertEquals(i + "\n", Files.readString(wideOut.resolve("w" + i)));
       }
-      Path chainOut = export(engine, chain.definition(), temp.resolve("chain"));
+      Path chainOut = Benchmarks.export(engine, chain.definition(), temp.resolve("chain"));
       assertEquals(100, Files.readAllLines(chainOut.resolve("chain")).size());
 
-      report("engine start-up", startupSeconds, oneStep);
-      report("baseline: one exec step", oneStep, oneStep);
-      report("wide: 64 independent exec vertices + merge (goal < 2 s)", wideSeconds, oneStep);
-      report("deep: chain of 100 exec vertices (goal < 3 s)", chainSeconds, oneStep);
+      Benchmarks.report("engine start-up", startupSeconds, oneStep);
+      Benchmarks.report("baseline: one exec step", oneStep, oneStep);
+      Benchmarks.report("wide: 64 independent exec vertices + merge (goal < 2 s)", wideSeconds, oneStep);
+      Benchmarks.report("deep: chain of 100 exec vertices (goal < 3 s)", chainSeconds, oneStep);
       assertTrue(wideSeconds > 0 && chainSeconds > 0);
     }
   }
 
-  private static Path export(Engine engine, Definition definition, Path dir) throws Exception {
-    Outcome.Solved solved = solve(engine, definition);
-    new LocalExporter(dir).export(((SnapshotResult) solved.result()).snapshot(), engine.snapshotter());
-    return dir;
-  }
 
-  private static double time(Engine engine, Definition definition) throws Exception {
-    long start = System.nanoTime();
-    solve(engine, definition);
-    return seconds(start);
-  }
 
-  private static Outcome.Solved solve(Engine engine, Definition definition) throws Exception {
-    Outcome outcome =
-        engine.solve(definition, (ProgressEvent e) -> {}).toCompletableFuture().get(5, TimeUnit.MINUTES);
-    if (outcome instanceof Outcome.SolveFailed failed) {
-      throw new AssertionError(failed.error().render());
-    }
-    return (Outcome.Solved) outcome;
-  }
 
-  private static double seconds(long startNanos) {
-    return (System.nanoTime() - startNanos) / 1e9;
-  }
 
-  static void report(String what, double seconds, double baseline) {
-    System.out.printf(
-        Locale.ROOT, "BENCH %-58s %7.3f s  (%.1fx baseline)%n", what, seconds, seconds / baseline);
-  }
 }

@@ -44,24 +44,11 @@ class ParallelExampleBench {
       new LocalExporter(out).export(snapshot, engine.snapshotter());
       assertTrue(Files.readString(out.resolve("ten.txt")).contains("slept 10 s"));
       assertTrue(Files.readString(out.resolve("fifteen.txt")).contains("slept 15 s"));
-      int startedFifteen = indexOf(events, ProgressEvent.VertexStarted.class, "[branch 2/2]");
-      int doneTen = indexOf(events, ProgressEvent.VertexCompleted.class, "[branch 1/2]");
+      int startedFifteen = Benchmarks.firstIndex(events, ProgressEvent.VertexStarted.class, "[branch 2/2]");
+      int doneTen = Benchmarks.firstIndex(events, ProgressEvent.VertexCompleted.class, "[branch 1/2]");
       assertTrue(startedFifteen < doneTen, "the 15 s branch started only after the 10 s one ended");
-      GraphShapesBench.report("examples/parallel, 10 s + 15 s branches (goal < 15.5 s)", wall, 15.0);
+      Benchmarks.report("examples/parallel, 10 s + 15 s branches (goal < 15.5 s)", wall, 15.0);
     }
   }
 
-  private static int indexOf(List<ProgressEvent> events, Class<?> type, String namePrefix) {
-    for (int i = 0; i < events.size(); i++) {
-      ProgressEvent e = events.get(i);
-      String name =
-          e instanceof ProgressEvent.VertexStarted s
-              ? s.name()
-              : e instanceof ProgressEvent.VertexCompleted c ? c.name() : "";
-      if (type.isInstance(e) && name.startsWith(namePrefix)) {
-        return i;
-      }
-    }
-    throw new AssertionError("no " + type.getSimpleName() + " for " + namePrefix + " in " + events);
-  }
 }

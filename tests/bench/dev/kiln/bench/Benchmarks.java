@@ -1,0 +1,74 @@
+package dev.kiln.bench;
+
+import dev.kiln.engine.Engine;
+import dev.kiln.engine.graph.Definition;
+import dev.kiln.engine.progress.ProgressEvent;
+import dev.kiln.engine.solver.Outcome;
+import dev.kiln.engine.worker.SnapshotResult;
+import dev.kiln.exporter.local.LocalExporter;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+
+/** What the benchmarks share: solving, timing, exporting, reading progress, printing figures. */
+final class Benchmarks {
+  private Benchmarks() {}
+
+  static Outcome.Solved solve(Engine engine, Definition definition, Consumer<ProgressEvent> events)
+      throws Exception {
+    Outcome outcome =
+        engine.solve(definition, events).toCompletableFuture().get(5, TimeUnit.MINUTES);
+    if (outcome instanceof Outcome.SolveFailed failed) {
+      throw new AssertionError(failed.error().render());
+    }
+    return (Outcome.Solved) outcome;
+  }
+
+  static Outcome.Solved solve(Engine engine, Definition definition) throws Exception {
+    return solve(engine, definition, event -> {});
+  }
+
+  /** Wall seconds to solve {@code definition}. */
+  static double time(Engine engine, Definition definition) throws Exception {
+    long start = System.nanoTime();
+    solve(engine, definition);
+    return seconds(start);
+  }
+
+  static double seconds(long startNanos) {
+    return (System.nanoTime() - startNanos) / 1e9;
+  }
+
+  static Path export(Engine engine, Outcome.Solved solved, Path dir) throws Exception {
+    new LocalExporter(dir)
+        .export(((SnapshotResult) solved.result()).snapshot(), engine.snapshotter());
+    return dir;
+  }
+
+  static Path export(Engine engine, Definition definition, Path dir) throws Exception {
+    return export(engine, solve(engine, definition), dir);
+  }
+
+  /** The position of the first event of {@code type} whose vertex name starts with {@code prefix}. */
+  static int firstIndex(List<ProgressEvent> events, Class<?> type, String prefix) {
+    for (int i = 0; i < events.size(); i++) {
+      ProgressEvent e = events.get(i);
+      String name =
+          e instanceof ProgressEvent.VertexStarted s
+              ? s.name()
+              : e instanceof ProgressEvent.VertexCompleted c ? c.name() : "";
+      if (type.isInstance(e) && name.startsWith(prefix)) {
+        return i;
+      }
+    }
+    throw new AssertionError("no " + type.getSimpleName() + " for " + prefix + " in " + events);
+  }
+
+  /** Prints one figure, and its ratio to the baseline measured in the same run. */
+  static void report(String what, double seconds, double baseline) {
+    System.out.printf(
+        Locale.ROOT, "BENCH %-58s %7.3f s  (%.1fx baseline)%n", what, seconds, seconds / baseline);
+  }
+}
