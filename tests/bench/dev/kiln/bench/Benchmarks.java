@@ -51,7 +51,9 @@ final class Benchmarks {
     return export(engine, solve(engine, definition), dir);
   }
 
-  /** The position of the first event of {@code type} whose vertex name starts with {@code prefix}. */
+  /**
+   * The position of the first event of {@code type} whose vertex name starts with {@code prefix}.
+   */
   static int firstIndex(List<ProgressEvent> events, Class<?> type, String prefix) {
     for (int i = 0; i < events.size(); i++) {
       ProgressEvent e = events.get(i);

@@ -5,25 +5,20 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import dev.kiln.engine.Engine;
 import dev.kiln.engine.EngineConfig;
 import dev.kiln.engine.graph.Definition;
-import dev.kiln.engine.progress.ProgressEvent;
-import dev.kiln.engine.solver.Outcome;
 import dev.kiln.engine.testing.BusyboxLayout;
-import dev.kiln.engine.worker.SnapshotResult;
-import dev.kiln.exporter.local.LocalExporter;
 import dev.kiln.frontend.dockerfile.BuildOptions;
 import dev.kiln.frontend.dockerfile.DockerfileConverter;
 import dev.kiln.frontend.dockerfile.parser.DockerfileParser;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The Dockerfile versions of the wide and deep graphs: 64 stages that each RUN one step and a
- * final stage that copies from all of them, and one stage of 100 RUNs. Each is solved cold;
- * figures are printed against a one-RUN Dockerfile measured in the same engine.
+ * The Dockerfile versions of the wide and deep graphs: 64 stages that each RUN one step and a final
+ * stage that copies from all of them, and one stage of 100 RUNs. Each is solved cold; figures are
+ * printed against a one-RUN Dockerfile measured in the same engine.
  */
 class DockerfileShapesBench {
   @TempDir Path temp;
@@ -32,16 +27,20 @@ class DockerfileShapesBench {
   void wideAndDeepDockerfiles() throws Exception {
     try (Engine engine = Engine.start(EngineConfig.at(temp.resolve("root")))) {
       BuildOptions options =
-          BuildOptions.defaults()
-              .withNamedContexts(Map.of("busybox", BusyboxLayout.identifier()));
+          BuildOptions.defaults().withNamedContexts(Map.of("busybox", BusyboxLayout.identifier()));
       Benchmarks.solve(engine, convert(engine, "FROM busybox\n", options)); // imports the base once
 
-      double one = Benchmarks.time(engine, convert(engine, "FROM busybox\nRUN echo one > /one\n", options));
+      double one =
+          Benchmarks.time(engine, convert(engine, "FROM busybox\nRUN echo one > /one\n", options));
 
       StringBuilder wide = new StringBuilder();
       for (int i = 0; i < 64; i++) {
         wide.append("FROM busybox AS s").append(i).append('\n');
-        wide.append("RUN mkdir -p /out && echo ").append(i).append(" > /out/").append(i).append('\n');
+        wide.append("RUN mkdir -p /out && echo ")
+            .append(i)
+            .append(" > /out/")
+            .append(i)
+            .append('\n');
       }
       wide.append("FROM busybox\n");
       for (int i = 0; i < 64; i++) {
@@ -75,7 +74,4 @@ class DockerfileShapesBench {
             DockerfileParser.parse(dockerfile, "Dockerfile"), options, engine::imageConfig)
         .definition();
   }
-
-
-
 }

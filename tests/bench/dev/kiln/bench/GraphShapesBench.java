@@ -7,17 +7,11 @@ import dev.kiln.engine.Engine;
 import dev.kiln.engine.EngineConfig;
 import dev.kiln.engine.graph.Definition;
 import dev.kiln.engine.graph.State;
-import dev.kiln.engine.progress.ProgressEvent;
-import dev.kiln.engine.solver.Outcome;
 import dev.kiln.engine.testing.BusyboxLayout;
-import dev.kiln.engine.worker.SnapshotResult;
-import dev.kiln.exporter.local.LocalExporter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -36,9 +30,11 @@ class GraphShapesBench {
     try (Engine engine = Engine.start(EngineConfig.at(temp.resolve("root")))) {
       double startupSeconds = Benchmarks.seconds(startup);
       State busybox = State.source(base);
-      Benchmarks.solve(engine, busybox.definition()); // imports the base image once, outside the timings
+      Benchmarks.solve(
+          engine, busybox.definition()); // imports the base image once, outside the timings
 
-      double oneStep = Benchmarks.time(engine, busybox.run("sh", "-c", "echo 1 > /one").definition());
+      double oneStep =
+          Benchmarks.time(engine, busybox.run("sh", "-c", "echo 1 > /one").definition());
 
       List<State> branches = new ArrayList<>();
       for (int i = 0; i < 64; i++) {
@@ -62,14 +58,10 @@ class GraphShapesBench {
 
       Benchmarks.report("engine start-up", startupSeconds, oneStep);
       Benchmarks.report("baseline: one exec step", oneStep, oneStep);
-      Benchmarks.report("wide: 64 independent exec vertices + merge (goal < 2 s)", wideSeconds, oneStep);
+      Benchmarks.report(
+          "wide: 64 independent exec vertices + merge (goal < 2 s)", wideSeconds, oneStep);
       Benchmarks.report("deep: chain of 100 exec vertices (goal < 3 s)", chainSeconds, oneStep);
       assertTrue(wideSeconds > 0 && chainSeconds > 0);
     }
   }
-
-
-
-
-
 }

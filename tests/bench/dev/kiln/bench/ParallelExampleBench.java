@@ -20,8 +20,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * examples/parallel as users run it: a 10 s and a 15 s branch on busybox and their merge. The
- * branches must overlap (the second starts before the first ends); the wall time is printed
- * against the 15 s of the longer branch, the least any schedule can take.
+ * branches must overlap (the second starts before the first ends); the wall time is printed against
+ * the 15 s of the longer branch, the least any schedule can take.
  */
 class ParallelExampleBench {
   @TempDir Path temp;
@@ -44,11 +44,12 @@ class ParallelExampleBench {
       new LocalExporter(out).export(snapshot, engine.snapshotter());
       assertTrue(Files.readString(out.resolve("ten.txt")).contains("slept 10 s"));
       assertTrue(Files.readString(out.resolve("fifteen.txt")).contains("slept 15 s"));
-      int startedFifteen = Benchmarks.firstIndex(events, ProgressEvent.VertexStarted.class, "[branch 2/2]");
-      int doneTen = Benchmarks.firstIndex(events, ProgressEvent.VertexCompleted.class, "[branch 1/2]");
+      int startedFifteen =
+          Benchmarks.firstIndex(events, ProgressEvent.VertexStarted.class, "[branch 2/2]");
+      int doneTen =
+          Benchmarks.firstIndex(events, ProgressEvent.VertexCompleted.class, "[branch 1/2]");
       assertTrue(startedFifteen < doneTen, "the 15 s branch started only after the 10 s one ended");
       Benchmarks.report("examples/parallel, 10 s + 15 s branches (goal < 15.5 s)", wall, 15.0);
     }
   }
-
 }

@@ -9,8 +9,6 @@ import dev.kiln.engine.graph.Definition;
 import dev.kiln.engine.progress.ProgressEvent;
 import dev.kiln.engine.solver.Outcome;
 import dev.kiln.engine.testing.BusyboxLayout;
-import dev.kiln.engine.worker.SnapshotResult;
-import dev.kiln.exporter.local.LocalExporter;
 import dev.kiln.frontend.dockerfile.BuildOptions;
 import dev.kiln.frontend.dockerfile.DockerfileConverter;
 import dev.kiln.frontend.dockerfile.parser.DockerfileParser;
@@ -19,14 +17,13 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * examples/seed, the README's main example, built cold: the 10 s and 15 s stages must overlap,
- * the result must hold both files, and a rebuild in the same process must run nothing. The build
- * time is printed against the 15 s of the longer stage, the least any schedule can take.
+ * examples/seed, the README's main example, built cold: the 10 s and 15 s stages must overlap, the
+ * result must hold both files, and a rebuild in the same process must run nothing. The build time
+ * is printed against the 15 s of the longer stage, the least any schedule can take.
  */
 class SeedExampleBench {
   @TempDir Path temp;
@@ -61,6 +58,4 @@ class SeedExampleBench {
       Benchmarks.report("examples/seed Dockerfile, cold (goal < 15.3 s)", seconds, 15.0);
     }
   }
-
-
 }
