@@ -52,6 +52,8 @@ public final class DockerfileConverter {
   }
 
   private Conversion convert() {
+    // BuildKit's automatic platform args: usable in FROM, and in a stage once declared there.
+    metaArgs.putAll(Platforms.automaticArgs());
     for (Instruction arg : stages.metaArgs()) {
       for (String word : arg.args()) {
         int eq = word.indexOf('=');
@@ -93,6 +95,10 @@ public final class DockerfileConverter {
     }
     String from = expandFrom(stage.from(), stage.from().args().get(0));
     int line = stage.from().startLine();
+    InstructionFlags fromFlags = InstructionFlags.parse(stage.from(), Set.of("platform"));
+    if (fromFlags.get("platform").isPresent()) {
+      Platforms.check(expandFrom(stage.from(), fromFlags.get("platform").get()), line);
+    }
     State base;
     ImageConfig config;
     Optional<Stage> parent = stages.find(from).filter(s -> s.index() != stage.index());

@@ -289,4 +289,21 @@ class DockerfileConverterTest {
     Digest run = digestOf(definition, execRunning(definition, "make"));
     assertEquals("[build 2/2] RUN make all", definition.vertex(run).name());
   }
+
+  @Test
+  void platformArgsAreThereWithoutBeingPassed() {
+    Definition definition =
+        convert(
+                """
+                ARG TARGETPLATFORM
+                FROM --platform=$BUILDPLATFORM busybox
+                ARG TARGETARCH
+                RUN echo $TARGETARCH
+                """)
+            .definition();
+    assertTrue(execRunning(definition, "echo").env().contains("TARGETARCH=" + Platforms.arch()));
+    var other =
+        assertThrows(DockerfileError.class, () -> convert("FROM --platform=linux/s390x busybox\n"));
+    assertTrue(other.getMessage().contains("not supported yet"), other.getMessage());
+  }
 }
