@@ -4,9 +4,12 @@ import dev.kiln.engine.snapshot.FileTrees;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.attribute.BasicFileAttributes;
+import java.util.HashSet;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * Maps entry paths into a layer directory. Every parent is checked to be a real directory, never a
@@ -14,6 +17,9 @@ import java.util.Optional;
  */
 final class LayerTree {
   private final Path root;
+  // Directories this unpack already checked or made: most entries share a few parents, and an
+  // lstat per parent per entry dominated unpacking. Anything replaced is forgotten (clearFor).
+  private final Set<Path> knownDirectories = new HashSet<>();
 
   LayerTree(Path root) {
     this.root = root;
@@ -28,6 +34,9 @@ final class LayerTree {
     Path current = root;
     for (String part : path.parent().components()) {
       current = current.resolve(part);
+      if (knownDirectories.contains(current)) {
+        continue;
+      }
       Optional<BasicFileAttributes> attrs = lstat(current);
       if (attrs.isEmpty()) {
         Files.createDirectory(current);
@@ -42,6 +51,7 @@ final class LayerTree {
                 + root.relativize(current)
                 + " is not a directory");
       }
+      knownDirectories.add(current);
     }
     return root.resolve(String.join("/", path.components()));
   }
@@ -53,6 +63,7 @@ final class LayerTree {
       return;
     }
     if (attrs.get().isDirectory()) {
+      knownDirectories.removeIf(dir -> dir.startsWith(target));
       FileTrees.deleteRecursively(target);
     } else {
       Files.delete(target);
@@ -60,10 +71,11 @@ final class LayerTree {
   }
 
   static Optional<BasicFileAttributes> lstat(Path path) throws IOException {
-    if (!Files.exists(path, LinkOption.NOFOLLOW_LINKS)) {
+    try {
+      return Optional.of(
+          Files.readAttributes(path, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS));
+    } catch (NoSuchFileException e) {
       return Optional.empty();
     }
-    return Optional.of(
-        Files.readAttributes(path, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS));
   }
 }

@@ -135,6 +135,22 @@ public final class LayerUnpacker {
   }
 
   private static void setOwner(Path target, TarArchiveEntry entry) throws IOException {
-    PosixMetadata.chown(target, (int) entry.getLongUserId(), (int) entry.getLongGroupId());
+    int uid = (int) entry.getLongUserId();
+    int gid = (int) entry.getLongGroupId();
+    // What we create is already ours; most image files are root's, so this skips most chowns.
+    if (uid != OWN_UID || gid != OWN_GID) {
+      PosixMetadata.chown(target, uid, gid);
+    }
+  }
+
+  private static final int OWN_UID = ownId("uid");
+  private static final int OWN_GID = ownId("gid");
+
+  private static int ownId(String which) {
+    try {
+      return (Integer) Files.getAttribute(Path.of("/proc/self"), "unix:" + which);
+    } catch (IOException | UnsupportedOperationException e) {
+      return -1; // unknown: always chown
+    }
   }
 }
