@@ -1,6 +1,8 @@
 package dev.kiln.frontend.dockerfile;
 
 import dev.kiln.engine.graph.State;
+import dev.kiln.frontend.dockerfile.parser.DockerfileParseException;
+import dev.kiln.frontend.dockerfile.parser.DockerfileParser;
 import dev.kiln.frontend.dockerfile.parser.Instruction;
 import dev.kiln.frontend.dockerfile.parser.ParsedDockerfile;
 import dev.kiln.frontend.dockerfile.parser.ShellExpansionException;
@@ -10,6 +12,7 @@ import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -119,12 +122,45 @@ public final class DockerfileConverter {
     if (!parent.isPresent() || from.equals("scratch")) {
       builder.fs = builder.fs.describe(builder.describeFrom());
     }
+    runTriggers(builder, line);
     for (Instruction instruction : stage.body()) {
       builder.apply(instruction);
     }
     inProgress.remove(stage.index());
     built.put(stage.index(), builder);
     return builder;
+  }
+
+  /**
+   * Runs the ONBUILD triggers the base left in its configuration, first thing in the stage, as
+   * Docker does; the new image does not inherit them.
+   */
+  private void runTriggers(StageBuilder builder, int fromLine) {
+    List<String> triggers = builder.config.onBuild();
+    builder.config.onBuild.clear();
+    builder.expectSteps(triggers.size());
+    for (String trigger : triggers) {
+      ParsedDockerfile parsed;
+      try {
+        parsed = DockerfileParser.parse(trigger + "\n", "ONBUILD trigger");
+      } catch (DockerfileParseException e) {
+        throw new DockerfileError(
+            fromLine, "the base image's ONBUILD " + trigger + ": " + e.detail());
+      }
+      for (Instruction instruction : parsed.instructions()) {
+        builder.apply(
+            new Instruction(
+                instruction.keyword(),
+                instruction.flags(),
+                instruction.args(),
+                instruction.json(),
+                "ONBUILD " + instruction.original(),
+                fromLine,
+                fromLine,
+                instruction.heredocs(),
+                instruction.child()));
+      }
+    }
   }
 
   /** What {@code COPY --from=ref} reads: a named context, a stage, or an image. */

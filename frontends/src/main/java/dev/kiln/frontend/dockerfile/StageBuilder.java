@@ -34,7 +34,7 @@ final class StageBuilder {
   private final BiFunction<String, Integer, State> copySources;
   private final Map<String, String> metaArgs;
   private final Map<String, String> args = new LinkedHashMap<>();
-  private final int total;
+  private int total;
   private int step = 1;
   State fs;
   final ImageConfig config;
@@ -296,6 +296,11 @@ final class StageBuilder {
     String text =
         instruction.original().replaceAll("\\\\?\\s*\\n", " ").replaceAll("\\s+", " ").trim();
     return "[" + stage.label() + " " + step + "/" + total + "] " + text;
+  }
+
+  /** Counts {@code extra} more steps: the base image's ONBUILD triggers, run before the body. */
+  void expectSteps(int extra) {
+    total += extra;
   }
 
   String describeFrom() {

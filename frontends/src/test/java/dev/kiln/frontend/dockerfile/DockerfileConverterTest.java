@@ -306,4 +306,26 @@ class DockerfileConverterTest {
         assertThrows(DockerfileError.class, () -> convert("FROM --platform=linux/s390x busybox\n"));
     assertTrue(other.getMessage().contains("not supported yet"), other.getMessage());
   }
+
+  @Test
+  void onbuildTriggersRunFirstInTheNextStageAndAreNotInherited() {
+    Conversion conversion =
+        convert(
+            """
+            FROM busybox AS base
+            ONBUILD RUN echo triggered
+            FROM base
+            RUN echo after
+            """);
+    ExecOp triggered = execRunning(conversion.definition(), "echo triggered");
+    ExecOp after = execRunning(conversion.definition(), "echo after");
+    Digest afterDigest = digestOf(conversion.definition(), after);
+    assertTrue(
+        closure(conversion.definition(), afterDigest)
+            .contains(digestOf(conversion.definition(), triggered)));
+    assertEquals(List.of(), conversion.config().onBuild());
+    assertEquals(
+        "[stage-1 2/3] ONBUILD RUN echo triggered",
+        conversion.definition().vertex(digestOf(conversion.definition(), triggered)).name());
+  }
 }
