@@ -178,4 +178,25 @@ class DockerfileBuildTest {
     assertEquals(1, run.exit());
     assertTrue(run.err().contains("missing.txt"), run.err());
   }
+
+  @Test
+  void addUnpacksLocalArchivesAndCopyDoesNot() throws Exception {
+    Path payload = Files.createDirectories(temp.resolve("payload/tool"));
+    Files.writeString(payload.resolve("README"), "packed\n");
+    Process tar =
+        new ProcessBuilder(
+                "tar",
+                "-czf",
+                context.resolve("tool.tar.gz").toString(),
+                "-C",
+                temp.resolve("payload").toString(),
+                "tool")
+            .inheritIO()
+            .start();
+    assertEquals(0, tar.waitFor());
+    Run run = kiln("FROM busybox\nADD tool.tar.gz /opt/\nCOPY tool.tar.gz /archives/\n");
+    assertEquals(0, run.exit(), run.err());
+    assertEquals("packed\n", out("opt/tool/README"));
+    assertTrue(Files.isRegularFile(temp.resolve("out/archives/tool.tar.gz")));
+  }
 }

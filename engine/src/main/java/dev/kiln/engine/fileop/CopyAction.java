@@ -58,6 +58,14 @@ final class CopyAction {
                 () ->
                     new IOException(
                         "failed to copy: stat " + source + ": no such file or directory"));
+    if (action.attemptUnpack()
+        && srcInfo.kind() == FileInfo.Kind.REGULAR
+        && ArchiveExtractor.isArchive(src)) {
+      Path dir = ScopedPath.resolve(rootfs, action.dest(), true);
+      Directories.makeAll(rootfs, dir, DEFAULT_DIR_MODE, owner, action.dest());
+      ArchiveExtractor.extract(src, dir, rootfs, owner);
+      return;
+    }
     Path dest = prepareDest();
     Optional<FileInfo> destInfo = FileInfo.read(dest);
     if (srcInfo.isDirectory() && action.dirContentsOnly()) {

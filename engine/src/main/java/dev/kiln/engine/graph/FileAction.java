@@ -1,5 +1,6 @@
 package dev.kiln.engine.graph;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonSubTypes;
 import com.fasterxml.jackson.annotation.JsonTypeInfo;
 import java.util.List;
@@ -65,13 +66,63 @@ public sealed interface FileAction {
       boolean allowWildcard,
       boolean allowEmptyWildcard,
       List<String> includePatterns,
-      List<String> excludePatterns)
+      List<String> excludePatterns,
+      // Omitted from JSON when false, so that copies written before it keep their digests.
+      @JsonInclude(JsonInclude.Include.NON_DEFAULT) boolean attemptUnpack)
       implements FileAction {
     public Copy {
       owner = owner == null ? Optional.empty() : owner;
       mode = mode == null ? Optional.empty() : mode;
       includePatterns = includePatterns == null ? List.of() : List.copyOf(includePatterns);
       excludePatterns = excludePatterns == null ? List.of() : List.copyOf(excludePatterns);
+    }
+
+    /** A copy that never unpacks archives. */
+    public Copy(
+        int input,
+        String src,
+        String dest,
+        Optional<Owner> owner,
+        Optional<Integer> mode,
+        boolean followSymlinks,
+        boolean dirContentsOnly,
+        boolean createDestPath,
+        boolean allowWildcard,
+        boolean allowEmptyWildcard,
+        List<String> includePatterns,
+        List<String> excludePatterns) {
+      this(
+          input,
+          src,
+          dest,
+          owner,
+          mode,
+          followSymlinks,
+          dirContentsOnly,
+          createDestPath,
+          allowWildcard,
+          allowEmptyWildcard,
+          includePatterns,
+          excludePatterns,
+          false);
+    }
+
+    /** The same copy, unpacking a local tar archive (plain, gzip, bzip2 or zstd) as ADD does. */
+    public Copy unpacking() {
+      return new Copy(
+          input,
+          src,
+          dest,
+          owner,
+          mode,
+          followSymlinks,
+          dirContentsOnly,
+          createDestPath,
+          allowWildcard,
+          allowEmptyWildcard,
+          includePatterns,
+          excludePatterns,
+          true);
     }
 
     /**

@@ -39,4 +39,15 @@ class StateTest {
             + "\"network\":\"none\",\"security\":\"sandbox\",\"user\":\"0\"}",
         json);
   }
+
+  @Test
+  void aCopyThatDoesNotUnpackSerialisesAsBefore() throws Exception {
+    var copy = FileAction.Copy.of(1, "/a", "/b");
+    String plain = GraphJson.canonical().writeValueAsString(copy);
+    assertTrue(!plain.contains("attemptUnpack"), plain);
+    assertTrue(
+        GraphJson.canonical()
+            .writeValueAsString(copy.unpacking())
+            .contains("\"attemptUnpack\":true"));
+  }
 }

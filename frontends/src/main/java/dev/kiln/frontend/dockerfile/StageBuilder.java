@@ -206,9 +206,11 @@ final class StageBuilder {
             line, keyword + " source \"" + source + "\" is outside the build context");
       }
       contextPaths.add(clean.equals("/") ? "**" : clean.substring(1).replaceAll("/+$", ""));
-      actions.add(
+      FileAction.Copy copy =
           new FileAction.Copy(
-              1, clean, target, owner, mode, true, true, true, true, false, List.of(), excludes));
+              1, clean, target, owner, mode, true, true, true, true, false, List.of(), excludes);
+      // ADD unpacks local tar archives (plain, gzip, bzip2, zstd) into the destination.
+      actions.add(add ? copy.unpacking() : copy);
     }
     if (contextPaths.isEmpty()) {
       fs = fs.file(actions).describe(describe(instruction));

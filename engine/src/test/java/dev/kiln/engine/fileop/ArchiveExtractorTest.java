@@ -1,0 +1,104 @@
+package dev.kiln.engine.fileop;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.kiln.engine.graph.FileAction;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
+import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
+import org.apache.commons.compress.archivers.tar.TarConstants;
+import org.apache.commons.compress.compressors.gzip.GzipCompressorOutputStream;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** ADD's unpacking of local archives, through a real copy action on real files. */
+class ArchiveExtractorTest {
+  @TempDir Path temp;
+  Path rootfs;
+  Path context;
+
+  @BeforeEach
+  void dirs() throws IOException {
+    rootfs = Files.createDirectories(temp.resolve("rootfs"));
+    context = Files.createDirectories(temp.resolve("context"));
+  }
+
+  private void archive(String name, boolean gzip, String... entries) throws IOException {
+    try (OutputStream file = Files.newOutputStream(context.resolve(name));
+        OutputStream raw = gzip ? new GzipCompressorOutputStream(file) : file;
+        TarArchiveOutputStream tar = new TarArchiveOutputStream(raw)) {
+      for (String spec : entries) {
+        String[] parts = spec.split("=", 2);
+        TarArchiveEntry entry;
+        if (parts[0].endsWith("/")) {
+          entry = new TarArchiveEntry(parts[0]);
+        } else if (parts[1].startsWith("->")) {
+          entry = new TarArchiveEntry(parts[0], TarConstants.LF_SYMLINK);
+          entry.setLinkName(parts[1].substring(2));
+        } else {
+          entry = new TarArchiveEntry(parts[0]);
+          entry.setSize(parts[1].length());
+          entry.setMode(0640);
+        }
+        tar.putArchiveEntry(entry);
+        if (entry.isFile() && !entry.isSymbolicLink()) {
+          tar.write(parts[1].getBytes(StandardCharsets.UTF_8));
+        }
+        tar.closeArchiveEntry();
+      }
+    }
+  }
+
+  private void add(String src, String dest) throws IOException {
+    FileAction.Copy copy = FileAction.Copy.of(1, src, dest).unpacking();
+    FileActionApplier.apply(copy, rootfs, List.of(rootfs, context), UserLookup.in(rootfs));
+  }
+
+  @Test
+  void aGzippedTarIsUnpackedIntoTheDestination() throws IOException {
+    archive("app.tar.gz", true, "app/=", "app/run.sh=echo hi", "app/link=->run.sh");
+    add("/app.tar.gz", "/opt/");
+    assertEquals("echo hi", Files.readString(rootfs.resolve("opt/app/run.sh")));
+    assertEquals(
+        0640, (Integer) Files.getAttribute(rootfs.resolve("opt/app/run.sh"), "unix:mode") & 07777);
+    assertEquals(Path.of("run.sh"), Files.readSymbolicLink(rootfs.resolve("opt/app/link")));
+    assertFalse(Files.exists(rootfs.resolve("opt/app.tar.gz")));
+  }
+
+  @Test
+  void aFileThatIsNoArchiveIsCopiedAsItIs() throws IOException {
+    Files.writeString(context.resolve("notes.tar"), "just text, despite the name");
+    add("/notes.tar", "/docs/");
+    assertEquals("just text, despite the name", Files.readString(rootfs.resolve("docs/notes.tar")));
+  }
+
+  @Test
+  void entriesThatClimbOutAreRejected() throws IOException {
+    archive("evil.tar", false, "../../escaped=boom");
+    IOException e = assertThrows(IOException.class, () -> add("/evil.tar", "/opt/"));
+    assertTrue(e.getMessage().contains("climbs out"), e.getMessage());
+    assertFalse(Files.exists(temp.resolve("escaped")));
+  }
+
+  @Test
+  void symlinksInTheRootfsAreFollowedOnlyInsideIt() throws IOException {
+    Path host = Files.createDirectories(temp.resolve("host"));
+    Files.createDirectories(rootfs.resolve("opt"));
+    Files.createSymbolicLink(rootfs.resolve("opt/etc"), host);
+    archive("sneaky.tar", false, "etc/passwd=owned");
+    add("/sneaky.tar", "/opt/");
+    assertFalse(Files.exists(host.resolve("passwd")), "wrote through a symlink to the host");
+    // The absolute link is read as the rootfs would read it: from the rootfs's own /.
+    Path insideRootfs = rootfs.resolve(host.toString().substring(1));
+    assertEquals("owned", Files.readString(insideRootfs.resolve("passwd")));
+  }
+}
