@@ -14,6 +14,7 @@ import dev.kiln.engine.solver.Outcome;
 import dev.kiln.engine.solver.Resolver;
 import dev.kiln.engine.solver.ResultCache;
 import dev.kiln.engine.solver.Solver;
+import dev.kiln.engine.source.HttpSource;
 import dev.kiln.engine.source.OciLayoutSource;
 import dev.kiln.engine.worker.Worker;
 import java.io.IOException;
@@ -90,7 +91,8 @@ public final class Engine implements AutoCloseable {
                         : SnapshotterMode.COPY);
     Snapshotter snapshotter = new Snapshotter(root, mode);
     snapshotter.recover();
-    OciLayoutSource layouts = new OciLayoutSource(new ContentStore(root), snapshotter);
+    ContentStore content = new ContentStore(root);
+    OciLayoutSource layouts = new OciLayoutSource(content, snapshotter);
     Executor executor = new BwrapExecutor(snapshotter);
     // The worker needs the system's dispatchers and the solver needs the worker: the solver
     // reaches it through a reference set before any build can be submitted.
@@ -105,6 +107,7 @@ public final class Engine implements AutoCloseable {
             executor,
             snapshotter,
             layouts,
+            new HttpSource(content, snapshotter),
             config.locals(),
             dispatchers.lookup(DispatcherSelector.fromConfig("kiln.exec-dispatcher")),
             dispatchers.lookup(DispatcherSelector.fromConfig("kiln.io-dispatcher"))));
@@ -160,9 +163,12 @@ public final class Engine implements AutoCloseable {
 
   @Override
   public void close() throws IOException {
+    // Terminating stops every vertex, which cancels its work; then wait for that work to end,
+    // so that nothing still writes under the root when the next engine takes it over.
     system.terminate();
     try {
       system.getWhenTerminated().toCompletableFuture().get();
+      worker.awaitIdle(Duration.ofMinutes(1));
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     } catch (java.util.concurrent.ExecutionException e) {

@@ -4,10 +4,13 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.sun.net.httpserver.HttpServer;
 import dev.kiln.cli.KilnCommand;
+import dev.kiln.engine.graph.Digest;
 import dev.kiln.engine.testing.BusyboxLayout;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
+import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -198,5 +201,40 @@ class DockerfileBuildTest {
     assertEquals(0, run.exit(), run.err());
     assertEquals("packed\n", out("opt/tool/README"));
     assertTrue(Files.isRegularFile(temp.resolve("out/archives/tool.tar.gz")));
+  }
+
+  @Test
+  void addDownloadsUrlsAndChecksTheirChecksum() throws Exception {
+    byte[] body = "downloaded over http\n".getBytes(StandardCharsets.UTF_8);
+    HttpServer server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+    server.createContext(
+        "/files/tool.txt",
+        exchange -> {
+          exchange.sendResponseHeaders(200, body.length);
+          exchange.getResponseBody().write(body);
+          exchange.close();
+        });
+    server.start();
+    try {
+      String url = "http://127.0.0.1:" + server.getAddress().getPort() + "/files/tool.txt";
+      String sum = Digest.sha256(body).value();
+      Run run = kiln("FROM busybox\nADD --checksum=" + sum + " " + url + " /opt/\n");
+      assertEquals(0, run.exit(), run.err());
+      assertEquals("downloaded over http\n", out("opt/tool.txt"));
+      assertEquals(
+          0600,
+          (Integer) Files.getAttribute(temp.resolve("out/opt/tool.txt"), "unix:mode") & 07777);
+
+      String wrong = Digest.sha256("something else").value();
+      Run mismatch = kiln("FROM busybox\nADD --checksum=" + wrong + " " + url + " /opt/\n");
+      assertEquals(1, mismatch.exit());
+      assertTrue(mismatch.err().contains(wrong), mismatch.err());
+
+      Run missing = kiln("FROM busybox\nADD " + url.replace("tool.txt", "nope.txt") + " /opt/\n");
+      assertEquals(1, missing.exit());
+      assertTrue(missing.err().contains("HTTP 404"), missing.err());
+    } finally {
+      server.stop(0);
+    }
   }
 }

@@ -46,6 +46,11 @@ public final class State {
     return scratch().withNode(SourceOp.of(identifier), List.of());
   }
 
+  /** Any source op, with its attributes ({@code http.checksum}, ...). */
+  public static State source(SourceOp op) {
+    return scratch().withNode(op, List.of());
+  }
+
   /** A local directory named {@code name}, filtered by include and exclude patterns. */
   public static State local(String name, List<String> include, List<String> exclude) {
     return scratch().withNode(new SourceOp("local://" + name, include, exclude), List.of());

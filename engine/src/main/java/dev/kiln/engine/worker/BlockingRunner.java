@@ -10,9 +10,7 @@ import dev.kiln.engine.solver.Result;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
-import java.util.concurrent.Executor;
 
 /**
  * An op runner whose work blocks (processes, files): it runs on the given pool and completes the
@@ -20,10 +18,10 @@ import java.util.concurrent.Executor;
  */
 abstract class BlockingRunner implements OpRunner {
   private final Digest opDigest;
-  private final Executor pool;
+  private final BlockingPool pool;
 
   /** {@code opDigest} identifies the op alone; inputs enter cache keys through their own keys. */
-  BlockingRunner(Digest opDigest, Executor pool) {
+  BlockingRunner(Digest opDigest, BlockingPool pool) {
     this.opDigest = opDigest;
     this.pool = pool;
   }
@@ -42,18 +40,11 @@ abstract class BlockingRunner implements OpRunner {
     for (Result input : inputs) {
       snapshots.add(((SnapshotResult) input).snapshot());
     }
-    return CompletableFuture.supplyAsync(
+    return pool.supply(
         () -> {
-          try {
-            context.cancellation().check();
-            return List.<Result>of(new SnapshotResult(execute(snapshots, context)));
-          } catch (RuntimeException e) {
-            throw e;
-          } catch (Exception e) {
-            throw new CompletionException(e);
-          }
-        },
-        pool);
+          context.cancellation().check();
+          return List.<Result>of(new SnapshotResult(execute(snapshots, context)));
+        });
   }
 
   /** Writes into a fresh layer. */

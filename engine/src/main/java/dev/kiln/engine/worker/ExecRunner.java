@@ -16,11 +16,7 @@ final class ExecRunner extends BlockingRunner {
   private final Snapshotter snapshotter;
 
   ExecRunner(
-      Digest digest,
-      ExecOp op,
-      Executor executor,
-      Snapshotter snapshotter,
-      java.util.concurrent.Executor pool) {
+      Digest digest, ExecOp op, Executor executor, Snapshotter snapshotter, BlockingPool pool) {
     super(digest, pool);
     this.op = op;
     this.executor = executor;

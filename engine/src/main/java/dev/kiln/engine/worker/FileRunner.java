@@ -23,8 +23,7 @@ final class FileRunner extends BlockingRunner {
   private final FileOp op;
   private final Snapshotter snapshotter;
 
-  FileRunner(
-      Digest digest, FileOp op, Snapshotter snapshotter, java.util.concurrent.Executor pool) {
+  FileRunner(Digest digest, FileOp op, Snapshotter snapshotter, BlockingPool pool) {
     super(digest, pool);
     this.op = op;
     this.snapshotter = snapshotter;

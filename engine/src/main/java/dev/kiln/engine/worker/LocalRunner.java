@@ -8,7 +8,6 @@ import dev.kiln.engine.snapshot.Snapshotter;
 import dev.kiln.engine.source.LocalSource;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 
 /**
@@ -19,14 +18,9 @@ final class LocalRunner extends BlockingRunner {
   private final SourceOp op;
   private final Path dir;
   private final Snapshotter snapshotter;
-  private final java.util.concurrent.Executor pool;
+  private final BlockingPool pool;
 
-  LocalRunner(
-      Digest digest,
-      SourceOp op,
-      Path dir,
-      Snapshotter snapshotter,
-      java.util.concurrent.Executor pool) {
+  LocalRunner(Digest digest, SourceOp op, Path dir, Snapshotter snapshotter, BlockingPool pool) {
     super(digest, pool);
     this.op = op;
     this.dir = dir;
@@ -36,12 +30,8 @@ final class LocalRunner extends BlockingRunner {
 
   @Override
   public CompletionStage<String> cacheDigest(RunContext context) {
-    return CompletableFuture.supplyAsync(
-        () ->
-            "local@"
-                + Unchecked.get(
-                    () -> LocalSource.checksum(dir, op.includePatterns(), op.excludePatterns())),
-        pool);
+    return pool.supply(
+        () -> "local@" + LocalSource.checksum(dir, op.includePatterns(), op.excludePatterns()));
   }
 
   @Override

@@ -7,7 +7,7 @@ import java.util.List;
 
 /** Merges by stacking layers: no file is copied. */
 final class MergeRunner extends BlockingRunner {
-  MergeRunner(Digest digest, java.util.concurrent.Executor pool) {
+  MergeRunner(Digest digest, BlockingPool pool) {
     super(digest, pool);
   }
 

@@ -6,17 +6,15 @@ import dev.kiln.engine.run.RunContext;
 import dev.kiln.engine.snapshot.Snapshot;
 import dev.kiln.engine.source.OciLayoutSource;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 
 /** Imports an image from an OCI layout; its cache digest is the manifest digest it resolves to. */
 final class OciLayoutRunner extends BlockingRunner {
   private final SourceOp op;
   private final OciLayoutSource layouts;
-  private final java.util.concurrent.Executor pool;
+  private final BlockingPool pool;
 
-  OciLayoutRunner(
-      Digest digest, SourceOp op, OciLayoutSource layouts, java.util.concurrent.Executor pool) {
+  OciLayoutRunner(Digest digest, SourceOp op, OciLayoutSource layouts, BlockingPool pool) {
     super(digest, pool);
     this.op = op;
     this.layouts = layouts;
@@ -25,8 +23,7 @@ final class OciLayoutRunner extends BlockingRunner {
 
   @Override
   public CompletionStage<String> cacheDigest(RunContext context) {
-    return CompletableFuture.supplyAsync(
-        () -> "oci-layout@" + Unchecked.get(() -> layouts.resolveManifest(op.identifier())), pool);
+    return pool.supply(() -> "oci-layout@" + layouts.resolveManifest(op.identifier()));
   }
 
   @Override

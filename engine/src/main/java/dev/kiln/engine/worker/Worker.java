@@ -15,6 +15,7 @@ import dev.kiln.engine.graph.VertexDigests;
 import dev.kiln.engine.snapshot.Snapshotter;
 import dev.kiln.engine.solver.OpRunner;
 import dev.kiln.engine.solver.Resolver;
+import dev.kiln.engine.source.HttpSource;
 import dev.kiln.engine.source.OciLayoutSource;
 import java.nio.file.Path;
 import java.util.List;
@@ -29,23 +30,26 @@ public final class Worker implements Resolver {
   private final Executor executor;
   private final Snapshotter snapshotter;
   private final OciLayoutSource layouts;
+  private final HttpSource http;
   private final Map<String, Path> locals;
-  private final java.util.concurrent.Executor execPool;
-  private final java.util.concurrent.Executor ioPool;
+  private final BlockingPool execPool;
+  private final BlockingPool ioPool;
 
   public Worker(
       Executor executor,
       Snapshotter snapshotter,
       OciLayoutSource layouts,
+      HttpSource http,
       Map<String, Path> locals,
       java.util.concurrent.Executor execPool,
       java.util.concurrent.Executor ioPool) {
     this.executor = executor;
     this.snapshotter = snapshotter;
     this.layouts = layouts;
+    this.http = http;
     this.locals = new ConcurrentHashMap<>(locals);
-    this.execPool = execPool;
-    this.ioPool = ioPool;
+    this.execPool = new BlockingPool(execPool);
+    this.ioPool = new BlockingPool(ioPool);
   }
 
   /**
@@ -54,6 +58,16 @@ public final class Worker implements Resolver {
    */
   public void addLocals(Map<String, Path> dirs) {
     locals.putAll(dirs);
+  }
+
+  /**
+   * Waits, at most {@code limit}, until no step, unpack or copy is running: an engine calls it when
+   * it closes, after its builds were cancelled.
+   */
+  public boolean awaitIdle(java.time.Duration limit) throws InterruptedException {
+    long start = System.nanoTime();
+    boolean exec = execPool.awaitIdle(limit);
+    return exec && ioPool.awaitIdle(limit.minusNanos(System.nanoTime() - start));
   }
 
   public Snapshotter snapshotter() {
@@ -107,6 +121,17 @@ public final class Worker implements Resolver {
                   + "=DIR");
         }
         return new LocalRunner(opDigest, source, dir, snapshotter, ioPool);
+      case "http":
+      case "https":
+        if (source
+            .attr(SourceOp.HTTP_CHECKSUM)
+            .filter(c -> !c.matches("sha256:[0-9a-f]{64}"))
+            .isPresent()) {
+          throw unsupported(
+              vertex,
+              "checksum " + source.attr(SourceOp.HTTP_CHECKSUM).get() + " is not sha256:<64 hex>");
+        }
+        return new HttpRunner(opDigest, source, http, ioPool);
       default:
         throw unsupported(vertex, "source " + source.scheme() + ":// is not supported yet");
     }

@@ -4,6 +4,7 @@ import dev.kiln.engine.graph.FileAction;
 import dev.kiln.engine.graph.GraphPaths;
 import dev.kiln.engine.graph.NetworkMode;
 import dev.kiln.engine.graph.Owner;
+import dev.kiln.engine.graph.SourceOp;
 import dev.kiln.engine.graph.State;
 import dev.kiln.frontend.dockerfile.parser.Heredoc;
 import dev.kiln.frontend.dockerfile.parser.Instruction;
@@ -190,38 +191,64 @@ final class StageBuilder {
     List<String> excludes = flags.all("exclude");
     List<FileAction> actions = new ArrayList<>();
     List<String> contextPaths = new ArrayList<>();
+    List<String> localSources = new ArrayList<>();
+    List<String> urls = new ArrayList<>();
     for (String source : sources) {
       Optional<Heredoc> heredoc = heredocNamed(instruction, source);
       if (heredoc.isPresent()) {
         String file = target.endsWith("/") ? target + heredoc.get().name() : target;
         actions.add(new FileAction.Mkfile(file, mode.orElse(0644), heredoc.get().content(), owner));
-        continue;
-      }
-      if (add && source.matches("(?i)(https?|git)://.*")) {
-        throw new DockerfileError(line, "ADD from a URL is not supported yet: " + source);
-      }
-      String clean = "/" + source.replaceAll("^(\\./|/)+", "");
-      if (GraphPaths.climbsOutOfRoot(clean)) {
+      } else if (add && source.matches("(?i)https?://.*")) {
+        urls.add(source);
+      } else if (add && source.matches("(?i)git(@|://).*")) {
         throw new DockerfileError(
-            line, keyword + " source \"" + source + "\" is outside the build context");
+            line, "ADD from a git repository is not supported yet: " + source);
+      } else {
+        String clean = "/" + source.replaceAll("^(\\./|/)+", "");
+        if (GraphPaths.climbsOutOfRoot(clean)) {
+          throw new DockerfileError(
+              line, keyword + " source \"" + source + "\" is outside the build context");
+        }
+        contextPaths.add(clean.equals("/") ? "**" : clean.substring(1).replaceAll("/+$", ""));
+        localSources.add(clean);
       }
-      contextPaths.add(clean.equals("/") ? "**" : clean.substring(1).replaceAll("/+$", ""));
-      FileAction.Copy copy =
-          new FileAction.Copy(
-              1, clean, target, owner, mode, true, true, true, true, false, List.of(), excludes);
-      // ADD unpacks local tar archives (plain, gzip, bzip2, zstd) into the destination.
-      actions.add(add ? copy.unpacking() : copy);
     }
-    if (contextPaths.isEmpty()) {
-      fs = fs.file(actions).describe(describe(instruction));
-    } else {
-      State from =
+    if (flags.has("checksum") && urls.isEmpty()) {
+      throw new DockerfileError(line, "ADD --checksum can only be used with HTTP(S) sources");
+    }
+    List<State> inputs = new ArrayList<>();
+    if (!localSources.isEmpty()) {
+      inputs.add(
           flags.get("from").isPresent()
               ? copySources.apply(expander.word(flags.get("from").get(), vars), line)
-              : State.local("context", includes(contextPaths), options.ignorePatterns());
-      fs = fs.file(actions, from).describe(describe(instruction));
+              : State.local("context", includes(contextPaths), options.ignorePatterns()));
+      for (String clean : localSources) {
+        FileAction.Copy copy = copy(1, clean, target, owner, mode, excludes);
+        // ADD unpacks local tar archives (plain, gzip, bzip2, zstd) into the destination.
+        actions.add(add ? copy.unpacking() : copy);
+      }
     }
+    for (String url : urls) {
+      String filename = Downloads.filename(url);
+      Map<String, String> attrs = new LinkedHashMap<>();
+      attrs.put(SourceOp.HTTP_FILENAME, filename);
+      flags.get("checksum").ifPresent(c -> attrs.put(SourceOp.HTTP_CHECKSUM, c));
+      inputs.add(State.source(new SourceOp(url, List.of(), List.of(), attrs)));
+      actions.add(copy(inputs.size(), "/" + filename, target, owner, mode, List.of()));
+    }
+    fs = fs.file(actions, inputs.toArray(State[]::new)).describe(describe(instruction));
     history(keyword + " " + String.join(" ", sources) + " " + dest + " # buildkit", false);
+  }
+
+  private static FileAction.Copy copy(
+      int input,
+      String src,
+      String target,
+      Optional<Owner> owner,
+      Optional<Integer> mode,
+      List<String> excludes) {
+    return new FileAction.Copy(
+        input, src, target, owner, mode, true, true, true, true, false, List.of(), excludes);
   }
 
   private static List<String> includes(List<String> paths) {
