@@ -8,6 +8,7 @@ import dev.kiln.engine.graph.InvalidDefinitionException;
 import dev.kiln.engine.progress.ProgressEvent;
 import dev.kiln.engine.snapshot.SnapshotterMode;
 import dev.kiln.engine.solver.Outcome;
+import dev.kiln.engine.worker.Secrets;
 import dev.kiln.engine.worker.SnapshotResult;
 import dev.kiln.exporter.Exporter;
 import dev.kiln.exporter.local.LocalExporter;
@@ -21,6 +22,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.function.Consumer;
 import picocli.CommandLine.Command;
@@ -130,6 +132,31 @@ final class BuildCommand implements Callable<Integer> {
       description = "How many steps may run at once (default: two per core).")
   int execSlots;
 
+  @Option(
+      names = "--secret",
+      paramLabel = "id=NAME,src=FILE|env=VAR",
+      description =
+          "A secret for RUN --mount=type=secret,id=NAME: the content of FILE or of the environment"
+              + " variable VAR (type=file|env, as buildx). Never stored in layers or the cache;"
+              + " repeatable.")
+  List<String> secrets = List.of();
+
+  @Option(
+      names = "--ssh",
+      paramLabel = "ID[=SOCKET]",
+      description =
+          "An ssh agent for RUN --mount=type=ssh (id default): SOCKET, or $SSH_AUTH_SOCK;"
+              + " repeatable.")
+  List<String> sshAgents = List.of();
+
+  @Option(
+      names = "--allow",
+      paramLabel = "ENTITLEMENT",
+      description =
+          "Grant an entitlement: network.host (RUN --network=host) or security.insecure"
+              + " (RUN --security=insecure); repeatable.")
+  List<String> allow = List.of();
+
   @Override
   public Integer call() throws Exception {
     PrintStream err = System.err;
@@ -138,7 +165,12 @@ final class BuildCommand implements Callable<Integer> {
     Optional<SnapshotterMode> mode;
     Optional<Definition> graph = Optional.empty();
     Optional<DockerfileInput> dockerfile = Optional.empty();
+    Secrets buildSecrets;
     try {
+      buildSecrets =
+          Secrets.of(
+              SecretFlags.secrets(secrets, System::getenv),
+              SecretFlags.sshAgents(sshAgents, System::getenv));
       exporter = output.map(BuildCommand::exporterFor);
       localDirs = pairs("--local", locals, Path::of);
       for (Path dir : localDirs.values()) {
@@ -178,7 +210,8 @@ final class BuildCommand implements Callable<Integer> {
       }
       Consumer<ProgressEvent> printer =
           progress.equals("quiet") ? event -> {} : new PlainProgressPrinter(err);
-      Outcome outcome = engine.solve(graph.get(), buildLocals, printer).toCompletableFuture().get();
+      Outcome outcome =
+          engine.solve(graph.get(), buildLocals, buildSecrets, printer).toCompletableFuture().get();
       timings.lap("solve");
       if (outcome instanceof Outcome.SolveFailed failed) {
         err.println();
@@ -217,7 +250,8 @@ final class BuildCommand implements Callable<Integer> {
         pairs("--build-context", buildContexts, BuildCommand::absoluteContext),
         noCache,
         pairs("--label", labels, v -> v),
-        List.of());
+        List.of(),
+        Set.copyOf(allow));
   }
 
   /** Named contexts with relative paths made absolute, against the working directory. */

@@ -63,14 +63,7 @@ final class DockerfileInput {
           DockerIgnore.find(context, dockerfile).isPresent()
               ? DockerIgnore.read(DockerIgnore.find(context, dockerfile).get())
               : List.of();
-      BuildOptions withIgnore =
-          new BuildOptions(
-              options.target(),
-              options.buildArgs(),
-              options.namedContexts(),
-              options.noCache(),
-              options.labels(),
-              ignore);
+      BuildOptions withIgnore = options.withIgnorePatterns(ignore);
       return new DockerfileInput(context.toAbsolutePath().normalize(), name, parsed, withIgnore);
     } catch (DockerfileParseException e) {
       throw new InputError(e.excerpt());

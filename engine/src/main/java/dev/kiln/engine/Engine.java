@@ -16,6 +16,7 @@ import dev.kiln.engine.solver.ResultCache;
 import dev.kiln.engine.solver.Solver;
 import dev.kiln.engine.source.HttpSource;
 import dev.kiln.engine.source.OciLayoutSource;
+import dev.kiln.engine.worker.Secrets;
 import dev.kiln.engine.worker.Worker;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
@@ -112,6 +113,19 @@ public final class Engine implements AutoCloseable {
             dispatchers.lookup(DispatcherSelector.fromConfig("kiln.exec-dispatcher")),
             dispatchers.lookup(DispatcherSelector.fromConfig("kiln.io-dispatcher"))));
     return new Engine(system, snapshotter, executor, layouts, worker.get(), channel, lock);
+  }
+
+  /**
+   * Solves {@code definition} with these host directories as its {@code local://} sources and these
+   * secrets and ssh agents for its secret and ssh mounts (they never enter the graph).
+   */
+  public CompletionStage<Outcome> solve(
+      Definition definition,
+      Map<String, Path> locals,
+      Secrets secrets,
+      Consumer<ProgressEvent> listener) {
+    worker.addSecrets(secrets);
+    return solve(definition, locals, listener);
   }
 
   /** Solves {@code definition} with these host directories as its {@code local://} sources. */

@@ -23,9 +23,16 @@ public final class BwrapExecutor implements Executor {
   private static final List<String> REQUIRED_TOOLS = List.of("setpriv");
 
   private final Snapshotter snapshotter;
+  private final CacheMounts caches;
 
+  /** An executor whose cache mounts live in {@code cache-mounts} next to the snapshots. */
   public BwrapExecutor(Snapshotter snapshotter) {
+    this(snapshotter, new CacheMounts(snapshotter.snapshotsDir().resolveSibling("cache-mounts")));
+  }
+
+  public BwrapExecutor(Snapshotter snapshotter, CacheMounts caches) {
     this.snapshotter = snapshotter;
+    this.caches = caches;
   }
 
   /** Checks the host tools this executor needs; the exception says how to install them. */
@@ -95,7 +102,17 @@ public final class BwrapExecutor implements Executor {
     } catch (IOException e) {
       throw new ExecException("could not prepare the sandbox: " + e.getMessage(), e);
     }
-    List<String> argv = SandboxCommand.argv(spec, user, merged);
+    // Closing the mounts removes their mount points while the root filesystem is still mounted.
+    try (SandboxMounts mounts =
+        SandboxMounts.prepare(spec.mounts(), merged, snapshotter, caches, context.cancellation())) {
+      runProcess(merged, spec, user, context, mounts.bwrapArgs());
+    }
+  }
+
+  private void runProcess(
+      Path merged, ExecSpec spec, UnixUser user, RunContext context, List<String> mountArgs)
+      throws ExecException {
+    List<String> argv = SandboxCommand.argv(spec, user, merged, mountArgs);
     SandboxProcess.Outcome outcome =
         SandboxProcess.run(HostCommand.builder(snapshotter.mountsDir(), argv), context);
     if (outcome.cancelled()) {

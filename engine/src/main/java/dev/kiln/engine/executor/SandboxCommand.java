@@ -41,6 +41,12 @@ public final class SandboxCommand {
    * /proc} and {@code /dev}; {@code spec.network()} must not be SANDBOX.
    */
   public static List<String> argv(ExecSpec spec, UnixUser user, Path rootfs) {
+    return argv(spec, user, rootfs, List.of());
+  }
+
+  /** The full argv, with {@code mountArgs} (bwrap mount options) after {@code /proc} and /dev. */
+  public static List<String> argv(
+      ExecSpec spec, UnixUser user, Path rootfs, List<String> mountArgs) {
     List<String> argv = new ArrayList<>();
     if (!user.isRoot()) {
       argv.addAll(
@@ -63,6 +69,7 @@ public final class SandboxCommand {
     argv.add("--die-with-parent");
     argv.addAll(List.of("--bind", rootfs.toString(), "/"));
     argv.addAll(List.of("--proc", "/proc", "--dev", "/dev"));
+    argv.addAll(mountArgs);
     argv.addAll(List.of("--chdir", cwd(spec)));
     argv.add("--clearenv");
     boolean hasPath = false;

@@ -71,7 +71,10 @@ public final class OpValidator {
       return "cwd: " + problem;
     }
     for (Mount m : e.mounts()) {
-      problem = path(m.dest());
+      problem = m.hasDest() ? path(m.dest()) : null;
+      if (problem == null) {
+        problem = mountProblem(m);
+      }
       if (problem != null) {
         return "mount: " + problem;
       }
@@ -85,6 +88,27 @@ public final class OpValidator {
       }
     }
     return null;
+  }
+
+  private static String mountProblem(Mount m) {
+    switch (m.type()) {
+      case CACHE:
+        return m.cacheId().filter(id -> !id.isEmpty()).isEmpty()
+            ? "cache mount at " + m.dest() + " has no cacheId"
+            : null;
+      case SECRET:
+      case SSH:
+        return m.secretId().filter(id -> !id.isEmpty()).isEmpty()
+            ? m.type().name().toLowerCase(java.util.Locale.ROOT)
+                + " mount at "
+                + m.dest()
+                + " has no secretId"
+            : null;
+      default:
+        return m.selector().isEmpty() || m.selector().startsWith("/")
+            ? null
+            : "selector \"" + m.selector() + "\" is not absolute";
+    }
   }
 
   private static String file(FileOp f, int inputs) {

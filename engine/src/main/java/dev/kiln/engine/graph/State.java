@@ -90,6 +90,33 @@ public final class State {
     return withNode(op, node.isPresent() ? List.of(this) : List.of());
   }
 
+  /**
+   * Runs {@code args} like {@link #run(String...)}, with extra mounts and a security mode. The root
+   * filesystem stays input 0 (scratch as an explicit source when this state is scratch and a mount
+   * reads an input); each mount with a state reads the next input.
+   */
+  public State run(List<RunMount> mounts, SecurityMode security, List<String> args) {
+    List<State> inputs = new ArrayList<>();
+    boolean mountInputs = mounts.stream().anyMatch(m -> m.from().isPresent());
+    if (node.isPresent()) {
+      inputs.add(this);
+    } else if (mountInputs) {
+      inputs.add(source("scratch"));
+    }
+    List<Mount> resolved = new ArrayList<>();
+    for (RunMount m : mounts) {
+      if (m.from().isEmpty()) {
+        resolved.add(m.mount());
+        continue;
+      }
+      State from = m.from().get();
+      inputs.add(from.node.isPresent() ? from : source("scratch"));
+      resolved.add(m.mount().withInput(inputs.size() - 1));
+    }
+    ExecOp op = new ExecOp(args, env, cwd, user, network, security, resolved);
+    return withNode(op, inputs);
+  }
+
   /** Applies file actions; copy actions name their source by index in {@code sources}+1. */
   public State file(List<FileAction> actions, State... sources) {
     List<State> inputs = new ArrayList<>();

@@ -32,6 +32,7 @@ public final class Worker implements Resolver {
   private final OciLayoutSource layouts;
   private final HttpSource http;
   private final Map<String, Path> locals;
+  private final Secrets secrets = Secrets.none();
   private final BlockingPool execPool;
   private final BlockingPool ioPool;
 
@@ -70,6 +71,11 @@ public final class Worker implements Resolver {
     return exec && ioPool.awaitIdle(limit.minusNanos(System.nanoTime() - start));
   }
 
+  /** Adds secrets and ssh agents that steps' secret and ssh mounts read, by id. */
+  public void addSecrets(Secrets more) {
+    secrets.addAll(more);
+  }
+
   public Snapshotter snapshotter() {
     return snapshotter;
   }
@@ -81,14 +87,7 @@ public final class Worker implements Resolver {
     // the op alone and the inputs' cache keys, so the same content gives the same key anywhere.
     Digest opDigest = VertexDigests.of(op, List.of());
     if (op instanceof ExecOp exec) {
-      if (!exec.mounts().isEmpty()) {
-        throw unsupported(
-            vertex, "exec mounts other than the root filesystem are not supported yet");
-      }
-      if (vertex.inputs().size() > 1) {
-        throw unsupported(vertex, "exec op has more than one input");
-      }
-      return new ExecRunner(opDigest, exec, executor, snapshotter, execPool);
+      return new ExecRunner(opDigest, exec, executor, snapshotter, secrets, execPool);
     } else if (op instanceof SourceOp source) {
       return source(opDigest, vertex, source);
     } else if (op instanceof FileOp file) {

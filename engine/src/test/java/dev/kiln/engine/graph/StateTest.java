@@ -50,4 +50,49 @@ class StateTest {
             .writeValueAsString(copy.unpacking())
             .contains("\"attemptUnpack\":true"));
   }
+
+  @Test
+  void mountsWrittenWithTheOriginalFieldsOnlyKeepTheirJson() throws Exception {
+    String json = GraphJson.canonical().writeValueAsString(Mount.bind(1, "/src", "/app", true));
+    assertEquals(
+        "{\"cacheId\":null,\"dest\":\"/src\",\"input\":1,\"readonly\":true,"
+            + "\"selector\":\"/app\",\"type\":\"bind\"}",
+        json);
+  }
+
+  @Test
+  void aSecretMountCarriesItsIdAndNoContent() throws Exception {
+    Mount secret =
+        Mount.secret(
+            "/run/secrets/t",
+            "t",
+            java.util.Optional.empty(),
+            false,
+            java.util.Optional.empty(),
+            java.util.Optional.empty(),
+            java.util.Optional.empty());
+    String json = GraphJson.canonical().writeValueAsString(secret);
+    assertTrue(json.contains("\"secretId\":\"t\""), json);
+    Mount read = GraphJson.mapper().readValue(json, Mount.class);
+    assertEquals(secret, read);
+  }
+
+  @Test
+  void runMountsReadTheirStatesAsInputsAfterTheRootFilesystem() {
+    State base = State.source("oci-layout:///l/busybox:latest");
+    State other = State.source("oci-layout:///l/other:latest");
+    State run =
+        base.run(
+            java.util.List.of(
+                RunMount.of(Mount.tmpfs("/t", java.util.Optional.empty())),
+                RunMount.of(other, Mount.bind(0, "/o", "", true))),
+            SecurityMode.INSECURE,
+            java.util.List.of("true"));
+    Definition definition = run.definition();
+    Vertex vertex = definition.vertices().get(definition.root().vertex());
+    ExecOp op = (ExecOp) vertex.op();
+    assertEquals(2, vertex.inputs().size());
+    assertEquals(java.util.Optional.of(1), op.mounts().get(1).input());
+    assertEquals(SecurityMode.INSECURE, op.security());
+  }
 }

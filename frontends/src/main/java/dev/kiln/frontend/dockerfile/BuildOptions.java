@@ -3,11 +3,13 @@ package dev.kiln.frontend.dockerfile;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * The options of a Dockerfile build, as {@code docker buildx build} takes them: target stage, build
  * args, named contexts ({@code NAME=oci-layout://DIR[:tag]} or {@code NAME=/some/dir}), no-cache,
- * extra labels, and the patterns of {@code .dockerignore}.
+ * extra labels, the patterns of {@code .dockerignore}, and the entitlements granted ({@code
+ * network.host}, {@code security.insecure}, as {@code --allow} gives them).
  */
 public record BuildOptions(
     Optional<String> target,
@@ -15,12 +17,44 @@ public record BuildOptions(
     Map<String, String> namedContexts,
     boolean noCache,
     Map<String, String> labels,
-    List<String> ignorePatterns) {
+    List<String> ignorePatterns,
+    Set<String> entitlements) {
+  /** The entitlements Kiln knows. */
+  public static final Set<String> ENTITLEMENTS = Set.of("network.host", "security.insecure");
+
   public BuildOptions {
     buildArgs = Map.copyOf(buildArgs);
     namedContexts = Map.copyOf(namedContexts);
     labels = Map.copyOf(labels);
     ignorePatterns = List.copyOf(ignorePatterns);
+    entitlements = Set.copyOf(entitlements);
+    for (String entitlement : entitlements) {
+      if (!ENTITLEMENTS.contains(entitlement)) {
+        throw new IllegalArgumentException(
+            "unknown entitlement \"" + entitlement + "\": use network.host or security.insecure");
+      }
+    }
+  }
+
+  /** Options without entitlements. */
+  public BuildOptions(
+      Optional<String> target,
+      Map<String, String> buildArgs,
+      Map<String, String> namedContexts,
+      boolean noCache,
+      Map<String, String> labels,
+      List<String> ignorePatterns) {
+    this(target, buildArgs, namedContexts, noCache, labels, ignorePatterns, Set.of());
+  }
+
+  public BuildOptions withIgnorePatterns(List<String> patterns) {
+    return new BuildOptions(
+        target, buildArgs, namedContexts, noCache, labels, patterns, entitlements);
+  }
+
+  public BuildOptions withEntitlements(Set<String> granted) {
+    return new BuildOptions(
+        target, buildArgs, namedContexts, noCache, labels, ignorePatterns, granted);
   }
 
   public static BuildOptions defaults() {
@@ -28,15 +62,23 @@ public record BuildOptions(
   }
 
   public BuildOptions withNamedContexts(Map<String, String> contexts) {
-    return new BuildOptions(target, buildArgs, contexts, noCache, labels, ignorePatterns);
+    return new BuildOptions(
+        target, buildArgs, contexts, noCache, labels, ignorePatterns, entitlements);
   }
 
   public BuildOptions withBuildArgs(Map<String, String> args) {
-    return new BuildOptions(target, args, namedContexts, noCache, labels, ignorePatterns);
+    return new BuildOptions(
+        target, args, namedContexts, noCache, labels, ignorePatterns, entitlements);
   }
 
   public BuildOptions withTarget(String stage) {
     return new BuildOptions(
-        Optional.of(stage), buildArgs, namedContexts, noCache, labels, ignorePatterns);
+        Optional.of(stage),
+        buildArgs,
+        namedContexts,
+        noCache,
+        labels,
+        ignorePatterns,
+        entitlements);
   }
 }

@@ -1,9 +1,13 @@
 package dev.kiln.frontend.dockerfile;
 
+import dev.kiln.engine.graph.CacheSharing;
 import dev.kiln.engine.graph.FileAction;
 import dev.kiln.engine.graph.GraphPaths;
+import dev.kiln.engine.graph.Mount;
 import dev.kiln.engine.graph.NetworkMode;
 import dev.kiln.engine.graph.Owner;
+import dev.kiln.engine.graph.RunMount;
+import dev.kiln.engine.graph.SecurityMode;
 import dev.kiln.engine.graph.SourceOp;
 import dev.kiln.engine.graph.State;
 import dev.kiln.frontend.dockerfile.parser.Heredoc;
@@ -102,15 +106,14 @@ final class StageBuilder {
   private void run(Instruction instruction) {
     InstructionFlags flags = InstructionFlags.parse(instruction, RUN_FLAGS);
     int line = instruction.startLine();
-    if (flags.has("mount")) {
-      throw new DockerfileError(line, "RUN --mount is not supported yet");
-    }
     NetworkMode network = NetworkMode.HOST;
     Optional<String> mode = flags.get("network");
     if (mode.isPresent()) {
       switch (mode.get()) {
         case "default":
+          break;
         case "host":
+          entitled("network.host", line);
           break;
         case "none":
           network = NetworkMode.NONE;
@@ -120,17 +123,100 @@ final class StageBuilder {
               line, "RUN --network=" + mode.get() + ": use default, none or host");
       }
     }
-    if (flags.get("security").filter(s -> !s.equals("sandbox")).isPresent()) {
-      throw new DockerfileError(
-          line, "RUN --security=insecure needs the security.insecure entitlement");
+    SecurityMode security = SecurityMode.SANDBOX;
+    Optional<String> securityFlag = flags.get("security");
+    if (securityFlag.isPresent()) {
+      switch (securityFlag.get()) {
+        case "sandbox":
+          break;
+        case "insecure":
+          entitled("security.insecure", line);
+          security = SecurityMode.INSECURE;
+          break;
+        default:
+          throw new DockerfileError(
+              line, "RUN --security=" + securityFlag.get() + ": use sandbox or insecure");
+      }
     }
     List<String> argv = runArgv(instruction);
     State exec = fs.dir(workdirOrRoot()).user(config.user().isEmpty() ? "0" : config.user());
+    Map<String, String> vars = ConfigInstructions.merged(args, config);
     for (Map.Entry<String, String> entry : runEnv().entrySet()) {
       exec = exec.env(entry.getKey(), entry.getValue());
     }
-    fs = exec.network(network).run(argv.toArray(String[]::new)).describe(describe(instruction));
+    List<RunMount> mounts = new ArrayList<>();
+    int sshCount = 0;
+    for (String value : flags.all("mount")) {
+      RunMountParser.Parsed parsed = RunMountParser.parse(value, line, w -> expander.word(w, vars));
+      mounts.add(mount(parsed, line, parsed.type() == RunMountParser.Type.SSH ? sshCount++ : 0));
+    }
+    fs = exec.network(network).run(mounts, security, argv).describe(describe(instruction));
     history("RUN " + String.join(" ", argv) + " # buildkit", false);
+  }
+
+  private void entitled(String entitlement, int line) {
+    if (!options.entitlements().contains(entitlement)) {
+      throw new DockerfileError(
+          line, entitlement + " is not allowed: pass --allow " + entitlement + " to kiln build");
+    }
+  }
+
+  /** A parsed {@code --mount} as a graph mount and the state it reads. */
+  private RunMount mount(RunMountParser.Parsed m, int line, int sshIndex) {
+    String target = m.target().isEmpty() ? "" : absolute(m.target()).replaceAll("(.)/+$", "$1");
+    switch (m.type()) {
+      case BIND:
+        {
+          String selector = "/" + m.source().replaceAll("^(\\./|/)+", "");
+          selector = java.nio.file.Path.of(selector).normalize().toString();
+          if (GraphPaths.climbsOutOfRoot(selector)) {
+            throw new DockerfileError(
+                line, "RUN --mount: source \"" + m.source() + "\" leaves its context");
+          }
+          State from =
+              m.from().isPresent()
+                  ? copySources.apply(m.from().get(), line)
+                  : State.local(
+                      "context",
+                      selector.equals("/") ? List.of() : List.of(selector.substring(1)),
+                      options.ignorePatterns());
+          return RunMount.of(from, Mount.bind(0, target, selector, m.readonly()));
+        }
+      case CACHE:
+        if (m.from().isPresent() || !m.source().isEmpty()) {
+          throw new DockerfileError(
+              line, "RUN --mount=type=cache with from or source is not supported yet");
+        }
+        return RunMount.of(
+            Mount.cache(
+                target,
+                m.id().orElse(target),
+                CacheSharing.valueOf(m.sharing().toUpperCase(Locale.ROOT)),
+                m.mode(),
+                m.uid(),
+                m.gid()));
+      case TMPFS:
+        return RunMount.of(Mount.tmpfs(target, m.size()));
+      case SECRET:
+        {
+          String id =
+              m.id()
+                  .orElseGet(
+                      () -> target.isEmpty() ? "" : target.substring(target.lastIndexOf('/') + 1));
+          if (id.isEmpty()) {
+            throw new DockerfileError(line, "RUN --mount=type=secret needs an id or a target");
+          }
+          String dest =
+              !target.isEmpty() ? target : m.env().isPresent() ? "" : "/run/secrets/" + id;
+          return RunMount.of(
+              Mount.secret(dest, id, m.env(), !m.required(), m.mode(), m.uid(), m.gid()));
+        }
+      default:
+        {
+          String dest = target.isEmpty() ? "/run/buildkit/ssh_agent." + sshIndex : target;
+          return RunMount.of(Mount.ssh(dest, m.id().orElse("default"), !m.required()));
+        }
+    }
   }
 
   private List<String> runArgv(Instruction instruction) {

@@ -1,0 +1,159 @@
+package dev.kiln.engine.executor;
+
+import dev.kiln.engine.graph.CacheSharing;
+import dev.kiln.engine.run.Cancellation;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.EnumSet;
+import java.util.HashMap;
+import java.util.HexFormat;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * The persistent directories of cache mounts: {@code DIR/<sha256 of id>}, kept across builds and
+ * never part of a layer or a cache key. Sharing as BuildKit's: {@code shared} hands every step the
+ * same directory; {@code private} hands a step another directory ({@code <sha>-N}, kept too) while
+ * the first is in use; {@code locked} makes steps take turns (the wait blocks the calling exec
+ * thread, never an actor).
+ */
+public final class CacheMounts {
+  private static final long LOCK_POLL_MILLIS = 100;
+
+  private final Path dir;
+  private final Map<String, ReentrantLock> locks = new ConcurrentHashMap<>();
+  private final Map<Path, Integer> inUse = new HashMap<>();
+
+  public CacheMounts(Path dir) {
+    this.dir = dir;
+  }
+
+  /** A directory in use by one step; close it when the step is done. */
+  public final class Lease implements AutoCloseable {
+    private final Path path;
+    private final ReentrantLock lock;
+    private boolean closed;
+
+    private Lease(Path path, ReentrantLock lock) {
+      this.path = path;
+      this.lock = lock;
+    }
+
+    public Path path() {
+      return path;
+    }
+
+    @Override
+    public void close() {
+      if (closed) {
+        return;
+      }
+      closed = true;
+      release(path);
+      if (lock != null) {
+        lock.unlock();
+      }
+    }
+  }
+
+  /** Takes {@code cache}'s directory, creating it on first use; may wait when locked. */
+  public Lease acquire(ExecMount.Cache cache, Cancellation cancellation)
+      throws IOException, ExecException {
+    String name = sha256(cache.id());
+    ReentrantLock lock = null;
+    if (cache.sharing() == CacheSharing.LOCKED) {
+      lock = locks.computeIfAbsent(name, n -> new ReentrantLock(true));
+      waitFor(lock, cancellation);
+    }
+    try {
+      Path path = claim(name, cache.sharing() == CacheSharing.PRIVATE);
+      create(path, cache);
+      return new Lease(path, lock);
+    } catch (IOException | RuntimeException e) {
+      if (lock != null) {
+        lock.unlock();
+      }
+      throw e;
+    }
+  }
+
+  private static void waitFor(ReentrantLock lock, Cancellation cancellation) throws ExecException {
+    try {
+      while (!lock.tryLock(LOCK_POLL_MILLIS, TimeUnit.MILLISECONDS)) {
+        cancellation.check();
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new ExecException("interrupted while waiting for a locked cache mount", e);
+    }
+  }
+
+  private synchronized Path claim(String name, boolean exclusive) {
+    Path path = dir.resolve(name);
+    for (int n = 1; exclusive && inUse.getOrDefault(path, 0) > 0; n++) {
+      path = dir.resolve(name + "-" + n);
+    }
+    inUse.merge(path, 1, Integer::sum);
+    return path;
+  }
+
+  private synchronized void release(Path path) {
+    inUse.computeIfPresent(path, (p, count) -> count > 1 ? count - 1 : null);
+  }
+
+  private void create(Path path, ExecMount.Cache cache) throws IOException {
+    if (Files.isDirectory(path)) {
+      return;
+    }
+    if (!Files.isDirectory(dir)) {
+      Files.createDirectories(dir);
+      // Steps running as other users must reach their cache directories.
+      Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwx--x--x"));
+    }
+    Path partial = Files.createTempDirectory(dir, ".new-");
+    Files.setPosixFilePermissions(partial, permissions(cache.mode()));
+    Files.setAttribute(partial, "unix:uid", (int) cache.uid());
+    Files.setAttribute(partial, "unix:gid", (int) cache.gid());
+    Files.move(partial, path, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+  }
+
+  static Set<PosixFilePermission> permissions(int mode) {
+    Set<PosixFilePermission> perms = EnumSet.noneOf(PosixFilePermission.class);
+    PosixFilePermission[] order = {
+      PosixFilePermission.OTHERS_EXECUTE,
+      PosixFilePermission.OTHERS_WRITE,
+      PosixFilePermission.OTHERS_READ,
+      PosixFilePermission.GROUP_EXECUTE,
+      PosixFilePermission.GROUP_WRITE,
+      PosixFilePermission.GROUP_READ,
+      PosixFilePermission.OWNER_EXECUTE,
+      PosixFilePermission.OWNER_WRITE,
+      PosixFilePermission.OWNER_READ
+    };
+    for (int bit = 0; bit < order.length; bit++) {
+      if ((mode & (1 << bit)) != 0) {
+        perms.add(order[bit]);
+      }
+    }
+    return perms;
+  }
+
+  static String sha256(String id) {
+    try {
+      return HexFormat.of()
+          .formatHex(
+              MessageDigest.getInstance("SHA-256").digest(id.getBytes(StandardCharsets.UTF_8)));
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+}

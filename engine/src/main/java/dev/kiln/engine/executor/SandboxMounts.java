@@ -1,0 +1,165 @@
+package dev.kiln.engine.executor;
+
+import dev.kiln.engine.run.Cancellation;
+import dev.kiln.engine.snapshot.ActiveLayer;
+import dev.kiln.engine.snapshot.FileTrees;
+import dev.kiln.engine.snapshot.MountedFs;
+import dev.kiln.engine.snapshot.Snapshotter;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.Deque;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * The host side of a step's extra mounts: bind sources made visible (a throwaway overlay when
+ * writable), cache directories taken, secrets written to private files, mount points created in the
+ * root filesystem; and the bwrap options that mount them. Closing undoes it all, mount points first
+ * (while the root filesystem is still mounted), so nothing of it reaches the step's layer.
+ */
+final class SandboxMounts implements AutoCloseable {
+  /** Something to undo on close. */
+  @FunctionalInterface
+  private interface Undo {
+    void run() throws IOException;
+  }
+
+  private final Snapshotter snapshotter;
+  private final CacheMounts caches;
+  private final MountTargets targets;
+  private final List<String> args = new ArrayList<>();
+  private final Deque<Undo> undo = new ArrayDeque<>();
+
+  private SandboxMounts(Snapshotter snapshotter, CacheMounts caches, Path rootfs) {
+    this.snapshotter = snapshotter;
+    this.caches = caches;
+    this.targets = new MountTargets(rootfs);
+  }
+
+  /** Prepares {@code mounts} for a root filesystem mounted at {@code rootfs}. Blocking. */
+  static SandboxMounts prepare(
+      List<ExecMount> mounts,
+      Path rootfs,
+      Snapshotter snapshotter,
+      CacheMounts caches,
+      Cancellation cancellation)
+      throws ExecException {
+    SandboxMounts prepared = new SandboxMounts(snapshotter, caches, rootfs);
+    // Parents before children, so that /a/b is mounted over /a rather than hidden by it.
+    List<ExecMount> ordered = new ArrayList<>(mounts);
+    ordered.sort(Comparator.comparingInt(m -> depth(m.dest())));
+    try {
+      for (ExecMount mount : ordered) {
+        prepared.add(mount, cancellation);
+      }
+    } catch (IOException e) {
+      prepared.close();
+      throw new ExecException("could not prepare the mounts: " + e.getMessage(), e);
+    } catch (ExecException | RuntimeException e) {
+      prepared.close();
+      throw e;
+    }
+    return prepared;
+  }
+
+  /** The bwrap options that mount everything, in order. */
+  List<String> bwrapArgs() {
+    return List.copyOf(args);
+  }
+
+  private void add(ExecMount mount, Cancellation cancellation) throws IOException, ExecException {
+    if (mount instanceof ExecMount.Bind bind) {
+      bind(bind);
+    } else if (mount instanceof ExecMount.Cache cache) {
+      CacheMounts.Lease lease = caches.acquire(cache, cancellation);
+      undo.push(lease::close);
+      targets.ensure(cache.dest(), false);
+      args.addAll(List.of("--bind", lease.path().toString(), cache.dest()));
+    } else if (mount instanceof ExecMount.Tmpfs tmpfs) {
+      targets.ensure(tmpfs.dest(), false);
+      if (tmpfs.size().isPresent()) {
+        args.addAll(List.of("--size", Long.toString(tmpfs.size().get())));
+      }
+      args.addAll(List.of("--perms", "1777", "--tmpfs", tmpfs.dest()));
+    } else if (mount instanceof ExecMount.SecretFile secret) {
+      Path file = writeSecret(secret);
+      targets.ensure(secret.dest(), true);
+      args.addAll(List.of("--ro-bind", file.toString(), secret.dest()));
+    } else {
+      ExecMount.Socket socket = (ExecMount.Socket) mount;
+      targets.ensure(socket.dest(), true);
+      args.addAll(List.of("--bind", socket.socket().toString(), socket.dest()));
+    }
+  }
+
+  private void bind(ExecMount.Bind bind) throws IOException, ExecException {
+    MountedFs view;
+    if (bind.readonly()) {
+      view = snapshotter.mount(bind.source(), Optional.empty());
+      undo.push(view::close);
+    } else {
+      // Writable, but the writes go to a layer that is dropped afterwards.
+      ActiveLayer scratch = snapshotter.prepare();
+      undo.push(() -> snapshotter.discard(scratch));
+      view = snapshotter.mountOverlay(bind.source(), Optional.of(scratch));
+      undo.push(view::close);
+    }
+    Path source = selected(view.path(), bind.selector());
+    targets.ensure(bind.dest(), !Files.isDirectory(source));
+    args.addAll(List.of(bind.readonly() ? "--ro-bind" : "--bind", source.toString(), bind.dest()));
+  }
+
+  private static Path selected(Path root, String selector) throws IOException, ExecException {
+    String relative = selector.replaceAll("^/+", "");
+    if (relative.isEmpty()) {
+      return root;
+    }
+    Path path = root.resolve(relative);
+    if (!Files.exists(path, LinkOption.NOFOLLOW_LINKS)) {
+      throw new ExecException("bind mount source " + selector + " does not exist", -1);
+    }
+    Path real = path.toRealPath();
+    if (!real.startsWith(root.toRealPath())) {
+      throw new ExecException("bind mount source " + selector + " leaves its filesystem", -1);
+    }
+    return real;
+  }
+
+  private Path writeSecret(ExecMount.SecretFile secret) throws IOException {
+    Path dir = snapshotter.newMountPoint();
+    undo.push(() -> FileTrees.deleteRecursively(dir));
+    Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwx--x--x"));
+    Path file =
+        Files.createFile(
+            dir.resolve("secret"),
+            PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+    Files.write(file, secret.data());
+    Files.setAttribute(file, "unix:uid", (int) secret.uid());
+    Files.setAttribute(file, "unix:gid", (int) secret.gid());
+    Files.setPosixFilePermissions(file, CacheMounts.permissions(secret.mode()));
+    return file;
+  }
+
+  private static int depth(String dest) {
+    return (int) dest.chars().filter(c -> c == '/').count();
+  }
+
+  /** Removes the mount points, then releases everything else, latest first. Best effort. */
+  @Override
+  public void close() {
+    targets.removeCreated();
+    while (!undo.isEmpty()) {
+      try {
+        undo.pop().run();
+      } catch (IOException | RuntimeException e) {
+        // Best effort: mounts left behind are removed by Snapshotter.recover().
+      }
+    }
+  }
+}

@@ -1,0 +1,272 @@
+package dev.kiln.tests;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.kiln.cli.KilnCommand;
+import dev.kiln.engine.graph.DefinitionWriter;
+import dev.kiln.engine.testing.BusyboxLayout;
+import dev.kiln.frontend.dockerfile.BuildOptions;
+import dev.kiln.frontend.dockerfile.DockerfileConverter;
+import dev.kiln.frontend.dockerfile.parser.DockerfileParser;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@code RUN --mount} of every type, and entitlements, through {@code kiln build}. */
+class RunMountTest {
+  private static final String SECRET = "hunter2-" + "c0ffee";
+
+  @TempDir Path temp;
+  Path context;
+
+  record Run(int exit, String err) {}
+
+  @BeforeEach
+  void context() throws Exception {
+    context = Files.createDirectories(temp.resolve("context"));
+  }
+
+  private Run kiln(String dockerfile, String... extra) throws Exception {
+    Files.writeString(context.resolve("Dockerfile"), dockerfile);
+    List<String> args =
+        new ArrayList<>(List.of("build", "--root", temp.resolve("root").toString()));
+    args.addAll(List.of("--build-context", "busybox=" + BusyboxLayout.identifier()));
+    args.addAll(List.of("--output", "type=local,dest=" + temp.resolve("out")));
+    args.addAll(List.of(extra));
+    args.add(context.toString());
+    PrintStream saved = System.err;
+    var bytes = new ByteArrayOutputStream();
+    System.setErr(new PrintStream(bytes, true, StandardCharsets.UTF_8));
+    try {
+      return new Run(
+          KilnCommand.run(args.toArray(String[]::new)), bytes.toString(StandardCharsets.UTF_8));
+    } finally {
+      System.setErr(saved);
+    }
+  }
+
+  private String out(String path) throws Exception {
+    return Files.readString(temp.resolve("out").resolve(path));
+  }
+
+  private boolean inOut(String path) {
+    return Files.exists(temp.resolve("out").resolve(path), LinkOption.NOFOLLOW_LINKS);
+  }
+
+  @Test
+  void bindMountsReadAStageAndTheContextWithoutCopyingThem() throws Exception {
+    Files.createDirectories(context.resolve("src"));
+    Files.writeString(context.resolve("src/hello.txt"), "from context\n");
+    Run run =
+        kiln(
+            """
+            FROM busybox AS tools
+            RUN mkdir /opt && echo from stage > /opt/tool.txt
+            FROM busybox
+            RUN --mount=type=bind,from=tools,source=/opt,target=/mnt/tools \\
+                --mount=type=bind,source=src,target=/mnt/src \\
+                cat /mnt/tools/tool.txt /mnt/src/hello.txt > /result
+            RUN --mount=target=/mnt/src,rw echo scribble > /mnt/src/Dockerfile
+            """);
+    assertEquals(0, run.exit(), run.err());
+    assertEquals("from stage\nfrom context\n", out("result"));
+    assertFalse(inOut("mnt"), "mount points stay out of the image");
+    assertFalse(inOut("opt/tool.txt"));
+    assertFalse(
+        Files.readString(context.resolve("Dockerfile")).startsWith("scribble"),
+        "writes to an rw bind are dropped");
+  }
+
+  @Test
+  void cacheMountKeepsItsContentsAcrossBuildsWithDifferentSteps() throws Exception {
+    Run first =
+        kiln(
+            """
+            FROM busybox
+            RUN --mount=type=cache,target=/cache echo first >> /cache/log
+            """);
+    assertEquals(0, first.exit(), first.err());
+    assertFalse(inOut("cache"));
+    Run second =
+        kiln(
+            """
+            FROM busybox
+            RUN --mount=type=cache,target=/var/cache/app,id=/cache \\
+                echo second >> /var/cache/app/log && cp /var/cache/app/log /seen
+            """);
+    assertEquals(0, second.exit(), second.err());
+    assertEquals("first\nsecond\n", out("seen"));
+    assertFalse(inOut("var/cache/app/log"));
+  }
+
+  @Test
+  void tmpfsMountIsEmptyAndLeavesNothingBehind() throws Exception {
+    Run run =
+        kiln(
+            """
+            FROM busybox
+            RUN --mount=type=tmpfs,target=/scratch,size=1m \\
+                echo x > /scratch/f && ls -A /scratch > /listing
+            """);
+    assertEquals(0, run.exit(), run.err());
+    assertEquals("f\n", out("listing"));
+    assertFalse(inOut("scratch"));
+  }
+
+  @Test
+  void secretsArriveAsAFileAndAsAnEnvVarAndAreStoredNowhere() throws Exception {
+    Path secretFile = temp.resolve("token.txt");
+    Files.writeString(secretFile, SECRET);
+    String dockerfile =
+        """
+        FROM busybox
+        RUN --mount=type=secret,id=token \\
+            --mount=type=secret,id=fromenv,env=TOKEN,required=true \\
+            test "$(cat /run/secrets/token)" = "$TOKEN" \\
+            && ls -ln /run/secrets/token | cut -c1-10 > /mode && echo ok > /checked
+        """;
+    Run run =
+        kiln(
+            dockerfile,
+            "--secret",
+            "id=token,src=" + secretFile,
+            "--secret",
+            "id=fromenv,type=file,src=" + secretFile);
+    assertEquals(0, run.exit(), run.err());
+    assertEquals("ok\n", out("checked"));
+    assertEquals("-r--------\n", out("mode"));
+    assertFalse(inOut("run/secrets"));
+    assertFalse(run.err().contains(SECRET), "not in the logs");
+    assertNoFileContains(temp.resolve("root"), SECRET);
+    assertNoFileContains(temp.resolve("out"), SECRET);
+    String definition =
+        DefinitionWriter.write(
+            DockerfileConverter.convert(
+                    DockerfileParser.parse(dockerfile, "Dockerfile"),
+                    BuildOptions.defaults()
+                        .withNamedContexts(Map.of("busybox", BusyboxLayout.identifier())),
+                    identifier -> new ObjectMapper().readTree("{\"config\":{}}"))
+                .definition());
+    assertTrue(definition.contains("\"token\""), definition);
+    assertFalse(definition.contains(SECRET));
+  }
+
+  private static void assertNoFileContains(Path root, String text) throws IOException {
+    byte[] needle = text.getBytes(StandardCharsets.UTF_8);
+    try (Stream<Path> files = Files.walk(root)) {
+      for (Path file : (Iterable<Path>) files::iterator) {
+        if (Files.isRegularFile(file, LinkOption.NOFOLLOW_LINKS)) {
+          String content = new String(Files.readAllBytes(file), StandardCharsets.ISO_8859_1);
+          assertFalse(
+              content.contains(new String(needle, StandardCharsets.ISO_8859_1)),
+              "the secret leaked into " + file);
+        }
+      }
+    }
+  }
+
+  @Test
+  void aMissingRequiredSecretFailsNamingItsId() throws Exception {
+    Run run =
+        kiln(
+            """
+            FROM busybox
+            RUN --mount=type=secret,id=npmrc,required=true cat /run/secrets/npmrc
+            """);
+    assertEquals(1, run.exit(), run.err());
+    assertTrue(
+        run.err().contains("secret \"npmrc\" was not given to the build: pass --secret id=npmrc"),
+        run.err());
+  }
+
+  @Test
+  void aMissingOptionalSecretIsSkipped() throws Exception {
+    Run run =
+        kiln(
+            """
+            FROM busybox
+            RUN --mount=type=secret,id=npmrc test ! -e /run/secrets/npmrc && echo none > /r
+            """);
+    assertEquals(0, run.exit(), run.err());
+    assertEquals("none\n", out("r"));
+  }
+
+  @Test
+  void sshAgentSocketIsForwardedWithSshAuthSock() throws Exception {
+    Path socket = temp.resolve("agent.sock");
+    try (ServerSocketChannel agent = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
+      agent.bind(UnixDomainSocketAddress.of(socket));
+      Run run =
+          kiln(
+              """
+              FROM busybox
+              RUN --mount=type=ssh test -S "$SSH_AUTH_SOCK" && echo "$SSH_AUTH_SOCK" > /sock
+              """,
+              "--ssh",
+              "default=" + socket);
+      assertEquals(0, run.exit(), run.err());
+      assertEquals("/run/buildkit/ssh_agent.0\n", out("sock"));
+      assertFalse(inOut("run/buildkit"));
+    }
+  }
+
+  @Test
+  void aRequiredSshMountWithoutAnAgentSaysHowToGiveOne() throws Exception {
+    Run run =
+        kiln(
+            """
+            FROM busybox
+            RUN --mount=type=ssh,required=true true
+            """);
+    assertEquals(1, run.exit(), run.err());
+    assertTrue(run.err().contains("pass --ssh default=$SSH_AUTH_SOCK"), run.err());
+  }
+
+  @Test
+  void hostNetworkAndInsecureStepsNeedAllow() throws Exception {
+    String dockerfile =
+        """
+        FROM busybox
+        RUN --network=host --security=insecure echo ran > /ran
+        """;
+    Run denied = kiln(dockerfile);
+    assertEquals(1, denied.exit(), denied.err());
+    assertTrue(
+        denied.err().contains("network.host is not allowed: pass --allow network.host"),
+        denied.err());
+    Run allowed = kiln(dockerfile, "--allow", "network.host", "--allow", "security.insecure");
+    assertEquals(0, allowed.exit(), allowed.err());
+    assertEquals("ran\n", out("ran"));
+  }
+
+  @Test
+  void badSecretSshAndAllowFlagsAreClearErrors() throws Exception {
+    String dockerfile = "FROM busybox\n";
+    Run secret = kiln(dockerfile, "--secret", "src=/nope");
+    assertEquals(1, secret.exit());
+    assertTrue(secret.err().contains("--secret src=/nope: id=NAME is missing"), secret.err());
+    Run ssh = kiln(dockerfile, "--ssh", "default=" + temp.resolve("missing.sock"));
+    assertEquals(1, ssh.exit());
+    assertTrue(ssh.err().contains("does not exist"), ssh.err());
+    Run allow = kiln(dockerfile, "--allow", "root.everything");
+    assertEquals(1, allow.exit());
+    assertTrue(allow.err().contains("unknown entitlement \"root.everything\""), allow.err());
+  }
+}
