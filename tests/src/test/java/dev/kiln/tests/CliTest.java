@@ -3,10 +3,7 @@ package dev.kiln.tests;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.kiln.cli.KilnCommand;
 import dev.kiln.engine.testing.BusyboxLayout;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -18,17 +15,8 @@ import org.junit.jupiter.api.io.TempDir;
 class CliTest {
   @TempDir Path temp;
 
-  record Run(int exit, String err) {}
-
-  private Run kiln(String... args) {
-    PrintStream saved = System.err;
-    var bytes = new ByteArrayOutputStream();
-    System.setErr(new PrintStream(bytes, true, StandardCharsets.UTF_8));
-    try {
-      return new Run(KilnCommand.run(args), bytes.toString(StandardCharsets.UTF_8));
-    } finally {
-      System.setErr(saved);
-    }
+  private KilnRun kiln(String... args) {
+    return KilnRun.of(args);
   }
 
   private Path graph(String json) throws Exception {
@@ -51,7 +39,7 @@ class CliTest {
   @Test
   void buildsAGraphIntoATarball() throws Exception {
     Path tar = temp.resolve("out/result.tar");
-    Run run =
+    KilnRun run =
         kiln(
             "build",
             "--root",
@@ -81,7 +69,7 @@ class CliTest {
   @Test
   void aMalformedDefinitionNamesFileAndLine() throws Exception {
     Path file = graph("{\n  \"vertices\": [\n    {\"id\": \"a\" \"op\": {}}\n  ]\n}");
-    Run run =
+    KilnRun run =
         kiln("build", "--root", temp.resolve("root").toString(), "--definition", file.toString());
     assertEquals(1, run.exit());
     assertTrue(run.err().startsWith("error: " + file + ":3:"), run.err());
@@ -92,7 +80,7 @@ class CliTest {
   void anOpNamingAMissingInputIsRejectedBeforeAnythingRuns() throws Exception {
     Path file =
         graph(step("[\"true\"]").replace("{\"vertex\": \"base\"}", "{\"vertex\": \"bsae\"}"));
-    Run run =
+    KilnRun run =
         kiln("build", "--root", temp.resolve("root").toString(), "--definition", file.toString());
     assertEquals(1, run.exit());
     assertEquals(
@@ -103,7 +91,7 @@ class CliTest {
   @Test
   void aFailingStepExitsNonZeroWithItsCommandAndOutput() throws Exception {
     Path file = graph(step("[\"sh\", \"-c\", \"echo doing work; exit 7\"]"));
-    Run run =
+    KilnRun run =
         kiln("build", "--root", temp.resolve("root").toString(), "--definition", file.toString());
     assertEquals(1, run.exit());
     assertTrue(
@@ -116,7 +104,7 @@ class CliTest {
   @Test
   void aBadOutputSpecIsRejectedWithTheReason() throws Exception {
     Path file = graph(step("[\"true\"]"));
-    Run run = kiln("build", "--definition", file.toString(), "--output", "type=zip,dest=x");
+    KilnRun run = kiln("build", "--definition", file.toString(), "--output", "type=zip,dest=x");
     assertEquals(1, run.exit());
     assertTrue(run.err().contains("unknown type \"zip\""), run.err());
   }
@@ -125,10 +113,11 @@ class CliTest {
   void badFlagsAreRejectedBeforeAnythingRuns() throws Exception {
     Path file = graph(step("[\"true\"]"));
     String root = temp.resolve("root").toString();
-    Run local = kiln("build", "--root", root, "--definition", file.toString(), "--local", "ctx");
+    KilnRun local =
+        kiln("build", "--root", root, "--definition", file.toString(), "--local", "ctx");
     assertEquals(1, local.exit());
     assertEquals("error: --local ctx: use NAME=DIR", local.err().strip());
-    Run missingDir =
+    KilnRun missingDir =
         kiln(
             "build",
             "--root",
@@ -138,10 +127,10 @@ class CliTest {
             "--local",
             "ctx=/nonexistent");
     assertEquals("error: --local: /nonexistent is not a directory", missingDir.err().strip());
-    Run progress =
+    KilnRun progress =
         kiln("build", "--root", root, "--definition", file.toString(), "--progress", "fancy");
     assertEquals("error: --progress fancy: use auto, plain or quiet", progress.err().strip());
-    Run noFile =
+    KilnRun noFile =
         kiln("build", "--root", root, "--definition", temp.resolve("nope.json").toString());
     assertEquals("error: " + temp.resolve("nope.json") + ": no such file", noFile.err().strip());
     assertTrue(Files.notExists(temp.resolve("root")), "nothing ran, nothing was stored");
@@ -155,7 +144,7 @@ class CliTest {
             {"vertices": [{"id": "ctx", "op": {"type": "source", "identifier": "local://context"}}],
              "root": {"vertex": "ctx"}}
             """);
-    Run run =
+    KilnRun run =
         kiln("build", "--root", temp.resolve("root").toString(), "--definition", file.toString());
     assertEquals(1, run.exit());
     assertTrue(run.err().contains("pass --local context=DIR"), run.err());
@@ -165,7 +154,7 @@ class CliTest {
   void warmUpRunsATinyBuildAndLeavesNothingBehind() throws Exception {
     Path tmp = Path.of(System.getProperty("java.io.tmpdir"));
     long before = countWarmUpDirs(tmp);
-    Run run = kiln("warm-up");
+    KilnRun run = kiln("warm-up");
     assertEquals(0, run.exit(), run.err());
     assertEquals(before, countWarmUpDirs(tmp));
   }

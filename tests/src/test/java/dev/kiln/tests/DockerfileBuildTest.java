@@ -5,11 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.sun.net.httpserver.HttpServer;
-import dev.kiln.cli.KilnCommand;
 import dev.kiln.engine.graph.Digest;
-import dev.kiln.engine.testing.BusyboxLayout;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -24,40 +20,25 @@ import org.junit.jupiter.api.io.TempDir;
 class DockerfileBuildTest {
   @TempDir Path temp;
   Path context;
-
-  record Run(int exit, String err) {}
+  DockerfileBuilds builds;
 
   @BeforeEach
   void context() throws Exception {
-    context = Files.createDirectories(temp.resolve("context"));
+    builds = new DockerfileBuilds(temp);
+    context = builds.context;
   }
 
-  private Run kiln(String dockerfile, String... extra) throws Exception {
-    Files.writeString(context.resolve("Dockerfile"), dockerfile);
-    List<String> args =
-        new ArrayList<>(List.of("build", "--root", temp.resolve("root").toString()));
-    args.addAll(List.of("--build-context", "busybox=" + BusyboxLayout.identifier()));
-    args.addAll(List.of("--output", "type=local,dest=" + temp.resolve("out")));
-    args.addAll(List.of(extra));
-    args.add(context.toString());
-    PrintStream saved = System.err;
-    var bytes = new ByteArrayOutputStream();
-    System.setErr(new PrintStream(bytes, true, StandardCharsets.UTF_8));
-    try {
-      return new Run(
-          KilnCommand.run(args.toArray(String[]::new)), bytes.toString(StandardCharsets.UTF_8));
-    } finally {
-      System.setErr(saved);
-    }
+  private KilnRun kiln(String dockerfile, String... extra) throws Exception {
+    return builds.build(dockerfile, extra);
   }
 
   private String out(String path) throws Exception {
-    return Files.readString(temp.resolve("out").resolve(path));
+    return builds.out(path);
   }
 
   @Test
   void independentStagesRunAtTheSameTimeAndTheFinalStageHasBoth() throws Exception {
-    Run run =
+    KilnRun run =
         kiln(
             """
             FROM busybox AS stage1
@@ -95,7 +76,7 @@ class DockerfileBuildTest {
     Files.writeString(context.resolve("app.txt"), "app\n");
     Files.writeString(context.resolve("secret.key"), "secret\n");
     Files.writeString(context.resolve(".dockerignore"), "*.key\n");
-    Run run = kiln("FROM busybox\nCOPY . /ctx/\n");
+    KilnRun run = kiln("FROM busybox\nCOPY . /ctx/\n");
     assertEquals(0, run.exit(), run.err());
     assertEquals("app\n", out("ctx/app.txt"));
     assertFalse(Files.exists(temp.resolve("out/ctx/secret.key")));
@@ -112,7 +93,7 @@ class DockerfileBuildTest {
         FROM busybox AS other
         RUN echo other > /other
         """;
-    Run run = kiln(dockerfile, "--target", "greet", "--build-arg", "GREETING=bonjour");
+    KilnRun run = kiln(dockerfile, "--target", "greet", "--build-arg", "GREETING=bonjour");
     assertEquals(0, run.exit(), run.err());
     assertEquals("bonjour\n", out("greeting"));
     assertFalse(Files.exists(temp.resolve("out/other")));
@@ -123,7 +104,7 @@ class DockerfileBuildTest {
   void namedContextsReplaceStagesAndImages() throws Exception {
     Path extra = Files.createDirectories(temp.resolve("extra"));
     Files.writeString(extra.resolve("data.txt"), "from a named context\n");
-    Run run =
+    KilnRun run =
         kiln(
             "FROM busybox\nCOPY --from=extra data.txt /data.txt\nRUN cat /data.txt > /seen\n",
             "--build-context",
@@ -135,7 +116,7 @@ class DockerfileBuildTest {
   @Test
   void instructionsShapeTheFilesystem() throws Exception {
     Files.writeString(context.resolve("conf.txt"), "conf\n");
-    Run run =
+    KilnRun run =
         kiln(
             """
             FROM busybox
@@ -159,7 +140,7 @@ class DockerfileBuildTest {
 
   @Test
   void aTypoShowsTheLineAndTheNearestInstruction() throws Exception {
-    Run run = kiln("FROM busybox\nRUNN echo hi\n");
+    KilnRun run = kiln("FROM busybox\nRUNN echo hi\n");
     assertEquals(1, run.exit());
     assertTrue(run.err().contains("Dockerfile:2"), run.err());
     assertTrue(run.err().contains(">>> RUNN echo hi"), run.err());
@@ -168,7 +149,7 @@ class DockerfileBuildTest {
 
   @Test
   void aFailingRunNamesItsStageStepAndOutput() throws Exception {
-    Run run = kiln("FROM busybox AS build\nRUN echo compiling; exit 3\n");
+    KilnRun run = kiln("FROM busybox AS build\nRUN echo compiling; exit 3\n");
     assertEquals(1, run.exit());
     assertTrue(run.err().contains("[build 2/2] RUN echo compiling; exit 3"), run.err());
     assertTrue(run.err().contains("exit code: 3"), run.err());
@@ -177,7 +158,7 @@ class DockerfileBuildTest {
 
   @Test
   void aCopySourceThatMatchesNothingIsAnError() throws Exception {
-    Run run = kiln("FROM busybox\nCOPY missing.txt /\n");
+    KilnRun run = kiln("FROM busybox\nCOPY missing.txt /\n");
     assertEquals(1, run.exit());
     assertTrue(run.err().contains("missing.txt"), run.err());
   }
@@ -197,7 +178,7 @@ class DockerfileBuildTest {
             .inheritIO()
             .start();
     assertEquals(0, tar.waitFor());
-    Run run = kiln("FROM busybox\nADD tool.tar.gz /opt/\nCOPY tool.tar.gz /archives/\n");
+    KilnRun run = kiln("FROM busybox\nADD tool.tar.gz /opt/\nCOPY tool.tar.gz /archives/\n");
     assertEquals(0, run.exit(), run.err());
     assertEquals("packed\n", out("opt/tool/README"));
     assertTrue(Files.isRegularFile(temp.resolve("out/archives/tool.tar.gz")));
@@ -218,7 +199,7 @@ class DockerfileBuildTest {
     try {
       String url = "http://127.0.0.1:" + server.getAddress().getPort() + "/files/tool.txt";
       String sum = Digest.sha256(body).value();
-      Run run = kiln("FROM busybox\nADD --checksum=" + sum + " " + url + " /opt/\n");
+      KilnRun run = kiln("FROM busybox\nADD --checksum=" + sum + " " + url + " /opt/\n");
       assertEquals(0, run.exit(), run.err());
       assertEquals("downloaded over http\n", out("opt/tool.txt"));
       assertEquals(
@@ -226,11 +207,12 @@ class DockerfileBuildTest {
           (Integer) Files.getAttribute(temp.resolve("out/opt/tool.txt"), "unix:mode") & 07777);
 
       String wrong = Digest.sha256("something else").value();
-      Run mismatch = kiln("FROM busybox\nADD --checksum=" + wrong + " " + url + " /opt/\n");
+      KilnRun mismatch = kiln("FROM busybox\nADD --checksum=" + wrong + " " + url + " /opt/\n");
       assertEquals(1, mismatch.exit());
       assertTrue(mismatch.err().contains(wrong), mismatch.err());
 
-      Run missing = kiln("FROM busybox\nADD " + url.replace("tool.txt", "nope.txt") + " /opt/\n");
+      KilnRun missing =
+          kiln("FROM busybox\nADD " + url.replace("tool.txt", "nope.txt") + " /opt/\n");
       assertEquals(1, missing.exit());
       assertTrue(missing.err().contains("HTTP 404"), missing.err());
     } finally {

@@ -5,15 +5,12 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.kiln.cli.KilnCommand;
 import dev.kiln.engine.graph.DefinitionWriter;
 import dev.kiln.engine.testing.BusyboxLayout;
 import dev.kiln.frontend.dockerfile.BuildOptions;
 import dev.kiln.frontend.dockerfile.DockerfileConverter;
 import dev.kiln.frontend.dockerfile.parser.DockerfileParser;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.PrintStream;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
 import java.nio.channels.ServerSocketChannel;
@@ -21,8 +18,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeEach;
@@ -35,35 +30,20 @@ class RunMountTest {
 
   @TempDir Path temp;
   Path context;
-
-  record Run(int exit, String err) {}
+  DockerfileBuilds builds;
 
   @BeforeEach
   void context() throws Exception {
-    context = Files.createDirectories(temp.resolve("context"));
+    builds = new DockerfileBuilds(temp);
+    context = builds.context;
   }
 
-  private Run kiln(String dockerfile, String... extra) throws Exception {
-    Files.writeString(context.resolve("Dockerfile"), dockerfile);
-    List<String> args =
-        new ArrayList<>(List.of("build", "--root", temp.resolve("root").toString()));
-    args.addAll(List.of("--build-context", "busybox=" + BusyboxLayout.identifier()));
-    args.addAll(List.of("--output", "type=local,dest=" + temp.resolve("out")));
-    args.addAll(List.of(extra));
-    args.add(context.toString());
-    PrintStream saved = System.err;
-    var bytes = new ByteArrayOutputStream();
-    System.setErr(new PrintStream(bytes, true, StandardCharsets.UTF_8));
-    try {
-      return new Run(
-          KilnCommand.run(args.toArray(String[]::new)), bytes.toString(StandardCharsets.UTF_8));
-    } finally {
-      System.setErr(saved);
-    }
+  private KilnRun kiln(String dockerfile, String... extra) throws Exception {
+    return builds.build(dockerfile, extra);
   }
 
   private String out(String path) throws Exception {
-    return Files.readString(temp.resolve("out").resolve(path));
+    return builds.out(path);
   }
 
   private boolean inOut(String path) {
@@ -74,7 +54,7 @@ class RunMountTest {
   void bindMountsReadAStageAndTheContextWithoutCopyingThem() throws Exception {
     Files.createDirectories(context.resolve("src"));
     Files.writeString(context.resolve("src/hello.txt"), "from context\n");
-    Run run =
+    KilnRun run =
         kiln(
             """
             FROM busybox AS tools
@@ -96,7 +76,7 @@ class RunMountTest {
 
   @Test
   void cacheMountKeepsItsContentsAcrossBuildsWithDifferentSteps() throws Exception {
-    Run first =
+    KilnRun first =
         kiln(
             """
             FROM busybox
@@ -104,7 +84,7 @@ class RunMountTest {
             """);
     assertEquals(0, first.exit(), first.err());
     assertFalse(inOut("cache"));
-    Run second =
+    KilnRun second =
         kiln(
             """
             FROM busybox
@@ -118,7 +98,7 @@ class RunMountTest {
 
   @Test
   void tmpfsMountIsEmptyAndLeavesNothingBehind() throws Exception {
-    Run run =
+    KilnRun run =
         kiln(
             """
             FROM busybox
@@ -142,7 +122,7 @@ class RunMountTest {
             test "$(cat /run/secrets/token)" = "$TOKEN" \\
             && ls -ln /run/secrets/token | cut -c1-10 > /mode && echo ok > /checked
         """;
-    Run run =
+    KilnRun run =
         kiln(
             dockerfile,
             "--secret",
@@ -184,7 +164,7 @@ class RunMountTest {
 
   @Test
   void aMissingRequiredSecretFailsNamingItsId() throws Exception {
-    Run run =
+    KilnRun run =
         kiln(
             """
             FROM busybox
@@ -198,7 +178,7 @@ class RunMountTest {
 
   @Test
   void aMissingOptionalSecretIsSkipped() throws Exception {
-    Run run =
+    KilnRun run =
         kiln(
             """
             FROM busybox
@@ -213,7 +193,7 @@ class RunMountTest {
     Path socket = temp.resolve("agent.sock");
     try (ServerSocketChannel agent = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
       agent.bind(UnixDomainSocketAddress.of(socket));
-      Run run =
+      KilnRun run =
           kiln(
               """
               FROM busybox
@@ -229,7 +209,7 @@ class RunMountTest {
 
   @Test
   void aRequiredSshMountWithoutAnAgentSaysHowToGiveOne() throws Exception {
-    Run run =
+    KilnRun run =
         kiln(
             """
             FROM busybox
@@ -246,12 +226,12 @@ class RunMountTest {
         FROM busybox
         RUN --network=host --security=insecure echo ran > /ran
         """;
-    Run denied = kiln(dockerfile);
+    KilnRun denied = kiln(dockerfile);
     assertEquals(1, denied.exit(), denied.err());
     assertTrue(
         denied.err().contains("network.host is not allowed: pass --allow network.host"),
         denied.err());
-    Run allowed = kiln(dockerfile, "--allow", "network.host", "--allow", "security.insecure");
+    KilnRun allowed = kiln(dockerfile, "--allow", "network.host", "--allow", "security.insecure");
     assertEquals(0, allowed.exit(), allowed.err());
     assertEquals("ran\n", out("ran"));
   }
@@ -259,13 +239,13 @@ class RunMountTest {
   @Test
   void badSecretSshAndAllowFlagsAreClearErrors() throws Exception {
     String dockerfile = "FROM busybox\n";
-    Run secret = kiln(dockerfile, "--secret", "src=/nope");
+    KilnRun secret = kiln(dockerfile, "--secret", "src=/nope");
     assertEquals(1, secret.exit());
     assertTrue(secret.err().contains("--secret src=/nope: id=NAME is missing"), secret.err());
-    Run ssh = kiln(dockerfile, "--ssh", "default=" + temp.resolve("missing.sock"));
+    KilnRun ssh = kiln(dockerfile, "--ssh", "default=" + temp.resolve("missing.sock"));
     assertEquals(1, ssh.exit());
     assertTrue(ssh.err().contains("does not exist"), ssh.err());
-    Run allow = kiln(dockerfile, "--allow", "root.everything");
+    KilnRun allow = kiln(dockerfile, "--allow", "root.everything");
     assertEquals(1, allow.exit());
     assertTrue(allow.err().contains("unknown entitlement \"root.everything\""), allow.err());
   }
