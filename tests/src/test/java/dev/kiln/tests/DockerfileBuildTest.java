@@ -219,4 +219,25 @@ class DockerfileBuildTest {
       server.stop(0);
     }
   }
+
+  @Test
+  void runHeredocsFeedTheShell() throws Exception {
+    KilnRun run =
+        kiln(
+            """
+            FROM busybox
+            RUN <<EOF
+            echo from a script > /script.txt
+            EOF
+            RUN cat <<A > /a.txt && cat <<'B' > /b.txt
+            first $HOME
+            A
+            second $HOME
+            B
+            """);
+    assertEquals(0, run.exit(), run.err());
+    assertEquals("from a script\n", out("script.txt"));
+    assertEquals("first /root\n", out("a.txt"));
+    assertEquals("second $HOME\n", out("b.txt"));
+  }
 }

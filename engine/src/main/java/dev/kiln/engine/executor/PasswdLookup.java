@@ -22,11 +22,13 @@ public final class PasswdLookup {
       List<String[]> passwd = entries(rootfs, "/etc/passwd", 7);
       long uid;
       long gid = 0;
+      String home = "/";
       if (UserSpec.isNumeric(spec.user())) {
         uid = Long.parseLong(spec.user());
         Optional<String[]> entry = find(passwd, 2, spec.user());
         if (entry.isPresent()) {
           gid = Long.parseLong(entry.get()[3]);
+          home = entry.get()[5];
         }
       } else {
         String[] entry =
@@ -40,11 +42,12 @@ public final class PasswdLookup {
                             -1));
         uid = Long.parseLong(entry[2]);
         gid = Long.parseLong(entry[3]);
+        home = entry[5];
       }
       if (spec.group().isPresent()) {
         gid = groupId(spec.group().get(), rootfs);
       }
-      return new UnixUser(uid, gid);
+      return new UnixUser(uid, gid, home);
     } catch (IOException | IllegalArgumentException e) {
       throw new ExecException("unable to resolve user " + spec.user() + ": " + e.getMessage(), e);
     }

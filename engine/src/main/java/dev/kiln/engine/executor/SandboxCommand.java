@@ -73,6 +73,7 @@ public final class SandboxCommand {
     argv.addAll(List.of("--chdir", cwd(spec)));
     argv.add("--clearenv");
     boolean hasPath = false;
+    boolean hasHome = false;
     for (String entry : spec.env()) {
       int eq = entry.indexOf('=');
       if (eq <= 0) {
@@ -80,10 +81,14 @@ public final class SandboxCommand {
       }
       String name = entry.substring(0, eq);
       hasPath |= name.equals("PATH");
+      hasHome |= name.equals("HOME");
       argv.addAll(List.of("--setenv", name, entry.substring(eq + 1)));
     }
     if (!hasPath) {
       argv.addAll(List.of("--setenv", "PATH", DEFAULT_PATH));
+    }
+    if (!hasHome) {
+      argv.addAll(List.of("--setenv", "HOME", user.home()));
     }
     if (user.isRoot() && spec.security() == SecurityMode.INSECURE) {
       argv.addAll(List.of("--cap-add", "ALL"));

@@ -190,8 +190,9 @@ class BwrapExecutorTest {
 
     run(spec);
 
-    // Host tools (setpriv, bwrap are dynamically linked) would have printed ld.so errors.
-    assertEquals(List.of("/nonexistent.so|a b; $(x) 'q'|"), lines);
+    // Host tools (setpriv, bwrap are dynamically linked) would have printed ld.so errors; HOME is
+    // the step user's (this rootfs has no passwd entry: /), never the host's.
+    assertEquals(List.of("/nonexistent.so|a b; $(x) 'q'|/"), lines);
   }
 
   @Test

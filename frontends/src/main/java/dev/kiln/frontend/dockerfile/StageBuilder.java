@@ -230,9 +230,16 @@ final class StageBuilder {
       // RUN <<EOF: the heredoc is the script, run by the shell.
       command = heredocs.get(0).content();
     } else if (!heredocs.isEmpty()) {
-      throw new DockerfileError(
-          instruction.startLine(),
-          "RUN with heredocs other than a lone script is not supported yet");
+      // RUN cat <<EOF > file: the shell reads the heredocs, so it gets them after the command.
+      StringBuilder script = new StringBuilder(command);
+      for (Heredoc heredoc : heredocs) {
+        script.append('\n').append(heredoc.content());
+        if (!heredoc.content().endsWith("\n")) {
+          script.append('\n');
+        }
+        script.append(heredoc.name());
+      }
+      command = script.toString();
     }
     argv.add(command);
     return argv;
