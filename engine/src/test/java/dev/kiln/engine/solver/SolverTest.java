@@ -116,27 +116,24 @@ class SolverTest {
     }
     g.merge(branches.toArray(Input[]::new));
     var outcome = solve(solver(2), g.definition(), kit.createTestProbe());
-    for (int i = 0; i < 6; i++) {
-      // Open gates one at a time, each only after its vertex started.
-      String started = null;
-      while (started == null) {
-        for (int j = 0; j < 6; j++) {
-          var signal = ops.startedSignal("g" + j);
-          if (signal.isDone() && !ops.gate("g" + j).isDone()) {
-            started = "g" + j;
-            break;
-          }
-        }
-        if (started == null) {
-          java.util.concurrent.CompletableFuture.anyOf(
-                  java.util.stream.IntStream.range(0, 6)
-                      .mapToObj(j -> ops.startedSignal("g" + j))
-                      .filter(f -> !f.isDone())
-                      .toArray(java.util.concurrent.CompletableFuture[]::new))
-              .get(10, TimeUnit.SECONDS);
+    // Open each gate once its vertex has started; waiting on every unopened vertex's start signal
+    // never misses one that started between two looks.
+    java.util.Set<String> opened = new java.util.HashSet<>();
+    while (opened.size() < 6) {
+      java.util.concurrent.CompletableFuture.anyOf(
+              java.util.stream.IntStream.range(0, 6)
+                  .mapToObj(j -> "g" + j)
+                  .filter(name -> !opened.contains(name))
+                  .map(ops::startedSignal)
+                  .toArray(java.util.concurrent.CompletableFuture[]::new))
+          .get(10, TimeUnit.SECONDS);
+      for (int j = 0; j < 6; j++) {
+        String name = "g" + j;
+        if (!opened.contains(name) && ops.startedSignal(name).isDone()) {
+          opened.add(name);
+          ops.gate(name).complete(null);
         }
       }
-      ops.gate(started).complete(null);
     }
     assertInstanceOf(Outcome.Solved.class, outcome.receiveMessage());
     assertEquals(2, ops.maxRunning.get());
