@@ -112,6 +112,14 @@ final class BuildCommand implements Callable<Integer> {
   Optional<Path> root = Optional.empty();
 
   @Option(
+      names = "--metadata-file",
+      paramLabel = "FILE",
+      description =
+          "Write the build result's metadata as JSON: the result's cache key and, for a"
+              + " Dockerfile, the image configuration (OCI form) of the target stage.")
+  Optional<Path> metadataFile = Optional.empty();
+
+  @Option(
       names = "--local",
       paramLabel = "NAME=DIR",
       description = "The host directory that local://NAME sources read; repeatable.")
@@ -203,10 +211,11 @@ final class BuildCommand implements Callable<Integer> {
     try (Engine engine = Engine.start(new EngineConfig(state, execSlots, localDirs, mode))) {
       timings.lap("start-up");
       Map<String, Path> buildLocals = Map.of();
+      Optional<Conversion> conversion = Optional.empty();
       if (dockerfile.isPresent()) {
-        Conversion conversion = dockerfile.get().convert(engine);
-        graph = Optional.of(conversion.definition());
-        buildLocals = dockerfile.get().locals(conversion);
+        conversion = Optional.of(dockerfile.get().convert(engine));
+        graph = Optional.of(conversion.get().definition());
+        buildLocals = dockerfile.get().locals(conversion.get());
       }
       Consumer<ProgressEvent> printer =
           progress.equals("quiet") ? event -> {} : new PlainProgressPrinter(err);
@@ -224,6 +233,9 @@ final class BuildCommand implements Callable<Integer> {
         exporter.get().export(snapshot, engine.snapshotter());
         timings.lap("export");
         err.println("exported to " + exporter.get().describe());
+      }
+      if (metadataFile.isPresent()) {
+        BuildMetadata.write(metadataFile.get(), solved.key(), conversion.map(Conversion::config));
       }
       err.println(
           "built "

@@ -240,4 +240,50 @@ class DockerfileBuildTest {
     assertEquals("first /root\n", out("a.txt"));
     assertEquals("second $HOME\n", out("b.txt"));
   }
+
+  @Test
+  void everyConfigInstructionReachesTheImageConfiguration() throws Exception {
+    Path metadata = temp.resolve("metadata.json");
+    KilnRun run =
+        kiln(
+            """
+            FROM busybox
+            ARG VERSION=1.2
+            ENV APP_VERSION=$VERSION
+            LABEL org.opencontainers.image.version=$VERSION
+            MAINTAINER someone@example.com
+            EXPOSE 8080 53/udp
+            VOLUME /data
+            WORKDIR /srv
+            USER 1000:1000
+            SHELL ["/bin/sh", "-ec"]
+            STOPSIGNAL SIGQUIT
+            HEALTHCHECK --interval=5s --retries=2 CMD true
+            ONBUILD RUN echo later
+            ENTRYPOINT ["/bin/sh"]
+            CMD ["-c", "echo hi"]
+            """,
+            "--metadata-file",
+            metadata.toString());
+    assertEquals(0, run.exit(), run.err());
+    var json = new com.fasterxml.jackson.databind.ObjectMapper().readTree(metadata.toFile());
+    var config = json.path("containerimage.config").path("config");
+    assertTrue(json.path("kiln.result.cache-key").asText().startsWith("sha256:"));
+    assertTrue(config.path("Env").toString().contains("APP_VERSION=1.2"), config.toString());
+    assertTrue(config.path("Env").toString().contains("PATH="), "the base image's env is kept");
+    assertEquals("1.2", config.path("Labels").path("org.opencontainers.image.version").asText());
+    assertTrue(
+        config.path("ExposedPorts").has("8080/tcp") && config.path("ExposedPorts").has("53/udp"));
+    assertTrue(config.path("Volumes").has("/data"));
+    assertEquals("/srv", config.path("WorkingDir").asText());
+    assertEquals("1000:1000", config.path("User").asText());
+    assertEquals("[\"/bin/sh\",\"-ec\"]", config.path("Shell").toString());
+    assertEquals("SIGQUIT", config.path("StopSignal").asText());
+    assertEquals(5_000_000_000L, config.path("Healthcheck").path("Interval").asLong());
+    assertEquals("[\"RUN echo later\"]", config.path("OnBuild").toString());
+    assertEquals("[\"/bin/sh\"]", config.path("Entrypoint").toString());
+    assertEquals("[\"-c\",\"echo hi\"]", config.path("Cmd").toString());
+    assertEquals("someone@example.com", json.path("containerimage.config").path("author").asText());
+    assertTrue(json.path("containerimage.config").path("history").size() >= 14);
+  }
 }

@@ -1,0 +1,38 @@
+package dev.kiln.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.kiln.engine.solver.CacheKey;
+import dev.kiln.frontend.dockerfile.ImageConfig;
+import dev.kiln.frontend.dockerfile.ImageConfigJson;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.Optional;
+
+/**
+ * {@code --metadata-file}, as {@code docker buildx build} has it: what the build produced, as JSON,
+ * written to a temporary file and renamed into place.
+ */
+final class BuildMetadata {
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  private BuildMetadata() {}
+
+  static void write(Path file, CacheKey key, Optional<ImageConfig> config) throws IOException {
+    ObjectNode metadata = JSON.createObjectNode();
+    metadata.put("kiln.result.cache-key", key.digest().value());
+    config.ifPresent(c -> metadata.set("containerimage.config", ImageConfigJson.write(c)));
+    Path absolute = file.toAbsolutePath();
+    Files.createDirectories(absolute.getParent());
+    Path temp = Files.createTempFile(absolute.getParent(), ".kiln-metadata-", ".tmp");
+    try {
+      JSON.writerWithDefaultPrettyPrinter().writeValue(temp.toFile(), metadata);
+      Files.move(
+          temp, absolute, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+    } finally {
+      Files.deleteIfExists(temp);
+    }
+  }
+}
