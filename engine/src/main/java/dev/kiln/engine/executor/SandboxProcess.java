@@ -27,12 +27,19 @@ final class SandboxProcess {
 
   private SandboxProcess() {}
 
+  /** Starts {@code builder} with its stdin at end of file, as RUN's is, and runs it to its end. */
   static Outcome run(ProcessBuilder builder, RunContext context) throws ExecException {
     Process process;
     try {
       process = builder.start();
     } catch (IOException e) {
       throw new ExecException("could not start the sandbox: " + e.getMessage(), e);
+    }
+    try {
+      // A step that reads stdin must see its end, not wait for input that never comes.
+      process.getOutputStream().close();
+    } catch (IOException e) {
+      // Closing our end of a pipe cannot fail in a way that matters to the step.
     }
     AtomicBoolean killed = new AtomicBoolean();
     context

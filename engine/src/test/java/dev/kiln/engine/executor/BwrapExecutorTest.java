@@ -126,6 +126,12 @@ class BwrapExecutorTest {
   }
 
   @Test
+  void aStepReadingStdinSeesItsEnd() throws ExecException {
+    assertTimeoutPreemptively(Duration.ofSeconds(20), () -> run(sh("cat; echo after-stdin")));
+    assertEquals(List.of("after-stdin"), lines);
+  }
+
+  @Test
   void alreadyCancelledRunDoesNotStart() {
     context.cancellation().cancel();
 
