@@ -328,4 +328,20 @@ class DockerfileConverterTest {
         "[stage-1 2/3] ONBUILD RUN echo triggered",
         conversion.definition().vertex(digestOf(conversion.definition(), triggered)).name());
   }
+
+  @Test
+  void aNamedContextThatIsNoDirectoryIsAnErrorOnTheLineThatUsesIt() {
+    var error =
+        assertThrows(
+            DockerfileError.class,
+            () ->
+                convert(
+                    "FROM busybox\nCOPY --from=assets logo.png /\n",
+                    BuildOptions.defaults()
+                        .withNamedContexts(
+                            Map.of("busybox", BUSYBOX, "assets", "/nonexistent/assets"))));
+    assertEquals(2, error.line());
+    assertEquals(
+        "build context \"assets\" is not a directory: /nonexistent/assets", error.getMessage());
+  }
 }
