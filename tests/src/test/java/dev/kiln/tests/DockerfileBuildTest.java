@@ -286,4 +286,16 @@ class DockerfileBuildTest {
     assertEquals("someone@example.com", json.path("containerimage.config").path("author").asText());
     assertTrue(json.path("containerimage.config").path("history").size() >= 14);
   }
+
+  @Test
+  void copyParentsKeepsTheSourcesDirectories() throws Exception {
+    Files.createDirectories(context.resolve("cmd/app"));
+    Files.createDirectories(context.resolve("pkg/util"));
+    Files.writeString(context.resolve("cmd/app/main.go"), "main\n");
+    Files.writeString(context.resolve("pkg/util/util.go"), "util\n");
+    KilnRun run = kiln("FROM busybox\nCOPY --parents ./cmd/app/main.go ./pkg/*/util.go /src/\n");
+    assertEquals(0, run.exit(), run.err());
+    assertEquals("main\n", out("src/cmd/app/main.go"));
+    assertEquals("util\n", out("src/pkg/util/util.go"));
+  }
 }

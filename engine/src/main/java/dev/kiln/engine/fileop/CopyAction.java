@@ -32,9 +32,11 @@ final class CopyAction {
   }
 
   void run() throws IOException {
+    // "/./" marks where the part of the source that --parents keeps begins.
+    String pattern = action.src().replace("/./", "/");
     List<String> sources;
-    if (action.allowWildcard() && GlobPattern.isGlob(action.src())) {
-      sources = Wildcards.expand(srcRoot, action.src());
+    if (action.allowWildcard() && GlobPattern.isGlob(pattern)) {
+      sources = Wildcards.expand(srcRoot, pattern);
       if (sources.isEmpty()) {
         if (action.allowEmptyWildcard()) {
           return;
@@ -43,11 +45,37 @@ final class CopyAction {
             "failed to copy: " + action.src() + ": no such file or directory (no match)");
       }
     } else {
-      sources = List.of(action.src());
+      sources = List.of(pattern);
     }
     for (String source : sources) {
-      copyOne(source);
+      if (action.keepParents()) {
+        copyKeepingParents(source);
+      } else {
+        copyOne(source);
+      }
     }
+  }
+
+  /** {@code COPY --parents}: the source goes under the destination with its parent directories. */
+  private void copyKeepingParents(String source) throws IOException {
+    String cleaned = PathPatterns.clean(source);
+    int pivot = action.src().indexOf("/./");
+    if (pivot >= 0) {
+      String prefix = PathPatterns.clean(action.src().substring(0, pivot));
+      if (!prefix.isEmpty() && cleaned.startsWith(prefix + "/")) {
+        cleaned = cleaned.substring(prefix.length() + 1);
+      }
+    }
+    int slash = cleaned.lastIndexOf('/');
+    String parents = slash < 0 ? "" : cleaned.substring(0, slash);
+    String destDir = action.dest().replaceAll("/+$", "") + "/" + parents;
+    Path dir = ScopedPath.resolve(rootfs, destDir, true);
+    Directories.makeAll(rootfs, dir, DEFAULT_DIR_MODE, owner, destDir);
+    Path src = ScopedPath.resolve(srcRoot, source, action.followSymlinks());
+    if (FileInfo.read(src).isEmpty()) {
+      throw new IOException("failed to copy: stat " + source + ": no such file or directory");
+    }
+    TreeCopier.copy(src, dir.resolve(baseName(source)), rootfs, options);
   }
 
   private void copyOne(String source) throws IOException {

@@ -67,8 +67,9 @@ public sealed interface FileAction {
       boolean allowEmptyWildcard,
       List<String> includePatterns,
       List<String> excludePatterns,
-      // Omitted from JSON when false, so that copies written before it keep their digests.
-      @JsonInclude(JsonInclude.Include.NON_DEFAULT) boolean attemptUnpack)
+      // These two are omitted from JSON when false, so that older copies keep their digests.
+      @JsonInclude(JsonInclude.Include.NON_DEFAULT) boolean attemptUnpack,
+      @JsonInclude(JsonInclude.Include.NON_DEFAULT) boolean keepParents)
       implements FileAction {
     public Copy {
       owner = owner == null ? Optional.empty() : owner;
@@ -104,6 +105,7 @@ public sealed interface FileAction {
           allowEmptyWildcard,
           includePatterns,
           excludePatterns,
+          false,
           false);
     }
 
@@ -122,6 +124,29 @@ public sealed interface FileAction {
           allowEmptyWildcard,
           includePatterns,
           excludePatterns,
+          true,
+          keepParents);
+    }
+
+    /**
+     * The same copy keeping each source's parent directories under the destination ({@code COPY
+     * --parents}); a {@code /./} in the source marks where the kept part starts.
+     */
+    public Copy keepingParents() {
+      return new Copy(
+          input,
+          src,
+          dest,
+          owner,
+          mode,
+          followSymlinks,
+          dirContentsOnly,
+          createDestPath,
+          allowWildcard,
+          allowEmptyWildcard,
+          includePatterns,
+          excludePatterns,
+          attemptUnpack,
           true);
     }
 

@@ -257,9 +257,6 @@ final class StageBuilder {
   private void copy(Instruction instruction, InstructionFlags flags, boolean add) {
     int line = instruction.startLine();
     String keyword = add ? "ADD" : "COPY";
-    if (flags.has("parents")) {
-      throw new DockerfileError(line, "COPY --parents is not supported yet");
-    }
     List<String> words = instruction.args();
     if (words.size() < 2) {
       throw new DockerfileError(line, keyword + " requires at least two arguments");
@@ -302,7 +299,10 @@ final class StageBuilder {
           throw new DockerfileError(
               line, keyword + " source \"" + source + "\" is outside the build context");
         }
-        contextPaths.add(clean.equals("/") ? "**" : clean.substring(1).replaceAll("/+$", ""));
+        contextPaths.add(
+            clean.equals("/")
+                ? "**"
+                : clean.substring(1).replace("/./", "/").replaceAll("/+$", ""));
         localSources.add(clean);
       }
     }
@@ -318,7 +318,8 @@ final class StageBuilder {
       for (String clean : localSources) {
         FileAction.Copy copy = copy(1, clean, target, owner, mode, excludes);
         // ADD unpacks local tar archives (plain, gzip, bzip2, zstd) into the destination.
-        actions.add(add ? copy.unpacking() : copy);
+        copy = add ? copy.unpacking() : copy;
+        actions.add(flags.has("parents") ? copy.keepingParents() : copy);
       }
     }
     for (String url : urls) {
