@@ -72,7 +72,6 @@ public final class BwrapExecutor implements Executor {
       throw new ExecException("no command given", -1);
     }
     context.cancellation().check();
-    UnixUser user = PasswdLookup.resolve(UserSpec.parse(spec.user()), rootfs);
     MountedFs merged;
     try {
       merged = snapshotter.mountOverlay(rootfs, Optional.of(upper));
@@ -80,6 +79,7 @@ public final class BwrapExecutor implements Executor {
       throw new ExecException("could not prepare the sandbox: " + e.getMessage(), e);
     }
     try {
+      UnixUser user = PasswdLookup.resolve(UserSpec.parse(spec.user()), merged.path());
       runIn(merged.path(), spec, user, context);
     } catch (ExecException | RuntimeException | Error e) {
       cleanUp(merged, rootfs, upper);

@@ -18,6 +18,33 @@ public final class PasswdLookup {
   private PasswdLookup() {}
 
   public static UnixUser resolve(UserSpec spec, Snapshot rootfs) throws ExecException {
+    return resolve(spec, path -> SnapshotFiles.find(rootfs, path));
+  }
+
+  /**
+   * Resolves {@code spec} reading the files of a mounted root filesystem: one open instead of a
+   * walk down every layer, which grows with the stack. Paths through symlinks count as absent, so
+   * that nothing outside the root is read.
+   */
+  public static UnixUser resolve(UserSpec spec, Path root) throws ExecException {
+    return resolve(
+        spec,
+        path -> {
+          Path dir = root.resolve("etc");
+          Path file = root.resolve(path.substring(1));
+          return Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)
+              ? Optional.of(file)
+              : Optional.empty();
+        });
+  }
+
+  /** Finds a file of the root filesystem by its absolute path inside it. */
+  @FunctionalInterface
+  private interface RootFiles {
+    Optional<Path> find(String path) throws IOException;
+  }
+
+  private static UnixUser resolve(UserSpec spec, RootFiles rootfs) throws ExecException {
     try {
       List<String[]> passwd = entries(rootfs, "/etc/passwd", 7);
       long uid;
@@ -53,7 +80,7 @@ public final class PasswdLookup {
     }
   }
 
-  private static long groupId(String group, Snapshot rootfs) throws IOException, ExecException {
+  private static long groupId(String group, RootFiles rootfs) throws IOException, ExecException {
     if (UserSpec.isNumeric(group)) {
       return Long.parseLong(group);
     }
@@ -71,9 +98,9 @@ public final class PasswdLookup {
   }
 
   // Lines with too few fields or non-numeric ids are skipped, as libc does.
-  private static List<String[]> entries(Snapshot rootfs, String path, int minFields)
+  private static List<String[]> entries(RootFiles rootfs, String path, int minFields)
       throws IOException {
-    Optional<Path> file = SnapshotFiles.find(rootfs, path);
+    Optional<Path> file = rootfs.find(path);
     if (file.isEmpty() || !Files.isRegularFile(file.get(), LinkOption.NOFOLLOW_LINKS)) {
       return List.of();
     }
