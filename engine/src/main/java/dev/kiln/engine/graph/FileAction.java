@@ -111,21 +111,7 @@ public sealed interface FileAction {
 
     /** The same copy, unpacking a local tar archive (plain, gzip, bzip2 or zstd) as ADD does. */
     public Copy unpacking() {
-      return new Copy(
-          input,
-          src,
-          dest,
-          owner,
-          mode,
-          followSymlinks,
-          dirContentsOnly,
-          createDestPath,
-          allowWildcard,
-          allowEmptyWildcard,
-          includePatterns,
-          excludePatterns,
-          true,
-          keepParents);
+      return withFlags(true, keepParents);
     }
 
     /**
@@ -133,6 +119,10 @@ public sealed interface FileAction {
      * --parents}); a {@code /./} in the source marks where the kept part starts.
      */
     public Copy keepingParents() {
+      return withFlags(attemptUnpack, true);
+    }
+
+    private Copy withFlags(boolean unpack, boolean parents) {
       return new Copy(
           input,
           src,
@@ -146,8 +136,8 @@ public sealed interface FileAction {
           allowEmptyWildcard,
           includePatterns,
           excludePatterns,
-          attemptUnpack,
-          true);
+          unpack,
+          parents);
     }
 
     /**
