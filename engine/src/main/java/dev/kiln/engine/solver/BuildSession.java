@@ -34,9 +34,11 @@ final class BuildSession {
                 } else {
                   outcome = new Outcome.SolveFailed(((VertexActor.Failed) reply).error());
                 }
+                // The solver hears first: a client's next build, sent once it has this reply, must
+                // not find this build's finished vertices still alive and reuse their results.
+                solver.tell(new Ended(build));
                 progress.tell(new ProgressEvent.Ended(outcome instanceof Outcome.Solved));
                 replyTo.tell(outcome);
-                solver.tell(new Ended(build));
                 return Behaviors.stopped();
               });
         });

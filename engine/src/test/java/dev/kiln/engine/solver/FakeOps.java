@@ -28,6 +28,7 @@ final class FakeOps implements Resolver {
   }
 
   final Map<String, AtomicInteger> runs = new ConcurrentHashMap<>();
+  final Map<String, AtomicInteger> cacheDigests = new ConcurrentHashMap<>();
   final Map<String, CompletableFuture<Void>> gates = new ConcurrentHashMap<>();
   final Map<String, CompletableFuture<Void>> started = new ConcurrentHashMap<>();
   final Map<String, CompletableFuture<Void>> cancelled = new ConcurrentHashMap<>();
@@ -62,6 +63,7 @@ final class FakeOps implements Resolver {
     return new OpRunner() {
       @Override
       public CompletionStage<String> cacheDigest(RunContext context) {
+        cacheDigests.computeIfAbsent(name, n -> new AtomicInteger()).incrementAndGet();
         return CompletableFuture.completedFuture(digest.value());
       }
 

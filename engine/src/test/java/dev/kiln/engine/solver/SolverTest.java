@@ -218,4 +218,17 @@ class SolverTest {
     assertTrue(!ops.cancelledSignal("slow").isDone(), "slow was cancelled");
     assertEquals(1, ops.runs("slow"));
   }
+
+  @Test
+  void aBuildSentAfterTheLastOneAnsweredLooksAtItsSourcesAgain() {
+    Graph g = new Graph();
+    g.add("ok", "source");
+    ActorRef<Solver.Command> solver = solver(4);
+    for (int i = 1; i <= 20; i++) {
+      solve(solver, g.definition(), kit.createTestProbe()).receiveMessage();
+      // A finished vertex must not answer the next build: its content may have changed.
+      assertEquals(i, ops.cacheDigests.get("source").get());
+    }
+    assertEquals(1, ops.runs("source"));
+  }
 }
