@@ -97,6 +97,28 @@ class RunMountTest {
   }
 
   @Test
+  void cacheMountWithFromStartsAsACopyOfItsBaseAndKeepsWhatStepsAdd() throws Exception {
+    KilnRun run =
+        kiln(
+            """
+            FROM busybox AS seed
+            RUN mkdir -p /seed/sub && echo seeded > /seed/sub/file && chown 7:8 /seed/sub/file
+            FROM busybox
+            RUN --mount=type=cache,target=/c,from=seed,source=/seed/sub \\
+                cat /c/file > /got && ls -n /c/file | awk '{print $3":"$4}' > /owner \\
+                && echo more > /c/added
+            RUN --mount=type=cache,target=/c,from=seed,source=../../seed/sub ls /c > /listing
+            RUN --mount=type=cache,target=/c ls -A /c > /unseeded
+            """);
+    assertEquals(0, run.exit(), run.err());
+    assertEquals("seeded\n", out("got"));
+    assertEquals("7:8\n", out("owner"));
+    assertEquals("added\nfile\n", out("listing"));
+    assertEquals("", out("unseeded"), "the same id without a base is another directory");
+    assertFalse(inOut("c/file"));
+  }
+
+  @Test
   void tmpfsMountIsEmptyAndLeavesNothingBehind() throws Exception {
     KilnRun run =
         kiln(
@@ -117,6 +139,7 @@ class RunMountTest {
     String dockerfile =
         """
         FROM busybox
+        ENV TOKEN=public
         RUN --mount=type=secret,id=token \\
             --mount=type=secret,id=fromenv,env=TOKEN,required=true \\
             test "$(cat /run/secrets/token)" = "$TOKEN" \\

@@ -113,8 +113,10 @@ public final class BwrapExecutor implements Executor {
       Path merged, ExecSpec spec, UnixUser user, RunContext context, List<String> mountArgs)
       throws ExecException {
     List<String> argv = SandboxCommand.argv(spec, user, merged, mountArgs);
-    SandboxProcess.Outcome outcome =
-        SandboxProcess.run(HostCommand.builder(snapshotter.mountsDir(), argv), context);
+    ProcessBuilder builder = HostCommand.builder(snapshotter.mountsDir(), argv);
+    builder.environment().clear();
+    builder.environment().putAll(SandboxCommand.hostEnvironment(spec));
+    SandboxProcess.Outcome outcome = SandboxProcess.run(builder, context);
     if (outcome.cancelled()) {
       throw new CancelledException();
     }

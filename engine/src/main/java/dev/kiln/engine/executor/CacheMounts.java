@@ -65,10 +65,24 @@ public final class CacheMounts {
     }
   }
 
+  /** Fills a new cache directory with its base's content. */
+  @FunctionalInterface
+  interface Filler {
+    void fill(Path emptyDir) throws IOException, ExecException;
+  }
+
   /** Takes {@code cache}'s directory, creating it on first use; may wait when locked. */
   public Lease acquire(ExecMount.Cache cache, Cancellation cancellation)
       throws IOException, ExecException {
-    String name = sha256(cache.id());
+    return acquire(cache, cancellation, dir -> {});
+  }
+
+  /**
+   * As {@link #acquire(ExecMount.Cache, Cancellation)}, filling a new directory with {@code fill}.
+   */
+  Lease acquire(ExecMount.Cache cache, Cancellation cancellation, Filler fill)
+      throws IOException, ExecException {
+    String name = sha256(identity(cache));
     ReentrantLock lock = null;
     if (cache.sharing() == CacheSharing.LOCKED) {
       lock = locks.computeIfAbsent(name, n -> new ReentrantLock(true));
@@ -76,9 +90,14 @@ public final class CacheMounts {
     }
     try {
       Path path = claim(name, cache.sharing() == CacheSharing.PRIVATE);
-      create(path, cache);
+      try {
+        create(path, cache, fill);
+      } catch (IOException | ExecException | RuntimeException e) {
+        release(path);
+        throw e;
+      }
       return new Lease(path, lock);
-    } catch (IOException | RuntimeException e) {
+    } catch (IOException | ExecException | RuntimeException e) {
       if (lock != null) {
         lock.unlock();
       }
@@ -110,7 +129,21 @@ public final class CacheMounts {
     inUse.computeIfPresent(path, (p, count) -> count > 1 ? count - 1 : null);
   }
 
-  private void create(Path path, ExecMount.Cache cache) throws IOException {
+  /** The id, and for a cache with a base the base's layers and path: one directory per base. */
+  private static String identity(ExecMount.Cache cache) {
+    if (cache.base().isEmpty()) {
+      return cache.id();
+    }
+    StringBuilder identity =
+        new StringBuilder(cache.id()).append('\0').append(cache.baseSelector());
+    for (var layer : cache.base().get().layers()) {
+      identity.append('\0').append(layer.id());
+    }
+    return identity.toString();
+  }
+
+  private void create(Path path, ExecMount.Cache cache, Filler fill)
+      throws IOException, ExecException {
     if (Files.isDirectory(path)) {
       return;
     }
@@ -120,6 +153,12 @@ public final class CacheMounts {
       Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwx--x--x"));
     }
     Path partial = Files.createTempDirectory(dir, ".new-");
+    try {
+      fill.fill(partial);
+    } catch (IOException | ExecException | RuntimeException e) {
+      dev.kiln.engine.snapshot.FileTrees.deleteRecursively(partial);
+      throw e;
+    }
     Files.setPosixFilePermissions(partial, permissions(cache.mode()));
     Files.setAttribute(partial, "unix:uid", (int) cache.uid());
     Files.setAttribute(partial, "unix:gid", (int) cache.gid());

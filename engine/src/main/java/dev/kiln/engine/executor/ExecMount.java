@@ -21,9 +21,26 @@ public sealed interface ExecMount {
   record Bind(String dest, Snapshot source, String selector, boolean readonly)
       implements ExecMount {}
 
-  /** The persistent cache directory {@code id}, created with {@code mode}, owned by uid:gid. */
-  record Cache(String dest, String id, CacheSharing sharing, int mode, long uid, long gid)
-      implements ExecMount {}
+  /**
+   * The persistent cache directory {@code id}, created with {@code mode}, owned by uid:gid; with a
+   * {@code base}, a new directory starts as a copy of {@code baseSelector} in it, and each base has
+   * its own directories (as BuildKit keys them by id and base).
+   */
+  record Cache(
+      String dest,
+      String id,
+      CacheSharing sharing,
+      int mode,
+      long uid,
+      long gid,
+      Optional<Snapshot> base,
+      String baseSelector)
+      implements ExecMount {
+    /** A cache directory that starts empty. */
+    public Cache(String dest, String id, CacheSharing sharing, int mode, long uid, long gid) {
+      this(dest, id, sharing, mode, uid, gid, Optional.empty(), "");
+    }
+  }
 
   /** An empty tmpfs, at most {@code size} bytes. */
   record Tmpfs(String dest, Optional<Long> size) implements ExecMount {}

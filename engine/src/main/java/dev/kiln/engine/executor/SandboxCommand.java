@@ -2,9 +2,13 @@ package dev.kiln.engine.executor;
 
 import dev.kiln.engine.graph.NetworkMode;
 import dev.kiln.engine.graph.SecurityMode;
+import dev.kiln.engine.snapshot.HostCommand;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
 
 /**
  * Builds the host command line that runs a step: {@code bwrap} with the already mounted overlay as
@@ -71,7 +75,8 @@ public final class SandboxCommand {
     argv.addAll(List.of("--proc", "/proc", "--dev", "/dev"));
     argv.addAll(mountArgs);
     argv.addAll(List.of("--chdir", cwd(spec)));
-    argv.add("--clearenv");
+    // No --clearenv: the step inherits the process environment, which holds only PATH (set below)
+    // and the secret variables (hostEnvironment), so that those stay off the command line.
     boolean hasPath = false;
     boolean hasHome = false;
     for (String entry : spec.env()) {
@@ -80,9 +85,18 @@ public final class SandboxCommand {
         continue; // Docker drops entries without a name or a value separator.
       }
       String name = entry.substring(0, eq);
+      if (spec.secretEnv().containsKey(name)) {
+        continue;
+      }
       hasPath |= name.equals("PATH");
       hasHome |= name.equals("HOME");
       argv.addAll(List.of("--setenv", name, entry.substring(eq + 1)));
+    }
+    for (Map.Entry<String, String> secret : spec.secretEnv().entrySet()) {
+      if (readByHostTools(secret.getKey())) {
+        // setpriv and bwrap would read it themselves: it must go on the command line instead.
+        argv.addAll(List.of("--setenv", secret.getKey(), secret.getValue()));
+      }
     }
     if (!hasPath) {
       argv.addAll(List.of("--setenv", "PATH", DEFAULT_PATH));
@@ -103,6 +117,45 @@ public final class SandboxCommand {
     argv.addAll(spec.args());
     return argv;
   }
+
+  /**
+   * The environment to start the command with: the host PATH and the step's secret variables
+   * (visible only to the process's owner in {@code /proc/PID/environ}, unlike its argv).
+   */
+  public static Map<String, String> hostEnvironment(ExecSpec spec) {
+    Map<String, String> env = new HashMap<>(HostCommand.HOST_ENV);
+    spec.secretEnv()
+        .forEach(
+            (name, value) -> {
+              if (!readByHostTools(name)) {
+                env.put(name, value);
+              }
+            });
+    return env;
+  }
+
+  /** Variables the dynamic loader or libc of a host tool acts on (glibc's unsecure list). */
+  private static boolean readByHostTools(String name) {
+    return name.startsWith("LD_")
+        || name.startsWith("MALLOC_")
+        || HOST_SENSITIVE.contains(name)
+        || HostCommand.HOST_ENV.containsKey(name);
+  }
+
+  private static final Set<String> HOST_SENSITIVE =
+      Set.of(
+          "GCONV_PATH",
+          "GETCONF_DIR",
+          "GLIBC_TUNABLES",
+          "HOSTALIASES",
+          "LOCALDOMAIN",
+          "LOCPATH",
+          "NIS_PATH",
+          "NLSPATH",
+          "RESOLV_HOST_CONF",
+          "RES_OPTIONS",
+          "TMPDIR",
+          "TZDIR");
 
   private static String cwd(ExecSpec spec) {
     return spec.cwd() == null || spec.cwd().isEmpty() ? "/" : spec.cwd();

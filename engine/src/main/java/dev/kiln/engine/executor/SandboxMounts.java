@@ -3,6 +3,7 @@ package dev.kiln.engine.executor;
 import dev.kiln.engine.run.Cancellation;
 import dev.kiln.engine.snapshot.ActiveLayer;
 import dev.kiln.engine.snapshot.FileTrees;
+import dev.kiln.engine.snapshot.HostCommand;
 import dev.kiln.engine.snapshot.MountedFs;
 import dev.kiln.engine.snapshot.Snapshotter;
 import java.io.IOException;
@@ -77,7 +78,7 @@ final class SandboxMounts implements AutoCloseable {
     if (mount instanceof ExecMount.Bind bind) {
       bind(bind);
     } else if (mount instanceof ExecMount.Cache cache) {
-      CacheMounts.Lease lease = caches.acquire(cache, cancellation);
+      CacheMounts.Lease lease = caches.acquire(cache, cancellation, dir -> seed(cache, dir));
       undo.push(lease::close);
       targets.ensure(cache.dest(), false);
       args.addAll(List.of("--bind", lease.path().toString(), cache.dest()));
@@ -110,23 +111,39 @@ final class SandboxMounts implements AutoCloseable {
       view = snapshotter.mountOverlay(bind.source(), Optional.of(scratch));
       undo.push(view::close);
     }
-    Path source = selected(view.path(), bind.selector());
+    Path source = selected(view.path(), bind.selector(), "bind");
     targets.ensure(bind.dest(), !Files.isDirectory(source));
     args.addAll(List.of(bind.readonly() ? "--ro-bind" : "--bind", source.toString(), bind.dest()));
   }
 
-  private static Path selected(Path root, String selector) throws IOException, ExecException {
+  /** Copies a cache's base into its new directory, owners and modes kept ({@code cp -a}). */
+  private void seed(ExecMount.Cache cache, Path dir) throws IOException, ExecException {
+    if (cache.base().isEmpty()) {
+      return;
+    }
+    try (MountedFs view = snapshotter.mount(cache.base().get(), Optional.empty())) {
+      Path source = selected(view.path(), cache.baseSelector(), "cache");
+      if (!Files.isDirectory(source)) {
+        throw new ExecException(
+            "cache mount source " + cache.baseSelector() + " is not a directory", -1);
+      }
+      HostCommand.run(dir, List.of("cp", "-a", "--", source + "/.", dir.toString()));
+    }
+  }
+
+  private static Path selected(Path root, String selector, String kind)
+      throws IOException, ExecException {
     String relative = selector.replaceAll("^/+", "");
     if (relative.isEmpty()) {
       return root;
     }
     Path path = root.resolve(relative);
     if (!Files.exists(path, LinkOption.NOFOLLOW_LINKS)) {
-      throw new ExecException("bind mount source " + selector + " does not exist", -1);
+      throw new ExecException(kind + " mount source " + selector + " does not exist", -1);
     }
     Path real = path.toRealPath();
     if (!real.startsWith(root.toRealPath())) {
-      throw new ExecException("bind mount source " + selector + " leaves its filesystem", -1);
+      throw new ExecException(kind + " mount source " + selector + " leaves its filesystem", -1);
     }
     return real;
   }

@@ -16,10 +16,11 @@ import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
 import org.apache.commons.compress.compressors.bzip2.BZip2CompressorInputStream;
 import org.apache.commons.compress.compressors.gzip.GzipCompressorInputStream;
+import org.apache.commons.compress.compressors.xz.XZCompressorInputStream;
 import org.apache.commons.compress.compressors.zstandard.ZstdCompressorInputStream;
 
 /**
- * ADD's archive extraction: a local tar (plain, gzip, bzip2 or zstd) is unpacked into the
+ * ADD's archive extraction: a local tar (plain, gzip, bzip2, xz or zstd) is unpacked into the
  * destination directory of the root filesystem. Entry paths never leave the directory (leading
  * slashes dropped, {@code ..} rejected) and existing symlinks are followed only inside the root, so
  * an archive cannot write to the host.
@@ -89,7 +90,7 @@ final class ArchiveExtractor {
   private static InputStream open(Path file) throws IOException {
     InputStream in = new BufferedInputStream(Files.newInputStream(file));
     in.mark(8);
-    byte[] magic = in.readNBytes(4);
+    byte[] magic = in.readNBytes(6);
     in.reset();
     if (magic.length >= 2 && (magic[0] & 0xff) == 0x1f && (magic[1] & 0xff) == 0x8b) {
       return new GzipCompressorInputStream(in, true);
@@ -97,7 +98,10 @@ final class ArchiveExtractor {
     if (magic.length >= 3 && magic[0] == 'B' && magic[1] == 'Z' && magic[2] == 'h') {
       return new BZip2CompressorInputStream(in, true);
     }
-    if (magic.length == 4
+    if (magic.length == 6 && XZCompressorInputStream.matches(magic, magic.length)) {
+      return new XZCompressorInputStream(in, true);
+    }
+    if (magic.length >= 4
         && (magic[0] & 0xff) == 0x28
         && (magic[1] & 0xff) == 0xb5
         && (magic[2] & 0xff) == 0x2f

@@ -44,6 +44,10 @@ public record Mount(
     if (dest.isBlank() && !envOnly) {
       throw new IllegalArgumentException("mount destination is missing");
     }
+    if (env.isPresent() && !env.get().matches("[A-Za-z_][A-Za-z0-9_]*")) {
+      throw new IllegalArgumentException(
+          "secret env name \"" + env.get() + "\" is not a valid environment variable name");
+    }
   }
 
   /** A mount with only the original six fields. */
@@ -186,6 +190,13 @@ public record Mount(
         uid,
         gid,
         size);
+  }
+
+  /** The same mount reading {@code selector} (absolute) of its input. */
+  public Mount withSelector(String selector) {
+    return new Mount(
+        input, dest, type, readonly, selector, cacheId, sharing, secretId, env, optional, mode, uid,
+        gid, size);
   }
 
   /** Whether this mount puts something in the filesystem (an env-only secret does not). */

@@ -5,9 +5,12 @@ import dev.kiln.engine.executor.ExecMount;
 import dev.kiln.engine.graph.CacheSharing;
 import dev.kiln.engine.graph.Mount;
 import dev.kiln.engine.snapshot.Snapshot;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -17,6 +20,7 @@ import java.util.Optional;
 final class ExecMounts {
   final List<ExecMount> mounts = new ArrayList<>();
   final List<String> env = new ArrayList<>();
+  final Map<String, String> secretEnv = new LinkedHashMap<>();
 
   private ExecMounts() {}
 
@@ -38,7 +42,9 @@ final class ExecMounts {
                   m.sharing().orElse(CacheSharing.SHARED),
                   m.mode().orElse(0755),
                   m.uid().orElse(0L),
-                  m.gid().orElse(0L)));
+                  m.gid().orElse(0L),
+                  m.input().map(inputs::get),
+                  m.selector()));
           break;
         case TMPFS:
           resolved.mounts.add(new ExecMount.Tmpfs(m.dest(), m.size()));
@@ -82,8 +88,7 @@ final class ExecMounts {
           -1);
     }
     if (m.env().isPresent()) {
-      env.add(
-          m.env().get() + "=" + new String(data.get(), java.nio.charset.StandardCharsets.UTF_8));
+      secretEnv.put(m.env().get(), new String(data.get(), StandardCharsets.UTF_8));
     }
     if (m.hasDest()) {
       mounts.add(

@@ -42,7 +42,14 @@ final class ExecRunner extends BlockingRunner {
     env.addAll(mounts.env);
     ExecSpec spec =
         new ExecSpec(
-            op.args(), env, op.cwd(), op.user(), op.network(), op.security(), mounts.mounts);
+            op.args(),
+            env,
+            op.cwd(),
+            op.user(),
+            op.network(),
+            op.security(),
+            mounts.mounts,
+            mounts.secretEnv);
     return addLayer(snapshotter, rootfs, upper -> executor.run(spec, rootfs, upper, context));
   }
 }

@@ -9,6 +9,7 @@ import dev.kiln.engine.graph.SecurityMode;
 import java.nio.file.Path;
 import java.util.Collections;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 class SandboxCommandTest {
@@ -58,6 +59,35 @@ class SandboxCommandTest {
             "--unshare-user"),
         argv.subList(setpriv, setpriv + 8));
     assertFalse(argv.contains("--cap-add"));
+  }
+
+  @Test
+  void secretVariablesTravelInTheEnvironmentNeverOnTheCommandLine() {
+    ExecSpec plain = spec("", NetworkMode.NONE, "TOKEN=public", "A=1");
+    ExecSpec spec =
+        new ExecSpec(
+            plain.args(),
+            plain.env(),
+            plain.cwd(),
+            plain.user(),
+            plain.network(),
+            plain.security(),
+            List.of(),
+            Map.of("TOKEN", "s3cret", "LD_PRELOAD", "/x.so"));
+
+    List<String> argv = SandboxCommand.argv(spec, UnixUser.ROOT, ROOTFS);
+    Map<String, String> env = SandboxCommand.hostEnvironment(spec);
+
+    assertFalse(argv.contains("s3cret"));
+    assertFalse(argv.contains("public"), "the secret wins over the step's own TOKEN");
+    assertEquals("s3cret", env.get("TOKEN"));
+    assertTrue(argv.contains("A"));
+    // A variable the host's loader would act on must not reach setpriv or bwrap themselves.
+    assertFalse(env.containsKey("LD_PRELOAD"));
+    assertEquals(
+        List.of("--setenv", "LD_PRELOAD", "/x.so"),
+        argv.subList(argv.indexOf("LD_PRELOAD") - 1, argv.indexOf("LD_PRELOAD") + 2));
+    assertFalse(spec.toString().contains("s3cret"));
   }
 
   @Test

@@ -15,7 +15,10 @@ import java.util.List;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
 import org.apache.commons.compress.archivers.tar.TarConstants;
+import org.apache.commons.compress.compressors.bzip2.BZip2CompressorOutputStream;
 import org.apache.commons.compress.compressors.gzip.GzipCompressorOutputStream;
+import org.apache.commons.compress.compressors.xz.XZCompressorOutputStream;
+import org.apache.commons.compress.compressors.zstandard.ZstdCompressorOutputStream;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -32,9 +35,14 @@ class ArchiveExtractorTest {
     context = Files.createDirectories(temp.resolve("context"));
   }
 
-  private void archive(String name, boolean gzip, String... entries) throws IOException {
+  /** Wraps the archive's file in a compressor. */
+  private interface Compressor {
+    OutputStream wrap(OutputStream file) throws IOException;
+  }
+
+  private void archive(String name, Compressor compressor, String... entries) throws IOException {
     try (OutputStream file = Files.newOutputStream(context.resolve(name));
-        OutputStream raw = gzip ? new GzipCompressorOutputStream(file) : file;
+        OutputStream raw = compressor.wrap(file);
         TarArchiveOutputStream tar = new TarArchiveOutputStream(raw)) {
       for (String spec : entries) {
         String[] parts = spec.split("=", 2);
@@ -65,13 +73,31 @@ class ArchiveExtractorTest {
 
   @Test
   void aGzippedTarIsUnpackedIntoTheDestination() throws IOException {
-    archive("app.tar.gz", true, "app/=", "app/run.sh=echo hi", "app/link=->run.sh");
+    archive(
+        "app.tar.gz",
+        GzipCompressorOutputStream::new,
+        "app/=",
+        "app/run.sh=echo hi",
+        "app/link=->run.sh");
     add("/app.tar.gz", "/opt/");
     assertEquals("echo hi", Files.readString(rootfs.resolve("opt/app/run.sh")));
     assertEquals(
         0640, (Integer) Files.getAttribute(rootfs.resolve("opt/app/run.sh"), "unix:mode") & 07777);
     assertEquals(Path.of("run.sh"), Files.readSymbolicLink(rootfs.resolve("opt/app/link")));
     assertFalse(Files.exists(rootfs.resolve("opt/app.tar.gz")));
+  }
+
+  @Test
+  void xzBzip2AndZstdTarsAreUnpackedLikeGzippedOnes() throws IOException {
+    archive("a.tar.xz", XZCompressorOutputStream::new, "xz.txt=from xz");
+    archive("b.tar.bz2", BZip2CompressorOutputStream::new, "bz.txt=from bzip2");
+    archive("c.tar.zst", ZstdCompressorOutputStream::new, "zst.txt=from zstd");
+    add("/a.tar.xz", "/x/");
+    add("/b.tar.bz2", "/x/");
+    add("/c.tar.zst", "/x/");
+    assertEquals("from xz", Files.readString(rootfs.resolve("x/xz.txt")));
+    assertEquals("from bzip2", Files.readString(rootfs.resolve("x/bz.txt")));
+    assertEquals("from zstd", Files.readString(rootfs.resolve("x/zst.txt")));
   }
 
   @Test
@@ -83,7 +109,7 @@ class ArchiveExtractorTest {
 
   @Test
   void entriesThatClimbOutAreRejected() throws IOException {
-    archive("evil.tar", false, "../../escaped=boom");
+    archive("evil.tar", out -> out, "../../escaped=boom");
     IOException e = assertThrows(IOException.class, () -> add("/evil.tar", "/opt/"));
     assertTrue(e.getMessage().contains("climbs out"), e.getMessage());
     assertFalse(Files.exists(temp.resolve("escaped")));
@@ -94,7 +120,7 @@ class ArchiveExtractorTest {
     Path host = Files.createDirectories(temp.resolve("host"));
     Files.createDirectories(rootfs.resolve("opt"));
     Files.createSymbolicLink(rootfs.resolve("opt/etc"), host);
-    archive("sneaky.tar", false, "etc/passwd=owned");
+    archive("sneaky.tar", out -> out, "etc/passwd=owned");
     add("/sneaky.tar", "/opt/");
     assertFalse(Files.exists(host.resolve("passwd")), "wrote through a symlink to the host");
     // The absolute link is read as the rootfs would read it: from the rootfs's own /.

@@ -146,6 +146,15 @@ class DefinitionReaderTest {
   }
 
   @Test
+  void aSecretEnvNameThatIsNoVariableNameIsRejected() {
+    String mount =
+        "\"mounts\": [{\"dest\": \"\", \"type\": \"secret\", \"secretId\": \"t\","
+            + " \"env\": \"A=B; rm\"}], \"args\"";
+    String message = error(GOOD.replace("\"args\"", mount));
+    assertTrue(message.contains("secret env name \"A=B; rm\" is not a valid"), message);
+  }
+
+  @Test
   void readingOtherOutputsThanTheFirstIsRejected() {
     String message =
         error(

@@ -150,6 +150,10 @@ final class RunMountParser {
           break;
         default:
           env = Optional.of(required(key, raw, line));
+          if (!env.get().matches("[A-Za-z_][A-Za-z0-9_]*")) {
+            throw new DockerfileError(
+                line, "RUN --mount: env=" + raw + " is not a valid environment variable name");
+          }
       }
     }
     if (target.isEmpty() && (type == Type.BIND || type == Type.CACHE || type == Type.TMPFS)) {

@@ -161,18 +161,23 @@ final class StageBuilder {
     }
   }
 
+  /** A mount's {@code source} as an absolute selector that stays inside what it reads. */
+  private static String mountSelector(String source, int line) {
+    String selector = "/" + source.replaceAll("^(\\./|/)+", "");
+    selector = java.nio.file.Path.of(selector).normalize().toString();
+    if (GraphPaths.climbsOutOfRoot(selector)) {
+      throw new DockerfileError(line, "RUN --mount: source \"" + source + "\" leaves its context");
+    }
+    return selector;
+  }
+
   /** A parsed {@code --mount} as a graph mount and the state it reads. */
   private RunMount mount(RunMountParser.Parsed m, int line, int sshIndex) {
     String target = m.target().isEmpty() ? "" : absolute(m.target()).replaceAll("(.)/+$", "$1");
     switch (m.type()) {
       case BIND:
         {
-          String selector = "/" + m.source().replaceAll("^(\\./|/)+", "");
-          selector = java.nio.file.Path.of(selector).normalize().toString();
-          if (GraphPaths.climbsOutOfRoot(selector)) {
-            throw new DockerfileError(
-                line, "RUN --mount: source \"" + m.source() + "\" leaves its context");
-          }
+          String selector = mountSelector(m.source(), line);
           State from =
               m.from().isPresent()
                   ? copySources.apply(m.from().get(), line)
@@ -183,18 +188,23 @@ final class StageBuilder {
           return RunMount.of(from, Mount.bind(0, target, selector, m.readonly()));
         }
       case CACHE:
-        if (m.from().isPresent() || !m.source().isEmpty()) {
-          throw new DockerfileError(
-              line, "RUN --mount=type=cache with from or source is not supported yet");
+        {
+          Mount cache =
+              Mount.cache(
+                  target,
+                  m.id().orElse(target),
+                  CacheSharing.valueOf(m.sharing().toUpperCase(Locale.ROOT)),
+                  m.mode(),
+                  m.uid(),
+                  m.gid());
+          if (m.from().isEmpty()) {
+            // BuildKit ignores source without from: there is nothing to take it from.
+            return RunMount.of(cache);
+          }
+          // A new cache directory starts as a copy of from's source (BuildKit's base).
+          String selector = mountSelector(m.source(), line);
+          return RunMount.of(copySources.apply(m.from().get(), line), cache.withSelector(selector));
         }
-        return RunMount.of(
-            Mount.cache(
-                target,
-                m.id().orElse(target),
-                CacheSharing.valueOf(m.sharing().toUpperCase(Locale.ROOT)),
-                m.mode(),
-                m.uid(),
-                m.gid()));
       case TMPFS:
         return RunMount.of(Mount.tmpfs(target, m.size()));
       case SECRET:

@@ -129,6 +129,9 @@ class RunMountConversionTest {
     assertTrue(
         error("FROM busybox\nRUN --mount=type=tmpfs,target=/x,sharing=locked true\n", OPTIONS)
             .startsWith("line 2: RUN --mount: unknown option \"sharing\" for type=tmpfs"));
+    assertEquals(
+        "line 2: RUN --mount: env=A-B is not a valid environment variable name",
+        error("FROM busybox\nRUN --mount=type=secret,id=t,env=A-B true\n", OPTIONS));
   }
 
   @Test
