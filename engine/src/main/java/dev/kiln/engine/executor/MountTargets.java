@@ -1,5 +1,6 @@
 package dev.kiln.engine.executor;
 
+import dev.kiln.engine.snapshot.ScopedPath;
 import java.io.IOException;
 import java.nio.file.DirectoryNotEmptyException;
 import java.nio.file.Files;
@@ -11,8 +12,9 @@ import java.util.List;
 /**
  * Creates the mount points of a step's extra mounts in its root filesystem (as root, before bwrap
  * runs) and removes afterwards the ones that did not exist, still empty, so that a layer holds only
- * what the step wrote. Destinations through symbolic links are refused: following them on the host
- * could leave the root filesystem.
+ * what the step wrote. A destination is resolved as the step would see it: symbolic links are
+ * followed inside the root filesystem (absolute targets restart at its root, {@code ..} stops
+ * there), never on the host (CVE-2024-23651's class of escape).
  */
 final class MountTargets {
   private final Path root;
@@ -22,19 +24,22 @@ final class MountTargets {
     this.root = root;
   }
 
-  /** Makes {@code dest} (and missing parents) exist: a file when {@code file}, else a directory. */
-  void ensure(String dest, boolean file) throws ExecException, IOException {
+  /**
+   * Makes {@code dest} (and missing parents) exist: a file when {@code file}, else a directory;
+   * returns where it landed, as an absolute path inside the root with no symbolic link left.
+   */
+  String ensure(String dest, boolean file) throws ExecException, IOException {
+    Path resolved = ScopedPath.resolve(root, dest, true);
     Path current = root;
-    String[] parts = dest.replaceAll("^/+|/+$", "").split("/+");
-    for (int i = 0; i < parts.length; i++) {
-      if (parts[i].isEmpty() || parts[i].equals(".")) {
+    for (Path part : root.relativize(resolved)) {
+      if (part.toString().isEmpty()) {
         continue;
       }
-      current = current.resolve(parts[i]);
-      boolean last = i == parts.length - 1;
+      current = current.resolve(part);
+      boolean last = current.equals(resolved);
       if (Files.isSymbolicLink(current)) {
-        throw new ExecException(
-            "mount destination " + dest + " goes through a symbolic link; not supported yet", -1);
+        // Only a link created since resolve() could be here: nothing else writes the root now.
+        throw new ExecException("mount destination " + dest + " changed while it was resolved", -1);
       }
       if (Files.exists(current, LinkOption.NOFOLLOW_LINKS)) {
         if (!last && !Files.isDirectory(current, LinkOption.NOFOLLOW_LINKS)) {
@@ -50,6 +55,7 @@ final class MountTargets {
       }
       created.add(current);
     }
+    return "/" + root.relativize(resolved);
   }
 
   /** Removes what {@link #ensure} created and the step left empty, deepest first. Best effort. */

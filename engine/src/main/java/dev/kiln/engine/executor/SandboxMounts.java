@@ -80,22 +80,22 @@ final class SandboxMounts implements AutoCloseable {
     } else if (mount instanceof ExecMount.Cache cache) {
       CacheMounts.Lease lease = caches.acquire(cache, cancellation, dir -> seed(cache, dir));
       undo.push(lease::close);
-      targets.ensure(cache.dest(), false);
-      args.addAll(List.of("--bind", lease.path().toString(), cache.dest()));
+      String dest = targets.ensure(cache.dest(), false);
+      args.addAll(List.of("--bind", lease.path().toString(), dest));
     } else if (mount instanceof ExecMount.Tmpfs tmpfs) {
-      targets.ensure(tmpfs.dest(), false);
+      String dest = targets.ensure(tmpfs.dest(), false);
       if (tmpfs.size().isPresent()) {
         args.addAll(List.of("--size", Long.toString(tmpfs.size().get())));
       }
-      args.addAll(List.of("--perms", "1777", "--tmpfs", tmpfs.dest()));
+      args.addAll(List.of("--perms", "1777", "--tmpfs", dest));
     } else if (mount instanceof ExecMount.SecretFile secret) {
       Path file = writeSecret(secret);
-      targets.ensure(secret.dest(), true);
-      args.addAll(List.of("--ro-bind", file.toString(), secret.dest()));
+      String dest = targets.ensure(secret.dest(), true);
+      args.addAll(List.of("--ro-bind", file.toString(), dest));
     } else {
       ExecMount.Socket socket = (ExecMount.Socket) mount;
-      targets.ensure(socket.dest(), true);
-      args.addAll(List.of("--bind", socket.socket().toString(), socket.dest()));
+      String dest = targets.ensure(socket.dest(), true);
+      args.addAll(List.of("--bind", socket.socket().toString(), dest));
     }
   }
 
@@ -112,8 +112,8 @@ final class SandboxMounts implements AutoCloseable {
       undo.push(view::close);
     }
     Path source = selected(view.path(), bind.selector(), "bind");
-    targets.ensure(bind.dest(), !Files.isDirectory(source));
-    args.addAll(List.of(bind.readonly() ? "--ro-bind" : "--bind", source.toString(), bind.dest()));
+    String dest = targets.ensure(bind.dest(), !Files.isDirectory(source));
+    args.addAll(List.of(bind.readonly() ? "--ro-bind" : "--bind", source.toString(), dest));
   }
 
   /** Copies a cache's base into its new directory, owners and modes kept ({@code cp -a}). */

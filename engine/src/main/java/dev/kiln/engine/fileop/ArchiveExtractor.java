@@ -1,5 +1,6 @@
 package dev.kiln.engine.fileop;
 
+import dev.kiln.engine.snapshot.ScopedPath;
 import java.io.BufferedInputStream;
 import java.io.IOException;
 import java.io.InputStream;

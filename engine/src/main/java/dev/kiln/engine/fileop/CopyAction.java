@@ -1,6 +1,7 @@
 package dev.kiln.engine.fileop;
 
 import dev.kiln.engine.graph.FileAction;
+import dev.kiln.engine.snapshot.ScopedPath;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;

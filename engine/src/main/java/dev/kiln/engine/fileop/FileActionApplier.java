@@ -3,6 +3,7 @@ package dev.kiln.engine.fileop;
 import dev.kiln.engine.graph.FileAction;
 import dev.kiln.engine.graph.Owner;
 import dev.kiln.engine.snapshot.FileTrees;
+import dev.kiln.engine.snapshot.ScopedPath;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;

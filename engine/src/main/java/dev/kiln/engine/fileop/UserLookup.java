@@ -1,6 +1,7 @@
 package dev.kiln.engine.fileop;
 
 import dev.kiln.engine.graph.Owner;
+import dev.kiln.engine.snapshot.ScopedPath;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;

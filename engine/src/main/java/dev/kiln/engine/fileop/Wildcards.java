@@ -1,5 +1,6 @@
 package dev.kiln.engine.fileop;
 
+import dev.kiln.engine.snapshot.ScopedPath;
 import java.io.IOException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;

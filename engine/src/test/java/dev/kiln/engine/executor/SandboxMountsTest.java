@@ -208,11 +208,26 @@ class SandboxMountsTest {
   }
 
   @Test
-  void mountDestinationThroughASymlinkIsRefused() {
+  void mountDestinationsThroughSymlinksLandInsideTheRootFilesystem() throws Exception {
+    run("mkdir /real && ln -s /../../../real /escape && ln -s real /rel");
+    rootfs = rootfs.plus(snapshotter.commit(upper));
+    upper = snapshotter.prepare();
+    lines.clear();
+    run(
+        "ls /real; cat /real/b/top.txt",
+        new ExecMount.Tmpfs("/escape/a", Optional.empty()),
+        new ExecMount.Bind("/rel/b", data, "", true));
+    assertEquals(List.of("a", "b", "top"), lines);
+    assertFalse(Files.exists(Path.of("/real/a")), "nothing is mounted on the host's /real");
+    assertFalse(inLayer("real/a"), "mount points made below a link are removed too");
+  }
+
+  @Test
+  void mountDestinationBelowAFileIsRefused() {
     ExecException e =
         assertThrows(
             ExecException.class,
             () -> run("true", new ExecMount.Tmpfs("/bin/sh/x", Optional.empty())));
-    assertTrue(e.getMessage().contains("symbolic link"), e.getMessage());
+    assertTrue(e.getMessage().contains("a parent is not a directory"), e.getMessage());
   }
 }

@@ -1,4 +1,4 @@
-package dev.kiln.engine.fileop;
+package dev.kiln.engine.snapshot;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;

@@ -1,4 +1,4 @@
-package dev.kiln.engine.fileop;
+package dev.kiln.engine.snapshot;
 
 import java.io.IOException;
 import java.nio.file.Files;
