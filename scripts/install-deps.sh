@@ -1,13 +1,19 @@
 #!/usr/bin/env bash
 # Installs the Debian packages Kiln runs steps with, when they are missing.
 # Kiln needs: bubblewrap (the sandbox), util-linux (setpriv), busybox-static
-# (the examples' and tests' base image). Runs apt-get as root, or through sudo when allowed.
+# (the examples' and tests' base image); the examples and tests also use a real registry
+# (docker-registry, with htpasswd from apache2-utils for its auth tests) and check images with
+# skopeo and umoci. Runs apt-get as root, or through sudo when allowed.
 set -euo pipefail
 
 missing=()
 command -v bwrap >/dev/null 2>&1 || missing+=(bubblewrap)
 { [ -x /bin/busybox ] && ! ldd /bin/busybox >/dev/null 2>&1; } || missing+=(busybox-static)
 command -v setpriv >/dev/null 2>&1 || missing+=(util-linux)
+[ -x /usr/bin/docker-registry ] || missing+=(docker-registry)
+command -v htpasswd >/dev/null 2>&1 || missing+=(apache2-utils)
+command -v skopeo >/dev/null 2>&1 || missing+=(skopeo)
+command -v umoci >/dev/null 2>&1 || missing+=(umoci)
 [ ${#missing[@]} -eq 0 ] && exit 0
 
 if [ "$(id -u)" = 0 ]; then

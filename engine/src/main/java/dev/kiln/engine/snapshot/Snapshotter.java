@@ -1,9 +1,15 @@
 package dev.kiln.engine.snapshot;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.kiln.engine.graph.Digest;
 import java.io.IOException;
+import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
@@ -22,6 +28,8 @@ import java.util.stream.Stream;
  */
 public final class Snapshotter {
   private static final String EMPTY = "empty";
+  private static final String BLOB_FILE = "blob.json";
+  private static final ObjectMapper BLOB_JSON = new ObjectMapper();
 
   private final Path dir;
   private final Path mounts;
@@ -189,11 +197,52 @@ public final class Snapshotter {
 
   /** Makes {@code active} immutable under a fresh id. */
   public Layer commit(ActiveLayer active) throws IOException {
+    return commit(active, Optional.empty());
+  }
+
+  /**
+   * Makes {@code active} immutable under a fresh id, remembering the image blob it was unpacked
+   * from (written inside the layer's directory before the rename, so it commits with the layer).
+   */
+  public Layer commit(ActiveLayer active, Optional<LayerBlob> blob) throws IOException {
     FileTrees.deleteRecursively(active.work());
+    if (blob.isPresent()) {
+      LayerBlob b = blob.get();
+      ObjectNode json = BLOB_JSON.createObjectNode();
+      json.put("mediaType", b.mediaType());
+      json.put("digest", b.digest().toString());
+      json.put("size", b.size());
+      json.put("diffId", b.diffId().toString());
+      Path file = active.dir().resolve(BLOB_FILE);
+      Files.write(file, BLOB_JSON.writeValueAsBytes(json));
+      try (FileChannel channel = FileChannel.open(file, StandardOpenOption.WRITE)) {
+        channel.force(true);
+      }
+    }
     String id = Long.toString(nextId.getAndIncrement());
     Path committed = dir.resolve(id);
     Files.move(active.dir(), committed, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
     return new Layer(id, committed.resolve("fs"));
+  }
+
+  /** The image blob {@code layer} was unpacked from, if it was. */
+  public Optional<LayerBlob> blob(Layer layer) throws IOException {
+    Path file = layer.dir().resolveSibling(BLOB_FILE);
+    if (!Files.isRegularFile(file)) {
+      return Optional.empty();
+    }
+    try {
+      JsonNode json = BLOB_JSON.readTree(Files.readAllBytes(file));
+      return Optional.of(
+          new LayerBlob(
+              json.path("mediaType").asText(),
+              Digest.parse(json.path("digest").asText()),
+              json.path("size").asLong(),
+              Digest.parse(json.path("diffId").asText())));
+    } catch (IOException | IllegalArgumentException e) {
+      // A damaged record costs only the reuse: the exporter then writes the layer afresh.
+      return Optional.empty();
+    }
   }
 
   public void discard(ActiveLayer active) {

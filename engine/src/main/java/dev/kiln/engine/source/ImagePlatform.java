@@ -1,6 +1,7 @@
 package dev.kiln.engine.source;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.kiln.engine.image.Descriptor;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
@@ -20,11 +21,11 @@ final class ImagePlatform {
     return "linux/" + arch;
   }
 
-  static OciDescriptor choose(JsonNode index, OciLayout layout) throws IOException {
+  static Descriptor choose(JsonNode index, OciLayout layout) throws IOException {
     String wanted = current();
     List<String> offered = new ArrayList<>();
     for (JsonNode node : index.path("manifests")) {
-      OciDescriptor descriptor = OciDescriptor.from(node, "image index");
+      Descriptor descriptor = Descriptor.from(node, "image index");
       String platform = descriptor.platform().orElse("unknown");
       // The variant (v8 of arm64) is ignored: one manifest per os/arch is what images ship.
       if (platform.equals(wanted) || platform.startsWith(wanted + "/")) {

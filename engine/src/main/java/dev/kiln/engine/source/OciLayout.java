@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.kiln.engine.content.ContentStore;
 import dev.kiln.engine.graph.Digest;
+import dev.kiln.engine.image.Descriptor;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
@@ -43,11 +44,11 @@ final class OciLayout {
   }
 
   /** The descriptor {@code ref} names in {@code index.json}. */
-  OciDescriptor find(OciReference ref) throws IOException {
-    List<OciDescriptor> entries = index();
+  Descriptor find(OciReference ref) throws IOException {
+    List<Descriptor> entries = index();
     if (ref.digest().isPresent()) {
       Digest wanted = ref.digest().get();
-      for (OciDescriptor entry : entries) {
+      for (Descriptor entry : entries) {
         if (entry.digest().equals(wanted)) {
           return entry;
         }
@@ -55,13 +56,13 @@ final class OciLayout {
       // A digest may also name a manifest nested in an index, which index.json does not list.
       Path blob = blobPath(wanted);
       if (Files.isRegularFile(blob)) {
-        return new OciDescriptor("", wanted, Files.size(blob), Map.of(), Optional.empty());
+        return new Descriptor("", wanted, Files.size(blob), Map.of(), Optional.empty());
       }
       throw error("no manifest " + wanted + " in index.json or blobs");
     }
     String tag = ref.tag().orElse(OciReference.DEFAULT_TAG);
     List<String> tags = new ArrayList<>();
-    for (OciDescriptor entry : entries) {
+    for (Descriptor entry : entries) {
       if (entry.refName().equals(Optional.of(tag))) {
         return entry;
       }
@@ -79,7 +80,7 @@ final class OciLayout {
    * Copies the blob of {@code descriptor} into {@code store}, checking that its size and digest
    * match the descriptor.
    */
-  void ingest(OciDescriptor descriptor, ContentStore store) throws IOException {
+  void ingest(Descriptor descriptor, ContentStore store) throws IOException {
     Path blob = blobPath(descriptor.digest());
     if (!Files.isRegularFile(blob)) {
       throw error("blob " + descriptor.digest() + " is missing");
@@ -102,7 +103,7 @@ final class OciLayout {
   }
 
   /** Ingests a JSON document blob and parses it. */
-  JsonNode document(OciDescriptor descriptor, ContentStore store) throws IOException {
+  JsonNode document(Descriptor descriptor, ContentStore store) throws IOException {
     if (descriptor.size() > MAX_DOCUMENT_BYTES) {
       throw error(
           "document " + descriptor.digest() + " is too large (" + descriptor.size() + " bytes)");
@@ -123,11 +124,11 @@ final class OciLayout {
     return new IOException("oci-layout " + dir + ": " + problem, cause);
   }
 
-  private List<OciDescriptor> index() throws IOException {
+  private List<Descriptor> index() throws IOException {
     JsonNode index = readFile("index.json");
-    List<OciDescriptor> entries = new ArrayList<>();
+    List<Descriptor> entries = new ArrayList<>();
     for (JsonNode node : index.path("manifests")) {
-      entries.add(OciDescriptor.from(node, "oci-layout " + dir + ": index.json"));
+      entries.add(Descriptor.from(node, "oci-layout " + dir + ": index.json"));
     }
     return entries;
   }

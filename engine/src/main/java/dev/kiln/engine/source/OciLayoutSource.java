@@ -3,10 +3,12 @@ package dev.kiln.engine.source;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.kiln.engine.content.ContentStore;
 import dev.kiln.engine.graph.Digest;
+import dev.kiln.engine.image.Descriptor;
 import dev.kiln.engine.layer.Compression;
 import dev.kiln.engine.layer.LayerUnpacker;
 import dev.kiln.engine.snapshot.ActiveLayer;
 import dev.kiln.engine.snapshot.Layer;
+import dev.kiln.engine.snapshot.LayerBlob;
 import dev.kiln.engine.snapshot.Snapshot;
 import dev.kiln.engine.snapshot.Snapshotter;
 import java.io.IOException;
@@ -53,7 +55,7 @@ public final class OciLayoutSource {
     List<Layer> layers = new ArrayList<>();
     int i = 0;
     for (JsonNode node : manifest.path("layers")) {
-      OciDescriptor descriptor = OciDescriptor.from(node, "oci-layout " + ref.dir() + ": manifest");
+      Descriptor descriptor = Descriptor.from(node, "oci-layout " + ref.dir() + ": manifest");
       Optional<Digest> diffId = i < diffIds.size() ? diffIds.get(i) : Optional.empty();
       layers.add(layer(layout, descriptor, diffId));
       i++;
@@ -72,15 +74,15 @@ public final class OciLayoutSource {
     if (!config.isObject()) {
       throw layout.error("manifest has no config descriptor");
     }
-    return layout.document(OciDescriptor.from(config, "manifest config"), store);
+    return layout.document(Descriptor.from(config, "manifest config"), store);
   }
 
   /** The image manifest {@code ref} names, through an index for this platform if need be. */
   private JsonNode manifest(OciLayout layout, OciReference ref) throws IOException {
-    OciDescriptor top = layout.find(ref);
+    Descriptor top = layout.find(ref);
     JsonNode manifest = layout.document(top, store);
     if (top.isIndex() || manifest.has("manifests")) {
-      OciDescriptor chosen = ImagePlatform.choose(manifest, layout);
+      Descriptor chosen = ImagePlatform.choose(manifest, layout);
       manifest = layout.document(chosen, store);
     }
     return manifest;
@@ -91,7 +93,7 @@ public final class OciLayoutSource {
     if (!config.isObject()) {
       throw layout.error("manifest has no config descriptor");
     }
-    JsonNode image = layout.document(OciDescriptor.from(config, "manifest config"), store);
+    JsonNode image = layout.document(Descriptor.from(config, "manifest config"), store);
     List<Optional<Digest>> ids = new ArrayList<>();
     for (JsonNode id : image.path("rootfs").path("diff_ids")) {
       try {
@@ -104,7 +106,7 @@ public final class OciLayoutSource {
   }
 
   /** Unpacks a layer unless this process already did; concurrent callers share one unpack. */
-  private Layer layer(OciLayout layout, OciDescriptor descriptor, Optional<Digest> diffId)
+  private Layer layer(OciLayout layout, Descriptor descriptor, Optional<Digest> diffId)
       throws IOException {
     CompletableFuture<Layer> mine = new CompletableFuture<>();
     CompletableFuture<Layer> existing = unpacked.putIfAbsent(descriptor.digest(), mine);
@@ -122,7 +124,7 @@ public final class OciLayoutSource {
     }
   }
 
-  private Layer unpack(OciLayout layout, OciDescriptor descriptor, Optional<Digest> diffId)
+  private Layer unpack(OciLayout layout, Descriptor descriptor, Optional<Digest> diffId)
       throws IOException {
     layout.ingest(descriptor, store);
     ActiveLayer active = snapshotter.prepare();
@@ -145,7 +147,11 @@ public final class OciLayoutSource {
                 + ", but the config's diff_id is "
                 + diffId.get());
       }
-      return snapshotter.commit(active);
+      return snapshotter.commit(
+          active,
+          Optional.of(
+              new LayerBlob(
+                  descriptor.mediaType(), descriptor.digest(), descriptor.size(), actual)));
     } catch (IOException | RuntimeException e) {
       snapshotter.discard(active);
       throw e;

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.kiln.engine.content.ContentStore;
 import dev.kiln.engine.graph.Digest;
+import dev.kiln.engine.snapshot.LayerBlob;
 import dev.kiln.engine.snapshot.OverlayFormat;
 import dev.kiln.engine.snapshot.Snapshot;
 import dev.kiln.engine.snapshot.Snapshotter;
@@ -28,6 +29,8 @@ class OciLayoutSourceTest {
   private Digest baseLayer;
   private OciLayoutSource source;
 
+  Digest baseDiffId;
+
   @BeforeEach
   void buildLayout() throws IOException {
     layout = Files.createDirectories(temp.resolve("image"));
@@ -42,6 +45,7 @@ class OciLayoutSourceTest {
     byte[] baseGz = Tars.gzip(base);
     byte[] topGz = Tars.gzip(top);
     baseLayer = blob(baseGz);
+    baseDiffId = Digest.sha256(base);
     Digest topLayer = blob(topGz);
     String config =
         "{\"architecture\":\"amd64\",\"os\":\"linux\",\"rootfs\":{\"type\":\"layers\",\"diff_ids\":[\""
@@ -106,6 +110,18 @@ class OciLayoutSourceTest {
     assertEquals("kiln", Files.readString(lower.resolve("etc/os-release")));
     assertEquals("app", Files.readString(upper.resolve("app")));
     assertTrue(OverlayFormat.isWhiteout(upper.resolve("tmp/junk")));
+  }
+
+  @Test
+  void eachLayerRemembersTheBlobItCameFromForExportersToReuse() throws IOException {
+    Snapshotter snapshotter = new Snapshotter(temp.resolve("root"));
+    Snapshot snapshot = source.load("oci-layout://" + layout + ":latest");
+
+    LayerBlob blob = snapshotter.blob(snapshot.layers().get(0)).orElseThrow();
+    assertEquals(baseLayer, blob.digest());
+    assertEquals("application/vnd.oci.image.layer.v1.tar+gzip", blob.mediaType());
+    assertEquals(Files.size(layout.resolve("blobs/sha256/" + baseLayer.hex())), blob.size());
+    assertEquals(baseDiffId, blob.diffId());
   }
 
   @Test

@@ -1,4 +1,4 @@
-package dev.kiln.engine.source;
+package dev.kiln.engine.image;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.kiln.engine.graph.Digest;
@@ -8,7 +8,7 @@ import java.util.Optional;
 import java.util.TreeMap;
 
 /** An OCI content descriptor: what a blob is, its digest and size, and optional metadata. */
-public record OciDescriptor(
+public record Descriptor(
     String mediaType,
     Digest digest,
     long size,
@@ -16,12 +16,12 @@ public record OciDescriptor(
     Optional<String> platform) {
   public static final String REF_NAME = "org.opencontainers.image.ref.name";
 
-  public OciDescriptor {
+  public Descriptor {
     annotations = Map.copyOf(annotations);
   }
 
   /** Reads a descriptor object; {@code where} names the document in errors. */
-  static OciDescriptor from(JsonNode node, String where) throws IOException {
+  public static Descriptor from(JsonNode node, String where) throws IOException {
     JsonNode digest = node.path("digest");
     JsonNode size = node.path("size");
     if (!digest.isTextual() || !size.canConvertToLong()) {
@@ -48,7 +48,7 @@ public record OciDescriptor(
                         ? "/" + platform.get("variant").asText()
                         : ""))
             : Optional.empty();
-    return new OciDescriptor(
+    return new Descriptor(
         node.path("mediaType").asText(""), parsed, size.asLong(), annotations, os);
   }
 
@@ -58,7 +58,6 @@ public record OciDescriptor(
 
   /** True for an image index or a Docker manifest list, whose entries are per-platform. */
   public boolean isIndex() {
-    return mediaType.equals("application/vnd.oci.image.index.v1+json")
-        || mediaType.equals("application/vnd.docker.distribution.manifest.list.v2+json");
+    return mediaType.equals(MediaTypes.OCI_INDEX) || mediaType.equals(MediaTypes.DOCKER_LIST);
   }
 }
