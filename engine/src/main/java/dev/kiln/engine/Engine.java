@@ -15,6 +15,7 @@ import dev.kiln.engine.solver.Resolver;
 import dev.kiln.engine.solver.ResultCache;
 import dev.kiln.engine.solver.Solver;
 import dev.kiln.engine.source.HttpSource;
+import dev.kiln.engine.source.ImageLoader;
 import dev.kiln.engine.source.OciLayoutSource;
 import dev.kiln.engine.worker.Secrets;
 import dev.kiln.engine.worker.Worker;
@@ -93,7 +94,7 @@ public final class Engine implements AutoCloseable {
     Snapshotter snapshotter = new Snapshotter(root, mode);
     snapshotter.recover();
     ContentStore content = new ContentStore(root);
-    OciLayoutSource layouts = new OciLayoutSource(content, snapshotter);
+    OciLayoutSource layouts = new OciLayoutSource(new ImageLoader(content, snapshotter));
     Executor executor = new BwrapExecutor(snapshotter);
     // The worker needs the system's dispatchers and the solver needs the worker: the solver
     // reaches it through a reference set before any build can be submitted.

@@ -21,7 +21,7 @@ final class ImagePlatform {
     return "linux/" + arch;
   }
 
-  static Descriptor choose(JsonNode index, OciLayout layout) throws IOException {
+  static Descriptor choose(JsonNode index, ImageBlobs image) throws IOException {
     String wanted = current();
     List<String> offered = new ArrayList<>();
     for (JsonNode node : index.path("manifests")) {
@@ -33,7 +33,7 @@ final class ImagePlatform {
       }
       offered.add(platform);
     }
-    throw layout.error(
+    throw image.error(
         "the image index has no manifest for "
             + wanted
             + " (platforms: "

@@ -22,8 +22,6 @@ import java.util.Optional;
 final class OciLayout {
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final String VERSION = "1.0.0";
-  // Manifests and configs are small; a bound keeps a hostile layout from exhausting memory.
-  private static final long MAX_DOCUMENT_BYTES = 16L * 1024 * 1024;
 
   private final Path dir;
 
@@ -102,18 +100,27 @@ final class OciLayout {
     }
   }
 
-  /** Ingests a JSON document blob and parses it. */
-  JsonNode document(Descriptor descriptor, ContentStore store) throws IOException {
-    if (descriptor.size() > MAX_DOCUMENT_BYTES) {
-      throw error(
-          "document " + descriptor.digest() + " is too large (" + descriptor.size() + " bytes)");
-    }
-    ingest(descriptor, store);
-    try (InputStream in = store.open(descriptor.digest())) {
-      return JSON.readTree(in);
-    } catch (IOException e) {
-      throw error("document " + descriptor.digest() + " is not valid JSON: " + e.getMessage(), e);
-    }
+  /** The blobs of the image {@code ref} names, for the image loader. */
+  ImageBlobs blobs(OciReference ref) {
+    OciLayout layout = this;
+    return new ImageBlobs() {
+      @Override
+      public Descriptor top() throws IOException {
+        return find(ref);
+      }
+
+      @Override
+      public void fetch(Descriptor blob, ContentStore store) throws IOException {
+        if (!store.has(blob.digest())) {
+          ingest(blob, store);
+        }
+      }
+
+      @Override
+      public IOException error(String problem, Throwable cause) {
+        return layout.error(problem, cause);
+      }
+    };
   }
 
   IOException error(String problem) {

@@ -68,7 +68,8 @@ class OciLayoutSourceTest {
     Files.writeString(layout.resolve("oci-layout"), "{\"imageLayoutVersion\":\"1.0.0\"}");
     source =
         new OciLayoutSource(
-            new ContentStore(temp.resolve("root")), new Snapshotter(temp.resolve("root")));
+            new ImageLoader(
+                new ContentStore(temp.resolve("root")), new Snapshotter(temp.resolve("root"))));
   }
 
   private void writeIndex(long manifestSize, String tag) throws IOException {
