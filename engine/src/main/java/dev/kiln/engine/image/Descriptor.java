@@ -1,6 +1,8 @@
 package dev.kiln.engine.image;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.kiln.engine.graph.Digest;
 import java.io.IOException;
 import java.util.Map;
@@ -50,6 +52,19 @@ public record Descriptor(
             : Optional.empty();
     return new Descriptor(
         node.path("mediaType").asText(""), parsed, size.asLong(), annotations, os);
+  }
+
+  /** The descriptor as OCI JSON (its platform, a summary, is left out). */
+  public ObjectNode toJson() {
+    ObjectNode node = JsonNodeFactory.instance.objectNode();
+    node.put("mediaType", mediaType);
+    node.put("digest", digest.toString());
+    node.put("size", size);
+    if (!annotations.isEmpty()) {
+      ObjectNode notes = node.putObject("annotations");
+      new TreeMap<>(annotations).forEach(notes::put);
+    }
+    return node;
   }
 
   public Optional<String> refName() {
