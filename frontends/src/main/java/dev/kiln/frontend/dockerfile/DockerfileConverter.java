@@ -166,7 +166,7 @@ public final class DockerfileConverter {
   /** What {@code COPY --from=ref} reads: a named context, a stage, or an image. */
   private State copySource(String ref, int line) {
     String context = options.namedContexts().get(ref);
-    if (context != null && !context.startsWith("oci-layout://")) {
+    if (context != null && !isImage(context)) {
       return localContext(ref, context, line);
     }
     Optional<Stage> stage = stages.find(ref);
@@ -174,6 +174,10 @@ public final class DockerfileConverter {
       return build(stage.get()).fs;
     }
     return State.source(imageIdentifier(ref, line));
+  }
+
+  private static boolean isImage(String context) {
+    return context.startsWith("oci-layout://") || context.startsWith("docker-image://");
   }
 
   private State localContext(String name, String dir, int line) {
@@ -194,13 +198,8 @@ public final class DockerfileConverter {
     if (ref.startsWith("oci-layout://")) {
       return ref;
     }
-    throw new DockerfileError(
-        line,
-        "image \""
-            + ref
-            + "\": pulling from registries is not supported yet; pass --build-context "
-            + ref
-            + "=oci-layout://DIR[:tag]");
+    // The engine resolves the name: Kiln's local image store first, then the registry.
+    return "docker-image://" + ref;
   }
 
   private ImageConfig imageConfig(String image, int line) {

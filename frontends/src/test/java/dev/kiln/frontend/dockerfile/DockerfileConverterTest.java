@@ -245,9 +245,20 @@ class DockerfileConverterTest {
         assertThrows(DockerfileError.class, () -> convert("FROM busybox\nCOPY ../secret /\n"));
     assertEquals("COPY source \"../secret\" is outside the build context", outside.getMessage());
 
-    var image = assertThrows(DockerfileError.class, () -> convert("FROM alpine\n"));
-    assertTrue(
-        image.getMessage().contains("--build-context alpine=oci-layout://DIR"), image.getMessage());
+    ImageResolver unreachable =
+        identifier -> {
+          throw new java.io.IOException("not found: " + identifier);
+        };
+    var image =
+        assertThrows(
+            DockerfileError.class,
+            () ->
+                DockerfileConverter.convert(
+                    DockerfileParser.parse("FROM busybox AS unused\nFROM alpine\n", "Dockerfile"),
+                    BuildOptions.defaults(),
+                    unreachable));
+    assertEquals(2, image.line(), "only the stages the target needs are resolved");
+    assertEquals("not found: docker-image://alpine", image.getMessage());
 
     assertTrue(
         error(
