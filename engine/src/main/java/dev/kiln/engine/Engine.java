@@ -6,6 +6,7 @@ import dev.kiln.engine.executor.BwrapExecutor;
 import dev.kiln.engine.executor.ExecException;
 import dev.kiln.engine.executor.Executor;
 import dev.kiln.engine.graph.Definition;
+import dev.kiln.engine.image.ImageStore;
 import dev.kiln.engine.progress.ProgressEvent;
 import dev.kiln.engine.progress.ProgressStream;
 import dev.kiln.engine.snapshot.Snapshotter;
@@ -14,9 +15,12 @@ import dev.kiln.engine.solver.Outcome;
 import dev.kiln.engine.solver.Resolver;
 import dev.kiln.engine.solver.ResultCache;
 import dev.kiln.engine.solver.Solver;
+import dev.kiln.engine.source.DockerImageSource;
 import dev.kiln.engine.source.HttpSource;
+import dev.kiln.engine.source.ImageBlobs;
 import dev.kiln.engine.source.ImageLoader;
 import dev.kiln.engine.source.OciLayoutSource;
+import dev.kiln.engine.source.RegistryImages;
 import dev.kiln.engine.worker.Secrets;
 import dev.kiln.engine.worker.Worker;
 import java.io.IOException;
@@ -39,6 +43,25 @@ import org.apache.pekko.actor.typed.javadsl.AskPattern;
  * processes never share it).
  */
 public final class Engine implements AutoCloseable {
+  // Replaced by the registry client when it lands; until then only the local image store serves.
+  private static final RegistryImages NO_REGISTRIES =
+      new RegistryImages() {
+        @Override
+        public String normalize(String reference) {
+          return reference;
+        }
+
+        @Override
+        public ImageBlobs open(String name) throws IOException {
+          throw new IOException(
+              "image \""
+                  + name
+                  + "\": pulling from registries is not supported yet; pass --build-context "
+                  + name
+                  + "=oci-layout://DIR[:tag]");
+        }
+      };
+
   /** Longer than any build; the ask only guards against a solver that never answers. */
   private static final Duration SOLVE_TIMEOUT = Duration.ofDays(30);
 
@@ -46,6 +69,7 @@ public final class Engine implements AutoCloseable {
   private final Snapshotter snapshotter;
   private final Executor executor;
   private final OciLayoutSource layouts;
+  private final DockerImageSource dockerImages;
   private final Worker worker;
   private final FileChannel lockChannel;
   private final FileLock lock;
@@ -55,6 +79,7 @@ public final class Engine implements AutoCloseable {
       Snapshotter snapshotter,
       Executor executor,
       OciLayoutSource layouts,
+      DockerImageSource dockerImages,
       Worker worker,
       FileChannel lockChannel,
       FileLock lock) {
@@ -62,6 +87,7 @@ public final class Engine implements AutoCloseable {
     this.snapshotter = snapshotter;
     this.executor = executor;
     this.layouts = layouts;
+    this.dockerImages = dockerImages;
     this.worker = worker;
     this.lockChannel = lockChannel;
     this.lock = lock;
@@ -94,7 +120,10 @@ public final class Engine implements AutoCloseable {
     Snapshotter snapshotter = new Snapshotter(root, mode);
     snapshotter.recover();
     ContentStore content = new ContentStore(root);
-    OciLayoutSource layouts = new OciLayoutSource(new ImageLoader(content, snapshotter));
+    ImageLoader loader = new ImageLoader(content, snapshotter);
+    OciLayoutSource layouts = new OciLayoutSource(loader);
+    ImageStore images = new ImageStore(root, content);
+    DockerImageSource dockerImages = new DockerImageSource(loader, images, NO_REGISTRIES);
     Executor executor = new BwrapExecutor(snapshotter);
     // The worker needs the system's dispatchers and the solver needs the worker: the solver
     // reaches it through a reference set before any build can be submitted.
@@ -109,11 +138,13 @@ public final class Engine implements AutoCloseable {
             executor,
             snapshotter,
             layouts,
+            dockerImages,
             new HttpSource(content, snapshotter),
             config.locals(),
             dispatchers.lookup(DispatcherSelector.fromConfig("kiln.exec-dispatcher")),
             dispatchers.lookup(DispatcherSelector.fromConfig("kiln.io-dispatcher"))));
-    return new Engine(system, snapshotter, executor, layouts, worker.get(), channel, lock);
+    return new Engine(
+        system, snapshotter, executor, layouts, dockerImages, worker.get(), channel, lock);
   }
 
   /**
@@ -153,13 +184,16 @@ public final class Engine implements AutoCloseable {
    * from an image. Blocking.
    */
   public JsonNode imageConfig(String identifier) throws IOException {
-    if (!identifier.startsWith("oci-layout://")) {
-      throw new IOException(
-          "cannot read the image configuration of \""
-              + identifier
-              + "\": only oci-layout:// images are supported yet");
+    if (identifier.startsWith("oci-layout://")) {
+      return layouts.imageConfig(identifier);
     }
-    return layouts.imageConfig(identifier);
+    if (identifier.startsWith("docker-image://")) {
+      return dockerImages.imageConfig(identifier);
+    }
+    throw new IOException(
+        "cannot read the image configuration of \""
+            + identifier
+            + "\": use an oci-layout:// or docker-image:// reference");
   }
 
   public Snapshotter snapshotter() {

@@ -6,7 +6,7 @@ import dev.kiln.engine.snapshot.Snapshot;
 import java.io.IOException;
 
 /** Loads images from {@code oci-layout://DIR[:tag|@digest]} through the engine's image loader. */
-public final class OciLayoutSource {
+public final class OciLayoutSource implements ImageSource {
   private final ImageLoader loader;
 
   public OciLayoutSource(ImageLoader loader) {
@@ -14,11 +14,12 @@ public final class OciLayoutSource {
   }
 
   /** The digest {@code identifier} points at, from {@code index.json} alone; a cache digest. */
+  @Override
   public Digest resolveManifest(String identifier) throws IOException {
     return blobs(identifier).top().digest();
   }
 
-  /** The image's filesystem: one layer per image layer, base layer lowest. */
+  @Override
   public Snapshot load(String identifier) throws IOException {
     return loader.load(blobs(identifier));
   }
@@ -27,6 +28,7 @@ public final class OciLayoutSource {
    * The image configuration (the OCI config document: {@code config.Env}, {@code Cmd}, ...) that
    * {@code identifier} names; frontends read it to start a stage from the image.
    */
+  @Override
   public JsonNode imageConfig(String identifier) throws IOException {
     return loader.config(blobs(identifier));
   }

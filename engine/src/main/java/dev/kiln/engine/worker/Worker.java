@@ -15,6 +15,7 @@ import dev.kiln.engine.graph.VertexDigests;
 import dev.kiln.engine.snapshot.Snapshotter;
 import dev.kiln.engine.solver.OpRunner;
 import dev.kiln.engine.solver.Resolver;
+import dev.kiln.engine.source.DockerImageSource;
 import dev.kiln.engine.source.HttpSource;
 import dev.kiln.engine.source.OciLayoutSource;
 import java.nio.file.Path;
@@ -30,6 +31,7 @@ public final class Worker implements Resolver {
   private final Executor executor;
   private final Snapshotter snapshotter;
   private final OciLayoutSource layouts;
+  private final DockerImageSource images;
   private final HttpSource http;
   private final Map<String, Path> locals;
   private final Secrets secrets = Secrets.none();
@@ -40,6 +42,7 @@ public final class Worker implements Resolver {
       Executor executor,
       Snapshotter snapshotter,
       OciLayoutSource layouts,
+      DockerImageSource images,
       HttpSource http,
       Map<String, Path> locals,
       java.util.concurrent.Executor execPool,
@@ -47,6 +50,7 @@ public final class Worker implements Resolver {
     this.executor = executor;
     this.snapshotter = snapshotter;
     this.layouts = layouts;
+    this.images = images;
     this.http = http;
     this.locals = new ConcurrentHashMap<>(locals);
     this.execPool = new BlockingPool(execPool);
@@ -107,7 +111,9 @@ public final class Worker implements Resolver {
       case "scratch":
         return new MergeRunner(opDigest, ioPool);
       case "oci-layout":
-        return new OciLayoutRunner(opDigest, source, layouts, ioPool);
+        return new ImageRunner(opDigest, source, layouts, ioPool);
+      case "docker-image":
+        return new ImageRunner(opDigest, source, images, ioPool);
       case "local":
         Path dir = locals.get(source.location());
         if (dir == null) {
