@@ -108,6 +108,11 @@ public final class DockerfileConverter {
     if (from.equals("scratch")) {
       base = State.source("scratch");
       config = new ImageConfig();
+    } else if (options.namedContexts().containsKey(from)
+        && !isImage(options.namedContexts().get(from))) {
+      // A directory as a stage's base, as buildx allows: its files, no image configuration.
+      base = localContext(from, options.namedContexts().get(from), line, List.of());
+      config = new ImageConfig();
     } else if (parent.isPresent() && !options.namedContexts().containsKey(from)) {
       StageBuilder parentBuilder = build(parent.get());
       base = parentBuilder.fs;
@@ -164,10 +169,10 @@ public final class DockerfileConverter {
   }
 
   /** What {@code COPY --from=ref} reads: a named context, a stage, or an image. */
-  private State copySource(String ref, int line) {
+  private State copySource(String ref, int line, List<String> includes) {
     String context = options.namedContexts().get(ref);
     if (context != null && !isImage(context)) {
-      return localContext(ref, context, line);
+      return localContext(ref, context, line, includes);
     }
     Optional<Stage> stage = stages.find(ref);
     if (context == null && stage.isPresent()) {
@@ -180,14 +185,14 @@ public final class DockerfileConverter {
     return context.startsWith("oci-layout://") || context.startsWith("docker-image://");
   }
 
-  private State localContext(String name, String dir, int line) {
+  private State localContext(String name, String dir, int line, List<String> includes) {
     Path path = Path.of(dir).toAbsolutePath().normalize();
     if (!Files.isDirectory(path)) {
       throw new DockerfileError(line, "build context \"" + name + "\" is not a directory: " + dir);
     }
     String localName = "context-" + name;
     locals.put(localName, path);
-    return State.local(localName, java.util.List.of(), java.util.List.of());
+    return State.local(localName, includes, List.of());
   }
 
   private String imageIdentifier(String ref, int line) {

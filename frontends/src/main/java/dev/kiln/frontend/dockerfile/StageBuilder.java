@@ -20,7 +20,6 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.function.BiFunction;
 
 /**
  * Converts one stage's instructions, in order, into graph states and image configuration. RUN,
@@ -36,7 +35,7 @@ final class StageBuilder {
   private final Stage stage;
   private final WordExpander expander;
   private final BuildOptions options;
-  private final BiFunction<String, Integer, State> copySources;
+  private final CopySources copySources;
   private final Map<String, String> metaArgs;
   private final Map<String, String> args = new LinkedHashMap<>();
   private int total;
@@ -44,9 +43,19 @@ final class StageBuilder {
   State fs;
   final ImageConfig config;
 
+  /** Resolves {@code COPY --from=REF} and {@code --mount=from=REF}. */
+  @FunctionalInterface
+  interface CopySources {
+    /**
+     * The state REF names (a stage, a named context or an image); a local named context reads only
+     * {@code includes} (relative patterns; empty for everything).
+     */
+    State resolve(String ref, int line, List<String> includes);
+  }
+
   /**
-   * {@code copySources} resolves {@code COPY --from=REF} (a stage, a named context or an image) to
-   * a state; {@code metaArgs} are the ARGs declared before the first FROM.
+   * {@code copySources} resolves {@code COPY --from=REF}; {@code metaArgs} are the ARGs declared
+   * before the first FROM.
    */
   StageBuilder(
       Stage stage,
@@ -55,7 +64,7 @@ final class StageBuilder {
       WordExpander expander,
       BuildOptions options,
       Map<String, String> metaArgs,
-      BiFunction<String, Integer, State> copySources) {
+      CopySources copySources) {
     this.stage = stage;
     this.fs = base;
     this.config = config;
@@ -180,7 +189,7 @@ final class StageBuilder {
           String selector = mountSelector(m.source(), line);
           State from =
               m.from().isPresent()
-                  ? copySources.apply(m.from().get(), line)
+                  ? copySources.resolve(m.from().get(), line, List.of())
                   : State.local(
                       "context",
                       selector.equals("/") ? List.of() : List.of(selector.substring(1)),
@@ -203,7 +212,8 @@ final class StageBuilder {
           }
           // A new cache directory starts as a copy of from's source (BuildKit's base).
           String selector = mountSelector(m.source(), line);
-          return RunMount.of(copySources.apply(m.from().get(), line), cache.withSelector(selector));
+          return RunMount.of(
+              copySources.resolve(m.from().get(), line, List.of()), cache.withSelector(selector));
         }
       case TMPFS:
         return RunMount.of(Mount.tmpfs(target, m.size()));
@@ -323,7 +333,8 @@ final class StageBuilder {
     if (!localSources.isEmpty()) {
       inputs.add(
           flags.get("from").isPresent()
-              ? copySources.apply(expander.word(flags.get("from").get(), vars), line)
+              ? copySources.resolve(
+                  expander.word(flags.get("from").get(), vars), line, includes(contextPaths))
               : State.local("context", includes(contextPaths), options.ignorePatterns()));
       for (String clean : localSources) {
         FileAction.Copy copy = copy(1, clean, target, owner, mode, excludes);

@@ -15,12 +15,14 @@ import dev.kiln.engine.graph.NetworkMode;
 import dev.kiln.engine.graph.SourceOp;
 import dev.kiln.engine.graph.Vertex;
 import dev.kiln.frontend.dockerfile.parser.DockerfileParser;
+import java.nio.file.Path;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class DockerfileConverterTest {
   private static final String BUSYBOX = "oci-layout:///layouts/busybox:latest";
@@ -354,5 +356,25 @@ class DockerfileConverterTest {
     assertEquals(2, error.line());
     assertEquals(
         "build context \"assets\" is not a directory: /nonexistent/assets", error.getMessage());
+  }
+
+  @Test
+  void aLocalNamedContextIsReadOnlyForWhatCopySelectsAndCanBeAStageBase(@TempDir Path dir) {
+    Definition definition =
+        convert(
+                "FROM tools\nCOPY --from=bin busybox /bin/busybox\n",
+                BuildOptions.defaults()
+                    .withNamedContexts(Map.of("bin", dir.toString(), "tools", dir.toString())))
+            .definition();
+    List<SourceOp> locals =
+        definition.vertices().values().stream()
+            .map(Vertex::op)
+            .filter(op -> op instanceof SourceOp s && s.scheme().equals("local"))
+            .map(SourceOp.class::cast)
+            .toList();
+    assertEquals(
+        Set.of(List.of("busybox"), List.of()),
+        locals.stream().map(SourceOp::includePatterns).collect(java.util.stream.Collectors.toSet()),
+        "COPY reads only busybox from bin; FROM tools takes the whole directory");
   }
 }
