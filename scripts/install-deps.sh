@@ -14,6 +14,7 @@ command -v setpriv >/dev/null 2>&1 || missing+=(util-linux)
 command -v htpasswd >/dev/null 2>&1 || missing+=(apache2-utils)
 command -v skopeo >/dev/null 2>&1 || missing+=(skopeo)
 command -v umoci >/dev/null 2>&1 || missing+=(umoci)
+command -v curl >/dev/null 2>&1 || missing+=(curl)
 [ ${#missing[@]} -eq 0 ] && exit 0
 
 if [ "$(id -u)" = 0 ]; then
