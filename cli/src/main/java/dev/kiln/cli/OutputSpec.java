@@ -134,8 +134,10 @@ public sealed interface OutputSpec {
         throw new IllegalArgumentException("compression-level=" + value + ": not a number");
       }
     }
-    // Like buildx: OCI media types for type=oci, Docker's for type=docker.
-    boolean oci = bool(fields, "oci-mediatypes", type.equals("oci"));
+    // Like buildx: OCI media types for type=oci, Docker's for type=docker, OCI's for zstd layers
+    // (Docker's have no name for them).
+    boolean oci =
+        bool(fields, "oci-mediatypes", type.equals("oci") || compression == LayerCompression.ZSTD);
     ImageOptions options = new ImageOptions(compression, level, oci, Optional.empty());
     return type.equals("oci")
         ? new Oci(file, tar, names, options)
