@@ -4,10 +4,14 @@ import dev.kiln.engine.snapshot.FileTrees;
 import java.io.BufferedOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
+import java.nio.channels.Channels;
+import java.nio.channels.FileChannel;
+import java.nio.channels.WritableByteChannel;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.stream.Stream;
 
@@ -71,11 +75,15 @@ public final class ArchiveOutput {
     }
   }
 
-  /** Writes a file or stream destination. */
-  public static void write(Destination dest, Writer<OutputStream> writer) throws IOException {
+  /**
+   * Writes a file or stream destination. A file is written through its channel, so that writers can
+   * copy other files into it in the kernel ({@code FileChannel.transferTo}).
+   */
+  public static void write(Destination dest, Writer<WritableByteChannel> writer)
+      throws IOException {
     if (dest instanceof Destination.Stream) {
       OutputStream out = new BufferedOutputStream(((Destination.Stream) dest).out(), BUFFER);
-      writer.write(out);
+      writer.write(Channels.newChannel(out));
       out.flush();
       return;
     }
@@ -86,7 +94,7 @@ public final class ArchiveOutput {
     checkFile(path, "dest");
     Path temp = Files.createTempFile(path.getParent(), "." + path.getFileName() + ".kiln-", ".tmp");
     try {
-      try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(temp), BUFFER)) {
+      try (FileChannel out = FileChannel.open(temp, StandardOpenOption.WRITE)) {
         writer.write(out);
       }
       Files.setPosixFilePermissions(temp, PosixFilePermissions.fromString("rw-r--r--"));

@@ -1,8 +1,6 @@
 package dev.kiln.exporter.image;
 
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
@@ -25,13 +23,11 @@ public final class DirectoryLayoutSink implements LayoutSink {
   }
 
   @Override
-  public void file(String name, long size, InputStream content) throws IOException {
-    try (content;
-        OutputStream out = Files.newOutputStream(root.resolve(name))) {
-      long copied = content.transferTo(out);
-      if (copied != size) {
-        throw new IOException(name + " has " + copied + " bytes, expected " + size);
-      }
+  public void file(String name, long size, Path source) throws IOException {
+    // A copy, not a hard link: the layout is the user's to change, the store's blobs are not.
+    Files.copy(source, root.resolve(name));
+    if (Files.size(root.resolve(name)) != size) {
+      throw new IOException(source + " does not have the " + size + " bytes expected");
     }
   }
 }

@@ -1,7 +1,7 @@
 package dev.kiln.exporter.image;
 
 import java.io.IOException;
-import java.io.InputStream;
+import java.nio.file.Path;
 
 /** Receives the files of an image layout, in order: entries of a tar archive or a directory. */
 public interface LayoutSink {
@@ -9,6 +9,6 @@ public interface LayoutSink {
 
   void file(String name, byte[] bytes) throws IOException;
 
-  /** A file of {@code size} bytes read from {@code content}, which the sink closes. */
-  void file(String name, long size, InputStream content) throws IOException;
+  /** A copy of {@code source} (a content store blob of {@code size} bytes). */
+  void file(String name, long size, Path source) throws IOException;
 }

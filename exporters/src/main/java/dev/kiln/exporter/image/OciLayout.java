@@ -10,6 +10,8 @@ import dev.kiln.engine.image.ImageStore;
 import dev.kiln.engine.image.MediaTypes;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -70,7 +72,14 @@ public final class OciLayout {
     sink.directory("blobs");
     sink.directory("blobs/sha256");
     for (Descriptor blob : image.blobs()) {
-      sink.file(blobPath(blob), blob.size(), content.open(blob.digest()));
+      Path source =
+          content
+              .path(blob.digest())
+              .orElseThrow(
+                  () ->
+                      new NoSuchFileException(
+                          "blob " + blob.digest() + " is not in the content store"));
+      sink.file(blobPath(blob), blob.size(), source);
     }
   }
 }

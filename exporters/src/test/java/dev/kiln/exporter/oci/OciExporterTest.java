@@ -169,7 +169,7 @@ class OciExporterTest {
                 ArchiveOutput.write(
                     new Destination.File(archive),
                     out -> {
-                      out.write(new byte[3 << 20]);
+                      out.write(java.nio.ByteBuffer.allocate(3 << 20));
                       throw new IOException("disk full");
                     }));
     assertEquals("disk full", failure.getMessage());
