@@ -276,6 +276,10 @@ final class BuildCommand implements Callable<Integer> {
     } catch (java.io.IOException e) {
       err.println("error: " + e.getMessage());
       return 1;
+    } catch (IllegalArgumentException e) {
+      // What an exporter finds wrong with its input (say a malformed image configuration).
+      err.println("error: " + e.getMessage());
+      return 1;
     }
   }
 

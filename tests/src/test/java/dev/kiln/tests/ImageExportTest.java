@@ -133,6 +133,35 @@ class ImageExportTest {
   }
 
   @Test
+  void destDashWritesTheArchiveToStandardOutput() throws Exception {
+    java.io.PrintStream saved = System.out;
+    java.io.ByteArrayOutputStream stdout = new java.io.ByteArrayOutputStream();
+    KilnRun run;
+    System.setOut(new java.io.PrintStream(stdout, true, StandardCharsets.UTF_8));
+    try {
+      run = builds.buildTo(DOCKERFILE, "type=docker,dest=-,name=kiln-e2e:1");
+    } finally {
+      System.setOut(saved);
+    }
+    assertEquals(0, run.exit(), run.err());
+    assertTrue(run.err().contains("to Docker archive standard output"), run.err());
+    Path archive = Files.write(temp.resolve("from-stdout.tar"), stdout.toByteArray());
+    JsonNode manifest = JSON.readTree(entries(archive).get("manifest.json")).get(0);
+    assertEquals("[\"kiln-e2e:1\"]", manifest.path("RepoTags").toString());
+  }
+
+  @Test
+  void aDestinationInAMissingDirectoryIsRefusedBeforeAnythingRuns() throws Exception {
+    Path dest = temp.resolve("missing/image.tar");
+    KilnRun run = builds.buildTo(DOCKERFILE, "type=oci,dest=" + dest);
+    assertEquals(1, run.exit());
+    assertEquals(
+        "error: --output dest: directory " + dest.getParent() + " does not exist; create it first",
+        run.err().strip());
+    assertTrue(Files.notExists(temp.resolve("root")), "nothing ran, nothing was stored");
+  }
+
+  @Test
   void withSourceDateEpochTwoBuildsInFreshRootsGiveTheSameArchive() throws Exception {
     List<byte[]> archives = new ArrayList<>();
     for (String name : List.of("first", "second")) {
