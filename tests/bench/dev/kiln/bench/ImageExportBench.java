@@ -121,8 +121,12 @@ class ImageExportBench {
     dev.kiln.engine.snapshot.FileTrees.deleteRecursively(root);
   }
 
+  // Every run writes a new file: replacing one makes ext4 flush the new file at the rename or
+  // truncation (auto_da_alloc), which would time the disk instead of the export.
   private String tools(Layer layer, String compressor, String ext) {
-    return "tar -C '"
+    return "rm -f '"
+        + temp.resolve("baseline.tar." + ext)
+        + "' && tar -C '"
         + layer.dir()
         + "' -cf - . | "
         + compressor
@@ -136,6 +140,7 @@ class ImageExportBench {
     // A fresh content store each time: every run compresses and stores the layer.
     Path root = Files.createTempDirectory(temp, "content-");
     Path archive = temp.resolve("image-" + c.label() + ".tar");
+    Files.deleteIfExists(archive);
     ImageOptions options = new ImageOptions(c, OptionalInt.of(level), true, Optional.empty());
     Exported exported =
         new OciExporter(new Destination.File(archive), List.of(), options)

@@ -81,16 +81,16 @@ public final class ArchiveOutput {
    */
   public static void write(Destination dest, Writer<WritableByteChannel> writer)
       throws IOException {
-    if (dest instanceof Destination.Stream) {
-      OutputStream out = new BufferedOutputStream(((Destination.Stream) dest).out(), BUFFER);
+    if (dest instanceof Destination.Stream stream) {
+      OutputStream out = new BufferedOutputStream(stream.out(), BUFFER);
       writer.write(Channels.newChannel(out));
       out.flush();
       return;
     }
-    if (!(dest instanceof Destination.File)) {
+    if (!(dest instanceof Destination.File file)) {
       throw new IllegalArgumentException("an archive needs a file or a stream, not " + dest);
     }
-    Path path = ((Destination.File) dest).path();
+    Path path = file.path();
     checkFile(path, "dest");
     Path temp = Files.createTempFile(path.getParent(), "." + path.getFileName() + ".kiln-", ".tmp");
     try {

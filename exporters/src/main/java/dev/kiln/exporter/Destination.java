@@ -24,11 +24,11 @@ public sealed interface Destination {
 
   /** For users: where the archive went. */
   default String describe() {
-    if (this instanceof File) {
-      return ((File) this).path().toString();
+    if (this instanceof File file) {
+      return file.path().toString();
     }
-    if (this instanceof Directory) {
-      return ((Directory) this).path().toString();
+    if (this instanceof Directory directory) {
+      return directory.path().toString();
     }
     return ((Stream) this).name();
   }

@@ -38,8 +38,8 @@ public final class DockerExporter implements Exporter {
 
   @Override
   public void resolve() {
-    if (dest instanceof Destination.File) {
-      ArchiveOutput.checkFile(((Destination.File) dest).path(), "--output dest");
+    if (dest instanceof Destination.File file) {
+      ArchiveOutput.checkFile(file.path(), "--output dest");
     }
   }
 

@@ -32,10 +32,10 @@ public final class OciExporter implements Exporter {
 
   @Override
   public void resolve() {
-    if (dest instanceof Destination.File) {
-      ArchiveOutput.checkFile(((Destination.File) dest).path(), "--output dest");
-    } else if (dest instanceof Destination.Directory) {
-      ArchiveOutput.checkDirectory(((Destination.Directory) dest).path(), "--output dest");
+    if (dest instanceof Destination.File file) {
+      ArchiveOutput.checkFile(file.path(), "--output dest");
+    } else if (dest instanceof Destination.Directory dir) {
+      ArchiveOutput.checkDirectory(dir.path(), "--output dest");
     }
   }
 
@@ -44,9 +44,9 @@ public final class OciExporter implements Exporter {
     BuiltImage image =
         new ImageBuilder(input.content(), input.snapshotter())
             .build(input.result(), input.imageConfig(), options);
-    if (dest instanceof Destination.Directory) {
+    if (dest instanceof Destination.Directory layout) {
       ArchiveOutput.writeDirectory(
-          ((Destination.Directory) dest).path(),
+          layout.path(),
           dir ->
               OciArchiveWriter.write(image, names, input.content(), new DirectoryLayoutSink(dir)));
     } else {
