@@ -5,6 +5,7 @@ import dev.kiln.engine.graph.Definition;
 import dev.kiln.engine.progress.ProgressEvent;
 import dev.kiln.engine.solver.Outcome;
 import dev.kiln.engine.worker.SnapshotResult;
+import dev.kiln.exporter.ExportInput;
 import dev.kiln.exporter.local.LocalExporter;
 import java.nio.file.Path;
 import java.util.List;
@@ -43,7 +44,7 @@ final class Benchmarks {
 
   static Path export(Engine engine, Outcome.Solved solved, Path dir) throws Exception {
     new LocalExporter(dir)
-        .export(((SnapshotResult) solved.result()).snapshot(), engine.snapshotter());
+        .export(ExportInput.of(engine, ((SnapshotResult) solved.result()).snapshot()));
     return dir;
   }
 

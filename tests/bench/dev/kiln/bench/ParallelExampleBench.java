@@ -9,6 +9,7 @@ import dev.kiln.engine.progress.ProgressEvent;
 import dev.kiln.engine.solver.Outcome;
 import dev.kiln.engine.testing.BusyboxLayout;
 import dev.kiln.engine.worker.SnapshotResult;
+import dev.kiln.exporter.ExportInput;
 import dev.kiln.exporter.local.LocalExporter;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -41,7 +42,7 @@ class ParallelExampleBench {
       double wall = (System.nanoTime() - start) / 1e9;
       var snapshot = ((SnapshotResult) ((Outcome.Solved) outcome).result()).snapshot();
       Path out = temp.resolve("out");
-      new LocalExporter(out).export(snapshot, engine.snapshotter());
+      new LocalExporter(out).export(ExportInput.of(engine, snapshot));
       assertTrue(Files.readString(out.resolve("ten.txt")).contains("slept 10 s"));
       assertTrue(Files.readString(out.resolve("fifteen.txt")).contains("slept 15 s"));
       int startedFifteen =

@@ -10,14 +10,22 @@ import dev.kiln.engine.snapshot.SnapshotterMode;
 import dev.kiln.engine.solver.Outcome;
 import dev.kiln.engine.worker.Secrets;
 import dev.kiln.engine.worker.SnapshotResult;
+import dev.kiln.exporter.Destination;
+import dev.kiln.exporter.ExportInput;
+import dev.kiln.exporter.Exported;
 import dev.kiln.exporter.Exporter;
+import dev.kiln.exporter.docker.DockerExporter;
+import dev.kiln.exporter.image.ImageOptions;
 import dev.kiln.exporter.local.LocalExporter;
+import dev.kiln.exporter.oci.OciExporter;
 import dev.kiln.exporter.tar.TarExporter;
 import dev.kiln.frontend.dockerfile.BuildOptions;
 import dev.kiln.frontend.dockerfile.Conversion;
+import dev.kiln.frontend.dockerfile.ImageConfigJson;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -91,8 +99,12 @@ final class BuildCommand implements Callable<Integer> {
       names = {"-o", "--output"},
       paramLabel = "SPEC",
       description =
-          "Where the result goes: type=local,dest=DIR (its files in a directory) or"
-              + " type=tar,dest=FILE (one tar archive). Without it the result stays in the cache.")
+          "Where the result goes: type=local,dest=DIR (its files in a directory),"
+              + " type=tar,dest=FILE (one tar archive), type=oci,dest=FILE|-[,tar=false] (an OCI"
+              + " image layout, archived or as a directory) or type=docker,dest=FILE|- (an archive"
+              + " for docker load); images take name=REF, compression=gzip|zstd|uncompressed,"
+              + " compression-level=N, oci-mediatypes=true|false. SOURCE_DATE_EPOCH in the"
+              + " environment makes images reproducible. Without it the result stays in the cache.")
   Optional<String> output = Optional.empty();
 
   @Option(
@@ -179,7 +191,9 @@ final class BuildCommand implements Callable<Integer> {
           Secrets.of(
               SecretFlags.secrets(secrets, System::getenv),
               SecretFlags.sshAgents(sshAgents, System::getenv));
-      exporter = output.map(BuildCommand::exporterFor);
+      Optional<Instant> epoch = SourceDateEpoch.from(System::getenv);
+      exporter = output.map(spec -> exporterFor(spec, epoch));
+      exporter.ifPresent(Exporter::resolve);
       localDirs = pairs("--local", locals, Path::of);
       for (Path dir : localDirs.values()) {
         if (!Files.isDirectory(dir)) {
@@ -230,9 +244,19 @@ final class BuildCommand implements Callable<Integer> {
       var solved = (Outcome.Solved) outcome;
       if (exporter.isPresent()) {
         var snapshot = ((SnapshotResult) solved.result()).snapshot();
-        exporter.get().export(snapshot, engine.snapshotter());
+        Optional<String> imageConfig =
+            conversion.map(c -> ImageConfigJson.write(c.config()).toString());
+        Exported exported =
+            exporter
+                .get()
+                .export(
+                    new ExportInput(snapshot, engine.snapshotter(), engine.content(), imageConfig));
         timings.lap("export");
-        err.println("exported to " + exporter.get().describe());
+        err.println(
+            "exported "
+                + exported.manifest().map(m -> "image " + m.digest() + " ").orElse("")
+                + "to "
+                + exporter.get().describe());
       }
       if (metadataFile.isPresent()) {
         BuildMetadata.write(metadataFile.get(), solved.key(), conversion.map(Conversion::config));
@@ -250,6 +274,10 @@ final class BuildCommand implements Callable<Integer> {
       err.println("error: " + e.getMessage());
       return 1;
     } catch (java.io.IOException e) {
+      err.println("error: " + e.getMessage());
+      return 1;
+    } catch (IllegalArgumentException e) {
+      // What an exporter finds wrong with its input (say a malformed image configuration).
       err.println("error: " + e.getMessage());
       return 1;
     }
@@ -291,12 +319,41 @@ final class BuildCommand implements Callable<Integer> {
     return parsed;
   }
 
-  private static Exporter exporterFor(String spec) {
+  private static Exporter exporterFor(String spec, Optional<Instant> epoch) {
     OutputSpec parsed = OutputSpec.parse(spec);
     if (parsed instanceof OutputSpec.Local local) {
       return new LocalExporter(local.dest());
     }
-    return new TarExporter(((OutputSpec.Tar) parsed).dest());
+    if (parsed instanceof OutputSpec.Tar tar) {
+      return new TarExporter(tar.dest());
+    }
+    try {
+      if (parsed instanceof OutputSpec.Oci oci) {
+        ImageOptions options = oci.options().withSourceDateEpoch(epoch);
+        Destination dest =
+            oci.tar()
+                ? archiveDest(oci.dest())
+                : new Destination.Directory(oci.dest().orElseThrow());
+        return new OciExporter(dest, oci.names(), options);
+      }
+      OutputSpec.Docker docker = (OutputSpec.Docker) parsed;
+      return new DockerExporter(
+          archiveDest(docker.dest()), docker.names(), docker.options().withSourceDateEpoch(epoch));
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException("--output " + spec + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** A file, or standard output for {@code dest=-} (as buildx, never onto a terminal). */
+  private static Destination archiveDest(Optional<Path> dest) {
+    if (dest.isPresent()) {
+      return new Destination.File(dest.get());
+    }
+    if (System.console() != null) {
+      throw new IllegalArgumentException(
+          "dest=- would write an archive to a terminal; redirect standard output or name a file");
+    }
+    return new Destination.Stream(new CheckedStdout(System.out), "standard output");
   }
 
   private static SnapshotterMode snapshotterMode(String name) {

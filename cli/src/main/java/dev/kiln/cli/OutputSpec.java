@@ -1,8 +1,15 @@
 package dev.kiln.cli;
 
+import dev.kiln.exporter.image.ImageName;
+import dev.kiln.exporter.image.ImageOptions;
+import dev.kiln.exporter.image.LayerCompression;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalInt;
+import java.util.Set;
 
 /** A parsed {@code --output type=...,dest=...}, as docker buildx spells it. */
 public sealed interface OutputSpec {
@@ -12,7 +19,25 @@ public sealed interface OutputSpec {
   /** The result's files in one tar archive. */
   record Tar(Path dest) implements OutputSpec {}
 
-  /** Parses {@code type=local,dest=DIR} or {@code type=tar,dest=FILE}; a bare path means local. */
+  /**
+   * The image as an OCI layout: a tar archive at {@code dest} (standard output when empty: {@code
+   * dest=-}), or a directory when {@code tar} is false.
+   */
+  record Oci(Optional<Path> dest, boolean tar, List<ImageName> names, ImageOptions options)
+      implements OutputSpec {}
+
+  /** The image as a {@code docker load} archive at {@code dest} (standard output when empty). */
+  record Docker(Optional<Path> dest, List<ImageName> names, ImageOptions options)
+      implements OutputSpec {}
+
+  // Room is left for type=image (name=, push=) when the registry client lands.
+  Set<String> IMAGE_KEYS = Set.of("name", "compression", "compression-level", "oci-mediatypes");
+
+  /**
+   * Parses {@code type=local,dest=DIR}, {@code type=tar,dest=FILE}, {@code
+   * type=oci,dest=FILE|DIR|-[,tar=false][,name=REF][,compression=...][,compression-level=N]
+   * [,oci-mediatypes=BOOL]} or {@code type=docker,dest=FILE|-[,...]}; a bare path means local.
+   */
   static OutputSpec parse(String text) {
     if (!text.contains("=")) {
       return new Local(Path.of(text));
@@ -30,27 +55,109 @@ public sealed interface OutputSpec {
       }
     }
     String type = fields.remove("type");
-    String dest = fields.remove("dest");
     if (type == null) {
-      throw new IllegalArgumentException("--output " + text + ": type is missing (local or tar)");
-    }
-    if (!fields.isEmpty()) {
       throw new IllegalArgumentException(
-          "--output " + text + ": unknown attribute " + fields.keySet().iterator().next());
+          "--output " + text + ": type is missing (local, tar, oci or docker)");
     }
-    if (!type.equals("local") && !type.equals("tar")) {
-      throw new IllegalArgumentException(
-          "--output " + text + ": unknown type \"" + type + "\" (known: local, tar)");
+    Set<String> known;
+    switch (type) {
+      case "local":
+      case "tar":
+        known = Set.of("dest");
+        break;
+      case "oci":
+        known = union(IMAGE_KEYS, Set.of("dest", "tar"));
+        break;
+      case "docker":
+        known = union(IMAGE_KEYS, Set.of("dest"));
+        break;
+      default:
+        throw new IllegalArgumentException(
+            "--output "
+                + text
+                + ": unknown type \""
+                + type
+                + "\" (known: local, tar, oci, docker)");
     }
+    for (String key : fields.keySet()) {
+      if (!known.contains(key)) {
+        throw new IllegalArgumentException(
+            "--output "
+                + text
+                + ": unknown attribute "
+                + key
+                + " for type="
+                + type
+                + " (known: "
+                + String.join(", ", known.stream().sorted().toList())
+                + ")");
+      }
+    }
+    try {
+      return typed(type, fields);
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException("--output " + text + ": " + e.getMessage(), e);
+    }
+  }
+
+  private static OutputSpec typed(String type, Map<String, String> fields) {
+    String dest = fields.get("dest");
+    boolean tar = bool(fields, "tar", true);
     if (dest == null || dest.isEmpty()) {
       throw new IllegalArgumentException(
-          "--output "
-              + text
-              + ": type="
+          "type="
               + type
               + " needs dest="
-              + (type.equals("tar") ? "FILE" : "DIR"));
+              + (type.equals("local") || !tar ? "DIR" : "FILE")
+              + (type.equals("oci") || type.equals("docker") ? " (or dest=- for stdout)" : ""));
     }
-    return type.equals("local") ? new Local(Path.of(dest)) : new Tar(Path.of(dest));
+    if (type.equals("local")) {
+      return new Local(Path.of(dest));
+    }
+    if (type.equals("tar")) {
+      return new Tar(Path.of(dest));
+    }
+    Optional<Path> file = dest.equals("-") ? Optional.empty() : Optional.of(Path.of(dest));
+    if (file.isEmpty() && !tar) {
+      throw new IllegalArgumentException("tar=false writes a directory: dest=- cannot be one");
+    }
+    List<ImageName> names =
+        fields.containsKey("name") ? List.of(ImageName.parse(fields.get("name"))) : List.of();
+    LayerCompression compression =
+        LayerCompression.parse(fields.getOrDefault("compression", "gzip"));
+    OptionalInt level = OptionalInt.empty();
+    if (fields.containsKey("compression-level")) {
+      String value = fields.get("compression-level");
+      try {
+        level = OptionalInt.of(Integer.parseInt(value));
+      } catch (NumberFormatException e) {
+        throw new IllegalArgumentException("compression-level=" + value + ": not a number");
+      }
+    }
+    // Like buildx: OCI media types for type=oci, Docker's for type=docker, OCI's for zstd layers
+    // (Docker's have no name for them).
+    boolean oci =
+        bool(fields, "oci-mediatypes", type.equals("oci") || compression == LayerCompression.ZSTD);
+    ImageOptions options = new ImageOptions(compression, level, oci, Optional.empty());
+    return type.equals("oci")
+        ? new Oci(file, tar, names, options)
+        : new Docker(file, names, options);
+  }
+
+  private static boolean bool(Map<String, String> fields, String key, boolean otherwise) {
+    String value = fields.get(key);
+    if (value == null) {
+      return otherwise;
+    }
+    if (value.equals("true") || value.equals("false")) {
+      return Boolean.parseBoolean(value);
+    }
+    throw new IllegalArgumentException(key + "=" + value + ": use true or false");
+  }
+
+  private static Set<String> union(Set<String> a, Set<String> b) {
+    Set<String> all = new java.util.HashSet<>(a);
+    all.addAll(b);
+    return Set.copyOf(all);
   }
 }

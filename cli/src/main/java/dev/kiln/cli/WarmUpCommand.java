@@ -10,6 +10,7 @@ import dev.kiln.engine.graph.State;
 import dev.kiln.engine.snapshot.FileTrees;
 import dev.kiln.engine.solver.Outcome;
 import dev.kiln.engine.worker.SnapshotResult;
+import dev.kiln.exporter.ExportInput;
 import dev.kiln.exporter.local.LocalExporter;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -41,7 +42,7 @@ final class WarmUpCommand implements Callable<Integer> {
                 .toCompletableFuture()
                 .get();
         var snapshot = ((SnapshotResult) ((Outcome.Solved) outcome).result()).snapshot();
-        new LocalExporter(temp.resolve("out")).export(snapshot, engine.snapshotter());
+        new LocalExporter(temp.resolve("out")).export(ExportInput.of(engine, snapshot));
       }
       return 0;
     } finally {

@@ -67,6 +67,7 @@ public final class Engine implements AutoCloseable {
 
   private final ActorSystem<Solver.Command> system;
   private final Snapshotter snapshotter;
+  private final ContentStore content;
   private final Executor executor;
   private final OciLayoutSource layouts;
   private final DockerImageSource dockerImages;
@@ -77,6 +78,7 @@ public final class Engine implements AutoCloseable {
   private Engine(
       ActorSystem<Solver.Command> system,
       Snapshotter snapshotter,
+      ContentStore content,
       Executor executor,
       OciLayoutSource layouts,
       DockerImageSource dockerImages,
@@ -85,6 +87,7 @@ public final class Engine implements AutoCloseable {
       FileLock lock) {
     this.system = system;
     this.snapshotter = snapshotter;
+    this.content = content;
     this.executor = executor;
     this.layouts = layouts;
     this.dockerImages = dockerImages;
@@ -144,7 +147,7 @@ public final class Engine implements AutoCloseable {
             dispatchers.lookup(DispatcherSelector.fromConfig("kiln.exec-dispatcher")),
             dispatchers.lookup(DispatcherSelector.fromConfig("kiln.io-dispatcher"))));
     return new Engine(
-        system, snapshotter, executor, layouts, dockerImages, worker.get(), channel, lock);
+        system, snapshotter, content, executor, layouts, dockerImages, worker.get(), channel, lock);
   }
 
   /**
@@ -198,6 +201,11 @@ public final class Engine implements AutoCloseable {
 
   public Snapshotter snapshotter() {
     return snapshotter;
+  }
+
+  /** The blobs: images' layers, configs and manifests. */
+  public ContentStore content() {
+    return content;
   }
 
   /** The executor and snapshotter chosen at start-up, for users to see. */

@@ -1,13 +1,17 @@
 package dev.kiln.exporter;
 
-import dev.kiln.engine.snapshot.Snapshot;
-import dev.kiln.engine.snapshot.Snapshotter;
 import java.io.IOException;
 
-/** Turns a build result into an artifact. Blocking: run it on an I/O pool. */
+/**
+ * Turns a build result into an artifact. {@link #resolve} checks the options and destination
+ * cheaply before the build runs; {@link #export} does the work (blocking: run it on an I/O pool).
+ */
 public interface Exporter {
-  /** Writes {@code result}, read through {@code snapshotter}, to the exporter's destination. */
-  void export(Snapshot result, Snapshotter snapshotter) throws IOException;
+  /** Throws IllegalArgumentException, saying what to change, when the export cannot work. */
+  default void resolve() {}
+
+  /** Writes the build result to the exporter's destination. */
+  Exported export(ExportInput input) throws IOException;
 
   /** Where the artifact went, for users. */
   String describe();

@@ -20,14 +20,24 @@ final class DockerfileBuilds {
   }
 
   KilnRun build(String dockerfile, String... extra) throws Exception {
+    return buildTo(dockerfile, "type=local,dest=" + temp.resolve("out"), extra);
+  }
+
+  /** Builds with {@code --output output} rather than into the local output directory. */
+  KilnRun buildTo(String dockerfile, String output, String... extra) throws Exception {
+    return KilnRun.of(arguments(dockerfile, output, extra).toArray(String[]::new));
+  }
+
+  /** The {@code kiln} arguments of such a build. */
+  List<String> arguments(String dockerfile, String output, String... extra) throws Exception {
     Files.writeString(context.resolve("Dockerfile"), dockerfile);
     List<String> args =
         new ArrayList<>(List.of("build", "--root", temp.resolve("root").toString()));
     args.addAll(List.of("--build-context", "busybox=" + BusyboxLayout.identifier()));
-    args.addAll(List.of("--output", "type=local,dest=" + temp.resolve("out")));
+    args.addAll(List.of("--output", output));
     args.addAll(List.of(extra));
     args.add(context.toString());
-    return KilnRun.of(args.toArray(String[]::new));
+    return args;
   }
 
   Path out() {

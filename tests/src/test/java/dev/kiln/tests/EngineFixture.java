@@ -7,6 +7,7 @@ import dev.kiln.engine.progress.ProgressEvent;
 import dev.kiln.engine.snapshot.Snapshot;
 import dev.kiln.engine.solver.Outcome;
 import dev.kiln.engine.worker.SnapshotResult;
+import dev.kiln.exporter.ExportInput;
 import dev.kiln.exporter.local.LocalExporter;
 import java.nio.file.Path;
 import java.util.List;
@@ -49,7 +50,7 @@ final class EngineFixture implements AutoCloseable {
   }
 
   Path exportTo(Build build, Path dir) throws Exception {
-    new LocalExporter(dir).export(build.snapshot(), engine.snapshotter());
+    new LocalExporter(dir).export(ExportInput.of(engine, build.snapshot()));
     return dir;
   }
 

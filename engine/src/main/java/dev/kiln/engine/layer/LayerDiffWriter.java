@@ -8,10 +8,12 @@ import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
+import java.time.Instant;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
@@ -20,7 +22,8 @@ import org.apache.commons.compress.archivers.tar.TarConstants;
 /**
  * Writes an overlayfs upper directory as an uncompressed OCI layer tar: whiteouts become {@code
  * .wh.NAME} files, opaque directories get a {@code .wh..wh..opq} entry. Entries come in a fixed
- * order (depth first, names sorted) so that equal trees give equal bytes.
+ * order (depth first, names sorted) so that equal trees give equal bytes. Entries carry numeric
+ * owners only (no user or group names: those of the host would misname the files' owners).
  */
 public final class LayerDiffWriter {
   private static final String WHITEOUT_PREFIX = ".wh.";
@@ -33,21 +36,50 @@ public final class LayerDiffWriter {
 
   private final Path root;
   private final TarArchiveOutputStream tar;
+  private final Times times;
   // (device, inode) of regular files with several links, mapped to the first name written.
   private final Map<String, String> linkTargets = new HashMap<>();
 
-  private LayerDiffWriter(Path root, TarArchiveOutputStream tar) {
+  /**
+   * How entry times are written. {@link #EXACT} keeps the files' times to the nanosecond (in PAX
+   * headers when they have a fraction); {@link #wholeSeconds} writes them as Go's tar writer (and
+   * so BuildKit) does, in plain headers, none later than {@code clampTo} when given: with {@code
+   * SOURCE_DATE_EPOCH}, files a build touched get the epoch and equal inputs give equal layers.
+   */
+  public record Times(boolean wholeSeconds, Optional<Instant> clampTo) {
+    public static final Times EXACT = new Times(false, Optional.empty());
+
+    public static Times wholeSeconds(Optional<Instant> clampTo) {
+      return new Times(true, clampTo);
+    }
+
+    FileTime apply(FileTime time) {
+      Instant instant = time.toInstant();
+      if (clampTo.isPresent() && instant.isAfter(clampTo.get())) {
+        instant = clampTo.get();
+      }
+      return wholeSeconds ? FileTime.from(instant.getEpochSecond(), TimeUnit.SECONDS) : time;
+    }
+  }
+
+  private LayerDiffWriter(Path root, TarArchiveOutputStream tar, Times times) {
     this.root = root;
     this.tar = tar;
+    this.times = times;
   }
 
   /** Writes the tar of {@code upperDir} to {@code out}, which is left open. */
   public static void write(Path upperDir, OutputStream out) throws IOException {
+    write(upperDir, out, Times.EXACT);
+  }
+
+  /** Writes the tar of {@code upperDir} to {@code out}, which is left open, with these times. */
+  public static void write(Path upperDir, OutputStream out, Times times) throws IOException {
     TarArchiveOutputStream tar = new TarArchiveOutputStream(out, "UTF-8");
     tar.setLongFileMode(TarArchiveOutputStream.LONGFILE_POSIX);
     tar.setBigNumberMode(TarArchiveOutputStream.BIGNUMBER_POSIX);
     tar.setAddPaxHeadersForNonAsciiNames(true);
-    new LayerDiffWriter(upperDir, tar).writeChildren(upperDir);
+    new LayerDiffWriter(upperDir, tar, times).writeChildren(upperDir);
     // finish() without close(): the caller owns out (it may be a digesting or compressing stream).
     tar.finish();
     tar.flush();
@@ -132,11 +164,14 @@ public final class LayerDiffWriter {
     return entry;
   }
 
-  private static TarArchiveEntry withOwner(TarArchiveEntry entry, Map<String, Object> attrs) {
+  private TarArchiveEntry withOwner(TarArchiveEntry entry, Map<String, Object> attrs) {
     entry.setUserId(((Number) attrs.get("uid")).longValue());
     entry.setGroupId(((Number) attrs.get("gid")).longValue());
+    // The entry starts with the JVM user's name, which extractors would map to their own uid.
+    entry.setUserName("");
+    entry.setGroupName("");
     entry.setMode((Integer) attrs.get("mode") & 07777);
-    entry.setModTime((FileTime) attrs.get("lastModifiedTime"));
+    entry.setModTime(times.apply((FileTime) attrs.get("lastModifiedTime")));
     return entry;
   }
 

@@ -2,8 +2,8 @@ package dev.kiln.exporter.local;
 
 import dev.kiln.engine.fileop.TreeCopier;
 import dev.kiln.engine.snapshot.MountedFs;
-import dev.kiln.engine.snapshot.Snapshot;
-import dev.kiln.engine.snapshot.Snapshotter;
+import dev.kiln.exporter.ExportInput;
+import dev.kiln.exporter.Exported;
 import dev.kiln.exporter.Exporter;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -23,11 +23,12 @@ public final class LocalExporter implements Exporter {
   }
 
   @Override
-  public void export(Snapshot result, Snapshotter snapshotter) throws IOException {
+  public Exported export(ExportInput input) throws IOException {
     Files.createDirectories(dest);
-    try (MountedFs view = snapshotter.mount(result, Optional.empty())) {
+    try (MountedFs view = input.snapshotter().mount(input.result(), Optional.empty())) {
       TreeCopier.copyContents(view.path(), dest, dest, TreeCopier.Options.PRESERVE);
     }
+    return Exported.FILES;
   }
 
   @Override

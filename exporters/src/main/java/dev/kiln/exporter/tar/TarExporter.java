@@ -2,8 +2,8 @@ package dev.kiln.exporter.tar;
 
 import dev.kiln.engine.layer.LayerDiffWriter;
 import dev.kiln.engine.snapshot.MountedFs;
-import dev.kiln.engine.snapshot.Snapshot;
-import dev.kiln.engine.snapshot.Snapshotter;
+import dev.kiln.exporter.ExportInput;
+import dev.kiln.exporter.Exported;
 import dev.kiln.exporter.Exporter;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -24,10 +24,10 @@ public final class TarExporter implements Exporter {
   }
 
   @Override
-  public void export(Snapshot result, Snapshotter snapshotter) throws IOException {
+  public Exported export(ExportInput input) throws IOException {
     Files.createDirectories(dest.getParent());
     Path temp = Files.createTempFile(dest.getParent(), ".kiln-", ".tar.tmp");
-    try (MountedFs view = snapshotter.mount(result, Optional.empty());
+    try (MountedFs view = input.snapshotter().mount(input.result(), Optional.empty());
         OutputStream out = Files.newOutputStream(temp)) {
       // A merged view has no whiteouts left, so the layer writer yields a plain archive.
       LayerDiffWriter.write(view.path(), out);
@@ -36,6 +36,7 @@ public final class TarExporter implements Exporter {
       throw e;
     }
     Files.move(temp, dest, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+    return Exported.FILES;
   }
 
   @Override
