@@ -20,7 +20,7 @@ import java.util.Optional;
  * auths} entry ({@code auth} in base64, or {@code username}/{@code password}, or {@code
  * identitytoken}). Keys such as {@code https://index.docker.io/v1/} name docker.io.
  */
-public final class DockerCredentials {
+public final class DockerCredentials implements CredentialSource {
   /** The key Docker files Docker Hub's credentials under. */
   static final String DOCKER_HUB_KEY = "https://index.docker.io/v1/";
 
@@ -49,6 +49,7 @@ public final class DockerCredentials {
   }
 
   /** The credentials for {@code registry} ({@code docker.io}, {@code host:port}), if any. */
+  @Override
   public Optional<Credentials> find(String registry) throws IOException {
     String wanted = normalise(registry);
     ObjectNode root = config.read();
