@@ -85,7 +85,8 @@ public final class RegistryProxy implements AutoCloseable {
 
   private record Failure(int status, Predicate<Seen> matches, AtomicInteger remaining) {}
 
-  private record Replacement(Predicate<Seen> matches, byte[] body, AtomicInteger remaining) {}
+  private record Replacement(
+      Predicate<Seen> matches, byte[] body, Set<String> dropped, AtomicInteger remaining) {}
 
   private final List<Replacement> replacements = new CopyOnWriteArrayList<>();
 
@@ -143,7 +144,12 @@ public final class RegistryProxy implements AutoCloseable {
    * Content-Length) and {@code body} instead of the registry's: a registry serving wrong content.
    */
   public void replaceNextBody(Predicate<Seen> matching, byte[] body) {
-    replacements.add(new Replacement(matching, body.clone(), new AtomicInteger(1)));
+    replaceNextBody(matching, body, Set.of());
+  }
+
+  /** As {@link #replaceNextBody(Predicate, byte[])}, leaving out the {@code dropped} headers. */
+  public void replaceNextBody(Predicate<Seen> matching, byte[] body, Set<String> dropped) {
+    replacements.add(new Replacement(matching, body.clone(), dropped, new AtomicInteger(1)));
   }
 
   /** Blob downloads wait, once forwarded, until {@code release} opens. */
@@ -336,6 +342,9 @@ public final class RegistryProxy implements AutoCloseable {
     for (Replacement replacement : replacements) {
       if (replacement.matches().test(request) && replacement.remaining().getAndDecrement() > 0) {
         served = replacement.body();
+        headers
+            .keySet()
+            .removeIf(name -> replacement.dropped().contains(name.toLowerCase(Locale.ROOT)));
         if (request.method().equals("HEAD")) {
           headers.put("Content-Length", Integer.toString(served.length));
         }
