@@ -68,19 +68,38 @@ public final class DockerCredentials implements CredentialSource {
   }
 
   /**
-   * Records {@code credentials} for {@code registry}: with its credential helper when one is
-   * configured, else in {@code auths}, keeping every other entry of the file.
+   * The registry a user names as a login server ({@code docker.io}, {@code
+   * https://index.docker.io/v1/}, {@code http://localhost:5000}); throws {@link
+   * IllegalArgumentException} for one that is not a registry host.
    */
-  public void save(String registry, Credentials credentials) throws IOException {
+  public static String registryName(String server) {
+    String name = normalise(server);
+    Optional<String> problem = ImageReference.problemWithRegistry(name);
+    if (problem.isPresent()) {
+      throw new IllegalArgumentException(
+          "invalid registry \"" + Texts.excerpt(server) + "\": " + problem.get());
+    }
+    return name;
+  }
+
+  /**
+   * Records {@code credentials} for {@code registry}: with its credential helper when one is
+   * configured, else in {@code auths}, keeping every other entry of the file. Returns where they
+   * went, for users to see.
+   */
+  public String save(String registry, Credentials credentials) throws IOException {
     String wanted = normalise(registry);
     ObjectNode root = config.read();
     Optional<CredentialHelper> helper = helperFor(root, wanted);
     ObjectNode auths = auths(root);
     authsEntry(root, wanted).ifPresent(e -> auths.remove(e.getKey()));
     ObjectNode entry = auths.putObject(serverAddress(wanted));
+    String where;
     if (helper.isPresent()) {
       helper.get().store(serverAddress(wanted), credentials);
+      where = "with " + helper.get().command();
     } else {
+      where = "unencrypted in " + config.path();
       entry.put(
           "auth",
           Base64.getEncoder()
@@ -89,6 +108,7 @@ public final class DockerCredentials implements CredentialSource {
                       .getBytes(StandardCharsets.UTF_8)));
     }
     config.write(root);
+    return where;
   }
 
   /** Forgets the credentials for {@code registry}; false when there were none. */
