@@ -10,6 +10,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
+import javax.net.ssl.SSLContext;
 
 /**
  * A client of OCI distribution registries: resolves references, pulls manifests and blobs into a
@@ -148,6 +149,7 @@ public final class RegistryClient {
     private Clock clock = Clock.systemUTC();
     private Duration timeout = Duration.ofMinutes(2);
     private Duration connectTimeout = Duration.ofSeconds(30);
+    private Optional<SSLContext> sslContext = Optional.empty();
 
     private Builder() {}
 
@@ -190,14 +192,21 @@ public final class RegistryClient {
       return this;
     }
 
+    /** The TLS context to verify registries with (default: the JVM's trusted CAs). */
+    public Builder sslContext(SSLContext value) {
+      sslContext = Optional.of(value);
+      return this;
+    }
+
     public RegistryClient build() {
-      HttpClient http =
+      HttpClient.Builder builder =
           HttpClient.newBuilder()
               .version(HttpClient.Version.HTTP_2)
               // Redirects are followed by hand, to keep credentials on the registry's origin.
               .followRedirects(HttpClient.Redirect.NEVER)
-              .connectTimeout(connectTimeout)
-              .build();
+              .connectTimeout(connectTimeout);
+      sslContext.ifPresent(builder::sslContext);
+      HttpClient http = builder.build();
       RegistryErrors errors = new RegistryErrors(credentialsFile);
       TokenAuthenticator tokens = new TokenAuthenticator(http, clock, timeout);
       RegistryAuth auth = new RegistryAuth(credentials, tokens, errors);

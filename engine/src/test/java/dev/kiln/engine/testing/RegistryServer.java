@@ -2,6 +2,7 @@ package dev.kiln.engine.testing;
 
 import dev.kiln.engine.snapshot.FileTrees;
 import java.io.IOException;
+import java.io.InputStream;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.URI;
@@ -11,13 +12,20 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.GeneralSecurityException;
+import java.security.KeyStore;
+import java.security.cert.Certificate;
+import java.security.cert.CertificateFactory;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.TrustManagerFactory;
 
 /**
  * A real registry for tests: Debian's {@code /usr/bin/docker-registry serve CONFIG} as a
@@ -40,12 +48,56 @@ public final class RegistryServer implements AutoCloseable {
   private final Path dir;
   private final Path log;
   private final int port;
+  private final Optional<Path> certificate;
+  private final Path storage;
 
-  private RegistryServer(Process process, Path dir, Path log, int port) {
+  private RegistryServer(
+      Process process, Path dir, Path log, int port, Optional<Path> certificate, Path storage) {
     this.process = process;
     this.dir = dir;
     this.log = log;
     this.port = port;
+    this.certificate = certificate;
+    this.storage = storage;
+  }
+
+  /** How to start one: users for Basic auth, TLS, storage shared with another instance. */
+  public static final class Builder {
+    private Map<String, String> users = Map.of();
+    private boolean tls;
+    private Optional<Path> storage = Optional.empty();
+
+    private Builder() {}
+
+    /** Demand Basic auth from these users (name to password). */
+    public Builder users(Map<String, String> value) {
+      users = Map.copyOf(value);
+      return this;
+    }
+
+    /**
+     * Serve HTTPS (HTTP/2 and HTTP/1.1) with a self-signed certificate for 127.0.0.1, made with
+     * openssl; {@link #sslContext()} trusts it. The access log then records each request's
+     * protocol.
+     */
+    public Builder tls() {
+      tls = true;
+      return this;
+    }
+
+    /** Store in {@code dir} (another instance's {@link #storage()}) instead of a new directory. */
+    public Builder storage(Path dir) {
+      storage = Optional.of(dir);
+      return this;
+    }
+
+    public RegistryServer start() throws IOException {
+      return RegistryServer.start(this);
+    }
+  }
+
+  public static Builder builder() {
+    return new Builder();
   }
 
   /** Whether the registry binary is installed (scripts/install-deps.sh installs it). */
@@ -55,7 +107,7 @@ public final class RegistryServer implements AutoCloseable {
 
   /** A registry that lets anyone pull and push. */
   public static RegistryServer start() throws IOException {
-    return start(Map.of());
+    return builder().start();
   }
 
   /**
@@ -63,6 +115,11 @@ public final class RegistryServer implements AutoCloseable {
    * htpasswd file made with {@code htpasswd -Bbn}. No users means no auth.
    */
   public static RegistryServer start(Map<String, String> users) throws IOException {
+    return builder().users(users).start();
+  }
+
+  private static RegistryServer start(Builder options) throws IOException {
+    Map<String, String> users = options.users;
     if (!available()) {
       throw new IOException(BINARY + " is missing: run scripts/install-deps.sh");
     }
@@ -77,20 +134,28 @@ public final class RegistryServer implements AutoCloseable {
         }
         Files.writeString(htpasswd, lines);
       }
+      Optional<Path> certificate = Optional.empty();
+      Optional<Path> key = Optional.empty();
+      if (options.tls) {
+        certificate = Optional.of(dir.resolve("cert.pem"));
+        key = Optional.of(dir.resolve("key.pem"));
+        selfSignedCertificate(certificate.get(), key.get());
+      }
+      Path storage = options.storage.orElse(dir.resolve("storage"));
       IOException last = null;
       for (int attempt = 0; attempt < PORT_ATTEMPTS; attempt++) {
         // The port is free when chosen; another process may take it before the registry binds
         // it, which the registry reports by exiting: then try another.
         int port = freePort();
         Path config = dir.resolve("config.yml");
-        Files.writeString(config, config(dir.resolve("storage"), port, htpasswd));
+        Files.writeString(config, config(storage, port, htpasswd, certificate, key));
         Path log = dir.resolve("registry.log");
         Process process =
             new ProcessBuilder(BINARY.toString(), "serve", config.toString())
                 .redirectErrorStream(true)
                 .redirectOutput(log.toFile())
                 .start();
-        RegistryServer server = new RegistryServer(process, dir, log, port);
+        RegistryServer server = new RegistryServer(process, dir, log, port, certificate, storage);
         try {
           server.awaitReady();
           return server;
@@ -115,14 +180,33 @@ public final class RegistryServer implements AutoCloseable {
     return port;
   }
 
-  /** {@code http://127.0.0.1:PORT}. */
+  /** {@code http://127.0.0.1:PORT}, or https with TLS. */
   public URI uri() {
-    return URI.create("http://" + host());
+    return URI.create((certificate.isPresent() ? "https://" : "http://") + host());
   }
 
   /** Where the registry stores its data. */
   public Path storage() {
-    return dir.resolve("storage");
+    return storage;
+  }
+
+  /** A TLS context that trusts this registry's certificate (TLS only). */
+  public SSLContext sslContext() throws IOException {
+    Path pem = certificate.orElseThrow(() -> new IllegalStateException("not a TLS registry"));
+    try (InputStream in = Files.newInputStream(pem)) {
+      Certificate cert = CertificateFactory.getInstance("X.509").generateCertificate(in);
+      KeyStore trust = KeyStore.getInstance(KeyStore.getDefaultType());
+      trust.load(null, null);
+      trust.setCertificateEntry("registry", cert);
+      TrustManagerFactory factory =
+          TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+      factory.init(trust);
+      SSLContext context = SSLContext.getInstance("TLS");
+      context.init(null, factory.getTrustManagers(), null);
+      return context;
+    } catch (GeneralSecurityException e) {
+      throw new IOException("cannot trust " + pem + ": " + e.getMessage(), e);
+    }
   }
 
   /** The registry's log so far, for failure messages. */
@@ -154,11 +238,14 @@ public final class RegistryServer implements AutoCloseable {
 
   /** Polls {@code GET /v2/} until it answers (200, or 401 with auth), within a deadline. */
   private void awaitReady() throws IOException {
-    HttpClient http =
+    HttpClient.Builder builder =
         HttpClient.newBuilder()
             .version(HttpClient.Version.HTTP_1_1)
-            .connectTimeout(Duration.ofSeconds(2))
-            .build();
+            .connectTimeout(Duration.ofSeconds(2));
+    if (certificate.isPresent()) {
+      builder.sslContext(sslContext());
+    }
+    HttpClient http = builder.build();
     Instant deadline = Instant.now().plus(READY_DEADLINE);
     HttpRequest ping =
         HttpRequest.newBuilder(uri().resolve("/v2/")).timeout(Duration.ofSeconds(2)).build();
@@ -189,13 +276,15 @@ public final class RegistryServer implements AutoCloseable {
         "docker-registry did not answer on " + uri() + " within " + READY_DEADLINE + ":\n" + log());
   }
 
-  private static String config(Path storage, int port, Path htpasswd) {
+  private static String config(
+      Path storage, int port, Path htpasswd, Optional<Path> certificate, Optional<Path> key) {
     List<String> lines = new ArrayList<>();
     lines.add("version: 0.1");
     lines.add("log:");
     lines.add("  level: info");
     lines.add("  accesslog:");
-    lines.add("    disabled: true");
+    // With TLS the access log is how tests see which protocol (HTTP/2.0 or 1.1) a request used.
+    lines.add("    disabled: " + certificate.isEmpty());
     lines.add("storage:");
     lines.add("  filesystem:");
     lines.add("    rootdirectory: " + storage);
@@ -204,6 +293,11 @@ public final class RegistryServer implements AutoCloseable {
     lines.add("http:");
     lines.add("  addr: 127.0.0.1:" + port);
     lines.add("  secret: kiln-test-secret");
+    if (certificate.isPresent()) {
+      lines.add("  tls:");
+      lines.add("    certificate: " + certificate.get());
+      lines.add("    key: " + key.get());
+    }
     if (htpasswd != null) {
       lines.add("auth:");
       lines.add("  htpasswd:");
@@ -213,19 +307,45 @@ public final class RegistryServer implements AutoCloseable {
     return String.join("\n", lines) + "\n";
   }
 
-  private static String htpasswdLine(String user, String password) throws IOException {
-    Process process =
-        new ProcessBuilder("htpasswd", "-Bbn", user, password).redirectErrorStream(true).start();
+  private static void selfSignedCertificate(Path certificate, Path key) throws IOException {
+    run(
+        List.of(
+            "openssl",
+            "req",
+            "-x509",
+            "-newkey",
+            "ec",
+            "-pkeyopt",
+            "ec_paramgen_curve:prime256v1",
+            "-nodes",
+            "-days",
+            "2",
+            "-subj",
+            "/CN=127.0.0.1",
+            "-addext",
+            "subjectAltName=IP:127.0.0.1,DNS:localhost",
+            "-keyout",
+            key.toString(),
+            "-out",
+            certificate.toString()));
+  }
+
+  private static String run(List<String> command) throws IOException {
+    Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
     String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
     try {
       if (process.waitFor() != 0) {
-        throw new IOException("htpasswd failed: " + output);
+        throw new IOException(command.get(0) + " failed: " + output);
       }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      throw new IOException("interrupted running htpasswd", e);
+      throw new IOException("interrupted running " + command.get(0), e);
     }
-    return output.strip();
+    return output;
+  }
+
+  private static String htpasswdLine(String user, String password) throws IOException {
+    return run(List.of("htpasswd", "-Bbn", user, password)).strip();
   }
 
   private static int freePort() throws IOException {
