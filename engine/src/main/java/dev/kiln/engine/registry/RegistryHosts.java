@@ -24,10 +24,21 @@ import java.util.Optional;
  * configured, as Docker does.
  */
 public final class RegistryHosts {
-  /** One registry's settings. */
-  public record Host(List<String> mirrors, boolean insecure) {
+  /**
+   * One registry's settings: its mirrors; {@code insecure} true for plain HTTP, false for HTTPS
+   * even on loopback, empty for the default (plain HTTP on loopback only).
+   */
+  public record Host(List<String> mirrors, Optional<Boolean> insecure) {
     public Host {
       mirrors = List.copyOf(mirrors);
+    }
+
+    public Host(List<String> mirrors, boolean insecure) {
+      this(mirrors, Optional.of(insecure));
+    }
+
+    public static Host mirrored(List<String> mirrors) {
+      return new Host(mirrors, Optional.empty());
     }
   }
 
@@ -118,11 +129,14 @@ public final class RegistryHosts {
         name, URI.create((plainHttp(name) ? "http://" : "https://") + host), false);
   }
 
-  /** True when {@code host} is reached over plain HTTP: configured insecure, or loopback. */
+  /**
+   * True when {@code host} is reached over plain HTTP: configured {@code insecure}, or loopback and
+   * not configured {@code "insecure": false}.
+   */
   public boolean plainHttp(String host) {
     Host configured = hosts.get(canonical(host));
-    if (configured != null && configured.insecure()) {
-      return true;
+    if (configured != null && configured.insecure().isPresent()) {
+      return configured.insecure().get();
     }
     return isLoopback(host);
   }
@@ -213,7 +227,11 @@ public final class RegistryHosts {
       if (!insecure.isMissingNode() && !insecure.isBoolean()) {
         throw new IllegalArgumentException(where + ".insecure must be true or false");
       }
-      hosts.put(entry.getKey(), new Host(mirrorList, insecure.asBoolean(false)));
+      hosts.put(
+          entry.getKey(),
+          new Host(
+              mirrorList,
+              insecure.isMissingNode() ? Optional.empty() : Optional.of(insecure.asBoolean())));
     }
     return hosts;
   }

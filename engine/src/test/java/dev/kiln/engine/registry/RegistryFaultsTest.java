@@ -339,7 +339,7 @@ class RegistryFaultsTest {
   void pullsTryMirrorsFirstAndPushesNeverDo() throws IOException {
     RegistryHosts hosts =
         new RegistryHosts(
-            Map.of(registry.host(), new RegistryHosts.Host(List.of(proxy.host()), false)));
+            Map.of(registry.host(), RegistryHosts.Host.mirrored(List.of(proxy.host()))));
     RegistryClient mirrored = RegistryClient.builder().retry(QUICK).hosts(hosts).build();
 
     assertEquals(image.manifestDescriptor(), mirrored.resolve(direct));
@@ -354,7 +354,7 @@ class RegistryFaultsTest {
   void aFailingMirrorFallsBackToTheRegistry() throws IOException {
     RegistryHosts hosts =
         new RegistryHosts(
-            Map.of(registry.host(), new RegistryHosts.Host(List.of(proxy.host()), false)));
+            Map.of(registry.host(), RegistryHosts.Host.mirrored(List.of(proxy.host()))));
     RegistryClient mirrored = RegistryClient.builder().retry(QUICK).hosts(hosts).build();
     proxy.fail(404, 100, r -> true);
 

@@ -70,6 +70,15 @@ class RegistryHostsTest {
   }
 
   @Test
+  void insecureFalseMeansHttpsEvenOnLoopback() throws IOException {
+    RegistryHosts hosts =
+        RegistryHosts.load(write("{\"hosts\":{\"localhost:5000\":{\"insecure\":false}}}"));
+
+    assertEquals(URI.create("https://localhost:5000"), hosts.pushEndpoint("localhost:5000").base());
+    assertEquals(URI.create("http://localhost:5001"), hosts.pushEndpoint("localhost:5001").base());
+  }
+
+  @Test
   void aMissingFileMeansDefaults() throws IOException {
     RegistryHosts hosts = RegistryHosts.load(dir.resolve("absent.json"));
 

@@ -54,7 +54,7 @@ class RegistryTlsTest {
                 new RegistryHosts(
                     Map.of(
                         plain.host(),
-                        new RegistryHosts.Host(List.of("https://" + tls.host()), false))))
+                        RegistryHosts.Host.mirrored(List.of("https://" + tls.host())))))
             .build();
     ContentStore store = new ContentStore(temp);
 
@@ -71,6 +71,36 @@ class RegistryTlsTest {
   }
 
   @Test
+  void aPushOverTlsUsesHttp2ForEveryUploadRequest() throws IOException {
+    ImageReference reference = ImageReference.parse(tls.host() + "/tls/pushed:1");
+    TestImage image = TestImage.random(51, 1000, 150_000);
+    RegistryClient client =
+        RegistryClient.builder()
+            .retry(QUICK)
+            .sslContext(tls.sslContext())
+            .limits(new RegistryClient.Limits(1 << 20, 32 * 1024, 64 * 1024))
+            // A loopback registry is plain HTTP unless told otherwise.
+            .hosts(new RegistryHosts(Map.of(tls.host(), new RegistryHosts.Host(List.of(), false))))
+            .build();
+
+    image.push(client, reference);
+
+    assertEquals(image.manifestDescriptor(), client.resolve(reference));
+    ContentStore store = new ContentStore(temp);
+    client.fetchBlob(reference, image.layerDescriptor(1), store);
+    store.verify(image.layerDescriptor(1).digest());
+    String log = tls.log();
+    assertTrue(log.contains("\"PATCH /v2/tls/pushed/blobs/uploads/"), log);
+    for (String method : List.of("POST", "PATCH", "PUT", "HEAD")) {
+      assertTrue(
+          log.lines()
+              .filter(l -> l.contains("\"" + method + " /v2/tls/pushed/"))
+              .allMatch(l -> l.contains(" HTTP/2.0\"")),
+          log);
+    }
+  }
+
+  @Test
   void anUntrustedCertificateIsATlsErrorThatIsNotRetried() {
     RegistryClient client =
         RegistryClient.builder()
@@ -79,7 +109,7 @@ class RegistryTlsTest {
                 new RegistryHosts(
                     Map.of(
                         "tls.invalid",
-                        new RegistryHosts.Host(List.of("https://" + tls.host()), false))))
+                        RegistryHosts.Host.mirrored(List.of("https://" + tls.host())))))
             .build();
 
     RegistryException e =
