@@ -59,13 +59,19 @@ final class RegistryAuth {
       throws IOException {
     AuthChallenge chosen = choose(endpoint, name, headers);
     challenges.put(endpoint.host(), chosen);
-    if (sent.isPresent() && chosen.scheme().equals("bearer")) {
-      // The registry refused a cached token (revoked, expired early, or too narrow): get a
-      // fresh one; the caller tries only once more, so this cannot loop.
-      tokens.forget(endpoint, chosen, scope, credentialsFor(endpoint));
+    try {
+      if (sent.isPresent() && chosen.scheme().equals("bearer")) {
+        // The registry refused a cached token (revoked, expired early, or too narrow): get a
+        // fresh one; the caller tries only once more, so this cannot loop.
+        tokens.forget(endpoint, chosen, scope, credentialsFor(endpoint));
+      }
+      Optional<String> next = header(endpoint, scope, name);
+      return next.isPresent() && !next.equals(sent);
+    } catch (IOException | RuntimeException e) {
+      // A challenge that cannot be answered is not used for later requests up front.
+      challenges.remove(endpoint.host(), chosen);
+      throw e;
     }
-    Optional<String> next = header(endpoint, scope, name);
-    return next.isPresent() && !next.equals(sent);
   }
 
   private AuthChallenge choose(RegistryEndpoint endpoint, String name, HttpHeaders headers)

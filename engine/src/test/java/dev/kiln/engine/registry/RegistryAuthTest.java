@@ -182,6 +182,102 @@ class RegistryAuthTest {
     }
   }
 
+  @Test
+  void aTokenNamedAccessTokenIsAcceptedToo() throws IOException {
+    try (RegistryProxy proxy = RegistryProxy.start(open.uri())) {
+      proxy.requireBearerTokens(Map.of(), 300);
+      proxy.tokenField("access_token");
+      RegistryClient client = client(CredentialSource.none());
+      ImageReference reference = ImageReference.parse(proxy.host() + "/access/app:1");
+
+      Descriptor pushed = TestImage.random(24, 10).push(client, reference);
+
+      assertEquals(pushed, client.resolve(reference));
+    }
+  }
+
+  @Test
+  void anIdentityTokenIsExchangedWithAnOAuthRefreshGrant() throws IOException {
+    try (RegistryProxy proxy = RegistryProxy.start(open.uri())) {
+      proxy.requireBearerTokens(Map.of("bob", "unused"), 300);
+      proxy.acceptRefreshToken("refresh-1");
+      RegistryClient client =
+          client(name -> Optional.of(new Credentials("bob", "", Optional.of("refresh-1"))));
+      ImageReference reference = ImageReference.parse(proxy.host() + "/oauth/app:1");
+
+      Descriptor pushed = TestImage.random(25, 10).push(client, reference);
+
+      assertEquals(pushed, client.resolve(reference));
+      assertTrue(
+          proxy.requests().stream()
+              .anyMatch(r -> r.method().equals("POST") && r.path().equals("/token")));
+      assertEquals(
+          List.of("repository:oauth/app:pull,push", "repository:oauth/app:pull"),
+          proxy.tokenScopes());
+    }
+  }
+
+  @Test
+  void malformedOrUnusableChallengesAreClearErrors() throws IOException {
+    try (RegistryProxy proxy = RegistryProxy.start(open.uri())) {
+      RegistryClient client = client(CredentialSource.none());
+      ImageReference reference = ImageReference.parse(proxy.host() + "/challenged/app:1");
+
+      assertEquals(
+          "malformed WWW-Authenticate header \"Bearer realm=\"unterminated\": unterminated quoted"
+              + " string at offset 26",
+          afterPrefix(challenged(proxy, client, reference, "Bearer realm=\"unterminated")));
+      String fileRealm =
+          challenged(proxy, client, reference, "Bearer realm=\"file:///etc/passwd\"");
+      assertTrue(fileRealm.endsWith("is not an http(s) URL"), fileRealm);
+      String negotiate = challenged(proxy, client, reference, "Negotiate abc==");
+      assertTrue(
+          negotiate.endsWith("it asks for negotiate authentication; Kiln speaks Bearer and Basic"),
+          negotiate);
+      String noRealm = challenged(proxy, client, reference, "Bearer service=\"x\"");
+      assertTrue(noRealm.endsWith("its Bearer challenge has no realm"), noRealm);
+    }
+  }
+
+  @Test
+  void hostileTokenRepliesAreClearErrors() throws IOException {
+    try (RegistryProxy proxy = RegistryProxy.start(open.uri())) {
+      proxy.requireBearerTokens(Map.of(), 300);
+      ImageReference reference = ImageReference.parse(proxy.host() + "/hostile/app:1");
+
+      assertTrue(tokenFailure(proxy, reference, "<html>").endsWith("its reply is not JSON"));
+      assertTrue(
+          tokenFailure(proxy, reference, "{\"expires_in\":5}")
+              .endsWith("its reply has neither \"token\" nor \"access_token\""));
+      assertTrue(
+          tokenFailure(proxy, reference, "{\"token\":\"a\\r\\nX-Injected: 1\"}")
+              .endsWith("its token has characters a header cannot carry"));
+      assertTrue(
+          tokenFailure(proxy, reference, "{\"token\":\"" + "x".repeat(1_100_000) + "\"}")
+              .contains("larger than"));
+    }
+  }
+
+  private static String challenged(
+      RegistryProxy proxy, RegistryClient client, ImageReference reference, String header) {
+    proxy.fail(401, Map.of("WWW-Authenticate", header), 1, r -> true);
+    RegistryException e = assertThrows(RegistryException.class, () -> client.resolve(reference));
+    assertEquals(RegistryException.Kind.INVALID_RESPONSE, e.kind(), e.getMessage());
+    return e.getMessage();
+  }
+
+  private static String tokenFailure(RegistryProxy proxy, ImageReference reference, String reply) {
+    proxy.tokenReply(reply);
+    RegistryClient client = client(CredentialSource.none());
+    RegistryException e = assertThrows(RegistryException.class, () -> client.resolve(reference));
+    assertEquals(RegistryException.Kind.INVALID_RESPONSE, e.kind(), e.getMessage());
+    return e.getMessage();
+  }
+
+  private static String afterPrefix(String message) {
+    return message.substring(message.indexOf(": malformed") + 2);
+  }
+
   private static RegistryClient client(CredentialSource credentials) {
     return RegistryClient.builder()
         .retry(QUICK)

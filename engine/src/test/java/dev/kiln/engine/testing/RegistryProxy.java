@@ -79,11 +79,15 @@ public final class RegistryProxy implements AutoCloseable {
   private volatile boolean tokensRequired;
   private volatile Map<String, String> tokenUsers = Map.of();
   private volatile long tokenLifetimeSeconds = 300;
+  private volatile String tokenField = "token";
+  private volatile String tokenReply;
+  private volatile String refreshToken;
   private final Set<String> issued = ConcurrentHashMap.newKeySet();
   private final List<String> tokenScopes = new CopyOnWriteArrayList<>();
   private final AtomicInteger tokenCounter = new AtomicInteger();
 
-  private record Failure(int status, Predicate<Seen> matches, AtomicInteger remaining) {}
+  private record Failure(
+      int status, Map<String, String> headers, Predicate<Seen> matches, AtomicInteger remaining) {}
 
   private record Replacement(
       Predicate<Seen> matches, byte[] body, Set<String> dropped, AtomicInteger remaining) {}
@@ -136,7 +140,12 @@ public final class RegistryProxy implements AutoCloseable {
 
   /** The next {@code times} requests matching {@code matching} get {@code status}, unforwarded. */
   public void fail(int status, int times, Predicate<Seen> matching) {
-    failures.add(new Failure(status, matching, new AtomicInteger(times)));
+    fail(status, Map.of(), times, matching);
+  }
+
+  /** As {@link #fail(int, int, Predicate)}, with these response headers. */
+  public void fail(int status, Map<String, String> headers, int times, Predicate<Seen> matching) {
+    failures.add(new Failure(status, Map.copyOf(headers), matching, new AtomicInteger(times)));
   }
 
   /**
@@ -177,6 +186,24 @@ public final class RegistryProxy implements AutoCloseable {
     tokenUsers = Map.copyOf(users);
     tokenLifetimeSeconds = lifetimeSeconds;
     tokensRequired = true;
+  }
+
+  /** The token service names its token {@code field} ({@code token} or {@code access_token}). */
+  public void tokenField(String field) {
+    tokenField = field;
+  }
+
+  /** The token service answers {@code body} (200, JSON type) instead of a token. */
+  public void tokenReply(String body) {
+    tokenReply = body;
+  }
+
+  /**
+   * The token service also accepts OAuth2 refresh-token grants ({@code POST /token}) carrying
+   * {@code token}, as Docker sends for identity tokens.
+   */
+  public void acceptRefreshToken(String token) {
+    refreshToken = token;
   }
 
   /** How many tokens the token service issued. */
@@ -252,12 +279,14 @@ public final class RegistryProxy implements AutoCloseable {
         byte[] error =
             "{\"errors\":[{\"code\":\"UNAVAILABLE\",\"message\":\"injected\"}]}"
                 .getBytes(StandardCharsets.UTF_8);
-        respond(out, failure.status(), Map.of("Content-Type", "application/json"), error, request);
+        Map<String, String> headers = new LinkedHashMap<>(failure.headers());
+        headers.put("Content-Type", "application/json");
+        respond(out, failure.status(), headers, error, request);
         return;
       }
     }
     if (request.path().equals("/token")) {
-      token(request, out);
+      token(request, body, out);
       return;
     }
     if (tokensRequired && !authorised(request)) {
@@ -354,9 +383,29 @@ public final class RegistryProxy implements AutoCloseable {
     respond(out, response.statusCode(), headers, served, request);
   }
 
-  private void token(Seen request, OutputStream out) throws IOException {
+  private void token(Seen request, byte[] body, OutputStream out) throws IOException {
+    Map<String, String> form = new LinkedHashMap<>();
+    if (request.method().equals("POST")) {
+      for (String pair : new String(body, StandardCharsets.UTF_8).split("&")) {
+        int eq = pair.indexOf('=');
+        if (eq > 0) {
+          form.put(
+              pair.substring(0, eq),
+              URLDecoder.decode(pair.substring(eq + 1), StandardCharsets.UTF_8));
+        }
+      }
+    }
     Map<String, String> users = tokenUsers;
-    if (!users.isEmpty()) {
+    if (request.method().equals("POST")) {
+      boolean valid =
+          "refresh_token".equals(form.get("grant_type"))
+              && refreshToken != null
+              && refreshToken.equals(form.get("refresh_token"));
+      if (!valid) {
+        respond(out, 401, Map.of(), new byte[0], request);
+        return;
+      }
+    } else if (!users.isEmpty()) {
       String authorization = request.headers().getOrDefault("authorization", "");
       boolean valid = false;
       if (authorization.startsWith("Basic ")) {
@@ -375,6 +424,9 @@ public final class RegistryProxy implements AutoCloseable {
       }
     }
     List<String> scopes = new ArrayList<>();
+    if (form.containsKey("scope")) {
+      scopes.add(form.get("scope"));
+    }
     if (request.query() != null) {
       for (String pair : request.query().split("&")) {
         if (pair.startsWith("scope=")) {
@@ -385,12 +437,21 @@ public final class RegistryProxy implements AutoCloseable {
     tokenScopes.add(String.join(" ", scopes));
     String token = "t" + tokenCounter.incrementAndGet();
     issued.add(token);
+    String reply =
+        tokenReply != null
+            ? tokenReply
+            : "{\""
+                + tokenField
+                + "\":\""
+                + token
+                + "\",\"expires_in\":"
+                + tokenLifetimeSeconds
+                + "}";
     respond(
         out,
         200,
         Map.of("Content-Type", "application/json"),
-        ("{\"token\":\"" + token + "\",\"expires_in\":" + tokenLifetimeSeconds + "}")
-            .getBytes(StandardCharsets.UTF_8),
+        reply.getBytes(StandardCharsets.UTF_8),
         request);
   }
 
