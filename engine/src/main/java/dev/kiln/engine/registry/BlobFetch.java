@@ -161,7 +161,8 @@ final class BlobFetch {
             "the registry serves " + declared + " bytes, the descriptor says " + blob.size());
       }
     }
-    try (InputStream body = new NetworkInput(response.body(), endpoint, calls.errors())) {
+    try (InputStream body =
+        new NetworkInput(response.body(), endpoint, calls.errors(), calls.stallTimeout)) {
       ingest.append(body);
     }
     if (ingest.offset() < blob.size()) {

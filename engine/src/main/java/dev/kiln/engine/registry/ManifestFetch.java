@@ -104,7 +104,8 @@ final class ManifestFetch {
     calls.expect(endpoint, name, "manifest", response, 200);
     long max = calls.limits.maxManifestBytes();
     byte[] bytes;
-    try (InputStream body = new NetworkInput(response.body(), endpoint, calls.errors())) {
+    try (InputStream body =
+        new NetworkInput(response.body(), endpoint, calls.errors(), calls.stallTimeout)) {
       long declared = response.headers().firstValueAsLong("Content-Length").orElse(-1);
       if (declared > max) {
         throw tooLarge(endpoint, target, declared);

@@ -21,6 +21,7 @@ final class RegistryCalls {
   final RegistryHosts hosts;
   final RetryPolicy retry;
   final RegistryClient.Limits limits;
+  final Duration stallTimeout;
   private final Duration timeout;
 
   RegistryCalls(
@@ -28,17 +29,19 @@ final class RegistryCalls {
       RegistryHosts hosts,
       RetryPolicy retry,
       RegistryClient.Limits limits,
-      Duration timeout) {
+      Duration timeout,
+      Duration stallTimeout) {
     this.transport = transport;
     this.hosts = hosts;
     this.retry = retry;
     this.limits = limits;
     this.timeout = timeout;
+    this.stallTimeout = stallTimeout;
   }
 
   /** The same calls with another retry policy. */
   RegistryCalls withRetry(RetryPolicy other) {
-    return new RegistryCalls(transport, hosts, other, limits, timeout);
+    return new RegistryCalls(transport, hosts, other, limits, timeout, stallTimeout);
   }
 
   /** A request to {@code path} ({@code /v2/...}) on {@code endpoint}. */

@@ -149,6 +149,7 @@ public final class RegistryClient {
     private Clock clock = Clock.systemUTC();
     private Duration timeout = Duration.ofMinutes(2);
     private Duration connectTimeout = Duration.ofSeconds(30);
+    private Duration stallTimeout = Duration.ofSeconds(60);
     private Optional<SSLContext> sslContext = Optional.empty();
 
     private Builder() {}
@@ -187,6 +188,12 @@ public final class RegistryClient {
       return this;
     }
 
+    /** How long a download may receive nothing before it is broken off (and resumed). */
+    public Builder stallTimeout(Duration value) {
+      stallTimeout = value;
+      return this;
+    }
+
     public Builder connectTimeout(Duration value) {
       connectTimeout = value;
       return this;
@@ -211,7 +218,8 @@ public final class RegistryClient {
       TokenAuthenticator tokens = new TokenAuthenticator(http, clock, timeout);
       RegistryAuth auth = new RegistryAuth(credentials, tokens, errors);
       RegistryTransport transport = new RegistryTransport(http, auth, errors);
-      return new RegistryClient(new RegistryCalls(transport, hosts, retry, limits, timeout));
+      return new RegistryClient(
+          new RegistryCalls(transport, hosts, retry, limits, timeout, stallTimeout));
     }
   }
 }

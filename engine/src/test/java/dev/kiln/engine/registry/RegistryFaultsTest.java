@@ -95,6 +95,19 @@ class RegistryFaultsTest {
   }
 
   @Test
+  void aStalledDownloadIsBrokenOffAndResumed() throws IOException {
+    Descriptor layer = image.layerDescriptor(0);
+    RegistryClient impatient =
+        RegistryClient.builder().retry(QUICK).stallTimeout(Duration.ofMillis(400)).build();
+    proxy.stallNextBlobDownload(50_000);
+
+    impatient.fetchBlob(reference, layer, store);
+
+    assertEquals(List.of("", "bytes=50000-"), ranges());
+    assertStored(layer, image.layers().get(0));
+  }
+
+  @Test
   void aDownloadInterruptedInAnEarlierProcessResumesFromItsPartialFile() throws IOException {
     Descriptor layer = image.layerDescriptor(0);
     Path partial = temp.resolve("root/content/ingest/" + layer.digest().hex() + ".partial");

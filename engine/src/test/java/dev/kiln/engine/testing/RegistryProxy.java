@@ -72,6 +72,8 @@ public final class RegistryProxy implements AutoCloseable {
   private final List<Seen> seen = new CopyOnWriteArrayList<>();
   private final List<Socket> open = new CopyOnWriteArrayList<>();
   private final AtomicReference<Long> cutBlobAfter = new AtomicReference<>();
+  private final AtomicReference<Long> stallBlobAfter = new AtomicReference<>();
+  private final CountDownLatch closed = new CountDownLatch(1);
   private final List<Failure> failures = new CopyOnWriteArrayList<>();
   private final AtomicReference<CountDownLatch> blobGate = new AtomicReference<>();
   private final CountDownLatch firstHeldBlob = new CountDownLatch(1);
@@ -136,6 +138,14 @@ public final class RegistryProxy implements AutoCloseable {
   /** The next blob download sends its headers, then {@code bytes} bytes, then closes. */
   public void cutNextBlobDownload(long bytes) {
     cutBlobAfter.set(bytes);
+  }
+
+  /**
+   * The next blob download sends its headers, then {@code bytes} bytes, then nothing more until the
+   * client gives up (or the proxy closes): a stalled connection.
+   */
+  public void stallNextBlobDownload(long bytes) {
+    stallBlobAfter.set(bytes);
   }
 
   /** The next {@code times} requests matching {@code matching} get {@code status}, unforwarded. */
@@ -218,6 +228,7 @@ public final class RegistryProxy implements AutoCloseable {
 
   @Override
   public void close() throws IOException {
+    closed.countDown();
     server.close();
     for (Socket socket : open) {
       socket.close();
@@ -357,6 +368,19 @@ public final class RegistryProxy implements AutoCloseable {
       if (!gate.await(60, TimeUnit.SECONDS)) {
         throw new IOException("the held blob download was never released");
       }
+    }
+    Long stall = blob ? stallBlobAfter.getAndSet(null) : null;
+    if (stall != null) {
+      writeHead(out, response.statusCode(), headers, response.body().length);
+      out.write(response.body(), 0, (int) Math.min(stall, response.body().length));
+      out.flush();
+      // Silent until the client hangs up (its next read fails) or the proxy closes.
+      while (socket.getInputStream().read() >= 0) {
+        if (closed.getCount() == 0) {
+          break;
+        }
+      }
+      return;
     }
     Long cut = blob ? cutBlobAfter.getAndSet(null) : null;
     if (cut != null) {
