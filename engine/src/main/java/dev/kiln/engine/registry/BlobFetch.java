@@ -8,7 +8,6 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
@@ -63,8 +62,7 @@ final class BlobFetch {
         return;
       }
       // Retries live in downloadFrom, which counts only attempts that made no progress.
-      RegistryCalls single = calls.withRetry(new RetryPolicy(1, Duration.ZERO, Duration.ZERO));
-      single.pull(
+      calls.pullWithoutRetries(
           repository.registry(),
           endpoint -> {
             downloadFrom(endpoint, repository, blob, ingest);
@@ -162,7 +160,12 @@ final class BlobFetch {
       }
     }
     try (InputStream body =
-        new NetworkInput(response.body(), endpoint, calls.errors(), calls.stallTimeout)) {
+        new NetworkInput(
+            response.body(),
+            endpoint,
+            calls.errors(),
+            calls.stallTimeout,
+            blob.size() - ingest.offset())) {
       ingest.append(body);
     }
     if (ingest.offset() < blob.size()) {

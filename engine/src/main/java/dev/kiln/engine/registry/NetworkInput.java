@@ -28,12 +28,20 @@ final class NetworkInput extends FilterInputStream {
   private final RegistryErrors errors;
   private final Duration stallTimeout;
   private final ScheduledFuture<?> watch;
+  private final long limit;
+  private long received;
   private volatile long lastProgress = System.nanoTime();
   private volatile boolean stalled;
 
+  /** A body that may not exceed {@code limit} bytes (what its descriptor promised). */
   NetworkInput(
-      InputStream in, RegistryEndpoint endpoint, RegistryErrors errors, Duration stallTimeout) {
+      InputStream in,
+      RegistryEndpoint endpoint,
+      RegistryErrors errors,
+      Duration stallTimeout,
+      long limit) {
     super(in);
+    this.limit = limit;
     this.endpoint = endpoint;
     this.errors = errors;
     this.stallTimeout = stallTimeout;
@@ -46,6 +54,7 @@ final class NetworkInput extends FilterInputStream {
     try {
       int b = super.read();
       lastProgress = System.nanoTime();
+      count(b < 0 ? -1 : 1);
       return b;
     } catch (IOException e) {
       throw failed(e);
@@ -57,6 +66,7 @@ final class NetworkInput extends FilterInputStream {
     try {
       int n = super.read(b, off, len);
       lastProgress = System.nanoTime();
+      count(n);
       return n;
     } catch (IOException e) {
       throw failed(e);
@@ -67,6 +77,17 @@ final class NetworkInput extends FilterInputStream {
   public void close() throws IOException {
     watch.cancel(false);
     super.close();
+  }
+
+  private void count(int n) throws RegistryException {
+    if (n > 0) {
+      received += n;
+      if (received > limit) {
+        watch.cancel(false);
+        throw RegistryErrors.invalid(
+            endpoint, endpoint.base().toString(), "it sends more than the " + limit + " bytes due");
+      }
+    }
   }
 
   private void check() {

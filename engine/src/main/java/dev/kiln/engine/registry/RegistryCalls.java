@@ -39,11 +39,6 @@ final class RegistryCalls {
     this.stallTimeout = stallTimeout;
   }
 
-  /** The same calls with another retry policy. */
-  RegistryCalls withRetry(RetryPolicy other) {
-    return new RegistryCalls(transport, hosts, other, limits, timeout, stallTimeout);
-  }
-
   /** A request to {@code path} ({@code /v2/...}) on {@code endpoint}. */
   HttpRequest.Builder request(RegistryEndpoint endpoint, String path) {
     return request(endpoint.resolve(path));
@@ -82,10 +77,15 @@ final class RegistryCalls {
    * endpoint tried.
    */
   <T> T pull(String registry, AtEndpoint<T> step) throws IOException {
+    return pullWithoutRetries(registry, endpoint -> retry.run(() -> step.call(endpoint)));
+  }
+
+  /** As {@link #pull}, for a step that retries by itself. */
+  <T> T pullWithoutRetries(String registry, AtEndpoint<T> step) throws IOException {
     List<RegistryException> mirrorFailures = new ArrayList<>();
     for (RegistryEndpoint endpoint : hosts.pullEndpoints(registry)) {
       try {
-        return retry.run(() -> step.call(endpoint));
+        return step.call(endpoint);
       } catch (RegistryException e) {
         if (!endpoint.mirror()) {
           mirrorFailures.forEach(e::addSuppressed);

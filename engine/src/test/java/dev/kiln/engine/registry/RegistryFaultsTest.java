@@ -320,6 +320,21 @@ class RegistryFaultsTest {
   }
 
   @Test
+  void aResumedDownloadLongerThanTheBlobIsRefused() throws IOException {
+    Descriptor layer = image.layerDescriptor(0);
+    proxy.cutNextBlobDownload(120_000);
+    proxy.replaceNextBody(
+        r -> r.isBlobDownload() && r.headers().containsKey("range"), new byte[200_000]);
+
+    RegistryException e =
+        assertThrows(RegistryException.class, () -> client.fetchBlob(reference, layer, store));
+
+    assertEquals(RegistryException.Kind.INVALID_RESPONSE, e.kind());
+    assertTrue(e.getMessage().contains("sends more than the 180000 bytes due"), e.getMessage());
+    assertFalse(store.has(layer.digest()));
+  }
+
+  @Test
   void aBlobWithWrongContentIsRefusedAndNothingIsStored() throws IOException {
     Descriptor layer = image.layerDescriptor(1);
     byte[] forged = image.layers().get(1).clone();
