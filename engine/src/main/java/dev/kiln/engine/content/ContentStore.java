@@ -24,8 +24,14 @@ import java.util.concurrent.locks.ReentrantLock;
  */
 public final class ContentStore {
   private static final int BUFFER = 64 * 1024;
-  // One writer per partial file in this JVM, across ContentStore instances of the same root.
-  private static final ConcurrentMap<Path, ReentrantLock> WRITERS = new ConcurrentHashMap<>();
+  // One writer per partial file in this JVM, across ContentStore instances of the same root;
+  // an entry lives while some thread holds or waits for it.
+  private static final ConcurrentMap<Path, Writer> WRITERS = new ConcurrentHashMap<>();
+
+  private static final class Writer {
+    final ReentrantLock lock = new ReentrantLock();
+    int users; // changed only inside WRITERS.compute
+  }
 
   private final Path blobs;
   private final Path ingest;
@@ -73,12 +79,24 @@ public final class ContentStore {
       throw new IllegalArgumentException("negative size " + size + " for blob " + expected);
     }
     Path partial = ingest.resolve(expected.hex() + ".partial").toAbsolutePath();
-    ReentrantLock lock = WRITERS.computeIfAbsent(partial, p -> new ReentrantLock());
-    lock.lock();
+    Writer writer =
+        WRITERS.compute(
+            partial,
+            (path, current) -> {
+              Writer w = current == null ? new Writer() : current;
+              w.users++;
+              return w;
+            });
+    writer.lock.lock();
+    Runnable release =
+        () -> {
+          writer.lock.unlock();
+          WRITERS.compute(partial, (path, current) -> --current.users == 0 ? null : current);
+        };
     try {
-      return new ResumableIngest(expected, size, partial, blobPath(expected), blobs, lock);
+      return new ResumableIngest(expected, size, partial, blobPath(expected), blobs, release);
     } catch (IOException | RuntimeException e) {
-      lock.unlock();
+      release.run();
       throw e;
     }
   }

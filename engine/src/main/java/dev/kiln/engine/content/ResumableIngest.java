@@ -12,7 +12,6 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.security.MessageDigest;
 import java.util.HexFormat;
-import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * The writing of one blob of known digest and size into the content store, resumable: the bytes
@@ -29,21 +28,22 @@ public final class ResumableIngest implements Closeable {
   private final Path partial;
   private final Path target;
   private final Path blobs;
-  private final ReentrantLock lock;
+  private final Runnable release;
   private FileChannel channel;
   private MessageDigest sha;
   private long offset;
   private boolean done;
+  private boolean released;
 
   ResumableIngest(
-      Digest expected, long size, Path partial, Path target, Path blobs, ReentrantLock lock)
+      Digest expected, long size, Path partial, Path target, Path blobs, Runnable release)
       throws IOException {
     this.expected = expected;
     this.size = size;
     this.partial = partial;
     this.target = target;
     this.blobs = blobs;
-    this.lock = lock;
+    this.release = release;
     this.done = Files.isRegularFile(target);
     if (!done) {
       channel =
@@ -132,6 +132,10 @@ public final class ResumableIngest implements Closeable {
   /** Releases the blob's lock; an unfinished download stays for the next attempt to resume. */
   @Override
   public void close() throws IOException {
+    if (released) {
+      return;
+    }
+    released = true;
     try {
       if (channel != null) {
         channel.close();
@@ -141,7 +145,7 @@ public final class ResumableIngest implements Closeable {
         }
       }
     } finally {
-      lock.unlock();
+      release.run();
     }
   }
 
