@@ -155,6 +155,28 @@ class RegistryFaultsTest {
   }
 
   @Test
+  void aPushInterruptedBy503StartsOverAndSucceeds() throws IOException {
+    RegistryClient chunky =
+        RegistryClient.builder()
+            .retry(QUICK)
+            .limits(new RegistryClient.Limits(1 << 20, 16 * 1024, 64 * 1024))
+            .build();
+    ImageReference target = ImageReference.parse(proxy.host() + "/faults/pushed:1");
+    TestImage pushed = TestImage.random(32, 200_000);
+    proxy.fail(503, 1, r -> r.method().equals("PATCH"));
+    proxy.fail(503, 1, r -> r.method().equals("PUT") && r.path().contains("/manifests/"));
+
+    assertEquals(pushed.manifestDescriptor(), pushed.push(chunky, target));
+
+    // The config's upload, and the layer's twice: its first session broke at a PATCH.
+    assertEquals(3, proxy.count(r -> r.method().equals("POST")));
+    assertEquals(2, proxy.count(r -> r.method().equals("PUT") && r.path().contains("/manifests/")));
+    ContentStore fresh = new ContentStore(temp.resolve("fresh"));
+    chunky.fetchBlob(target, pushed.layerDescriptor(0), fresh);
+    fresh.verify(pushed.layerDescriptor(0).digest());
+  }
+
+  @Test
   void aPersistent503GivesUpAfterTheRetryBound() {
     proxy.fail(503, 100, r -> r.path().contains("/manifests/"));
 
