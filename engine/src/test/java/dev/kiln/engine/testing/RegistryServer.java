@@ -155,6 +155,8 @@ public final class RegistryServer implements AutoCloseable {
                 .redirectErrorStream(true)
                 .redirectOutput(log.toFile())
                 .start();
+        // A test JVM that ends without closing the server does not leave the registry running.
+        Runtime.getRuntime().addShutdownHook(new Thread(process::destroyForcibly));
         RegistryServer server = new RegistryServer(process, dir, log, port, certificate, storage);
         try {
           server.awaitReady();
