@@ -110,7 +110,7 @@ final class NetworkInput extends FilterInputStream {
     String problem =
         stalled
             ? "the download stalled: no data for " + shown(stallTimeout)
-            : "the download broke: " + e;
+            : "the download broke: " + RegistryErrors.describe(e);
     return errors.network(endpoint, endpoint.base(), new IOException(problem, e));
   }
 

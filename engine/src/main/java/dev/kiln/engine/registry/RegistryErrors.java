@@ -4,8 +4,12 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.io.InputStream;
+import java.net.ConnectException;
 import java.net.URI;
+import java.net.http.HttpConnectTimeoutException;
 import java.net.http.HttpResponse;
+import java.net.http.HttpTimeoutException;
+import java.nio.channels.UnresolvedAddressException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Optional;
@@ -129,7 +133,20 @@ final class RegistryErrors {
         endpoint.describe() + ": " + name + ": " + problem);
   }
 
+  /** A network failure in words: the JDK's exceptions often carry no message. */
   static String describe(IOException e) {
+    if (e instanceof HttpConnectTimeoutException) {
+      return "connecting timed out";
+    }
+    if (e instanceof HttpTimeoutException) {
+      return "no response in time";
+    }
+    if (e instanceof ConnectException) {
+      if (e.getCause() instanceof UnresolvedAddressException) {
+        return "unknown host";
+      }
+      return e.getMessage() == null ? "connection refused" : "cannot connect: " + e.getMessage();
+    }
     String message = e.getMessage();
     return e.getClass().getSimpleName() + (message == null ? "" : " (" + message + ")");
   }

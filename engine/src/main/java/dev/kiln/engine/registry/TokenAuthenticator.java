@@ -198,7 +198,7 @@ final class TokenAuthenticator {
               + ": cannot reach its token service "
               + Texts.excerpt(realm.toString())
               + ": "
-              + e,
+              + RegistryErrors.describe(e),
           e);
     }
   }
