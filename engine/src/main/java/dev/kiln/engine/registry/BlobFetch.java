@@ -161,11 +161,7 @@ final class BlobFetch {
     }
     try (InputStream body =
         new NetworkInput(
-            response.body(),
-            endpoint,
-            calls.errors(),
-            calls.stallTimeout,
-            blob.size() - ingest.offset())) {
+            response.body(), endpoint, calls.stallTimeout, blob.size() - ingest.offset())) {
       ingest.append(body);
     }
     if (ingest.offset() < blob.size()) {

@@ -105,7 +105,7 @@ final class ManifestFetch {
     long max = calls.limits.maxManifestBytes();
     byte[] bytes;
     try (InputStream body =
-        new NetworkInput(response.body(), endpoint, calls.errors(), calls.stallTimeout, max + 1)) {
+        new NetworkInput(response.body(), endpoint, calls.stallTimeout, max + 1)) {
       long declared = response.headers().firstValueAsLong("Content-Length").orElse(-1);
       if (declared > max) {
         throw tooLarge(endpoint, target, declared);

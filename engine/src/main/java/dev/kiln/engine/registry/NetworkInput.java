@@ -25,7 +25,6 @@ final class NetworkInput extends FilterInputStream {
           });
 
   private final RegistryEndpoint endpoint;
-  private final RegistryErrors errors;
   private final Duration stallTimeout;
   private final ScheduledFuture<?> watch;
   private final long limit;
@@ -34,16 +33,10 @@ final class NetworkInput extends FilterInputStream {
   private volatile boolean stalled;
 
   /** A body that may not exceed {@code limit} bytes (what its descriptor promised). */
-  NetworkInput(
-      InputStream in,
-      RegistryEndpoint endpoint,
-      RegistryErrors errors,
-      Duration stallTimeout,
-      long limit) {
+  NetworkInput(InputStream in, RegistryEndpoint endpoint, Duration stallTimeout, long limit) {
     super(in);
     this.limit = limit;
     this.endpoint = endpoint;
-    this.errors = errors;
     this.stallTimeout = stallTimeout;
     long period = Math.max(1, stallTimeout.toMillis() / 4);
     this.watch = WATCHDOG.scheduleAtFixedRate(this::check, period, period, TimeUnit.MILLISECONDS);
@@ -111,7 +104,8 @@ final class NetworkInput extends FilterInputStream {
         stalled
             ? "the download stalled: no data for " + shown(stallTimeout)
             : "the download broke: " + RegistryErrors.describe(e);
-    return errors.network(endpoint, endpoint.base(), new IOException(problem, e));
+    return new RegistryException(
+        RegistryException.Kind.UNAVAILABLE, endpoint.describe() + ": " + problem, e);
   }
 
   private static String shown(Duration duration) {
