@@ -9,7 +9,13 @@ import picocli.CommandLine.Command;
     mixinStandardHelpOptions = true,
     version = "kiln 0.1.0",
     description = "Builds artifacts from build graphs, efficiently and repeatably.",
-    subcommands = {BuildCommand.class, WarmUpCommand.class, CommandLine.HelpCommand.class})
+    subcommands = {
+      BuildCommand.class,
+      LoginCommand.class,
+      LogoutCommand.class,
+      WarmUpCommand.class,
+      CommandLine.HelpCommand.class
+    })
 public final class KilnCommand implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 

@@ -9,6 +9,8 @@ import dev.kiln.engine.graph.Definition;
 import dev.kiln.engine.image.ImageStore;
 import dev.kiln.engine.progress.ProgressEvent;
 import dev.kiln.engine.progress.ProgressStream;
+import dev.kiln.engine.registry.RegistryClient;
+import dev.kiln.engine.registry.RegistryImageSource;
 import dev.kiln.engine.snapshot.Snapshotter;
 import dev.kiln.engine.snapshot.SnapshotterMode;
 import dev.kiln.engine.solver.Outcome;
@@ -17,10 +19,8 @@ import dev.kiln.engine.solver.ResultCache;
 import dev.kiln.engine.solver.Solver;
 import dev.kiln.engine.source.DockerImageSource;
 import dev.kiln.engine.source.HttpSource;
-import dev.kiln.engine.source.ImageBlobs;
 import dev.kiln.engine.source.ImageLoader;
 import dev.kiln.engine.source.OciLayoutSource;
-import dev.kiln.engine.source.RegistryImages;
 import dev.kiln.engine.worker.Secrets;
 import dev.kiln.engine.worker.Worker;
 import java.io.IOException;
@@ -43,25 +43,6 @@ import org.apache.pekko.actor.typed.javadsl.AskPattern;
  * processes never share it).
  */
 public final class Engine implements AutoCloseable {
-  // Replaced by the registry client when it lands; until then only the local image store serves.
-  private static final RegistryImages NO_REGISTRIES =
-      new RegistryImages() {
-        @Override
-        public String normalize(String reference) {
-          return reference;
-        }
-
-        @Override
-        public ImageBlobs open(String name) throws IOException {
-          throw new IOException(
-              "image \""
-                  + name
-                  + "\": pulling from registries is not supported yet; pass --build-context "
-                  + name
-                  + "=oci-layout://DIR[:tag]");
-        }
-      };
-
   /** Longer than any build; the ask only guards against a solver that never answers. */
   private static final Duration SOLVE_TIMEOUT = Duration.ofDays(30);
 
@@ -126,7 +107,12 @@ public final class Engine implements AutoCloseable {
     ImageLoader loader = new ImageLoader(content, snapshotter);
     OciLayoutSource layouts = new OciLayoutSource(loader);
     ImageStore images = new ImageStore(root, content);
-    DockerImageSource dockerImages = new DockerImageSource(loader, images, NO_REGISTRIES);
+    // The client is made on the first pull, so that a bad registries.json fails that pull only.
+    DockerImageSource dockerImages =
+        new DockerImageSource(
+            loader,
+            images,
+            new RegistryImageSource(() -> RegistryClient.fromEnvironment(System.getenv())));
     Executor executor = new BwrapExecutor(snapshotter);
     // The worker needs the system's dispatchers and the solver needs the worker: the solver
     // reaches it through a reference set before any build can be submitted.

@@ -14,6 +14,9 @@ import java.nio.file.StandardOpenOption;
 import java.security.MessageDigest;
 import java.util.HexFormat;
 import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentMap;
+import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * Content-addressed blobs under {@code ROOT/content/blobs/sha256/<hex>}, written through a temp
@@ -21,6 +24,14 @@ import java.util.Optional;
  */
 public final class ContentStore {
   private static final int BUFFER = 64 * 1024;
+  // One writer per partial file in this JVM, across ContentStore instances of the same root;
+  // an entry lives while some thread holds or waits for it.
+  private static final ConcurrentMap<Path, Writer> WRITERS = new ConcurrentHashMap<>();
+
+  private static final class Writer {
+    final ReentrantLock lock = new ReentrantLock();
+    int users; // changed only inside WRITERS.compute
+  }
 
   private final Path blobs;
   private final Path ingest;
@@ -54,6 +65,39 @@ public final class ContentStore {
       return actual;
     } finally {
       Files.deleteIfExists(temp);
+    }
+  }
+
+  /**
+   * Starts, or continues where an interrupted one stopped, the ingest of the blob {@code expected}
+   * of {@code size} bytes. Blocks while another thread writes the same blob; the caller must close
+   * the result, and finds it {@link ResumableIngest#complete() complete} when the blob arrived
+   * meanwhile.
+   */
+  public ResumableIngest resume(Digest expected, long size) throws IOException {
+    if (size < 0) {
+      throw new IllegalArgumentException("negative size " + size + " for blob " + expected);
+    }
+    Path partial = ingest.resolve(expected.hex() + ".partial").toAbsolutePath();
+    Writer writer =
+        WRITERS.compute(
+            partial,
+            (path, current) -> {
+              Writer w = current == null ? new Writer() : current;
+              w.users++;
+              return w;
+            });
+    writer.lock.lock();
+    Runnable release =
+        () -> {
+          writer.lock.unlock();
+          WRITERS.compute(partial, (path, current) -> --current.users == 0 ? null : current);
+        };
+    try {
+      return new ResumableIngest(expected, size, partial, blobPath(expected), blobs, release);
+    } catch (IOException | RuntimeException e) {
+      release.run();
+      throw e;
     }
   }
 
@@ -115,7 +159,7 @@ public final class ContentStore {
     return Digest.fromHex(HexFormat.of().formatHex(sha.digest()));
   }
 
-  private static void syncDirectory(Path dir) throws IOException {
+  static void syncDirectory(Path dir) throws IOException {
     // Makes the rename durable; without it a crash could lose a blob the caller was told exists.
     try (FileChannel channel = FileChannel.open(dir, StandardOpenOption.READ)) {
       channel.force(true);

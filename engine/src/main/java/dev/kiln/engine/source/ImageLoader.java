@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.kiln.engine.content.ContentStore;
 import dev.kiln.engine.graph.Digest;
 import dev.kiln.engine.image.Descriptor;
+import dev.kiln.engine.image.ImagePlatform;
 import dev.kiln.engine.layer.Compression;
 import dev.kiln.engine.layer.LayerUnpacker;
 import dev.kiln.engine.snapshot.ActiveLayer;
@@ -51,7 +52,11 @@ public final class ImageLoader {
     Descriptor top = image.top();
     JsonNode document = document(image, top);
     if (top.isIndex() || document.has("manifests")) {
-      return ImagePlatform.choose(document, image);
+      try {
+        return ImagePlatform.choose(document);
+      } catch (IOException e) {
+        throw image.error(e.getMessage(), e);
+      }
     }
     return top;
   }

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.kiln.engine.content.ContentStore;
 import dev.kiln.engine.graph.Digest;
+import dev.kiln.engine.image.ImagePlatform;
 import dev.kiln.engine.snapshot.LayerBlob;
 import dev.kiln.engine.snapshot.OverlayFormat;
 import dev.kiln.engine.snapshot.Snapshot;

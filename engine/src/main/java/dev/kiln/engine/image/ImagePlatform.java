@@ -1,17 +1,16 @@
-package dev.kiln.engine.source;
+package dev.kiln.engine.image;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.kiln.engine.image.Descriptor;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
 
 /** Picks the manifest for the platform this process runs on from an image index. */
-final class ImagePlatform {
+public final class ImagePlatform {
   private ImagePlatform() {}
 
   /** {@code linux/<arch>} in OCI's naming of the JVM's architecture. */
-  static String current() {
+  public static String current() {
     String arch = System.getProperty("os.arch");
     if (arch.equals("x86_64") || arch.equals("amd64")) {
       arch = "amd64";
@@ -21,8 +20,16 @@ final class ImagePlatform {
     return "linux/" + arch;
   }
 
-  static Descriptor choose(JsonNode index, ImageBlobs image) throws IOException {
-    String wanted = current();
+  /**
+   * The entry of {@code index} (an OCI image index or Docker manifest list) for this platform.
+   * Throws, naming the platforms offered, when there is none.
+   */
+  public static Descriptor choose(JsonNode index) throws IOException {
+    return choose(index, current());
+  }
+
+  /** The entry of {@code index} for {@code wanted} ({@code os/arch}). */
+  public static Descriptor choose(JsonNode index, String wanted) throws IOException {
     List<String> offered = new ArrayList<>();
     for (JsonNode node : index.path("manifests")) {
       Descriptor descriptor = Descriptor.from(node, "image index");
@@ -33,7 +40,7 @@ final class ImagePlatform {
       }
       offered.add(platform);
     }
-    throw image.error(
+    throw new IOException(
         "the image index has no manifest for "
             + wanted
             + " (platforms: "
