@@ -1,6 +1,6 @@
 package dev.kiln.cli;
 
-import dev.kiln.exporter.image.ImageName;
+import dev.kiln.engine.registry.ImageReference;
 import dev.kiln.exporter.image.ImageOptions;
 import dev.kiln.exporter.image.LayerCompression;
 import java.nio.file.Path;
@@ -23,11 +23,11 @@ public sealed interface OutputSpec {
    * The image as an OCI layout: a tar archive at {@code dest} (standard output when empty: {@code
    * dest=-}), or a directory when {@code tar} is false.
    */
-  record Oci(Optional<Path> dest, boolean tar, List<ImageName> names, ImageOptions options)
+  record Oci(Optional<Path> dest, boolean tar, List<ImageReference> names, ImageOptions options)
       implements OutputSpec {}
 
   /** The image as a {@code docker load} archive at {@code dest} (standard output when empty). */
-  record Docker(Optional<Path> dest, List<ImageName> names, ImageOptions options)
+  record Docker(Optional<Path> dest, List<ImageReference> names, ImageOptions options)
       implements OutputSpec {}
 
   // Room is left for type=image (name=, push=) when the registry client lands.
@@ -121,8 +121,8 @@ public sealed interface OutputSpec {
     if (file.isEmpty() && !tar) {
       throw new IllegalArgumentException("tar=false writes a directory: dest=- cannot be one");
     }
-    List<ImageName> names =
-        fields.containsKey("name") ? List.of(ImageName.parse(fields.get("name"))) : List.of();
+    List<ImageReference> names =
+        fields.containsKey("name") ? List.of(ImageReference.parse(fields.get("name"))) : List.of();
     LayerCompression compression =
         LayerCompression.parse(fields.getOrDefault("compression", "gzip"));
     OptionalInt level = OptionalInt.empty();

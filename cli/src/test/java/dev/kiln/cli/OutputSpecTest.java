@@ -4,7 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
-import dev.kiln.exporter.image.ImageName;
+import dev.kiln.engine.registry.ImageReference;
 import dev.kiln.exporter.image.ImageOptions;
 import dev.kiln.exporter.image.LayerCompression;
 import java.nio.file.Path;
@@ -35,7 +35,7 @@ class OutputSpecTest {
         new OutputSpec.Oci(
             Optional.of(Path.of("layout")),
             false,
-            List.of(ImageName.parse("app:1")),
+            List.of(ImageReference.parse("app:1")),
             new ImageOptions(LayerCompression.ZSTD, OptionalInt.of(19), true, Optional.empty())),
         OutputSpec.parse(
             "type=oci,dest=layout,tar=false,name=app:1,compression=zstd,compression-level=19"));

@@ -5,9 +5,9 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.kiln.engine.content.ContentStore;
+import dev.kiln.engine.registry.ImageReference;
 import dev.kiln.exporter.image.BuiltImage;
 import dev.kiln.exporter.image.ImageLayer;
-import dev.kiln.exporter.image.ImageName;
 import dev.kiln.exporter.image.LayoutSink;
 import dev.kiln.exporter.image.OciLayout;
 import java.io.IOException;
@@ -26,7 +26,7 @@ public final class DockerArchiveWriter {
   private DockerArchiveWriter() {}
 
   public static void write(
-      BuiltImage image, List<ImageName> names, ContentStore content, LayoutSink sink)
+      BuiltImage image, List<ImageReference> names, ContentStore content, LayoutSink sink)
       throws IOException {
     sink.file("oci-layout", OciLayout.layoutFile());
     sink.file("index.json", OciLayout.index(image, names));
@@ -34,12 +34,12 @@ public final class DockerArchiveWriter {
     OciLayout.writeBlobs(image, content, sink);
   }
 
-  static byte[] manifestJson(BuiltImage image, List<ImageName> names) {
+  static byte[] manifestJson(BuiltImage image, List<ImageReference> names) {
     ArrayNode manifests = JSON.createArrayNode();
     ObjectNode entry = manifests.addObject();
     entry.put("Config", OciLayout.blobPath(image.config()));
     ArrayNode tags = entry.putArray("RepoTags");
-    for (ImageName name : names) {
+    for (ImageReference name : names) {
       // Docker can name an image only by tag: a digest-only reference gets no RepoTags entry.
       if (name.tag().isPresent() && name.digest().isEmpty()) {
         tags.add(name.familiar());

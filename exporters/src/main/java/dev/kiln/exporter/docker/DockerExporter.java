@@ -1,5 +1,6 @@
 package dev.kiln.exporter.docker;
 
+import dev.kiln.engine.registry.ImageReference;
 import dev.kiln.exporter.ArchiveOutput;
 import dev.kiln.exporter.Destination;
 import dev.kiln.exporter.ExportInput;
@@ -7,7 +8,6 @@ import dev.kiln.exporter.Exported;
 import dev.kiln.exporter.Exporter;
 import dev.kiln.exporter.image.BuiltImage;
 import dev.kiln.exporter.image.ImageBuilder;
-import dev.kiln.exporter.image.ImageName;
 import dev.kiln.exporter.image.ImageOptions;
 import dev.kiln.exporter.image.LayerCompression;
 import dev.kiln.exporter.image.TarLayoutSink;
@@ -18,10 +18,10 @@ import java.util.Optional;
 /** {@code --output type=docker}: the image as an archive that {@code docker load} accepts. */
 public final class DockerExporter implements Exporter {
   private final Destination dest;
-  private final List<ImageName> names;
+  private final List<ImageReference> names;
   private final ImageOptions options;
 
-  public DockerExporter(Destination dest, List<ImageName> names, ImageOptions options) {
+  public DockerExporter(Destination dest, List<ImageReference> names, ImageOptions options) {
     if (dest instanceof Destination.Directory) {
       throw new IllegalArgumentException("type=docker writes an archive: give dest=FILE or dest=-");
     }

@@ -8,6 +8,7 @@ import dev.kiln.engine.content.ContentStore;
 import dev.kiln.engine.image.Descriptor;
 import dev.kiln.engine.image.ImageStore;
 import dev.kiln.engine.image.MediaTypes;
+import dev.kiln.engine.registry.ImageReference;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.NoSuchFileException;
@@ -32,7 +33,7 @@ public final class OciLayout {
   }
 
   /** The index: the manifest once per name, or once without annotations when unnamed. */
-  public static byte[] index(BuiltImage image, List<ImageName> names) {
+  public static byte[] index(BuiltImage image, List<ImageReference> names) {
     ObjectNode index = JSON.createObjectNode();
     index.put("schemaVersion", 2);
     index.put("mediaType", MediaTypes.OCI_INDEX);
@@ -41,10 +42,10 @@ public final class OciLayout {
     if (names.isEmpty()) {
       manifests.add(manifest.toJson());
     }
-    for (ImageName name : names) {
+    for (ImageReference name : names) {
       Map<String, String> annotations = new TreeMap<>();
-      annotations.put(ImageStore.NAME, name.full());
-      annotations.put(Descriptor.REF_NAME, name.ociRefName());
+      annotations.put(ImageStore.NAME, name.toString());
+      annotations.put(Descriptor.REF_NAME, name.tag().orElse(name.toString()));
       manifests.add(
           new Descriptor(
                   manifest.mediaType(),

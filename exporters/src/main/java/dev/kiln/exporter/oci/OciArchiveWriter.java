@@ -1,8 +1,8 @@
 package dev.kiln.exporter.oci;
 
 import dev.kiln.engine.content.ContentStore;
+import dev.kiln.engine.registry.ImageReference;
 import dev.kiln.exporter.image.BuiltImage;
-import dev.kiln.exporter.image.ImageName;
 import dev.kiln.exporter.image.LayoutSink;
 import dev.kiln.exporter.image.OciLayout;
 import java.io.IOException;
@@ -13,7 +13,7 @@ public final class OciArchiveWriter {
   private OciArchiveWriter() {}
 
   public static void write(
-      BuiltImage image, List<ImageName> names, ContentStore content, LayoutSink sink)
+      BuiltImage image, List<ImageReference> names, ContentStore content, LayoutSink sink)
       throws IOException {
     sink.file("oci-layout", OciLayout.layoutFile());
     sink.file("index.json", OciLayout.index(image, names));

@@ -1,5 +1,6 @@
 package dev.kiln.exporter.oci;
 
+import dev.kiln.engine.registry.ImageReference;
 import dev.kiln.exporter.ArchiveOutput;
 import dev.kiln.exporter.Destination;
 import dev.kiln.exporter.ExportInput;
@@ -8,7 +9,6 @@ import dev.kiln.exporter.Exporter;
 import dev.kiln.exporter.image.BuiltImage;
 import dev.kiln.exporter.image.DirectoryLayoutSink;
 import dev.kiln.exporter.image.ImageBuilder;
-import dev.kiln.exporter.image.ImageName;
 import dev.kiln.exporter.image.ImageOptions;
 import dev.kiln.exporter.image.TarLayoutSink;
 import java.io.IOException;
@@ -21,10 +21,10 @@ import java.util.Optional;
  */
 public final class OciExporter implements Exporter {
   private final Destination dest;
-  private final List<ImageName> names;
+  private final List<ImageReference> names;
   private final ImageOptions options;
 
-  public OciExporter(Destination dest, List<ImageName> names, ImageOptions options) {
+  public OciExporter(Destination dest, List<ImageReference> names, ImageOptions options) {
     this.dest = dest;
     this.names = List.copyOf(names);
     this.options = options;

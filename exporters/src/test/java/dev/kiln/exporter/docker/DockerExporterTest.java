@@ -6,13 +6,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.kiln.engine.image.MediaTypes;
+import dev.kiln.engine.registry.ImageReference;
 import dev.kiln.engine.snapshot.Snapshot;
 import dev.kiln.engine.snapshot.TestLayers;
 import dev.kiln.exporter.Destination;
 import dev.kiln.exporter.ExportInput;
 import dev.kiln.exporter.Exported;
 import dev.kiln.exporter.image.ImageFixture;
-import dev.kiln.exporter.image.ImageName;
 import dev.kiln.exporter.image.ImageOptions;
 import dev.kiln.exporter.image.LayerCompression;
 import dev.kiln.exporter.image.Tools;
@@ -49,7 +49,9 @@ class DockerExporterTest {
     archive = temp.resolve("image.tar");
     DockerExporter exporter =
         new DockerExporter(
-            new Destination.File(archive), List.of(ImageName.parse("kiln-test:v1")), DOCKER_TYPES);
+            new Destination.File(archive),
+            List.of(ImageReference.parse("kiln-test:v1")),
+            DOCKER_TYPES);
     exporter.resolve();
     String config =
         "{\"architecture\":\"amd64\",\"os\":\"linux\",\"config\":{\"Cmd\":[\"cat\",\"/hello.txt\"]},"

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.kiln.engine.image.Descriptor;
 import dev.kiln.engine.image.MediaTypes;
+import dev.kiln.engine.registry.ImageReference;
 import dev.kiln.engine.snapshot.MountedFs;
 import dev.kiln.engine.snapshot.Snapshot;
 import dev.kiln.exporter.ArchiveOutput;
@@ -15,7 +16,6 @@ import dev.kiln.exporter.Destination;
 import dev.kiln.exporter.ExportInput;
 import dev.kiln.exporter.Exported;
 import dev.kiln.exporter.image.ImageFixture;
-import dev.kiln.exporter.image.ImageName;
 import dev.kiln.exporter.image.ImageOptions;
 import dev.kiln.exporter.image.Tools;
 import java.io.ByteArrayInputStream;
@@ -58,7 +58,7 @@ class OciExporterTest {
                 f.empty()));
   }
 
-  private Exported export(Destination dest, List<ImageName> names) throws IOException {
+  private Exported export(Destination dest, List<ImageReference> names) throws IOException {
     OciExporter exporter = new OciExporter(dest, names, ImageOptions.DEFAULTS);
     exporter.resolve();
     return exporter.export(new ExportInput(result, f.snapshotter, f.content, Optional.of(CONFIG)));
@@ -74,7 +74,7 @@ class OciExporterTest {
   void anOciArchiveIsAcceptedBySkopeo() throws Exception {
     Path archive = temp.resolve("image.tar");
     Exported exported =
-        export(new Destination.File(archive), List.of(ImageName.parse("kiln/test:v1")));
+        export(new Destination.File(archive), List.of(ImageReference.parse("kiln/test:v1")));
 
     JsonNode inspected = Tools.skopeoInspect("oci-archive:" + archive);
     assertEquals(exported.manifest().get().digest().toString(), inspected.path("Digest").asText());
@@ -87,7 +87,7 @@ class OciExporterTest {
   @Test
   void anOciLayoutDirectoryUnpacksWithUmociToTheSnapshotsMergedContent() throws Exception {
     Path layout = temp.resolve("layout");
-    export(new Destination.Directory(layout), List.of(ImageName.parse("kiln/test:v1")));
+    export(new Destination.Directory(layout), List.of(ImageReference.parse("kiln/test:v1")));
 
     JsonNode index = ImageFixture.JSON.readTree(layout.resolve("index.json").toFile());
     JsonNode entry = index.path("manifests").get(0);
