@@ -42,8 +42,13 @@ final class BlobPipe {
     Thread writer =
         new Thread(
             () -> {
-              try (Sink sink = pipe.new Sink()) {
-                produced.complete(producer.write(sink));
+              // Not try-with-resources: closing the sink marks the end of the blob, which must
+              // happen only when the producer succeeded, never before its failure is known.
+              try {
+                Sink sink = pipe.new Sink();
+                T result = producer.write(sink);
+                sink.close();
+                produced.complete(result);
               } catch (IOException | RuntimeException | Error e) {
                 pipe.failWriter(e);
                 produced.completeExceptionally(e);
