@@ -56,6 +56,7 @@ class BlobPipeTest {
                       content,
                       out -> {
                         out.write(new byte[size]);
+                        out.close(); // as try-with-resources around a compressor does
                         throw new IOException("layer file vanished");
                       }));
       assertEquals("writing the blob failed: layer file vanished", e.getMessage());
