@@ -22,7 +22,7 @@ final class BlobPipe {
   private static final int CHUNKS = 8;
   private static final byte[] END = new byte[0];
 
-  /** Writes a blob's bytes to {@code out}, which it need not close. */
+  /** Writes a blob's bytes to {@code out}; closing {@code out} does not end the blob. */
   interface Producer<T> {
     T write(OutputStream out) throws IOException;
   }
@@ -42,8 +42,13 @@ final class BlobPipe {
     Thread writer =
         new Thread(
             () -> {
-              try (Sink sink = pipe.new Sink()) {
-                produced.complete(producer.write(sink));
+              // The end of the blob is marked only once the producer has succeeded: a producer
+              // that closes its streams while failing must not pass for a complete blob.
+              try {
+                Sink sink = pipe.new Sink();
+                T result = producer.write(sink);
+                sink.finish();
+                produced.complete(result);
               } catch (IOException | RuntimeException | Error e) {
                 pipe.failWriter(e);
                 produced.completeExceptionally(e);
@@ -105,7 +110,7 @@ final class BlobPipe {
   private final class Sink extends OutputStream {
     private byte[] buffer = new byte[CHUNK];
     private int filled;
-    private boolean closed;
+    private boolean finished;
 
     @Override
     public void write(int b) throws IOException {
@@ -128,17 +133,24 @@ final class BlobPipe {
       }
     }
 
+    /** Hands over what is buffered; the blob is not over until {@link #finish}. */
     @Override
     public void close() throws IOException {
-      if (closed) {
-        return;
-      }
-      closed = true;
       if (filled > 0) {
         byte[] last = new byte[filled];
         System.arraycopy(buffer, 0, last, 0, filled);
         put(last);
+        filled = 0;
       }
+    }
+
+    /** Marks the end of the blob: called only when everything was written. */
+    void finish() throws IOException {
+      if (finished) {
+        return;
+      }
+      close();
+      finished = true;
       put(END);
     }
   }

@@ -44,19 +44,24 @@ class BlobPipeTest {
 
   @Test
   void aFailingWriterLeavesNothingInTheStoreAndItsErrorIsReported() throws Exception {
-    ContentStore content = new ContentStore(root);
-    IOException e =
-        assertThrows(
-            IOException.class,
-            () ->
-                BlobPipe.ingest(
-                    content,
-                    out -> {
-                      out.write(new byte[3 << 20]);
-                      throw new IOException("layer file vanished");
-                    }));
-    assertEquals("writing the blob failed: layer file vanished", e.getMessage());
-    assertEquals(0, files("content/blobs/sha256"));
-    assertEquals(0, files("content/ingest"), "no temporary file is left");
+    // Failing after a few bytes (still buffered) and after many (already handed over): the store
+    // must never take what came before the failure for the whole blob.
+    for (int size : new int[] {1000, 3 << 20}) {
+      ContentStore content = new ContentStore(root);
+      IOException e =
+          assertThrows(
+              IOException.class,
+              () ->
+                  BlobPipe.ingest(
+                      content,
+                      out -> {
+                        out.write(new byte[size]);
+                        out.close(); // as try-with-resources around a compressor does
+                        throw new IOException("layer file vanished");
+                      }));
+      assertEquals("writing the blob failed: layer file vanished", e.getMessage());
+      assertEquals(0, files("content/blobs/sha256"), "nothing stored after " + size + " bytes");
+      assertEquals(0, files("content/ingest"), "no temporary file is left");
+    }
   }
 }
