@@ -93,8 +93,8 @@ class OutputSpecTest {
             + " OCI media types: drop oci-mediatypes=false or use gzip",
         error("type=oci,dest=x,compression=zstd,oci-mediatypes=false"));
     assertEquals(
-        "--output type=oci,dest=x,name=App: invalid image name \"App\": the repository must be"
-            + " lowercase letters, digits and separators",
+        "--output type=oci,dest=x,name=App: invalid reference \"App\": repository name must be"
+            + " lowercase",
         error("type=oci,dest=x,name=App"));
   }
 
