@@ -6,6 +6,7 @@ import dev.kiln.engine.graph.Definition;
 import dev.kiln.engine.graph.DefinitionReader;
 import dev.kiln.engine.graph.InvalidDefinitionException;
 import dev.kiln.engine.progress.ProgressEvent;
+import dev.kiln.engine.registry.ImageReference;
 import dev.kiln.engine.snapshot.SnapshotterMode;
 import dev.kiln.engine.solver.Outcome;
 import dev.kiln.engine.worker.Secrets;
@@ -18,6 +19,7 @@ import dev.kiln.exporter.docker.DockerExporter;
 import dev.kiln.exporter.image.ImageOptions;
 import dev.kiln.exporter.local.LocalExporter;
 import dev.kiln.exporter.oci.OciExporter;
+import dev.kiln.exporter.registry.ImageExporter;
 import dev.kiln.exporter.tar.TarExporter;
 import dev.kiln.frontend.dockerfile.BuildOptions;
 import dev.kiln.frontend.dockerfile.Conversion;
@@ -26,6 +28,7 @@ import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -102,10 +105,25 @@ final class BuildCommand implements Callable<Integer> {
           "Where the result goes: type=local,dest=DIR (its files in a directory),"
               + " type=tar,dest=FILE (one tar archive), type=oci,dest=FILE|-[,tar=false] (an OCI"
               + " image layout, archived or as a directory) or type=docker,dest=FILE|- (an archive"
-              + " for docker load); images take name=REF, compression=gzip|zstd|uncompressed,"
+              + " for docker load), type=image,name=REF[,push=true] (Kiln's image store, and the"
+              + " registry) or type=registry,name=REF; images take name=REF,"
+              + " compression=gzip|zstd|uncompressed,"
               + " compression-level=N, oci-mediatypes=true|false. SOURCE_DATE_EPOCH in the"
               + " environment makes images reproducible. Without it the result stays in the cache.")
   Optional<String> output = Optional.empty();
+
+  @Option(
+      names = {"-t", "--tag"},
+      paramLabel = "NAME",
+      description =
+          "Name the image (docker.io/library/app:latest for app): it goes into Kiln's local image"
+              + " store, where FROM NAME finds it; repeatable. With --push, also to its registry.")
+  List<String> tags = List.of();
+
+  @Option(
+      names = "--push",
+      description = "Push the image to the registries of its -t names (type=registry).")
+  boolean push;
 
   @Option(
       names = "--progress",
@@ -181,6 +199,7 @@ final class BuildCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     PrintStream err = System.err;
     Optional<Exporter> exporter;
+    Optional<OutputSpec.Image> image;
     Map<String, Path> localDirs;
     Optional<SnapshotterMode> mode;
     Optional<Definition> graph = Optional.empty();
@@ -192,7 +211,11 @@ final class BuildCommand implements Callable<Integer> {
               SecretFlags.secrets(secrets, System::getenv),
               SecretFlags.sshAgents(sshAgents, System::getenv));
       Optional<Instant> epoch = SourceDateEpoch.from(System::getenv);
-      exporter = output.map(spec -> exporterFor(spec, epoch));
+      Optional<OutputSpec> spec = output.map(OutputSpec::parse);
+      image = imageOutput(spec, epoch);
+      exporter =
+          spec.filter(s -> !(s instanceof OutputSpec.Image))
+              .map(s -> exporterFor(output.get(), s, epoch));
       exporter.ifPresent(Exporter::resolve);
       localDirs = pairs("--local", locals, Path::of);
       for (Path dir : localDirs.values()) {
@@ -258,6 +281,27 @@ final class BuildCommand implements Callable<Integer> {
                 + "to "
                 + exporter.get().describe());
       }
+      if (image.isPresent()) {
+        var snapshot = ((SnapshotResult) solved.result()).snapshot();
+        Optional<String> imageConfig =
+            conversion.map(c -> ImageConfigJson.write(c.config()).toString());
+        ImageExporter images =
+            new ImageExporter(
+                image.get().names(),
+                image.get().push(),
+                image.get().options(),
+                engine.images(),
+                engine::registry);
+        Exported exported =
+            images.export(
+                new ExportInput(snapshot, engine.snapshotter(), engine.content(), imageConfig));
+        timings.lap(image.get().push() ? "export and push" : "export");
+        err.println(
+            "exported image "
+                + exported.manifest().orElseThrow().digest()
+                + " to "
+                + images.describe());
+      }
       if (metadataFile.isPresent()) {
         BuildMetadata.write(metadataFile.get(), solved.key(), conversion.map(Conversion::config));
       }
@@ -319,8 +363,41 @@ final class BuildCommand implements Callable<Integer> {
     return parsed;
   }
 
-  private static Exporter exporterFor(String spec, Optional<Instant> epoch) {
-    OutputSpec parsed = OutputSpec.parse(spec);
+  /**
+   * The image export that {@code --output type=image|registry}, {@code -t} and {@code --push} ask
+   * for: -t names the image (type=image may too), --push pushes it.
+   */
+  private Optional<OutputSpec.Image> imageOutput(
+      Optional<OutputSpec> spec, Optional<Instant> epoch) {
+    List<ImageReference> names = new ArrayList<>();
+    for (String tag : tags) {
+      try {
+        names.add(ImageReference.parse(tag));
+      } catch (IllegalArgumentException e) {
+        throw new IllegalArgumentException("-t " + tag + ": " + e.getMessage(), e);
+      }
+    }
+    Optional<OutputSpec.Image> asked =
+        spec.filter(s -> s instanceof OutputSpec.Image).map(s -> (OutputSpec.Image) s);
+    if (asked.isEmpty() && names.isEmpty()) {
+      if (push) {
+        throw new IllegalArgumentException("--push needs a name to push to: add -t NAME");
+      }
+      return Optional.empty();
+    }
+    OutputSpec.Image base =
+        asked.orElse(new OutputSpec.Image(List.of(), false, ImageOptions.DEFAULTS));
+    names.addAll(base.names());
+    if (names.isEmpty()) {
+      throw new IllegalArgumentException(
+          "--output " + output.get() + ": an image needs a name: name=NAME or -t NAME");
+    }
+    return Optional.of(
+        new OutputSpec.Image(
+            names, base.push() || push, base.options().withSourceDateEpoch(epoch)));
+  }
+
+  private static Exporter exporterFor(String spec, OutputSpec parsed, Optional<Instant> epoch) {
     if (parsed instanceof OutputSpec.Local local) {
       return new LocalExporter(local.dest());
     }

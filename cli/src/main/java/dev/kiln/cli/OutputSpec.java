@@ -30,7 +30,13 @@ public sealed interface OutputSpec {
   record Docker(Optional<Path> dest, List<ImageReference> names, ImageOptions options)
       implements OutputSpec {}
 
-  // Room is left for type=image (name=, push=) when the registry client lands.
+  /**
+   * The image in Kiln's local image store under {@code names}, and pushed to their registries when
+   * {@code push} ({@code type=image,push=true} or {@code type=registry}).
+   */
+  record Image(List<ImageReference> names, boolean push, ImageOptions options)
+      implements OutputSpec {}
+
   Set<String> IMAGE_KEYS = Set.of("name", "compression", "compression-level", "oci-mediatypes");
 
   /**
@@ -57,7 +63,7 @@ public sealed interface OutputSpec {
     String type = fields.remove("type");
     if (type == null) {
       throw new IllegalArgumentException(
-          "--output " + text + ": type is missing (local, tar, oci or docker)");
+          "--output " + text + ": type is missing (local, tar, oci, docker, image or registry)");
     }
     Set<String> known;
     switch (type) {
@@ -71,13 +77,17 @@ public sealed interface OutputSpec {
       case "docker":
         known = union(IMAGE_KEYS, Set.of("dest"));
         break;
+      case "image":
+      case "registry":
+        known = union(IMAGE_KEYS, Set.of("push"));
+        break;
       default:
         throw new IllegalArgumentException(
             "--output "
                 + text
                 + ": unknown type \""
                 + type
-                + "\" (known: local, tar, oci, docker)");
+                + "\" (known: local, tar, oci, docker, image, registry)");
     }
     for (String key : fields.keySet()) {
       if (!known.contains(key)) {
@@ -101,6 +111,11 @@ public sealed interface OutputSpec {
   }
 
   private static OutputSpec typed(String type, Map<String, String> fields) {
+    if (type.equals("image") || type.equals("registry")) {
+      // Like buildx: type=registry is type=image,push=true.
+      boolean push = bool(fields, "push", type.equals("registry"));
+      return new Image(names(fields), push, imageOptions(type, fields));
+    }
     String dest = fields.get("dest");
     boolean tar = bool(fields, "tar", true);
     if (dest == null || dest.isEmpty()) {
@@ -121,8 +136,20 @@ public sealed interface OutputSpec {
     if (file.isEmpty() && !tar) {
       throw new IllegalArgumentException("tar=false writes a directory: dest=- cannot be one");
     }
-    List<ImageReference> names =
-        fields.containsKey("name") ? List.of(ImageReference.parse(fields.get("name"))) : List.of();
+    List<ImageReference> names = names(fields);
+    ImageOptions options = imageOptions(type, fields);
+    return type.equals("oci")
+        ? new Oci(file, tar, names, options)
+        : new Docker(file, names, options);
+  }
+
+  private static List<ImageReference> names(Map<String, String> fields) {
+    return fields.containsKey("name")
+        ? List.of(ImageReference.parse(fields.get("name")))
+        : List.of();
+  }
+
+  private static ImageOptions imageOptions(String type, Map<String, String> fields) {
     LayerCompression compression =
         LayerCompression.parse(fields.getOrDefault("compression", "gzip"));
     OptionalInt level = OptionalInt.empty();
@@ -134,14 +161,14 @@ public sealed interface OutputSpec {
         throw new IllegalArgumentException("compression-level=" + value + ": not a number");
       }
     }
-    // Like buildx: OCI media types for type=oci, Docker's for type=docker, OCI's for zstd layers
-    // (Docker's have no name for them).
+    // OCI media types for type=oci and for images (registries all take them), Docker's for
+    // type=docker as buildx, OCI's for zstd layers (Docker's have no name for them).
     boolean oci =
-        bool(fields, "oci-mediatypes", type.equals("oci") || compression == LayerCompression.ZSTD);
-    ImageOptions options = new ImageOptions(compression, level, oci, Optional.empty());
-    return type.equals("oci")
-        ? new Oci(file, tar, names, options)
-        : new Docker(file, names, options);
+        bool(
+            fields,
+            "oci-mediatypes",
+            !type.equals("docker") || compression == LayerCompression.ZSTD);
+    return new ImageOptions(compression, level, oci, Optional.empty());
   }
 
   private static boolean bool(Map<String, String> fields, String key, boolean otherwise) {

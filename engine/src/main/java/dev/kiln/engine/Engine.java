@@ -52,6 +52,8 @@ public final class Engine implements AutoCloseable {
   private final Executor executor;
   private final OciLayoutSource layouts;
   private final DockerImageSource dockerImages;
+  private final ImageStore images;
+  private final RegistryImageSource registries;
   private final Worker worker;
   private final FileChannel lockChannel;
   private final FileLock lock;
@@ -63,6 +65,8 @@ public final class Engine implements AutoCloseable {
       Executor executor,
       OciLayoutSource layouts,
       DockerImageSource dockerImages,
+      ImageStore images,
+      RegistryImageSource registries,
       Worker worker,
       FileChannel lockChannel,
       FileLock lock) {
@@ -72,6 +76,8 @@ public final class Engine implements AutoCloseable {
     this.executor = executor;
     this.layouts = layouts;
     this.dockerImages = dockerImages;
+    this.images = images;
+    this.registries = registries;
     this.worker = worker;
     this.lockChannel = lockChannel;
     this.lock = lock;
@@ -108,11 +114,9 @@ public final class Engine implements AutoCloseable {
     OciLayoutSource layouts = new OciLayoutSource(loader);
     ImageStore images = new ImageStore(root, content);
     // The client is made on the first pull, so that a bad registries.json fails that pull only.
-    DockerImageSource dockerImages =
-        new DockerImageSource(
-            loader,
-            images,
-            new RegistryImageSource(() -> RegistryClient.fromEnvironment(System.getenv())));
+    RegistryImageSource registries =
+        new RegistryImageSource(() -> RegistryClient.fromEnvironment(System.getenv()));
+    DockerImageSource dockerImages = new DockerImageSource(loader, images, registries);
     Executor executor = new BwrapExecutor(snapshotter);
     // The worker needs the system's dispatchers and the solver needs the worker: the solver
     // reaches it through a reference set before any build can be submitted.
@@ -133,7 +137,17 @@ public final class Engine implements AutoCloseable {
             dispatchers.lookup(DispatcherSelector.fromConfig("kiln.exec-dispatcher")),
             dispatchers.lookup(DispatcherSelector.fromConfig("kiln.io-dispatcher"))));
     return new Engine(
-        system, snapshotter, content, executor, layouts, dockerImages, worker.get(), channel, lock);
+        system,
+        snapshotter,
+        content,
+        executor,
+        layouts,
+        dockerImages,
+        images,
+        registries,
+        worker.get(),
+        channel,
+        lock);
   }
 
   /**
@@ -190,6 +204,16 @@ public final class Engine implements AutoCloseable {
   }
 
   /** The blobs: images' layers, configs and manifests. */
+  /** Kiln's local image store ({@code kiln build -t}). */
+  public ImageStore images() {
+    return images;
+  }
+
+  /** The registry client, made on first use from the environment's configuration. */
+  public RegistryClient registry() throws IOException {
+    return registries.client();
+  }
+
   public ContentStore content() {
     return content;
   }

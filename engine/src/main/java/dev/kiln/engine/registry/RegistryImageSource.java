@@ -55,7 +55,8 @@ public final class RegistryImageSource implements RegistryImages {
     return new Pulled(client(), reference);
   }
 
-  private synchronized RegistryClient client() throws IOException {
+  /** The registry client, made on first use and shared (it caches tokens and downloads). */
+  public synchronized RegistryClient client() throws IOException {
     if (client == null) {
       client = factory.create();
     }
