@@ -91,7 +91,7 @@ class ImageExportBench {
   /**
    * Best wall seconds of {@code baseline} and {@code kiln}, run alternately {@code rounds} times.
    */
-  private static double[] pair(int rounds, Run baseline, Run kiln) throws Exception {
+  static double[] pair(int rounds, Run baseline, Run kiln) throws Exception {
     double[] best = {Double.MAX_VALUE, Double.MAX_VALUE};
     for (int i = 0; i < rounds; i++) {
       best[0] = Math.min(best[0], time(baseline));
@@ -106,7 +106,7 @@ class ImageExportBench {
     return Benchmarks.seconds(start);
   }
 
-  private interface Run {
+  interface Run {
     void run() throws Exception;
   }
 
@@ -149,7 +149,7 @@ class ImageExportBench {
     dev.kiln.engine.snapshot.FileTrees.deleteRecursively(root);
   }
 
-  private static void shell(String command) throws Exception {
+  static void shell(String command) throws Exception {
     Process process =
         HostCommand.processBuilder(List.of("bash", "-o", "pipefail", "-c", command))
             .redirectErrorStream(true)
@@ -160,7 +160,7 @@ class ImageExportBench {
   }
 
   /** 100 MB of random bytes and 100 MB of text, in files from 4 KiB to 8 MiB. */
-  private static Layer bigLayer(Snapshotter snapshotter) throws Exception {
+  static Layer bigLayer(Snapshotter snapshotter) throws Exception {
     ActiveLayer active = snapshotter.prepare();
     Random random = new Random(42);
     long written = 0;
