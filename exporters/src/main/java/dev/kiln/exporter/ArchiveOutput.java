@@ -1,6 +1,8 @@
 package dev.kiln.exporter;
 
 import dev.kiln.engine.snapshot.FileTrees;
+import dev.kiln.exporter.image.LayoutSink;
+import dev.kiln.exporter.image.TarLayoutSink;
 import java.io.BufferedOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -105,6 +107,17 @@ public final class ArchiveOutput {
   }
 
   /** Writes a directory destination, replacing an earlier layout there once the new one is done. */
+  /** Writes a tar archive to {@code dest}, its entries laid out by {@code writer}. */
+  public static void writeTar(Destination dest, Writer<LayoutSink> writer) throws IOException {
+    write(
+        dest,
+        out -> {
+          TarLayoutSink tar = new TarLayoutSink(out);
+          writer.write(tar);
+          tar.finish();
+        });
+  }
+
   public static void writeDirectory(Path dest, Writer<Path> writer) throws IOException {
     checkDirectory(dest, "dest");
     Path parent = dest.getParent();

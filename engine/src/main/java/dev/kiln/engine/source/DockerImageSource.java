@@ -1,11 +1,8 @@
 package dev.kiln.engine.source;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import dev.kiln.engine.content.ContentStore;
-import dev.kiln.engine.graph.Digest;
 import dev.kiln.engine.image.Descriptor;
 import dev.kiln.engine.image.ImageStore;
-import dev.kiln.engine.snapshot.Snapshot;
 import java.io.IOException;
 import java.util.Optional;
 
@@ -27,21 +24,12 @@ public final class DockerImageSource implements ImageSource {
   }
 
   @Override
-  public Digest resolveManifest(String identifier) throws IOException {
-    return blobs(identifier).top().digest();
+  public ImageLoader loader() {
+    return loader;
   }
 
   @Override
-  public Snapshot load(String identifier) throws IOException {
-    return loader.load(blobs(identifier));
-  }
-
-  @Override
-  public JsonNode imageConfig(String identifier) throws IOException {
-    return loader.config(blobs(identifier));
-  }
-
-  private ImageBlobs blobs(String identifier) throws IOException {
+  public ImageBlobs blobs(String identifier) throws IOException {
     if (!identifier.startsWith(SCHEME)) {
       throw new IOException("not a docker-image:// reference: " + identifier);
     }

@@ -10,7 +10,6 @@ import dev.kiln.exporter.image.BuiltImage;
 import dev.kiln.exporter.image.ImageBuilder;
 import dev.kiln.exporter.image.ImageOptions;
 import dev.kiln.exporter.image.LayerCompression;
-import dev.kiln.exporter.image.TarLayoutSink;
 import java.io.IOException;
 import java.util.List;
 import java.util.Optional;
@@ -48,13 +47,8 @@ public final class DockerExporter implements Exporter {
     BuiltImage image =
         new ImageBuilder(input.content(), input.snapshotter())
             .build(input.result(), input.imageConfig(), options);
-    ArchiveOutput.write(
-        dest,
-        out -> {
-          TarLayoutSink tar = new TarLayoutSink(out);
-          DockerArchiveWriter.write(image, names, input.content(), tar);
-          tar.finish();
-        });
+    ArchiveOutput.writeTar(
+        dest, tar -> DockerArchiveWriter.write(image, names, input.content(), tar));
     return new Exported(Optional.of(image.manifest()));
   }
 

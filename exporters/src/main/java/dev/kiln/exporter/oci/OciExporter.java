@@ -10,7 +10,6 @@ import dev.kiln.exporter.image.BuiltImage;
 import dev.kiln.exporter.image.DirectoryLayoutSink;
 import dev.kiln.exporter.image.ImageBuilder;
 import dev.kiln.exporter.image.ImageOptions;
-import dev.kiln.exporter.image.TarLayoutSink;
 import java.io.IOException;
 import java.util.List;
 import java.util.Optional;
@@ -50,13 +49,8 @@ public final class OciExporter implements Exporter {
           dir ->
               OciArchiveWriter.write(image, names, input.content(), new DirectoryLayoutSink(dir)));
     } else {
-      ArchiveOutput.write(
-          dest,
-          out -> {
-            TarLayoutSink tar = new TarLayoutSink(out);
-            OciArchiveWriter.write(image, names, input.content(), tar);
-            tar.finish();
-          });
+      ArchiveOutput.writeTar(
+          dest, tar -> OciArchiveWriter.write(image, names, input.content(), tar));
     }
     return new Exported(Optional.of(image.manifest()));
   }
