@@ -5,6 +5,7 @@ import dev.kiln.engine.EngineConfig;
 import dev.kiln.engine.graph.Definition;
 import dev.kiln.engine.graph.DefinitionReader;
 import dev.kiln.engine.graph.InvalidDefinitionException;
+import dev.kiln.engine.image.Descriptor;
 import dev.kiln.engine.progress.ProgressEvent;
 import dev.kiln.engine.registry.ImageReference;
 import dev.kiln.engine.snapshot.SnapshotterMode;
@@ -265,45 +266,34 @@ final class BuildCommand implements Callable<Integer> {
         return 1;
       }
       var solved = (Outcome.Solved) outcome;
-      if (exporter.isPresent()) {
-        var snapshot = ((SnapshotResult) solved.result()).snapshot();
-        Optional<String> imageConfig =
-            conversion.map(c -> ImageConfigJson.write(c.config()).toString());
+      List<Exporter> exporters = new ArrayList<>();
+      exporter.ifPresent(exporters::add);
+      image.ifPresent(
+          i ->
+              exporters.add(
+                  new ImageExporter(
+                      i.names(), i.push(), i.options(), engine.images(), engine::registry)));
+      var snapshot = ((SnapshotResult) solved.result()).snapshot();
+      Optional<String> imageConfig =
+          conversion.map(c -> ImageConfigJson.write(c.config()).toString());
+      Optional<Descriptor> imageManifest = Optional.empty();
+      for (Exporter each : exporters) {
         Exported exported =
-            exporter
-                .get()
-                .export(
-                    new ExportInput(snapshot, engine.snapshotter(), engine.content(), imageConfig));
-        timings.lap("export");
+            each.export(
+                new ExportInput(snapshot, engine.snapshotter(), engine.content(), imageConfig));
+        timings.lap(each instanceof ImageExporter ? "image export" : "export");
+        if (exported.manifest().isPresent()) {
+          imageManifest = exported.manifest();
+        }
         err.println(
             "exported "
                 + exported.manifest().map(m -> "image " + m.digest() + " ").orElse("")
                 + "to "
-                + exporter.get().describe());
-      }
-      if (image.isPresent()) {
-        var snapshot = ((SnapshotResult) solved.result()).snapshot();
-        Optional<String> imageConfig =
-            conversion.map(c -> ImageConfigJson.write(c.config()).toString());
-        ImageExporter images =
-            new ImageExporter(
-                image.get().names(),
-                image.get().push(),
-                image.get().options(),
-                engine.images(),
-                engine::registry);
-        Exported exported =
-            images.export(
-                new ExportInput(snapshot, engine.snapshotter(), engine.content(), imageConfig));
-        timings.lap(image.get().push() ? "export and push" : "export");
-        err.println(
-            "exported image "
-                + exported.manifest().orElseThrow().digest()
-                + " to "
-                + images.describe());
+                + each.describe());
       }
       if (metadataFile.isPresent()) {
-        BuildMetadata.write(metadataFile.get(), solved.key(), conversion.map(Conversion::config));
+        BuildMetadata.write(
+            metadataFile.get(), solved.key(), conversion.map(Conversion::config), imageManifest);
       }
       err.println(
           "built "

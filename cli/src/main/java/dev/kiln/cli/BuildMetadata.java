@@ -2,6 +2,7 @@ package dev.kiln.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.kiln.engine.image.Descriptor;
 import dev.kiln.engine.solver.CacheKey;
 import dev.kiln.frontend.dockerfile.ImageConfig;
 import dev.kiln.frontend.dockerfile.ImageConfigJson;
@@ -20,9 +21,16 @@ final class BuildMetadata {
 
   private BuildMetadata() {}
 
-  static void write(Path file, CacheKey key, Optional<ImageConfig> config) throws IOException {
+  static void write(
+      Path file, CacheKey key, Optional<ImageConfig> config, Optional<Descriptor> manifest)
+      throws IOException {
     ObjectNode metadata = JSON.createObjectNode();
     metadata.put("kiln.result.cache-key", key.digest().value());
+    manifest.ifPresent(
+        m -> {
+          metadata.put("containerimage.digest", m.digest().toString());
+          metadata.set("containerimage.descriptor", m.toJson());
+        });
     config.ifPresent(c -> metadata.set("containerimage.config", ImageConfigJson.write(c)));
     Path absolute = file.toAbsolutePath();
     Files.createDirectories(absolute.getParent());

@@ -50,12 +50,29 @@ class OutputSpecTest {
   }
 
   @Test
+  void parsesImageAndRegistryAsBuildxDoes() {
+    OutputSpec.Image image = (OutputSpec.Image) OutputSpec.parse("type=image,name=app:1");
+    assertEquals(List.of(ImageReference.parse("docker.io/library/app:1")), image.names());
+    assertEquals(false, image.push());
+    assertEquals(true, image.options().ociMediaTypes());
+    assertEquals(true, ((OutputSpec.Image) OutputSpec.parse("type=registry,name=app")).push());
+    assertEquals(
+        false, ((OutputSpec.Image) OutputSpec.parse("type=registry,name=app,push=false")).push());
+    assertEquals(
+        "--output type=image,dest=x: unknown attribute dest for type=image (known: compression,"
+            + " compression-level, name, oci-mediatypes, push)",
+        error("type=image,dest=x"));
+  }
+
+  @Test
   void rejectsWhatItCannotDoWithTheReason() {
     assertEquals(
-        "--output type=zip,dest=x: unknown type \"zip\" (known: local, tar, oci, docker)",
+        "--output type=zip,dest=x: unknown type \"zip\" (known: local, tar, oci, docker, image, registry)",
         error("type=zip,dest=x"));
     assertEquals("--output type=tar: type=tar needs dest=FILE", error("type=tar"));
-    assertEquals("--output dest=x: type is missing (local, tar, oci or docker)", error("dest=x"));
+    assertEquals(
+        "--output dest=x: type is missing (local, tar, oci, docker, image or registry)",
+        error("dest=x"));
     assertEquals(
         "--output type=local,dest=x,zip=1: unknown attribute zip for type=local (known: dest)",
         error("type=local,dest=x,zip=1"));

@@ -93,9 +93,23 @@ class RegistryRoundTripTest {
         context(
             "app",
             "FROM " + host + "/library/busybox\nRUN echo hi > /hi\nCMD [\"cat\", \"/hi\"]\n");
-    KilnRun pushed = kiln("root2", app, "--progress", "quiet", "-t", host + "/app:1", "--push");
+    Path metadata = temp.resolve("metadata.json");
+    KilnRun pushed =
+        kiln(
+            "root2",
+            app,
+            "--progress",
+            "quiet",
+            "-t",
+            host + "/app:1",
+            "--push",
+            "--metadata-file",
+            metadata.toString());
     assertEquals(0, pushed.exit(), pushed.err());
     String digest = exported(pushed);
+    assertEquals(
+        digest,
+        new ObjectMapper().readTree(metadata.toFile()).path("containerimage.digest").asText());
 
     JsonNode appImage = inspect(host + "/app:1");
     assertEquals(digest, appImage.path("Digest").asText(), "the registry serves what was pushed");
