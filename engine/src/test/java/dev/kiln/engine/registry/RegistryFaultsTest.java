@@ -89,7 +89,11 @@ class RegistryFaultsTest {
     List<RegistryProxy.Seen> downloads = blobDownloads();
     assertEquals(2, downloads.size());
     assertFalse(downloads.get(0).headers().containsKey("range"));
-    assertEquals("bytes=120000-", downloads.get(1).headers().get("range"));
+    // The proxy sent 120000 bytes before the cut; a reset may lose some in flight, never add.
+    String range = downloads.get(1).headers().get("range");
+    assertTrue(range != null && range.matches("bytes=\\d+-"), String.valueOf(range));
+    long from = Long.parseLong(range.substring("bytes=".length(), range.length() - 1));
+    assertTrue(from > 0 && from <= 120_000, range);
     store.verify(layer.digest());
     assertStored(layer, image.layers().get(0));
   }
