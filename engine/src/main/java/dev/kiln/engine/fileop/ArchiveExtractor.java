@@ -1,5 +1,6 @@
 package dev.kiln.engine.fileop;
 
+import dev.kiln.engine.layer.TarReader;
 import dev.kiln.engine.snapshot.ScopedPath;
 import java.io.BufferedInputStream;
 import java.io.IOException;
@@ -7,14 +8,15 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.InvalidPathException;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.FileTime;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
-import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
 import org.apache.commons.compress.compressors.bzip2.BZip2CompressorInputStream;
 import org.apache.commons.compress.compressors.gzip.GzipCompressorInputStream;
 import org.apache.commons.compress.compressors.xz.XZCompressorInputStream;
@@ -24,7 +26,8 @@ import org.apache.commons.compress.compressors.zstandard.ZstdCompressorInputStre
  * ADD's archive extraction: a local tar (plain, gzip, bzip2, xz or zstd) is unpacked into the
  * destination directory of the root filesystem. Entry paths never leave the directory (leading
  * slashes dropped, {@code ..} rejected) and existing symlinks are followed only inside the root, so
- * an archive cannot write to the host.
+ * an archive cannot write to the host. Headers are read with bounded memory and corrupt tars are
+ * refused ({@link TarReader}).
  */
 final class ArchiveExtractor {
   private ArchiveExtractor() {}
@@ -40,51 +43,67 @@ final class ArchiveExtractor {
     }
   }
 
+  /** A directory whose mode and mtime are set once its contents are written. */
+  private record PendingDir(Path dir, int mode, FileTime mtime) {}
+
   /** Unpacks {@code archive} into {@code destDir}, which lies inside {@code rootfs}. */
   static void extract(Path archive, Path destDir, Path rootfs, Optional<Ids> owner)
       throws IOException {
-    List<Object[]> directories = new ArrayList<>();
-    try (TarArchiveInputStream tar = new TarArchiveInputStream(open(archive))) {
-      for (TarArchiveEntry entry = tar.getNextEntry(); entry != null; entry = tar.getNextEntry()) {
+    List<PendingDir> directories = new ArrayList<>();
+    try (InputStream in = open(archive)) {
+      TarReader tar = new TarReader(in);
+      for (TarArchiveEntry entry = tar.next(); entry != null; entry = tar.next()) {
         String name = clean(entry.getName());
         if (name.isEmpty()) {
           continue;
         }
-        Path target = resolve(rootfs, destDir, name);
-        Ids ids = owner.orElse(new Ids((int) entry.getLongUserId(), (int) entry.getLongGroupId()));
-        Optional<FileInfo> existing = FileInfo.read(target);
-        if (entry.isDirectory()) {
-          if (existing.isEmpty() || !existing.get().isDirectory()) {
-            remove(target, existing);
-            Files.createDirectory(target);
+        try {
+          Path target = resolve(rootfs, destDir, name);
+          Ids ids =
+              owner.orElse(new Ids((int) entry.getLongUserId(), (int) entry.getLongGroupId()));
+          Optional<FileInfo> existing = FileInfo.read(target);
+          if (entry.isDirectory()) {
+            if (existing.isEmpty() || !existing.get().isDirectory()) {
+              remove(target, existing);
+              Files.createDirectory(target);
+            }
+            PosixMetadata.chown(target, ids.uid(), ids.gid());
+            directories.add(new PendingDir(target, entry.getMode(), entry.getLastModifiedTime()));
+            continue;
           }
-          PosixMetadata.chown(target, ids.uid(), ids.gid());
-          directories.add(new Object[] {target, entry});
-          continue;
-        }
-        remove(target, existing);
-        if (entry.isSymbolicLink()) {
-          Files.createSymbolicLink(target, Path.of(entry.getLinkName()));
-          PosixMetadata.chown(target, ids.uid(), ids.gid());
-        } else if (entry.isLink()) {
-          Path linked = resolve(rootfs, destDir, clean(entry.getLinkName()));
-          Files.createLink(target, linked);
-        } else if (entry.isFile()) {
-          try (OutputStream out = Files.newOutputStream(target, StandardOpenOption.CREATE_NEW)) {
-            tar.transferTo(out);
+          remove(target, existing);
+          if (entry.isSymbolicLink()) {
+            Files.createSymbolicLink(target, Path.of(entry.getLinkName()));
+            PosixMetadata.chown(target, ids.uid(), ids.gid());
+          } else if (entry.isLink()) {
+            Path linked = resolve(rootfs, destDir, clean(entry.getLinkName()));
+            Files.createLink(target, linked);
+          } else if (entry.isFile()) {
+            try (OutputStream out = Files.newOutputStream(target, StandardOpenOption.CREATE_NEW)) {
+              tar.content().transferTo(out);
+            }
+            PosixMetadata.chown(target, ids.uid(), ids.gid());
+            PosixMetadata.chmod(target, entry.getMode());
+            PosixMetadata.setMtime(target, entry.getLastModifiedTime());
           }
-          PosixMetadata.chown(target, ids.uid(), ids.gid());
-          PosixMetadata.chmod(target, entry.getMode());
-          PosixMetadata.setMtime(target, entry.getLastModifiedTime());
+          // Devices and fifos are skipped: a build has no use for them.
+        } catch (TarReader.MalformedTarException e) {
+          throw e;
+        } catch (IOException | InvalidPathException e) {
+          throw new IOException("archive entry \"" + entry.getName() + "\": " + e.getMessage(), e);
         }
-        // Devices and fifos are skipped: a build has no use for them.
       }
     }
     for (int i = directories.size() - 1; i >= 0; i--) {
-      Path dir = (Path) directories.get(i)[0];
-      TarArchiveEntry entry = (TarArchiveEntry) directories.get(i)[1];
-      PosixMetadata.chmod(dir, entry.getMode());
-      PosixMetadata.setMtime(dir, entry.getLastModifiedTime());
+      PendingDir pending = directories.get(i);
+      // A later entry may have replaced the directory or one of its parents with a symlink: chmod
+      // would follow it, out of the root. Only a path still free of symlinks is touched.
+      String inRoot = "/" + rootfs.relativize(pending.dir());
+      if (ScopedPath.resolve(rootfs, inRoot, false).equals(pending.dir())
+          && Files.isDirectory(pending.dir(), LinkOption.NOFOLLOW_LINKS)) {
+        PosixMetadata.chmod(pending.dir(), pending.mode());
+        PosixMetadata.setMtime(pending.dir(), pending.mtime());
+      }
     }
   }
 

@@ -13,14 +13,15 @@ record EntryPath(List<String> components) {
   /**
    * Parses a tar entry name; {@code ./} prefixes and trailing slashes are dropped, while absolute
    * names and {@code ..} components are rejected rather than cleaned, as only hostile tars use
-   * them.
+   * them. {@code subject} names the path in errors, quoted: {@code layer entry "../x"}.
    */
-  static EntryPath parse(String name, String what) throws IOException {
+  static EntryPath parse(String name, String subject) throws IOException {
     if (name.startsWith("/")) {
-      throw new IOException(what + " \"" + name + "\": absolute paths are not allowed in a layer");
+      throw new RefusedEntryException(
+          subject + " is an absolute path: layer entries are relative to the layer root");
     }
     if (name.indexOf('\0') >= 0) {
-      throw new IOException(what + " \"" + name + "\": path contains a NUL byte");
+      throw new RefusedEntryException(subject + " contains a NUL byte");
     }
     List<String> parts = new ArrayList<>();
     for (String part : name.split("/")) {
@@ -28,11 +29,16 @@ record EntryPath(List<String> components) {
         continue;
       }
       if (part.equals("..")) {
-        throw new IOException(what + " \"" + name + "\": path climbs with \"..\"");
+        throw new RefusedEntryException(subject + " climbs out of the layer");
       }
       parts.add(part);
     }
     return new EntryPath(parts);
+  }
+
+  /** How errors name an entry: {@code layer entry "NAME"}. */
+  static String describe(String name) {
+    return "layer entry \"" + name + "\"";
   }
 
   boolean isRoot() {

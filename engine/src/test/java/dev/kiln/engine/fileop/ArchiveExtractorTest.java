@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.kiln.engine.graph.FileAction;
+import dev.kiln.engine.testing.Tars;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
@@ -126,5 +127,59 @@ class ArchiveExtractorTest {
     // The absolute link is read as the rootfs would read it: from the rootfs's own /.
     Path insideRootfs = rootfs.resolve(host.toString().substring(1));
     assertEquals("owned", Files.readString(insideRootfs.resolve("passwd")));
+  }
+
+  @Test
+  void aDirectoryLaterReplacedByASymlinkToTheHostKeepsItsModeInside() throws IOException {
+    Path host = Files.createDirectories(temp.resolve("host/sub"));
+    Files.setAttribute(host.getParent(), "unix:mode", 0755);
+    Files.setAttribute(host, "unix:mode", 0755);
+    byte[] tar =
+        new Tars()
+            .dir("d/", 0777)
+            .symlink("d", host.getParent().toString())
+            .dir("a/", 0755)
+            .dir("a/sub/", 0777)
+            .symlink("a", host.getParent().toString())
+            .tar();
+    Files.write(context.resolve("swap.tar"), tar);
+
+    add("/swap.tar", "/opt/");
+
+    // Directory modes are set after all entries; they used to be chmod'ed through the new link.
+    assertEquals(0755, (Integer) Files.getAttribute(host.getParent(), "unix:mode") & 07777);
+    assertEquals(0755, (Integer) Files.getAttribute(host, "unix:mode") & 07777);
+    assertTrue(Files.isSymbolicLink(rootfs.resolve("opt/d")));
+  }
+
+  @Test
+  void aHugePaxHeaderIsRefusedWithBoundedMemory() throws IOException {
+    String name = "n".repeat(2 << 20);
+    int fixed = name.length() + " path=\n".length();
+    String record = (fixed + 7) + " path=" + name + "\n";
+    byte[] pax = record.getBytes(StandardCharsets.US_ASCII);
+    Files.write(
+        context.resolve("huge.tar"),
+        Tars.concat(
+            Tars.header("PaxHeaders/x", 'x', pax.length),
+            Tars.padded(pax),
+            Tars.header("f", '0', 0),
+            Tars.end()));
+
+    IOException e = assertThrows(IOException.class, () -> add("/huge.tar", "/x/"));
+
+    assertTrue(e.getMessage().contains("exceed 1 MiB"), e.getMessage());
+    assertFalse(Files.exists(rootfs.resolve("x/f")));
+  }
+
+  @Test
+  void aHeaderWithABadChecksumIsRefused() throws IOException {
+    byte[] header = Tars.header("forged", '0', 0);
+    header[0] = 'F';
+    Files.write(context.resolve("corrupt.tar"), Tars.concat(header, Tars.end()));
+
+    IOException e = assertThrows(IOException.class, () -> add("/corrupt.tar", "/x/"));
+
+    assertTrue(e.getMessage().contains("checksum"), e.getMessage());
   }
 }

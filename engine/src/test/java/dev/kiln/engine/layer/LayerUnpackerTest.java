@@ -1,19 +1,23 @@
 package dev.kiln.engine.layer;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.kiln.engine.fileop.PosixMetadata;
 import dev.kiln.engine.snapshot.OverlayFormat;
 import dev.kiln.engine.testing.Tars;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
+import java.util.List;
 import java.util.stream.Stream;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.junit.jupiter.api.Test;
@@ -166,16 +170,47 @@ class LayerUnpackerTest {
   }
 
   @Test
-  void deviceEntriesAreSkipped() throws IOException {
+  void deviceNodesAreCreatedWithCapMknodWithoutSetuidBits() throws IOException {
+    assumeTrue(DeviceNodes.forThisProcess() == DeviceNodes.CREATE, "needs CAP_MKNOD");
     Path layer = layer();
-    TarArchiveEntry device = new TarArchiveEntry("dev/sda", TarArchiveEntry.LF_BLK, true);
+    TarArchiveEntry device = new TarArchiveEntry("dev/sda1", TarArchiveEntry.LF_BLK, true);
     device.setDevMajor(8);
+    device.setDevMinor(1);
+    device.setMode(04660);
     byte[] tar = new Tars().put(device, new byte[0]).file("ok", "", 0644).tar();
 
     unpack(tar, layer);
 
-    assertFalse(Files.exists(layer.resolve("dev/sda"), LinkOption.NOFOLLOW_LINKS));
+    Path node = layer.resolve("dev/sda1");
+    assertEquals(0060660, Files.getAttribute(node, "unix:mode", LinkOption.NOFOLLOW_LINKS));
+    assertEquals(NodeCalls.makedev(8, 1), Files.getAttribute(node, "unix:rdev"));
     assertTrue(Files.exists(layer.resolve("ok")));
+  }
+
+  @Test
+  void deviceNodesNeedCapMknodInTheEffectiveSet() {
+    String root = "Name:\tjava\nCapInh:\t0000000000000000\nCapEff:\t000001ffffffffff\n";
+    String rootless = "Name:\tjava\nCapEff:\t0000000000000000\n";
+    String dockerDefault = "CapEff:\t00000000a80425fb\n";
+    String withoutMknod = "CapEff:\t00000000a00425fb\n";
+
+    assertEquals(DeviceNodes.CREATE, DeviceNodes.fromProcStatus(root));
+    assertEquals(DeviceNodes.CREATE, DeviceNodes.fromProcStatus(dockerDefault));
+    assertEquals(DeviceNodes.SKIP, DeviceNodes.fromProcStatus(rootless));
+    assertEquals(DeviceNodes.SKIP, DeviceNodes.fromProcStatus(withoutMknod));
+    assertEquals(DeviceNodes.SKIP, DeviceNodes.fromProcStatus("Name:\tjava\n"));
+    assertEquals(DeviceNodes.SKIP, DeviceNodes.fromProcStatus("CapEff:\tzz\n"));
+  }
+
+  @Test
+  void aZeroZeroCharacterDeviceIsAWhiteoutEvenWithoutCapMknod() throws IOException {
+    Path layer = layer();
+    TarArchiveEntry whiteout = new TarArchiveEntry("etc/gone", TarArchiveEntry.LF_CHR, true);
+    byte[] tar = new Tars().put(whiteout, new byte[0]).tar();
+
+    LayerUnpacker.unpack(new ByteArrayInputStream(tar), layer, DeviceNodes.SKIP);
+
+    assertTrue(OverlayFormat.isWhiteout(layer.resolve("etc/gone")));
   }
 
   @Test
@@ -190,6 +225,111 @@ class LayerUnpackerTest {
 
     assertEquals("z", Files.readString(a.resolve("f")));
     assertEquals("z", Files.readString(b.resolve("f")));
+  }
+
+  @Test
+  void fileCapabilitiesAreApplied() throws IOException {
+    assumeTrue(DeviceNodes.forThisProcess() == DeviceNodes.CREATE, "needs root");
+    Path layer = layer();
+    byte[] netRaw = {1, 0, 0, 2, 0, 0x20, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0}; // +ep
+    TarArchiveEntry ping = new TarArchiveEntry("bin/ping", TarArchiveEntry.LF_NORMAL, true);
+    ping.setMode(0755);
+    ping.setSize(1);
+    ping.addPaxHeader(
+        "SCHILY.xattr.security.capability", new String(netRaw, StandardCharsets.UTF_8));
+    byte[] tar = new Tars().put(ping, "p".getBytes()).tar();
+
+    List<String> warnings =
+        LayerUnpacker.unpack(new ByteArrayInputStream(tar), layer, DeviceNodes.CREATE);
+
+    assertEquals(List.of(), warnings);
+    assertArrayEquals(
+        netRaw,
+        LayerUnpackerHostileTest.Xattrs.get(layer.resolve("bin/ping"), "security.capability"));
+  }
+
+  @Test
+  void xattrValuesThatAreNotUtf8AreDroppedWithAWarning() throws IOException {
+    Path layer = layer();
+    byte[] setuid = {1, 0, 0, 2, (byte) 0x80, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0};
+    byte[] tar =
+        Tars.concat(
+            Tars.paxHeader('x', "SCHILY.xattr.security.capability", setuid),
+            Tars.header("bin/newuidmap", '0', 0),
+            Tars.end());
+
+    List<String> warnings =
+        LayerUnpacker.unpack(new ByteArrayInputStream(tar), layer, DeviceNodes.CREATE);
+
+    assertEquals(List.of(), LayerUnpackerHostileTest.Xattrs.list(layer.resolve("bin/newuidmap")));
+    assertEquals(1, warnings.size());
+    assertTrue(warnings.get(0).contains("security.capability"), warnings.get(0));
+  }
+
+  @Test
+  void aDirectoryReplacingAWhiteoutOfTheSameLayerIsOpaque() throws IOException {
+    Path layer = layer();
+    byte[] tar =
+        new Tars()
+            .file(".wh.d", "", 0644)
+            .dir("d/", 0755)
+            .file("d/x", "x", 0644)
+            .file(".wh.e", "", 0644)
+            .file("e/y", "y", 0644)
+            .tar();
+
+    unpack(tar, layer);
+
+    assertTrue(OverlayFormat.isOpaque(layer.resolve("d")));
+    assertTrue(OverlayFormat.isOpaque(layer.resolve("e")));
+    assertEquals("x", Files.readString(layer.resolve("d/x")));
+    assertEquals("y", Files.readString(layer.resolve("e/y")));
+  }
+
+  @Test
+  void duplicateEntriesLastOneWins() throws IOException {
+    Path layer = layer();
+    byte[] tar =
+        new Tars()
+            .file("x", "first", 0644)
+            .file("x", "second", 0600)
+            .dir("y/", 0755)
+            .file("y/z", "z", 0644)
+            .file("y", "now a file", 0644)
+            .symlink("s", "x")
+            .dir("s/", 0700)
+            .file("gone", "g", 0644)
+            .file(".wh.gone", "", 0644)
+            .tar();
+
+    unpack(tar, layer);
+
+    assertEquals("second", Files.readString(layer.resolve("x")));
+    assertEquals(0600, PosixMetadata.mode(layer.resolve("x")));
+    assertEquals("now a file", Files.readString(layer.resolve("y")));
+    assertTrue(Files.isDirectory(layer.resolve("s"), LinkOption.NOFOLLOW_LINKS));
+    assertEquals(0700, PosixMetadata.mode(layer.resolve("s")));
+    assertTrue(OverlayFormat.isWhiteout(layer.resolve("gone")));
+  }
+
+  @Test
+  void theDataOfEntriesThatWriteNothingIsSkipped() throws IOException {
+    Path layer = layer();
+    byte[] tar =
+        new Tars()
+            .file(".wh.gone", "whiteouts carry no data, but this one does", 0644)
+            .file(".wh..wh.plnk/1234.5678", "aufs hard link store", 0644)
+            .file("after", "read in step", 0644)
+            .file("self", "kept", 0644)
+            .hardlink("self", "self")
+            .tar();
+
+    unpack(tar, layer);
+
+    assertEquals("read in step", Files.readString(layer.resolve("after")));
+    assertEquals("kept", Files.readString(layer.resolve("self")));
+    assertTrue(OverlayFormat.isWhiteout(layer.resolve("gone")));
+    assertFalse(Files.exists(layer.resolve(".wh..wh.plnk")));
   }
 
   private static long count(Path dir) throws IOException {

@@ -4,6 +4,7 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 import java.util.zip.GZIPOutputStream;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
@@ -62,6 +63,72 @@ public final class Tars {
       throw new UncheckedIOException(e);
     }
     return bytes.toByteArray();
+  }
+
+  /**
+   * A raw 512-byte ustar header with a valid checksum, for archives no tar writer would produce;
+   * {@code size} is written in octal (12 digits at most).
+   */
+  public static byte[] header(String name, char type, long size) {
+    byte[] header = new byte[512];
+    ascii(header, 0, name);
+    ascii(header, 100, "0000644");
+    ascii(header, 108, "0000000");
+    ascii(header, 116, "0000000");
+    ascii(header, 124, String.format("%011o", size));
+    ascii(header, 136, "00000000000");
+    header[156] = (byte) type;
+    ascii(header, 257, "ustar");
+    ascii(header, 263, "00");
+    return checksum(header);
+  }
+
+  /** A raw PAX header ({@code type} 'x' or 'g') holding one record, padded. */
+  public static byte[] paxHeader(char type, String key, byte[] value) {
+    int fixed = key.length() + value.length + 3; // ' ', '=', '\n'
+    int length = fixed + Integer.toString(fixed).length();
+    if (Integer.toString(length).length() != Integer.toString(fixed).length()) {
+      length++;
+    }
+    byte[] record =
+        concat(
+            (length + " " + key + "=").getBytes(StandardCharsets.UTF_8), value, new byte[] {'\n'});
+    return concat(header("PaxHeaders/x", type, record.length), padded(record));
+  }
+
+  /** Rewrites the checksum of {@code header} after it was edited; returns it. */
+  public static byte[] checksum(byte[] header) {
+    Arrays.fill(header, 148, 156, (byte) ' ');
+    long sum = 0;
+    for (byte b : header) {
+      sum += b & 0xff;
+    }
+    ascii(header, 148, String.format("%06o", sum));
+    header[154] = 0;
+    return header;
+  }
+
+  /** {@code data} padded with zeros to whole 512-byte records. */
+  public static byte[] padded(byte[] data) {
+    return Arrays.copyOf(data, (data.length + 511) / 512 * 512);
+  }
+
+  /** The two zero records that end an archive. */
+  public static byte[] end() {
+    return new byte[1024];
+  }
+
+  public static byte[] concat(byte[]... parts) {
+    ByteArrayOutputStream all = new ByteArrayOutputStream();
+    for (byte[] part : parts) {
+      all.writeBytes(part);
+    }
+    return all.toByteArray();
+  }
+
+  private static void ascii(byte[] header, int offset, String text) {
+    byte[] bytes = text.getBytes(StandardCharsets.US_ASCII);
+    System.arraycopy(bytes, 0, header, offset, bytes.length);
   }
 
   public static byte[] gzip(byte[] data) {
