@@ -18,6 +18,10 @@ public final class Libc {
   static final int FSCONFIG_SET_STRING = 1;
   static final int FSCONFIG_CMD_CREATE = 6;
   static final int FSMOUNT_CLOEXEC = 1;
+
+  /** mount(2)'s MS_NODEV and fsmount(2)'s MOUNT_ATTR_NODEV (the same bit). */
+  static final int NODEV = 4;
+
   static final int MOVE_MOUNT_F_EMPTY_PATH = 4;
   static final int AT_FDCWD = -100;
   static final int EBUSY = 16;

@@ -29,7 +29,10 @@ public final class OverlayMount {
     }
     Optional<String> options = options(lowers, upper);
     if (options.isPresent()) {
-      Libc.mount("overlay", target, "overlay", 0, options.get());
+      // nodev: a step may mknod (Docker's CAP_MKNOD) but never open a device node in its
+      // filesystem, as Docker's device cgroup denies it. bwrap's --bind of the root adds nodev
+      // too; this keeps it so for any other user of the mount. /dev is bwrap's own tmpfs.
+      Libc.mount("overlay", target, "overlay", Libc.NODEV, options.get());
       return;
     }
     try {
@@ -122,7 +125,7 @@ public final class OverlayMount {
       config(c, fs, Libc.FSCONFIG_CMD_CREATE, null, null);
       int mnt;
       try {
-        mnt = c.fsmount(fs, Libc.FSMOUNT_CLOEXEC, 0);
+        mnt = c.fsmount(fs, Libc.FSMOUNT_CLOEXEC, Libc.NODEV);
       } catch (LastErrorException e) {
         throw Libc.error("fsmount overlay", e);
       }
