@@ -13,6 +13,8 @@ class PackageRulesTest {
   private static final JavaClasses KILN =
       new ClassFileImporter()
           .withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS)
+          // The engine's test-jar (fixtures other modules' tests use) is tests too.
+          .withImportOption(location -> !location.contains("-tests.jar"))
           .importPackages("dev.kiln");
 
   /** How ops run: what the solver must never see. */
