@@ -1,0 +1,150 @@
+package dev.kiln.engine.cache;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.kiln.engine.graph.Digest;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.Predicate;
+import org.fusesource.leveldbjni.JniDBFactory;
+import org.iq80.leveldb.DB;
+import org.iq80.leveldb.DBIterator;
+import org.iq80.leveldb.Options;
+import org.iq80.leveldb.WriteOptions;
+
+/**
+ * Kiln's persistent cache records in LevelDB ({@code ROOT/meta}, through LevelDB JNI), written with
+ * sync. LevelDB's own lock keeps the store to one opener at a time, in this process or any other.
+ * Every value carries the sha256 of its JSON, so a damaged value costs only its entry.
+ */
+public final class CacheStore implements AutoCloseable {
+  private static final String PREFIX = "cache/";
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  private final DB db;
+  private final Path dir;
+  private final WriteOptions sync = new WriteOptions().sync(true);
+
+  private CacheStore(DB db, Path dir) {
+    this.db = db;
+    this.dir = dir;
+  }
+
+  /** Opens (creating) the store of {@code root}; fails clearly when someone else holds it. */
+  public static CacheStore open(Path root) throws IOException {
+    Path dir = root.resolve("meta");
+    Files.createDirectories(dir);
+    try {
+      return new CacheStore(
+          JniDBFactory.factory.open(dir.toFile(), new Options().createIfMissing(true)), dir);
+    } catch (IOException e) {
+      if (String.valueOf(e.getMessage()).contains("lock")) {
+        throw new IOException(
+            "the cache in " + dir + " is in use by another kiln (" + e.getMessage() + ")", e);
+      }
+      throw new IOException("cannot open the cache in " + dir + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** Records {@code record} for {@code key}, durably (fsync) before returning. */
+  public void put(Digest key, CacheRecord record) throws IOException {
+    ObjectNode json = JSON.createObjectNode();
+    json.putPOJO("layers", record.layers());
+    json.put("lastUsed", record.lastUsedMillis());
+    byte[] body = JSON.writeValueAsBytes(json);
+    byte[] value =
+        (Digest.sha256(body).hex() + "\n" + new String(body, StandardCharsets.UTF_8))
+            .getBytes(StandardCharsets.UTF_8);
+    putRaw(key, value);
+  }
+
+  /** The record of {@code key}; a damaged one is dropped and reads as absent. */
+  public Optional<CacheRecord> get(Digest key) throws IOException {
+    byte[] value = db.get(bytes(key));
+    if (value == null) {
+      return Optional.empty();
+    }
+    Optional<CacheRecord> record = decode(value);
+    if (record.isEmpty()) {
+      db.delete(bytes(key), sync);
+    }
+    return record;
+  }
+
+  /**
+   * The start-up consistency pass: drops records that are damaged or whose data {@code missing}
+   * says is gone, and returns how many it dropped.
+   */
+  public int dropWhere(Predicate<CacheRecord> missing) throws IOException {
+    List<byte[]> doomed = new ArrayList<>();
+    try (DBIterator it = db.iterator()) {
+      byte[] prefix = PREFIX.getBytes(StandardCharsets.UTF_8);
+      for (it.seek(prefix); it.hasNext(); ) {
+        Map.Entry<byte[], byte[]> entry = it.next();
+        if (!startsWith(entry.getKey(), prefix)) {
+          break;
+        }
+        Optional<CacheRecord> record = decode(entry.getValue());
+        if (record.isEmpty() || missing.test(record.get())) {
+          doomed.add(entry.getKey());
+        }
+      }
+    }
+    for (byte[] key : doomed) {
+      db.delete(key, sync);
+    }
+    return doomed.size();
+  }
+
+  /** Writes a value as it is; tests use it to damage one. */
+  void putRaw(Digest key, byte[] value) {
+    db.put(bytes(key), value, sync);
+  }
+
+  @Override
+  public void close() throws IOException {
+    db.close();
+  }
+
+  @Override
+  public String toString() {
+    return "CacheStore[" + dir + "]";
+  }
+
+  private static Optional<CacheRecord> decode(byte[] value) {
+    String text = new String(value, StandardCharsets.UTF_8);
+    int newline = text.indexOf('\n');
+    if (newline != 64) {
+      return Optional.empty();
+    }
+    byte[] body = text.substring(newline + 1).getBytes(StandardCharsets.UTF_8);
+    if (!Digest.sha256(body).hex().equals(text.substring(0, newline))) {
+      return Optional.empty();
+    }
+    try {
+      JsonNode json = JSON.readTree(body);
+      List<String> layers = new ArrayList<>();
+      json.path("layers").forEach(layer -> layers.add(layer.asText()));
+      return Optional.of(new CacheRecord(layers, json.path("lastUsed").asLong()));
+    } catch (IOException e) {
+      return Optional.empty();
+    }
+  }
+
+  private static byte[] bytes(Digest key) {
+    return (PREFIX + key).getBytes(StandardCharsets.UTF_8);
+  }
+
+  private static boolean startsWith(byte[] bytes, byte[] prefix) {
+    return bytes.length >= prefix.length
+        && Arrays.equals(Arrays.copyOf(bytes, prefix.length), prefix);
+  }
+}
