@@ -90,7 +90,7 @@ final class ImageConfigDocument {
    */
   byte[] bytes(List<Digest> diffIds, ArrayNode history, Instant created) {
     ObjectNode out = JSON.createObjectNode();
-    out.put("created", created.toString());
+    out.put("created", goTime(created));
     out.put("architecture", document.path("architecture").asText(hostArchitecture()));
     out.put("os", document.path("os").asText("linux"));
     document
@@ -129,5 +129,13 @@ final class ImageConfigDocument {
       default:
         return arch;
     }
+  }
+
+  /**
+   * {@code when} as Go's RFC 3339 with nanoseconds writes it (trailing zeros of the fraction
+   * dropped), as BuildKit and every registry tool do: a config re-encoded by them stays identical.
+   */
+  static String goTime(Instant when) {
+    return when.toString().replaceFirst("(\\.\\d*?)0+Z$", "$1Z").replaceFirst("\\.Z$", "Z");
   }
 }

@@ -78,7 +78,7 @@ final class ImageHistory {
         "created",
         own.isPresent() && when.equals(own.get())
             ? entry.get("created").asText()
-            : when.toString());
+            : ImageConfigDocument.goTime(when));
     for (String field : List.of("created_by", "author", "comment")) {
       if (entry.hasNonNull(field)) {
         out.set(field, entry.get(field));

@@ -97,4 +97,20 @@ class ImageHistoryTest {
     it.forEachRemaining(list::add);
     return list;
   }
+
+  @Test
+  void timesAreWrittenAsGoWritesThem() {
+    assertEquals(
+        "2026-11-26T19:44:54.46750704Z",
+        ImageConfigDocument.goTime(java.time.Instant.parse("2026-11-26T19:44:54.467507040Z")));
+    assertEquals(
+        "2026-11-26T19:44:54.1Z",
+        ImageConfigDocument.goTime(java.time.Instant.parse("2026-11-26T19:44:54.100Z")));
+    assertEquals(
+        "2026-11-26T19:44:54Z",
+        ImageConfigDocument.goTime(java.time.Instant.parse("2026-11-26T19:44:54Z")));
+    assertEquals(
+        "1970-01-01T00:00:00.000000001Z",
+        ImageConfigDocument.goTime(java.time.Instant.ofEpochSecond(0, 1)));
+  }
 }
