@@ -2,14 +2,13 @@ package dev.kiln.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.kiln.engine.content.AtomicFile;
 import dev.kiln.engine.image.Descriptor;
 import dev.kiln.engine.solver.CacheKey;
 import dev.kiln.frontend.dockerfile.ImageConfig;
 import dev.kiln.frontend.dockerfile.ImageConfigJson;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.Optional;
 
 /**
@@ -32,15 +31,7 @@ final class BuildMetadata {
           metadata.set("containerimage.descriptor", m.toJson());
         });
     config.ifPresent(c -> metadata.set("containerimage.config", ImageConfigJson.write(c)));
-    Path absolute = file.toAbsolutePath();
-    Files.createDirectories(absolute.getParent());
-    Path temp = Files.createTempFile(absolute.getParent(), ".kiln-metadata-", ".tmp");
-    try {
-      JSON.writerWithDefaultPrettyPrinter().writeValue(temp.toFile(), metadata);
-      Files.move(
-          temp, absolute, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-    } finally {
-      Files.deleteIfExists(temp);
-    }
+    AtomicFile.write(
+        file, JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(metadata), false);
   }
 }

@@ -4,14 +4,12 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.kiln.engine.content.AtomicFile;
 import dev.kiln.engine.content.ContentStore;
 import java.io.IOException;
-import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
@@ -106,16 +104,6 @@ public final class ImageStore {
     root.put("mediaType", MediaTypes.OCI_INDEX);
     ArrayNode manifests = root.putArray("manifests");
     images.values().forEach(d -> manifests.add(d.toJson()));
-    Files.createDirectories(index.getParent());
-    Path temp = Files.createTempFile(index.getParent(), "index-", ".tmp");
-    try {
-      Files.write(temp, JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(root));
-      try (FileChannel channel = FileChannel.open(temp, StandardOpenOption.WRITE)) {
-        channel.force(true);
-      }
-      Files.move(temp, index, StandardCopyOption.ATOMIC_MOVE);
-    } finally {
-      Files.deleteIfExists(temp);
-    }
+    AtomicFile.write(index, JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(root), false);
   }
 }
