@@ -248,6 +248,7 @@ final class BuildCommand implements Callable<Integer> {
     Timings timings = new Timings();
     try (Engine engine = Engine.start(new EngineConfig(state, execSlots, localDirs, mode))) {
       timings.lap("start-up");
+      engine.startReport().forEach(line -> err.println("warning: " + line));
       Map<String, Path> buildLocals = Map.of();
       Optional<Conversion> conversion = Optional.empty();
       if (dockerfile.isPresent()) {

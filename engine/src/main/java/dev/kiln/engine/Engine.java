@@ -1,6 +1,7 @@
 package dev.kiln.engine;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.kiln.engine.cache.CacheStore;
 import dev.kiln.engine.content.ContentStore;
 import dev.kiln.engine.executor.BwrapExecutor;
 import dev.kiln.engine.executor.ExecException;
@@ -13,8 +14,10 @@ import dev.kiln.engine.registry.RegistryClient;
 import dev.kiln.engine.registry.RegistryImageSource;
 import dev.kiln.engine.snapshot.Snapshotter;
 import dev.kiln.engine.snapshot.SnapshotterMode;
+import dev.kiln.engine.solver.CacheKey;
 import dev.kiln.engine.solver.Outcome;
 import dev.kiln.engine.solver.Resolver;
+import dev.kiln.engine.solver.Result;
 import dev.kiln.engine.solver.ResultCache;
 import dev.kiln.engine.solver.Solver;
 import dev.kiln.engine.source.DockerImageSource;
@@ -22,6 +25,7 @@ import dev.kiln.engine.source.HttpSource;
 import dev.kiln.engine.source.ImageLoader;
 import dev.kiln.engine.source.OciLayoutSource;
 import dev.kiln.engine.worker.Secrets;
+import dev.kiln.engine.worker.SnapshotCache;
 import dev.kiln.engine.worker.Worker;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
@@ -30,7 +34,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
@@ -55,6 +61,8 @@ public final class Engine implements AutoCloseable {
   private final ImageStore images;
   private final RegistryImageSource registries;
   private final Worker worker;
+  private final CacheStore cacheStore;
+  private final List<String> startReport;
   private final FileChannel lockChannel;
   private final FileLock lock;
 
@@ -68,6 +76,8 @@ public final class Engine implements AutoCloseable {
       ImageStore images,
       RegistryImageSource registries,
       Worker worker,
+      CacheStore cacheStore,
+      List<String> startReport,
       FileChannel lockChannel,
       FileLock lock) {
     this.system = system;
@@ -79,6 +89,8 @@ public final class Engine implements AutoCloseable {
     this.images = images;
     this.registries = registries;
     this.worker = worker;
+    this.cacheStore = cacheStore;
+    this.startReport = List.copyOf(startReport);
     this.lockChannel = lockChannel;
     this.lock = lock;
   }
@@ -118,14 +130,33 @@ public final class Engine implements AutoCloseable {
         new RegistryImageSource(() -> RegistryClient.fromEnvironment(System.getenv()));
     DockerImageSource dockerImages = new DockerImageSource(loader, images, registries);
     Executor executor = new BwrapExecutor(snapshotter);
-    // The worker needs the system's dispatchers and the solver needs the worker: the solver
-    // reaches it through a reference set before any build can be submitted.
+    CacheStore cacheStore;
+    try {
+      cacheStore = CacheStore.open(root);
+    } catch (IOException e) {
+      lock.release();
+      channel.close();
+      throw e;
+    }
+    // The worker and the cache need the system's dispatchers and the solver needs them: the solver
+    // reaches them through references set before any build can be submitted.
     AtomicReference<Worker> worker = new AtomicReference<>();
+    AtomicReference<SnapshotCache> cache = new AtomicReference<>();
     Resolver resolver = (digest, vertex) -> worker.get().resolve(digest, vertex);
     ActorSystem<Solver.Command> system =
         ActorSystem.create(
-            Solver.create(resolver, new ResultCache(), config.effectiveSlots()), "kiln");
+            Solver.create(resolver, new LateCache(cache), config.effectiveSlots()), "kiln");
     var dispatchers = system.dispatchers();
+    cache.set(
+        new SnapshotCache(
+            cacheStore,
+            snapshotter,
+            dispatchers.lookup(DispatcherSelector.fromConfig("kiln.io-dispatcher"))));
+    int dropped = cache.get().dropBroken();
+    List<String> report =
+        dropped == 0
+            ? List.of()
+            : List.of("cache: dropped " + dropped + " records whose data was gone or damaged");
     worker.set(
         new Worker(
             executor,
@@ -146,8 +177,28 @@ public final class Engine implements AutoCloseable {
         images,
         registries,
         worker.get(),
+        cacheStore,
+        report,
         channel,
         lock);
+  }
+
+  /** The solver's cache, once the engine has made it (always, before a build can start). */
+  private record LateCache(AtomicReference<SnapshotCache> cache) implements ResultCache {
+    @Override
+    public CompletionStage<Optional<List<Result>>> lookup(CacheKey key) {
+      return cache.get().lookup(key);
+    }
+
+    @Override
+    public CompletionStage<Void> record(CacheKey key, List<Result> outputs) {
+      return cache.get().record(key, outputs);
+    }
+  }
+
+  /** What start-up found worth telling the user (records dropped by the consistency pass). */
+  public List<String> startReport() {
+    return startReport;
   }
 
   /**
@@ -241,6 +292,7 @@ public final class Engine implements AutoCloseable {
     } catch (java.util.concurrent.ExecutionException e) {
       // Termination failures leave nothing to clean up that recover() does not handle.
     }
+    cacheStore.close();
     lock.release();
     lockChannel.close();
   }

@@ -3,11 +3,26 @@ package dev.kiln.engine.cache;
 import java.util.List;
 
 /**
- * What a cache key's result is made of: the committed snapshot layers (ids under {@code
- * ROOT/snapshots}, lowest first), and when the record was last used (for garbage collection).
+ * What a cache key's result is made of: per output of the vertex, its committed snapshot layers
+ * (ids under {@code ROOT/snapshots}, lowest first); when the record was made and last used (for
+ * {@code du} and garbage collection).
  */
-public record CacheRecord(List<String> layers, long lastUsedMillis) {
+public record CacheRecord(List<List<String>> outputs, long createdMillis, long lastUsedMillis) {
   public CacheRecord {
-    layers = List.copyOf(layers);
+    outputs = outputs.stream().map(List::copyOf).toList();
+  }
+
+  /** A record made and used now. */
+  public static CacheRecord of(List<List<String>> outputs, long nowMillis) {
+    return new CacheRecord(outputs, nowMillis, nowMillis);
+  }
+
+  /** Every layer id the record needs, in output order. */
+  public List<String> layers() {
+    return outputs.stream().flatMap(List::stream).toList();
+  }
+
+  public CacheRecord usedAt(long millis) {
+    return new CacheRecord(outputs, createdMillis, millis);
   }
 }

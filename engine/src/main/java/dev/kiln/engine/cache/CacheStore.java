@@ -56,14 +56,25 @@ public final class CacheStore implements AutoCloseable {
 
   /** Records {@code record} for {@code key}, durably (fsync) before returning. */
   public void put(Digest key, CacheRecord record) throws IOException {
+    putRaw(key, encode(record), sync);
+  }
+
+  /**
+   * Rewrites {@code record} without waiting for the disk: for bookkeeping such as last use, whose
+   * loss in a crash costs nothing but precision.
+   */
+  public void update(Digest key, CacheRecord record) throws IOException {
+    putRaw(key, encode(record), new WriteOptions().sync(false));
+  }
+
+  private static byte[] encode(CacheRecord record) throws IOException {
     ObjectNode json = JSON.createObjectNode();
-    json.putPOJO("layers", record.layers());
+    json.putPOJO("outputs", record.outputs());
+    json.put("created", record.createdMillis());
     json.put("lastUsed", record.lastUsedMillis());
     byte[] body = JSON.writeValueAsBytes(json);
-    byte[] value =
-        (Digest.sha256(body).hex() + "\n" + new String(body, StandardCharsets.UTF_8))
-            .getBytes(StandardCharsets.UTF_8);
-    putRaw(key, value);
+    return (Digest.sha256(body).hex() + "\n" + new String(body, StandardCharsets.UTF_8))
+        .getBytes(StandardCharsets.UTF_8);
   }
 
   /** The record of {@code key}; a damaged one is dropped and reads as absent. */
@@ -77,6 +88,11 @@ public final class CacheStore implements AutoCloseable {
       db.delete(bytes(key), sync);
     }
     return record;
+  }
+
+  /** Forgets {@code key}'s record, durably. */
+  public void delete(Digest key) {
+    db.delete(bytes(key), sync);
   }
 
   /**
@@ -106,7 +122,11 @@ public final class CacheStore implements AutoCloseable {
 
   /** Writes a value as it is; tests use it to damage one. */
   void putRaw(Digest key, byte[] value) {
-    db.put(bytes(key), value, sync);
+    putRaw(key, value, sync);
+  }
+
+  private void putRaw(Digest key, byte[] value, WriteOptions options) {
+    db.put(bytes(key), value, options);
   }
 
   @Override
@@ -131,9 +151,17 @@ public final class CacheStore implements AutoCloseable {
     }
     try {
       JsonNode json = JSON.readTree(body);
-      List<String> layers = new ArrayList<>();
-      json.path("layers").forEach(layer -> layers.add(layer.asText()));
-      return Optional.of(new CacheRecord(layers, json.path("lastUsed").asLong()));
+      if (!json.path("outputs").isArray()) {
+        return Optional.empty();
+      }
+      List<List<String>> outputs = new ArrayList<>();
+      for (JsonNode output : json.path("outputs")) {
+        List<String> layers = new ArrayList<>();
+        output.forEach(layer -> layers.add(layer.asText()));
+        outputs.add(layers);
+      }
+      return Optional.of(
+          new CacheRecord(outputs, json.path("created").asLong(), json.path("lastUsed").asLong()));
     } catch (IOException e) {
       return Optional.empty();
     }

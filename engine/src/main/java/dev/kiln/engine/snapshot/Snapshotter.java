@@ -225,6 +225,17 @@ public final class Snapshotter {
     return new Layer(id, committed.resolve("fs"));
   }
 
+  /** The committed layer {@code id}, if it is (still) there. */
+  public Optional<Layer> committed(String id) {
+    if (!id.matches("\\d{1,18}")) {
+      return Optional.empty();
+    }
+    Path fs = dir.resolve(id).resolve("fs");
+    return Files.isDirectory(fs, LinkOption.NOFOLLOW_LINKS)
+        ? Optional.of(new Layer(id, fs))
+        : Optional.empty();
+  }
+
   /** The image blob {@code layer} was unpacked from, if it was. */
   public Optional<LayerBlob> blob(Layer layer) throws IOException {
     Path file = layer.dir().resolveSibling(BLOB_FILE);

@@ -1,23 +1,22 @@
 package dev.kiln.engine.solver;
 
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CompletionStage;
 
-/** Results by cache key for the life of the process; the persistent cache replaces it later. */
-public final class ResultCache {
-  private final Map<CacheKey, List<Result>> results = new ConcurrentHashMap<>();
+/**
+ * Where the solver finds and records vertices' outputs by cache key. Both methods return at once;
+ * an implementation that touches the disk does so on its own threads.
+ */
+public interface ResultCache {
+  /** The outputs recorded for {@code key}, if they are still there. */
+  CompletionStage<Optional<List<Result>>> lookup(CacheKey key);
 
-  public Optional<List<Result>> lookup(CacheKey key) {
-    return Optional.ofNullable(results.get(key));
-  }
+  /** Records {@code outputs} for {@code key}; completes once the record is durable. */
+  CompletionStage<Void> record(CacheKey key, List<Result> outputs);
 
-  public void record(CacheKey key, List<Result> outputs) {
-    results.put(key, List.copyOf(outputs));
-  }
-
-  public int size() {
-    return results.size();
+  /** A cache for the life of the process, for tests and for results that cannot persist. */
+  static ResultCache inMemory() {
+    return new MemoryResultCache();
   }
 }

@@ -5,6 +5,7 @@ import dev.kiln.engine.graph.Input;
 import dev.kiln.engine.graph.Vertex;
 import dev.kiln.engine.progress.ProgressEvent;
 import dev.kiln.engine.run.Cancellation;
+import dev.kiln.engine.run.LogStream;
 import dev.kiln.engine.run.RunContext;
 import java.time.Duration;
 import java.time.Instant;
@@ -23,15 +24,29 @@ import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.javadsl.Receive;
 
 /**
- * One vertex of the graph, shared by every build that needs it. On the first {@link Resolve} it
- * asks its inputs for their results and computes its op's cache digest in parallel, then looks up
- * the cache, and on a miss waits for an execution slot and runs the op. Every requester gets the
- * same reply. Stopping the actor (no build wants it any more) cancels work in flight.
+ * One vertex of the graph, shared by every build that needs it. It works in two phases. Key: on the
+ * first request it asks its inputs for their cache keys (never their results) and computes its op's
+ * cache digest in parallel, then looks its key up in the cache. Result: only when asked for its
+ * outputs and the lookup missed does it ask its inputs for their results, wait for an execution
+ * slot, run the op and record the outputs. So a hit near the top of a graph never materialises the
+ * vertices below it. Every requester gets the same reply. Stopping the actor (no build wants it any
+ * more) cancels work in flight.
  */
 public final class VertexActor extends AbstractBehavior<VertexActor.Command> {
   /** The protocol. */
   public sealed interface Command
-      permits Resolve, InputReplied, CacheDigestComputed, SlotGranted, Executed {}
+      permits ResolveKey,
+          Resolve,
+          InputReplied,
+          CacheDigestComputed,
+          CacheLookedUp,
+          SlotGranted,
+          Executed,
+          Recorded {}
+
+  /** Asks for this vertex's cache key only; {@code progress} receives its events. */
+  public record ResolveKey(ActorRef<Reply> replyTo, ActorRef<ProgressEvent> progress)
+      implements Command {}
 
   /** Asks for this vertex's outputs; {@code progress} receives its events. */
   public record Resolve(ActorRef<Reply> replyTo, ActorRef<ProgressEvent> progress)
@@ -41,16 +56,23 @@ public final class VertexActor extends AbstractBehavior<VertexActor.Command> {
 
   private record CacheDigestComputed(String digest, Throwable failure) implements Command {}
 
+  private record CacheLookedUp(Optional<List<Result>> hit, Throwable failure) implements Command {}
+
   private enum SlotGranted implements Command {
     INSTANCE
   }
 
   private record Executed(List<Result> outputs, Throwable failure) implements Command {}
 
-  /** The answer to {@link Resolve}. */
-  public sealed interface Reply permits Done, Failed {
+  private record Recorded(List<Result> outputs, Throwable failure) implements Command {}
+
+  /** The answer to {@link ResolveKey} and {@link Resolve}. */
+  public sealed interface Reply permits Keyed, Done, Failed {
     Digest vertex();
   }
+
+  /** The vertex's cache key (the answer to {@link ResolveKey}). */
+  public record Keyed(Digest vertex, CacheKey key) implements Reply {}
 
   /** The vertex's outputs and the cache key they are recorded under. */
   public record Done(Digest vertex, CacheKey key, List<Result> outputs) implements Reply {}
@@ -60,9 +82,13 @@ public final class VertexActor extends AbstractBehavior<VertexActor.Command> {
 
   private enum State {
     IDLE,
-    RESOLVING,
+    KEYING,
+    LOOKING_UP,
+    KEYED,
+    RESOLVING_INPUTS,
     QUEUED,
     RUNNING,
+    RECORDING,
     FINISHED
   }
 
@@ -72,6 +98,7 @@ public final class VertexActor extends AbstractBehavior<VertexActor.Command> {
   private final List<ActorRef<Command>> inputs;
   private final ActorRef<ExecutionSlots.Command> slots;
   private final ResultCache cache;
+  private final List<ActorRef<Reply>> keySubscribers = new ArrayList<>();
   private final List<ActorRef<Reply>> subscribers = new ArrayList<>();
   private final Set<ActorRef<ProgressEvent>> listeners = new CopyOnWriteArraySet<>();
   private final ActorRef<Reply> inputAdapter;
@@ -79,8 +106,9 @@ public final class VertexActor extends AbstractBehavior<VertexActor.Command> {
   private final Cancellation cancellation = new Cancellation();
 
   private State state = State.IDLE;
+  private final CacheKey[] inputKeys;
   private final Done[] inputResults;
-  private int inputsMissing;
+  private int missing;
   private Optional<String> cacheDigest = Optional.empty();
   private Optional<CacheKey> key = Optional.empty();
   private Optional<Reply> outcome = Optional.empty();
@@ -113,6 +141,7 @@ public final class VertexActor extends AbstractBehavior<VertexActor.Command> {
     this.inputs = List.copyOf(inputs);
     this.slots = slots;
     this.cache = cache;
+    this.inputKeys = new CacheKey[inputs.size()];
     this.inputResults = new Done[inputs.size()];
     this.inputAdapter = context.messageAdapter(Reply.class, InputReplied::new);
     this.slotAdapter =
@@ -123,62 +152,113 @@ public final class VertexActor extends AbstractBehavior<VertexActor.Command> {
   @Override
   public Receive<Command> createReceive() {
     return newReceiveBuilder()
+        .onMessage(ResolveKey.class, this::onResolveKey)
         .onMessage(Resolve.class, this::onResolve)
         .onMessage(InputReplied.class, this::onInputReplied)
         .onMessage(CacheDigestComputed.class, this::onCacheDigest)
+        .onMessage(CacheLookedUp.class, this::onCacheLookedUp)
         .onMessageEquals(SlotGranted.INSTANCE, this::onSlotGranted)
         .onMessage(Executed.class, this::onExecuted)
+        .onMessage(Recorded.class, this::onRecorded)
         .onSignal(PostStop.class, signal -> onStop())
         .build();
   }
 
-  private Behavior<Command> onResolve(Resolve resolve) {
+  private Behavior<Command> onResolveKey(ResolveKey request) {
     if (outcome.isPresent()) {
-      resolve.replyTo().tell(outcome.get());
+      request.replyTo().tell(asKeyReply(outcome.get()));
       return this;
     }
-    subscribers.add(resolve.replyTo());
-    if (listeners.add(resolve.progress()) && state != State.IDLE) {
-      // A build that joins late still hears about the inputs still in flight.
-      inputs.forEach(input -> input.tell(new Resolve(inputAdapter, resolve.progress())));
+    if (state == State.KEYED || afterKeyed()) {
+      request.replyTo().tell(new Keyed(digest, key.orElseThrow()));
+      listen(request.progress());
+      return this;
     }
-    if (state == State.IDLE) {
-      start(resolve.progress());
+    keySubscribers.add(request.replyTo());
+    listen(request.progress());
+    return this;
+  }
+
+  private Behavior<Command> onResolve(Resolve request) {
+    if (outcome.isPresent()) {
+      request.replyTo().tell(outcome.get());
+      return this;
+    }
+    subscribers.add(request.replyTo());
+    listen(request.progress());
+    if (state == State.KEYED) {
+      resolveInputs();
     }
     return this;
   }
 
-  private void start(ActorRef<ProgressEvent> progress) {
-    state = State.RESOLVING;
-    inputsMissing = inputs.size();
-    inputs.forEach(input -> input.tell(new Resolve(inputAdapter, progress)));
+  /** Adds a build's progress; the first request starts the key phase. */
+  private void listen(ActorRef<ProgressEvent> progress) {
+    boolean added = listeners.add(progress);
+    if (state == State.IDLE) {
+      start();
+    } else if (added && (state == State.KEYING || state == State.RESOLVING_INPUTS)) {
+      // A build that joins late still hears about the inputs still in flight.
+      askInputs(progress);
+    }
+  }
+
+  private boolean afterKeyed() {
+    return state.ordinal() > State.KEYED.ordinal() && state != State.FINISHED;
+  }
+
+  private void start() {
+    state = State.KEYING;
+    missing = inputs.size();
+    listeners.forEach(this::askInputs);
     getContext()
         .pipeToSelf(
             runner.cacheDigest(new RunContext(logs, cancellation)), CacheDigestComputed::new);
   }
 
-  private Behavior<Command> onInputReplied(InputReplied message) {
-    if (state != State.RESOLVING) {
-      return this;
+  private void askInputs(ActorRef<ProgressEvent> progress) {
+    for (ActorRef<Command> input : inputs) {
+      input.tell(
+          state == State.KEYING
+              ? new ResolveKey(inputAdapter, progress)
+              : new Resolve(inputAdapter, progress));
     }
+  }
+
+  private Behavior<Command> onInputReplied(InputReplied message) {
     Reply reply = message.reply();
     if (reply instanceof Failed failed) {
-      finish(failed);
+      if (state == State.KEYING || state == State.RESOLVING_INPUTS) {
+        finish(failed);
+      }
       return this;
     }
-    Done done = (Done) reply;
     List<Input> declared = vertex.inputs();
     for (int i = 0; i < declared.size(); i++) {
-      if (declared.get(i).vertex().equals(done.vertex()) && inputResults[i] == null) {
+      if (!declared.get(i).vertex().equals(reply.vertex())) {
+        continue;
+      }
+      if (state == State.KEYING && inputKeys[i] == null) {
+        inputKeys[i] = reply instanceof Done done ? done.key() : ((Keyed) reply).key();
+        missing--;
+      } else if (state == State.RESOLVING_INPUTS
+          && reply instanceof Done done
+          && inputResults[i] == null) {
         inputResults[i] = done;
-        inputsMissing--;
+        missing--;
       }
     }
-    return proceedIfReady();
+    if (state == State.KEYING) {
+      return lookUpIfKeyed();
+    }
+    if (state == State.RESOLVING_INPUTS && missing == 0) {
+      queue();
+    }
+    return this;
   }
 
   private Behavior<Command> onCacheDigest(CacheDigestComputed message) {
-    if (state != State.RESOLVING) {
+    if (state != State.KEYING) {
       return this;
     }
     if (message.failure() != null) {
@@ -186,29 +266,65 @@ public final class VertexActor extends AbstractBehavior<VertexActor.Command> {
       return this;
     }
     cacheDigest = Optional.of(message.digest());
-    return proceedIfReady();
+    return lookUpIfKeyed();
   }
 
-  private Behavior<Command> proceedIfReady() {
-    if (inputsMissing > 0 || cacheDigest.isEmpty()) {
+  private Behavior<Command> lookUpIfKeyed() {
+    if (missing > 0 || cacheDigest.isEmpty()) {
       return this;
     }
-    List<CacheKey.InputKey> inputKeys = new ArrayList<>();
-    for (int i = 0; i < inputResults.length; i++) {
-      inputKeys.add(new CacheKey.InputKey(inputResults[i].key(), vertex.inputs().get(i).output()));
+    List<CacheKey.InputKey> parts = new ArrayList<>();
+    for (int i = 0; i < inputKeys.length; i++) {
+      parts.add(new CacheKey.InputKey(inputKeys[i], vertex.inputs().get(i).output()));
     }
-    CacheKey computed = CacheKey.of(cacheDigest.get(), inputKeys);
+    CacheKey computed = CacheKey.of(cacheDigest.get(), parts);
     key = Optional.of(computed);
-    Optional<List<Result>> hit =
-        vertex.meta().ignoreCache() ? Optional.empty() : cache.lookup(computed);
-    if (hit.isPresent()) {
-      emit(new ProgressEvent.VertexCached(digest, vertex.name()));
-      finish(new Done(digest, computed, hit.get()));
+    if (vertex.meta().ignoreCache()) {
+      return keyed();
+    }
+    state = State.LOOKING_UP;
+    getContext().pipeToSelf(cache.lookup(computed), CacheLookedUp::new);
+    return this;
+  }
+
+  private Behavior<Command> onCacheLookedUp(CacheLookedUp message) {
+    if (state != State.LOOKING_UP) {
       return this;
     }
+    // A cache that cannot be read costs the hit, never the build.
+    if (message.failure() == null && message.hit().isPresent()) {
+      emit(new ProgressEvent.VertexCached(digest, vertex.name()));
+      finish(new Done(digest, key.orElseThrow(), message.hit().get()));
+      return this;
+    }
+    return keyed();
+  }
+
+  /** The key is known and nothing is cached under it: run only if someone wants the outputs. */
+  private Behavior<Command> keyed() {
+    state = State.KEYED;
+    Keyed reply = new Keyed(digest, key.orElseThrow());
+    keySubscribers.forEach(s -> s.tell(reply));
+    keySubscribers.clear();
+    if (!subscribers.isEmpty()) {
+      resolveInputs();
+    }
+    return this;
+  }
+
+  private void resolveInputs() {
+    state = State.RESOLVING_INPUTS;
+    missing = inputs.size();
+    if (missing == 0) {
+      queue();
+      return;
+    }
+    listeners.forEach(this::askInputs);
+  }
+
+  private void queue() {
     state = State.QUEUED;
     slots.tell(new ExecutionSlots.Acquire(slotAdapter));
-    return this;
   }
 
   private Behavior<Command> onSlotGranted() {
@@ -238,9 +354,28 @@ public final class VertexActor extends AbstractBehavior<VertexActor.Command> {
       fail(executed.failure());
       return this;
     }
-    cache.record(key.orElseThrow(), executed.outputs());
+    // The outputs are committed; recording them comes last, so a record never names missing data.
+    state = State.RECORDING;
+    List<Result> outputs = executed.outputs();
+    getContext()
+        .pipeToSelf(
+            cache.record(key.orElseThrow(), outputs),
+            (done, failure) -> new Recorded(outputs, failure));
+    return this;
+  }
+
+  private Behavior<Command> onRecorded(Recorded recorded) {
+    if (state != State.RECORDING) {
+      return this;
+    }
+    if (recorded.failure() != null) {
+      // The result stands; only its reuse by a later build is lost.
+      logs.line(
+          LogStream.STDERR,
+          "warning: the cache did not record this step: " + unwrap(recorded.failure()));
+    }
     emit(new ProgressEvent.VertexCompleted(digest, vertex.name(), took()));
-    finish(new Done(digest, key.orElseThrow(), executed.outputs()));
+    finish(new Done(digest, key.orElseThrow(), recorded.outputs()));
     return this;
   }
 
@@ -256,6 +391,13 @@ public final class VertexActor extends AbstractBehavior<VertexActor.Command> {
     outcome = Optional.of(reply);
     subscribers.forEach(s -> s.tell(reply));
     subscribers.clear();
+    Reply keyReply = asKeyReply(reply);
+    keySubscribers.forEach(s -> s.tell(keyReply));
+    keySubscribers.clear();
+  }
+
+  private static Reply asKeyReply(Reply reply) {
+    return reply instanceof Done done ? new Keyed(done.vertex(), done.key()) : reply;
   }
 
   private Behavior<Command> onStop() {

@@ -19,13 +19,17 @@ class CacheStoreTest {
   static final Digest A = Digest.sha256("a");
   static final Digest B = Digest.sha256("b");
 
+  private static CacheRecord record(long millis, String... layers) {
+    return CacheRecord.of(List.of(List.of(layers)), millis);
+  }
+
   @Test
   void recordsSurviveClosingAndReopening() throws IOException {
     try (CacheStore store = CacheStore.open(root)) {
-      store.put(A, new CacheRecord(List.of("1", "7"), 42));
+      store.put(A, record(42, "1", "7"));
     }
     try (CacheStore store = CacheStore.open(root)) {
-      assertEquals(Optional.of(new CacheRecord(List.of("1", "7"), 42)), store.get(A));
+      assertEquals(Optional.of(record(42, "1", "7")), store.get(A));
       assertEquals(Optional.empty(), store.get(B));
     }
   }
@@ -33,12 +37,12 @@ class CacheStoreTest {
   @Test
   void aDamagedValueCostsOnlyItsEntry() throws IOException {
     try (CacheStore store = CacheStore.open(root)) {
-      store.put(A, new CacheRecord(List.of("1"), 1));
-      store.put(B, new CacheRecord(List.of("2"), 2));
+      store.put(A, record(1, "1"));
+      store.put(B, record(2, "2"));
       store.putRaw(B, "0000\n{\"layers\":[\"9\"]}".getBytes(StandardCharsets.UTF_8));
 
       assertEquals(Optional.empty(), store.get(B));
-      assertEquals(Optional.of(new CacheRecord(List.of("1"), 1)), store.get(A));
+      assertEquals(Optional.of(record(1, "1")), store.get(A));
     }
   }
 
@@ -53,13 +57,13 @@ class CacheStoreTest {
   @Test
   void theConsistencyPassDropsRecordsWhoseDataIsGoneAndDamagedOnes() throws IOException {
     try (CacheStore store = CacheStore.open(root)) {
-      store.put(A, new CacheRecord(List.of("1"), 1));
-      store.put(B, new CacheRecord(List.of("gone"), 2));
+      store.put(A, record(1, "1"));
+      store.put(B, record(2, "gone"));
       Digest damaged = Digest.sha256("c");
       store.putRaw(damaged, "not a record".getBytes(StandardCharsets.UTF_8));
 
-      assertEquals(2, store.dropWhere(record -> record.layers().contains("gone")));
-      assertEquals(Optional.of(new CacheRecord(List.of("1"), 1)), store.get(A));
+      assertEquals(2, store.dropWhere(r -> r.layers().contains("gone")));
+      assertEquals(Optional.of(record(1, "1")), store.get(A));
       assertEquals(Optional.empty(), store.get(B));
       assertEquals(0, store.dropWhere(record -> false));
     }

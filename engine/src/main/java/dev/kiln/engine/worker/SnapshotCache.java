@@ -1,0 +1,95 @@
+package dev.kiln.engine.worker;
+
+import dev.kiln.engine.cache.CacheRecord;
+import dev.kiln.engine.cache.CacheStore;
+import dev.kiln.engine.snapshot.Layer;
+import dev.kiln.engine.snapshot.Snapshot;
+import dev.kiln.engine.snapshot.Snapshotter;
+import dev.kiln.engine.solver.CacheKey;
+import dev.kiln.engine.solver.Result;
+import dev.kiln.engine.solver.ResultCache;
+import java.io.IOException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+
+/**
+ * The persistent result cache: a record names the committed layers of each output, so a result
+ * outlives the process. A record whose layers are gone reads as a miss and is dropped.
+ */
+public final class SnapshotCache implements ResultCache {
+  /** Last use is rewritten at most this often per record: a hit should not cost a write. */
+  private static final long TOUCH_MILLIS = Duration.ofMinutes(1).toMillis();
+
+  private final CacheStore store;
+  private final Snapshotter snapshotter;
+  private final BlockingPool pool;
+
+  public SnapshotCache(
+      CacheStore store, Snapshotter snapshotter, java.util.concurrent.Executor pool) {
+    this.store = store;
+    this.snapshotter = snapshotter;
+    this.pool = new BlockingPool(pool);
+  }
+
+  /**
+   * The start-up consistency pass: drops records that are damaged or name a layer that is gone;
+   * returns how many it dropped.
+   */
+  public int dropBroken() throws IOException {
+    return store.dropWhere(record -> !allPresent(record));
+  }
+
+  @Override
+  public CompletionStage<Optional<List<Result>>> lookup(CacheKey key) {
+    return pool.supply(
+        () -> {
+          Optional<CacheRecord> found = store.get(key.digest());
+          if (found.isEmpty()) {
+            return Optional.empty();
+          }
+          CacheRecord record = found.get();
+          List<Result> outputs = new ArrayList<>();
+          for (List<String> ids : record.outputs()) {
+            List<Layer> layers = new ArrayList<>();
+            for (String id : ids) {
+              Optional<Layer> layer = snapshotter.committed(id);
+              if (layer.isEmpty()) {
+                store.delete(key.digest());
+                return Optional.empty();
+              }
+              layers.add(layer.get());
+            }
+            outputs.add(new SnapshotResult(new Snapshot(layers)));
+          }
+          long now = System.currentTimeMillis();
+          if (now - record.lastUsedMillis() > TOUCH_MILLIS) {
+            store.update(key.digest(), record.usedAt(now));
+          }
+          return Optional.of(outputs);
+        });
+  }
+
+  @Override
+  public CompletionStage<Void> record(CacheKey key, List<Result> outputs) {
+    List<List<String>> ids = new ArrayList<>();
+    for (Result output : outputs) {
+      if (!(output instanceof SnapshotResult snapshot)) {
+        return CompletableFuture.completedFuture(null);
+      }
+      ids.add(snapshot.snapshot().layers().stream().map(Layer::id).toList());
+    }
+    return pool.supply(
+        () -> {
+          store.put(key.digest(), CacheRecord.of(ids, System.currentTimeMillis()));
+          return null;
+        });
+  }
+
+  private boolean allPresent(CacheRecord record) {
+    return record.layers().stream().allMatch(id -> snapshotter.committed(id).isPresent());
+  }
+}

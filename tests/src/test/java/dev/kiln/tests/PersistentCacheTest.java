@@ -1,0 +1,132 @@
+package dev.kiln.tests;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.kiln.engine.snapshot.FileTrees;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The persistent cache through {@code kiln build}: restarts, content keys, lost data. */
+class PersistentCacheTest {
+  private static final String STAMPED =
+      """
+      FROM busybox AS build
+      COPY app.txt /src/app.txt
+      RUN cat /src/app.txt > /built && cat /proc/sys/kernel/random/uuid >> /built
+      FROM busybox
+      COPY --from=build /built /built
+      """;
+
+  @TempDir Path temp;
+  DockerfileBuilds builds;
+
+  @BeforeEach
+  void context() throws Exception {
+    builds = new DockerfileBuilds(temp);
+    Files.writeString(builds.context.resolve("app.txt"), "v1\n");
+    Files.writeString(builds.context.resolve("other.txt"), "unrelated\n");
+  }
+
+  /** One {@code kiln} run in a JVM of its own. */
+  private KilnRun inNewProcess(String dockerfile) throws Exception {
+    List<String> command = new ArrayList<>();
+    command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    command.addAll(List.of("-cp", System.getProperty("java.class.path")));
+    command.add("dev.kiln.cli.KilnCommand");
+    command.addAll(
+        builds.arguments(dockerfile, "type=local,dest=" + builds.out(), "--progress", "plain"));
+    Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
+    process.getOutputStream().close();
+    String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertTrue(process.waitFor(5, TimeUnit.MINUTES), "kiln did not end");
+    return new KilnRun(process.exitValue(), output);
+  }
+
+  private static long count(String text, String what) {
+    return text.lines().filter(line -> line.contains(what)).count();
+  }
+
+  @Test
+  void aNewProcessOnTheSameRootRebuildsWithEveryStepCached() throws Exception {
+    KilnRun first = inNewProcess(STAMPED);
+    assertEquals(0, first.exit(), first.err());
+    String built = builds.out("built");
+
+    KilnRun second = inNewProcess(STAMPED);
+    assertEquals(0, second.exit(), second.err());
+    assertEquals(built, builds.out("built"), "the RUN step ran again");
+    assertEquals(0, count(second.err(), " DONE"), second.err());
+    assertEquals(count(first.err(), " DONE"), count(second.err(), " CACHED"), second.err());
+  }
+
+  @Test
+  void editingAFileNoStepCopiesKeepsTheHitAndEditingACopiedOneMisses() throws Exception {
+    KilnRun first = builds.build(STAMPED);
+    assertEquals(0, first.exit(), first.err());
+    String built = builds.out("built");
+
+    Files.writeString(builds.context.resolve("other.txt"), "edited\n");
+    Files.setLastModifiedTime(
+        builds.context.resolve("app.txt"), FileTime.from(Instant.parse("2001-02-03T04:05:06Z")));
+    KilnRun unrelated = builds.build(STAMPED);
+    assertEquals(0, unrelated.exit(), unrelated.err());
+    assertEquals(built, builds.out("built"), "an unread file or an mtime busted the cache");
+
+    Files.writeString(builds.context.resolve("app.txt"), "v2\n");
+    KilnRun selected = builds.build(STAMPED);
+    assertEquals(0, selected.exit(), selected.err());
+    assertTrue(builds.out("built").startsWith("v2\n"), builds.out("built"));
+  }
+
+  @Test
+  void aRecordWhoseLayerIsGoneIsDroppedAtStartAndItsStepRunsAgain() throws Exception {
+    KilnRun first = builds.build(STAMPED);
+    assertEquals(0, first.exit(), first.err());
+    String built = builds.out("built");
+
+    Path snapshots = temp.resolve("root/snapshots");
+    long newest;
+    try (Stream<Path> layers = Files.list(snapshots)) {
+      newest =
+          layers
+              .map(p -> p.getFileName().toString())
+              .filter(name -> name.matches("\\d+"))
+              .mapToLong(Long::parseLong)
+              .max()
+              .orElseThrow();
+    }
+    // The newest layer is the final COPY's; the records of that step and of no other go.
+    FileTrees.deleteRecursively(snapshots.resolve(Long.toString(newest)));
+
+    KilnRun second = builds.build(STAMPED);
+    assertEquals(0, second.exit(), second.err());
+    assertTrue(
+        second.err().contains("warning: cache: dropped 1 records whose data was gone"),
+        second.err());
+    assertEquals(built, builds.out("built"), "a step whose layer is still there ran again");
+    assertEquals(1, count(second.err(), " DONE"), second.err());
+  }
+
+  @Test
+  void noCacheRunsEveryStepAgain() throws Exception {
+    KilnRun first = builds.build(STAMPED);
+    assertEquals(0, first.exit(), first.err());
+    String built = builds.out("built");
+
+    KilnRun again = builds.build(STAMPED, "--no-cache");
+    assertEquals(0, again.exit(), again.err());
+    assertNotEquals(built, builds.out("built"));
+  }
+}
