@@ -23,6 +23,7 @@ import dev.kiln.engine.solver.Solver;
 import dev.kiln.engine.source.DockerImageSource;
 import dev.kiln.engine.source.HttpSource;
 import dev.kiln.engine.source.ImageLoader;
+import dev.kiln.engine.source.LocalSync;
 import dev.kiln.engine.source.OciLayoutSource;
 import dev.kiln.engine.worker.Secrets;
 import dev.kiln.engine.worker.SnapshotCache;
@@ -164,6 +165,7 @@ public final class Engine implements AutoCloseable {
             layouts,
             dockerImages,
             new HttpSource(content, snapshotter),
+            new LocalSync(root, snapshotter),
             config.locals(),
             dispatchers.lookup(DispatcherSelector.fromConfig("kiln.exec-dispatcher")),
             dispatchers.lookup(DispatcherSelector.fromConfig("kiln.io-dispatcher"))));

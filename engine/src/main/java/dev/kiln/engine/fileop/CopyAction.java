@@ -22,14 +22,18 @@ final class CopyAction {
   private final Optional<Ids> owner;
   private final TreeCopier.Options options;
 
-  CopyAction(FileAction.Copy action, Path rootfs, Path srcRoot, Optional<Ids> owner) {
+  CopyAction(
+      FileAction.Copy action, Path rootfs, Path srcRoot, Optional<Ids> owner, LinkSource links) {
     this.action = action;
     this.rootfs = rootfs;
     this.srcRoot = srcRoot;
     this.owner = owner;
     this.options =
         new TreeCopier.Options(
-            Selection.of(action.includePatterns(), action.excludePatterns()), owner, action.mode());
+            Selection.of(action.includePatterns(), action.excludePatterns()),
+            owner,
+            action.mode(),
+            links);
   }
 
   void run() throws IOException {

@@ -24,6 +24,16 @@ public final class FileActionApplier {
   /** Applies {@code action}; {@code inputRoots.get(i)} is the read-only root of input i. */
   public static void apply(FileAction action, Path rootfs, List<Path> inputRoots, UserLookup users)
       throws IOException {
+    apply(action, rootfs, inputRoots, LinkSource.NONE, users);
+  }
+
+  /**
+   * Applies {@code action}; copies hard-link what {@code links} allows (inputs that are immutable
+   * layers) instead of copying bytes.
+   */
+  public static void apply(
+      FileAction action, Path rootfs, List<Path> inputRoots, LinkSource links, UserLookup users)
+      throws IOException {
     if (action instanceof FileAction.Mkdir mkdir) {
       mkdir(mkdir, rootfs, users);
     } else if (action instanceof FileAction.Mkfile mkfile) {
@@ -31,7 +41,8 @@ public final class FileActionApplier {
     } else if (action instanceof FileAction.Rm rm) {
       rm(rm, rootfs);
     } else if (action instanceof FileAction.Copy copy) {
-      new CopyAction(copy, rootfs, inputRoots.get(copy.input()), owner(copy.owner(), users)).run();
+      new CopyAction(copy, rootfs, inputRoots.get(copy.input()), owner(copy.owner(), users), links)
+          .run();
     } else {
       throw new IllegalArgumentException("unknown file action " + action.summary());
     }
@@ -68,11 +79,13 @@ public final class FileActionApplier {
     if (Files.isDirectory(target, LinkOption.NOFOLLOW_LINKS)) {
       throw new IOException("open " + action.path() + ": is a directory");
     }
+    // A fresh inode, never a write into the existing one: a file a copy hard-linked from a layer
+    // is shared with that layer.
+    Files.deleteIfExists(target);
     try (OutputStream out =
         Files.newOutputStream(
             target,
-            StandardOpenOption.CREATE,
-            StandardOpenOption.TRUNCATE_EXISTING,
+            StandardOpenOption.CREATE_NEW,
             StandardOpenOption.WRITE,
             LinkOption.NOFOLLOW_LINKS)) {
       out.write(action.data().getBytes(StandardCharsets.UTF_8));

@@ -19,10 +19,22 @@ import java.util.Optional;
  * destination cannot redirect a copy outside it.
  */
 public final class TreeCopier {
-  /** What to copy and how to stamp it: owner and mode override the source's when present. */
-  public record Options(Selection selection, Optional<Ids> owner, Optional<Integer> mode) {
+  /**
+   * What to copy and how to stamp it: owner and mode override the source's when present; files
+   * {@code links} names are hard-linked rather than copied.
+   */
+  public record Options(
+      Selection selection, Optional<Ids> owner, Optional<Integer> mode, LinkSource links) {
     public static final Options PRESERVE =
         new Options(Selection.ALL, Optional.empty(), Optional.empty());
+
+    public Options(Selection selection, Optional<Ids> owner, Optional<Integer> mode) {
+      this(selection, owner, mode, LinkSource.NONE);
+    }
+
+    public Options withLinks(LinkSource more) {
+      return new Options(selection, owner, mode, more);
+    }
   }
 
   private record PendingDir(Path dest, FileInfo info) {}
@@ -106,12 +118,27 @@ public final class TreeCopier {
       Files.createSymbolicLink(dest, Files.readSymbolicLink(src));
       PosixMetadata.chown(dest, owner.uid(), owner.gid());
     } else {
+      int mode = options.mode().orElse(info.mode());
+      Optional<Path> same = options.links().linkable(src, info, owner, mode);
+      if (same.isPresent() && link(dest, same.get())) {
+        return; // the linked inode already has the owner, mode and mtime the copy would give
+      }
       // The destination no longer exists, so the copy creates it with O_EXCL: no link followed.
       Files.copy(src, dest, LinkOption.NOFOLLOW_LINKS);
       PosixMetadata.chown(dest, owner.uid(), owner.gid());
-      PosixMetadata.chmod(dest, options.mode().orElse(info.mode()));
+      PosixMetadata.chmod(dest, mode);
     }
     PosixMetadata.setMtime(dest, info.mtime());
+  }
+
+  /** Links {@code existing} at {@code dest}; false when it cannot (another filesystem, say). */
+  private static boolean link(Path dest, Path existing) {
+    try {
+      Files.createLink(dest, existing);
+      return true;
+    } catch (IOException | UnsupportedOperationException e) {
+      return false;
+    }
   }
 
   /** Stamps directories deepest first, after their contents stopped changing their mtimes. */

@@ -2,6 +2,7 @@ package dev.kiln.engine.source;
 
 import dev.kiln.engine.fileop.FileInfo;
 import dev.kiln.engine.fileop.Ids;
+import dev.kiln.engine.fileop.LinkSource;
 import dev.kiln.engine.fileop.SelectedTree;
 import dev.kiln.engine.fileop.Selection;
 import dev.kiln.engine.fileop.TreeCopier;
@@ -27,16 +28,33 @@ import java.util.Optional;
 public final class LocalSource {
   private LocalSource() {}
 
+  /** How a checksum gets a regular file's content digest. */
+  @FunctionalInterface
+  interface ContentDigests {
+    byte[] of(SelectedTree.Entry file) throws IOException;
+  }
+
   /** Copies the selected files of {@code dir} into a new committed layer. */
   public static Snapshot copy(
       Path dir, List<String> include, List<String> exclude, Snapshotter snapshotter)
+      throws IOException {
+    return copy(dir, include, exclude, snapshotter, LinkSource.NONE);
+  }
+
+  /** Copies the selected files of {@code dir} into a new layer, linking what {@code links} says. */
+  static Snapshot copy(
+      Path dir,
+      List<String> include,
+      List<String> exclude,
+      Snapshotter snapshotter,
+      LinkSource links)
       throws IOException {
     requireDirectory(dir);
     ActiveLayer active = snapshotter.prepare();
     try {
       TreeCopier.Options options =
           new TreeCopier.Options(
-              Selection.of(include, exclude), Optional.of(Ids.ROOT), Optional.empty());
+              Selection.of(include, exclude), Optional.of(Ids.ROOT), Optional.empty(), links);
       TreeCopier.copyContents(dir, active.upper(), active.upper(), options);
       Layer layer = snapshotter.commit(active);
       return Snapshot.SCRATCH.plus(layer);
@@ -53,6 +71,12 @@ public final class LocalSource {
    */
   public static String checksum(Path dir, List<String> include, List<String> exclude)
       throws IOException {
+    return checksum(dir, include, exclude, file -> contentDigest(file.path()));
+  }
+
+  static String checksum(
+      Path dir, List<String> include, List<String> exclude, ContentDigests digests)
+      throws IOException {
     requireDirectory(dir);
     MessageDigest sha = Digest.newSha256();
     for (SelectedTree.Entry entry : SelectedTree.walk(dir, Selection.of(include, exclude))) {
@@ -64,14 +88,14 @@ public final class LocalSource {
         sha.update(
             Files.readSymbolicLink(entry.path()).toString().getBytes(StandardCharsets.UTF_8));
       } else if (info.kind() == FileInfo.Kind.REGULAR) {
-        sha.update(contentDigest(entry.path()));
+        sha.update(digests.of(entry));
       }
       sha.update((byte) '\n');
     }
     return Digest.fromHex(HexFormat.of().formatHex(sha.digest())).toString();
   }
 
-  private static byte[] contentDigest(Path file) throws IOException {
+  static byte[] contentDigest(Path file) throws IOException {
     MessageDigest sha = Digest.newSha256();
     try (InputStream in = Files.newInputStream(file)) {
       byte[] buffer = new byte[64 * 1024];

@@ -1,6 +1,7 @@
 package dev.kiln.engine.worker;
 
 import dev.kiln.engine.fileop.FileActionApplier;
+import dev.kiln.engine.fileop.LinkSource;
 import dev.kiln.engine.fileop.UserLookup;
 import dev.kiln.engine.graph.Digest;
 import dev.kiln.engine.graph.FileAction;
@@ -48,7 +49,11 @@ final class FileRunner extends BlockingRunner {
       UserLookup users = UserLookup.in(rootfs.path());
       for (FileAction action : op.actions()) {
         context.cancellation().check();
-        FileActionApplier.apply(action, rootfs.path(), inputRoots, users);
+        // Input views are committed layers (or throwaway copies of them): a file the copy would
+        // leave unchanged can be linked, not copied. From an overlay view the link fails and the
+        // copy goes on.
+        FileActionApplier.apply(
+            action, rootfs.path(), inputRoots, LinkSource.SOURCE_IF_UNCHANGED, users);
       }
     } finally {
       for (MountedFs view : views) {

@@ -17,6 +17,7 @@ import dev.kiln.engine.solver.OpRunner;
 import dev.kiln.engine.solver.Resolver;
 import dev.kiln.engine.source.DockerImageSource;
 import dev.kiln.engine.source.HttpSource;
+import dev.kiln.engine.source.LocalSync;
 import dev.kiln.engine.source.OciLayoutSource;
 import java.nio.file.Path;
 import java.util.List;
@@ -33,6 +34,7 @@ public final class Worker implements Resolver {
   private final OciLayoutSource layouts;
   private final DockerImageSource images;
   private final HttpSource http;
+  private final LocalSync localSync;
   private final Map<String, Path> locals;
   private final Secrets secrets = Secrets.none();
   private final BlockingPool execPool;
@@ -44,6 +46,7 @@ public final class Worker implements Resolver {
       OciLayoutSource layouts,
       DockerImageSource images,
       HttpSource http,
+      LocalSync localSync,
       Map<String, Path> locals,
       java.util.concurrent.Executor execPool,
       java.util.concurrent.Executor ioPool) {
@@ -52,6 +55,7 @@ public final class Worker implements Resolver {
     this.layouts = layouts;
     this.images = images;
     this.http = http;
+    this.localSync = localSync;
     this.locals = new ConcurrentHashMap<>(locals);
     this.execPool = new BlockingPool(execPool);
     this.ioPool = new BlockingPool(ioPool);
@@ -125,7 +129,7 @@ public final class Worker implements Resolver {
                   + source.location()
                   + "=DIR");
         }
-        return new LocalRunner(opDigest, source, dir, snapshotter, ioPool);
+        return new LocalRunner(opDigest, source, dir, localSync, ioPool);
       case "http":
       case "https":
         if (source

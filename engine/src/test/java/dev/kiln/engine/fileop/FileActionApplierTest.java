@@ -268,4 +268,45 @@ class FileActionApplierTest {
     IOException e = assertThrows(IOException.class, () -> apply(copy("/s", "/out")));
     assertTrue(e.getMessage().startsWith("failed to copy: stat /s"), e.getMessage());
   }
+
+  @Test
+  void aCopyLinksUnchangedFilesAndALaterWriteNeverReachesTheSource() throws IOException {
+    Files.writeString(input.resolve("shared.txt"), "from the layer\n");
+    FileActionApplier.apply(
+        copy("/shared.txt", "/shared.txt"),
+        rootfs,
+        List.of(input),
+        LinkSource.SOURCE_IF_UNCHANGED,
+        UserLookup.in(rootfs));
+    assertTrue(Files.isSameFile(input.resolve("shared.txt"), rootfs.resolve("shared.txt")));
+
+    apply(new FileAction.Mkfile("/shared.txt", 0644, "rewritten\n", Optional.empty()));
+
+    assertEquals("rewritten\n", Files.readString(rootfs.resolve("shared.txt")));
+    assertEquals("from the layer\n", Files.readString(input.resolve("shared.txt")));
+  }
+
+  @Test
+  void aCopyThatChangesTheModeCopiesRatherThanLinks() throws IOException {
+    Files.writeString(input.resolve("tool"), "#!/bin/sh\n");
+    FileAction.Copy chmod =
+        new FileAction.Copy(
+            0,
+            "/tool",
+            "/tool",
+            Optional.empty(),
+            Optional.of(0755),
+            true,
+            false,
+            true,
+            false,
+            false,
+            List.of(),
+            List.of());
+    FileActionApplier.apply(
+        chmod, rootfs, List.of(input), LinkSource.SOURCE_IF_UNCHANGED, UserLookup.in(rootfs));
+    assertFalse(Files.isSameFile(input.resolve("tool"), rootfs.resolve("tool")));
+    assertEquals(0755, PosixMetadata.mode(rootfs.resolve("tool")));
+    assertEquals(0644, PosixMetadata.mode(input.resolve("tool")) & 0777);
+  }
 }

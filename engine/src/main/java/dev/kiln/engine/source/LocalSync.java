@@ -1,0 +1,245 @@
+package dev.kiln.engine.source;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.kiln.engine.content.AtomicFile;
+import dev.kiln.engine.fileop.FileInfo;
+import dev.kiln.engine.fileop.LinkSource;
+import dev.kiln.engine.graph.Digest;
+import dev.kiln.engine.snapshot.Layer;
+import dev.kiln.engine.snapshot.Snapshot;
+import dev.kiln.engine.snapshot.Snapshotter;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * Local sources that remember what they saw, as BuildKit's file sync does: per host directory and
+ * selection, each file's stat stamp (size, mtime, ctime, inode, mode) with its content digest, and
+ * the layer of the last copy. A checksum then reads only files whose stamp changed, and a copy
+ * hard-links every file unchanged since the last copy from that layer instead of copying it. The
+ * index is kept in {@code ROOT/local/} (one file per directory and selection, verified by its
+ * sha256, written with temp + rename), so a new process starts where the last one stopped.
+ */
+public final class LocalSync {
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  /** What identifies an unchanged file without reading it. */
+  record Stamp(long size, long mtimeNanos, long ctimeNanos, long inode, int mode) {
+    static Stamp of(FileInfo info) {
+      return new Stamp(
+          info.size(), nanos(info.mtime()), nanos(info.ctime()), info.inode(), info.mode());
+    }
+
+    /** The same stamp made never to match a file again. */
+    Stamp untrusted() {
+      return new Stamp(size, mtimeNanos, ctimeNanos, -1, mode);
+    }
+
+    private static long nanos(java.nio.file.attribute.FileTime time) {
+      java.time.Instant instant = time.toInstant();
+      return instant.getEpochSecond() * 1_000_000_000L + instant.getNano();
+    }
+  }
+
+  /** A file as last seen: its stamp and the digest of its bytes. */
+  record Known(Stamp stamp, byte[] digest) {}
+
+  /**
+   * One directory and selection: files as the last checksum saw them, and the layer of the last
+   * copy with the stamps its files had when they were copied (the checksum may have seen newer).
+   */
+  private static final class Index {
+    Map<String, Known> files = new HashMap<>();
+    Optional<String> layer = Optional.empty();
+    Map<String, Stamp> layerFiles = new HashMap<>();
+  }
+
+  private final Path dir;
+  private final Snapshotter snapshotter;
+  private final Duration racyWindow;
+  private final Map<String, Index> indexes = new ConcurrentHashMap<>();
+
+  public LocalSync(Path root, Snapshotter snapshotter) throws IOException {
+    this(root, snapshotter, Duration.ofSeconds(1));
+  }
+
+  /** {@code racyWindow}: files changed this recently are read again next time (tests use 0). */
+  LocalSync(Path root, Snapshotter snapshotter, Duration racyWindow) throws IOException {
+    this.dir = Files.createDirectories(root.resolve("local"));
+    this.snapshotter = snapshotter;
+    this.racyWindow = racyWindow;
+  }
+
+  /** {@link LocalSource#checksum}'s value, reading only files changed since they were last seen. */
+  public String checksum(Path source, List<String> include, List<String> exclude)
+      throws IOException {
+    String id = id(source, include, exclude);
+    Index index = index(id);
+    synchronized (index) {
+      Map<String, Known> seen = new HashMap<>();
+      long racyAfter = (System.currentTimeMillis() - racyWindow.toMillis()) * 1_000_000L;
+      String checksum =
+          LocalSource.checksum(
+              source,
+              include,
+              exclude,
+              entry -> {
+                Stamp stamp = Stamp.of(entry.info());
+                Known known = index.files.get(entry.relative());
+                if (known == null || !known.stamp().equals(stamp)) {
+                  byte[] digest = LocalSource.contentDigest(entry.path());
+                  // A file changed within the last second may change again within the same
+                  // timestamp tick: its stamp is not trusted next time (git's "racily clean").
+                  known = new Known(racy(stamp, racyAfter) ? stamp.untrusted() : stamp, digest);
+                }
+                seen.put(entry.relative(), known);
+                return known.digest();
+              });
+      if (!sameFiles(seen, index.files)) {
+        index.files = seen;
+        save(id, index);
+      }
+      return checksum;
+    }
+  }
+
+  /**
+   * {@link LocalSource#copy}, linking files unchanged since the last copy from its layer; the new
+   * layer becomes the one later copies link from.
+   */
+  public Snapshot copy(Path source, List<String> include, List<String> exclude) throws IOException {
+    String id = id(source, include, exclude);
+    Index index = index(id);
+    synchronized (index) {
+      Optional<Layer> last = index.layer.flatMap(snapshotter::committed);
+      Map<String, Stamp> before = index.layerFiles;
+      Map<String, Stamp> copied = new HashMap<>();
+      long racyAfter = (System.currentTimeMillis() - racyWindow.toMillis()) * 1_000_000L;
+      LinkSource links =
+          (src, info, owner, mode) -> {
+            String relative = source.relativize(src).toString();
+            Stamp stamp = Stamp.of(info);
+            copied.put(relative, racy(stamp, racyAfter) ? stamp.untrusted() : stamp);
+            // Linked files are owned 0:0 in both layers; the stamp covers mode and mtime.
+            return last.isPresent() && stamp.equals(before.get(relative))
+                ? Optional.of(last.get().dir().resolve(relative))
+                : Optional.empty();
+          };
+      Snapshot snapshot = LocalSource.copy(source, include, exclude, snapshotter, links);
+      index.layer = Optional.of(snapshot.layers().get(0).id());
+      index.layerFiles = copied;
+      save(id, index);
+      return snapshot;
+    }
+  }
+
+  private static boolean racy(Stamp stamp, long afterNanos) {
+    return stamp.mtimeNanos() > afterNanos || stamp.ctimeNanos() > afterNanos;
+  }
+
+  private static boolean sameFiles(Map<String, Known> a, Map<String, Known> b) {
+    if (!a.keySet().equals(b.keySet())) {
+      return false;
+    }
+    for (Map.Entry<String, Known> e : a.entrySet()) {
+      if (!e.getValue().stamp().equals(b.get(e.getKey()).stamp())) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  private static String id(Path source, List<String> include, List<String> exclude) {
+    return Digest.sha256(
+            source.toAbsolutePath().normalize()
+                + "\0"
+                + String.join("\0", include)
+                + "\0\0"
+                + String.join("\0", exclude))
+        .hex();
+  }
+
+  private Index index(String id) {
+    return indexes.computeIfAbsent(id, this::load);
+  }
+
+  /** The saved index, or an empty one when there is none or it is damaged (costs a re-read). */
+  private Index load(String id) {
+    Index index = new Index();
+    Path file = dir.resolve(id + ".json");
+    try {
+      if (!Files.isRegularFile(file)) {
+        return index;
+      }
+      String text = Files.readString(file, StandardCharsets.UTF_8);
+      int newline = text.indexOf('\n');
+      if (newline != 64) {
+        return index;
+      }
+      byte[] body = text.substring(newline + 1).getBytes(StandardCharsets.UTF_8);
+      if (!Digest.sha256(body).hex().equals(text.substring(0, newline))) {
+        return index;
+      }
+      JsonNode json = JSON.readTree(body);
+      if (json.hasNonNull("layer")) {
+        index.layer = Optional.of(json.get("layer").asText());
+      }
+      HexFormat hex = HexFormat.of();
+      for (JsonNode f : json.path("layerFiles")) {
+        index.layerFiles.put(f.get(0).asText(), stamp(f));
+      }
+      for (JsonNode f : json.path("files")) {
+        index.files.put(f.get(0).asText(), new Known(stamp(f), hex.parseHex(f.get(6).asText())));
+      }
+    } catch (IOException | RuntimeException e) {
+      return new Index();
+    }
+    return index;
+  }
+
+  /** A stamp saved as {@code [path, size, mtime, ctime, inode, mode, ...]}. */
+  private static Stamp stamp(JsonNode f) {
+    return new Stamp(
+        f.get(1).asLong(),
+        f.get(2).asLong(),
+        f.get(3).asLong(),
+        f.get(4).asLong(),
+        f.get(5).asInt());
+  }
+
+  private static void addStamp(ArrayNode row, String relative, Stamp s) {
+    row.add(relative).add(s.size()).add(s.mtimeNanos()).add(s.ctimeNanos()).add(s.inode());
+    row.add(s.mode());
+  }
+
+  private void save(String id, Index index) throws IOException {
+    ObjectNode json = JSON.createObjectNode();
+    index.layer.ifPresent(layer -> json.put("layer", layer));
+    ArrayNode files = json.putArray("files");
+    HexFormat hex = HexFormat.of();
+    index.files.forEach(
+        (relative, known) -> {
+          ArrayNode row = files.addArray();
+          addStamp(row, relative, known.stamp());
+          row.add(hex.formatHex(known.digest()));
+        });
+    ArrayNode layerFiles = json.putArray("layerFiles");
+    index.layerFiles.forEach((relative, stamp) -> addStamp(layerFiles.addArray(), relative, stamp));
+    byte[] body = JSON.writeValueAsBytes(json);
+    byte[] value =
+        (Digest.sha256(body).hex() + "\n" + new String(body, StandardCharsets.UTF_8))
+            .getBytes(StandardCharsets.UTF_8);
+    AtomicFile.write(dir.resolve(id + ".json"), value, true);
+  }
+}
