@@ -78,5 +78,44 @@ class SeedExampleBench {
       Benchmarks.report(
           "examples/seed after an engine restart, all cached (goal <= 0.3 s)", seconds, 15.0);
     }
+    // End to end: the kiln command in a JVM of its own, against the JVM start-up of `kiln --version`.
+    double jvm = kiln("--version").seconds();
+    Run cli =
+        kiln(
+            "build",
+            "--root",
+            temp.resolve("root").toString(),
+            "--progress",
+            "plain",
+            "--build-context",
+            "busybox=" + BusyboxLayout.identifier(),
+            dockerfile.getParent().toString());
+    assertEquals(0, cli.exit(), cli.output());
+    assertTrue(!cli.output().contains(" DONE") && cli.output().contains(" CACHED"), cli.output());
+    Benchmarks.report("baseline: kiln --version (JVM start)", jvm, jvm);
+    Benchmarks.report("kiln build examples/seed, all cached, new JVM", cli.seconds(), jvm);
+  }
+
+  /** One kiln process: exit code, output and wall time. */
+  private record Run(int exit, String output, double seconds) {}
+
+  private static Run kiln(String... args) throws Exception {
+    List<String> command =
+        new java.util.ArrayList<>(
+            List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-XX:TieredStopAtLevel=1",
+                "-XX:+UseSerialGC",
+                "-cp",
+                System.getProperty("java.class.path"),
+                "dev.kiln.cli.KilnCommand"));
+    command.addAll(List.of(args));
+    long start = System.nanoTime();
+    Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
+    process.getOutputStream().close();
+    String output =
+        new String(process.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+    process.waitFor();
+    return new Run(process.exitValue(), output, Benchmarks.seconds(start));
   }
 }

@@ -94,6 +94,13 @@ final class BuildCommand implements Callable<Integer> {
   boolean noCache;
 
   @Option(
+      names = "--no-cache-filter",
+      paramLabel = "STAGE",
+      split = ",",
+      description = "Run the steps of these stages even when cached results exist; repeatable.")
+  List<String> noCacheFilter = List.of();
+
+  @Option(
       names = "--label",
       paramLabel = "NAME=VALUE",
       description = "A label for the image configuration; repeatable.")
@@ -326,7 +333,8 @@ final class BuildCommand implements Callable<Integer> {
         noCache,
         pairs("--label", labels, v -> v),
         List.of(),
-        Set.copyOf(allow));
+        Set.copyOf(allow),
+        Set.copyOf(noCacheFilter));
   }
 
   /** Named contexts with relative paths made absolute, against the working directory. */

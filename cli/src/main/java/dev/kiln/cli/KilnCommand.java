@@ -13,6 +13,8 @@ import picocli.CommandLine.Command;
       BuildCommand.class,
       LoginCommand.class,
       LogoutCommand.class,
+      DuCommand.class,
+      PruneCommand.class,
       WarmUpCommand.class,
       CommandLine.HelpCommand.class
     })

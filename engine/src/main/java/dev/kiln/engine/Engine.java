@@ -1,7 +1,10 @@
 package dev.kiln.engine;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.kiln.engine.cache.CachePruner;
 import dev.kiln.engine.cache.CacheStore;
+import dev.kiln.engine.cache.CacheUsage;
+import dev.kiln.engine.cache.PrunePolicy;
 import dev.kiln.engine.content.ContentStore;
 import dev.kiln.engine.executor.BwrapExecutor;
 import dev.kiln.engine.executor.ExecException;
@@ -38,6 +41,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
@@ -63,6 +67,8 @@ public final class Engine implements AutoCloseable {
   private final RegistryImageSource registries;
   private final Worker worker;
   private final CacheStore cacheStore;
+  private final SnapshotCache cache;
+  private final LocalSync localSync;
   private final List<String> startReport;
   private final FileChannel lockChannel;
   private final FileLock lock;
@@ -78,6 +84,8 @@ public final class Engine implements AutoCloseable {
       RegistryImageSource registries,
       Worker worker,
       CacheStore cacheStore,
+      SnapshotCache cache,
+      LocalSync localSync,
       List<String> startReport,
       FileChannel lockChannel,
       FileLock lock) {
@@ -91,6 +99,8 @@ public final class Engine implements AutoCloseable {
     this.registries = registries;
     this.worker = worker;
     this.cacheStore = cacheStore;
+    this.cache = cache;
+    this.localSync = localSync;
     this.startReport = List.copyOf(startReport);
     this.lockChannel = lockChannel;
     this.lock = lock;
@@ -131,6 +141,7 @@ public final class Engine implements AutoCloseable {
         new RegistryImageSource(() -> RegistryClient.fromEnvironment(System.getenv()));
     DockerImageSource dockerImages = new DockerImageSource(loader, images, registries);
     Executor executor = new BwrapExecutor(snapshotter);
+    LocalSync localSync = new LocalSync(root, snapshotter);
     CacheStore cacheStore;
     try {
       cacheStore = CacheStore.open(root);
@@ -165,7 +176,7 @@ public final class Engine implements AutoCloseable {
             layouts,
             dockerImages,
             new HttpSource(content, snapshotter),
-            new LocalSync(root, snapshotter),
+            localSync,
             config.locals(),
             dispatchers.lookup(DispatcherSelector.fromConfig("kiln.exec-dispatcher")),
             dispatchers.lookup(DispatcherSelector.fromConfig("kiln.io-dispatcher"))));
@@ -180,6 +191,8 @@ public final class Engine implements AutoCloseable {
         registries,
         worker.get(),
         cacheStore,
+        cache.get(),
+        localSync,
         report,
         channel,
         lock);
@@ -193,9 +206,38 @@ public final class Engine implements AutoCloseable {
     }
 
     @Override
-    public CompletionStage<Void> record(CacheKey key, List<Result> outputs) {
-      return cache.get().record(key, outputs);
+    public CompletionStage<Void> record(CacheKey key, List<Result> outputs, Made made) {
+      return cache.get().record(key, outputs, made);
     }
+  }
+
+  /** The cache's disk usage. Blocking. */
+  public CacheUsage.Report diskUsage() throws IOException {
+    return CacheUsage.of(cacheStore.entries(), snapshotter);
+  }
+
+  /**
+   * Prunes the cache under {@code policy}. Blocking. For an engine with no build running: the
+   * automatic collection that runs beside builds, with leases, comes with the daemon.
+   */
+  public CachePruner.Pruned prune(PrunePolicy policy) throws IOException {
+    try {
+      cache.awaitWritten(Duration.ofMinutes(1));
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IOException("interrupted while the cache was being written", e);
+    }
+    CachePruner.Pruned pruned =
+        CachePruner.prune(cacheStore, snapshotter, policy, Set.of(), System.currentTimeMillis());
+    if (policy.all()) {
+      localSync.forgetAll();
+    }
+    return pruned;
+  }
+
+  /** The records of the cache, newest use first. Blocking. */
+  public List<CacheStore.Entry> cacheRecords() throws IOException {
+    return cacheStore.entries();
   }
 
   /** What start-up found worth telling the user (records dropped by the consistency pass). */
@@ -289,6 +331,7 @@ public final class Engine implements AutoCloseable {
     try {
       system.getWhenTerminated().toCompletableFuture().get();
       worker.awaitIdle(Duration.ofMinutes(1));
+      cache.awaitWritten(Duration.ofMinutes(1));
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     } catch (java.util.concurrent.ExecutionException e) {

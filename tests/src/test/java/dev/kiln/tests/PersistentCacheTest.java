@@ -1,6 +1,7 @@
 package dev.kiln.tests;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -128,5 +129,75 @@ class PersistentCacheTest {
     KilnRun again = builds.build(STAMPED, "--no-cache");
     assertEquals(0, again.exit(), again.err());
     assertNotEquals(built, builds.out("built"));
+  }
+
+  @Test
+  void noCacheFilterRunsTheNamedStageAgainAndWhatIsBuiltOnIt() throws Exception {
+    KilnRun first = builds.build(STAMPED);
+    assertEquals(0, first.exit(), first.err());
+    String built = builds.out("built");
+
+    KilnRun again = builds.build(STAMPED, "--no-cache-filter", "build");
+    assertEquals(0, again.exit(), again.err());
+    assertNotEquals(built, builds.out("built"), "the final stage kept the old RUN's output");
+    assertTrue(again.err().contains("CACHED"), "the base image came from the cache");
+
+    KilnRun unknown = builds.build(STAMPED, "--no-cache-filter", "biuld");
+    assertEquals(1, unknown.exit(), unknown.err());
+    assertTrue(
+        unknown.err().contains("no-cache-filter: stage \"biuld\" could not be found"),
+        unknown.err());
+  }
+
+  private KilnRun kiln(String... args) {
+    List<String> all = new ArrayList<>(List.of(args));
+    all.addAll(List.of("--root", temp.resolve("root").toString()));
+    return KilnRun.withStdout(all.toArray(String[]::new));
+  }
+
+  @Test
+  void duShowsUsageByTypeAndPruneFreesItWithoutBreakingTheNextBuild() throws Exception {
+    KilnRun build = builds.build(STAMPED);
+    assertEquals(0, build.exit(), build.err());
+
+    KilnRun du = kiln("du");
+    assertEquals(0, du.exit(), du.err());
+    assertTrue(du.out().contains("exec "), du.out());
+    assertTrue(du.out().contains("source.local "), du.out());
+    assertTrue(du.out().contains("Total:"), du.out());
+    KilnRun verbose = kiln("du", "--verbose");
+    assertTrue(verbose.out().contains("[build 3/3] RUN cat /src/app.txt"), verbose.out());
+
+    KilnRun recentKept = kiln("prune", "--filter", "until=1h");
+    assertEquals(0, recentKept.exit(), recentKept.err());
+    assertTrue(recentKept.out().startsWith("Deleted 0 records"), recentKept.out());
+    KilnRun roomy = kiln("prune", "--keep-storage", "10GB");
+    assertTrue(roomy.out().startsWith("Deleted 0 records"), roomy.out());
+
+    KilnRun all = kiln("prune", "--all");
+    assertEquals(0, all.exit(), all.err());
+    assertFalse(all.out().startsWith("Deleted 0 records"), all.out());
+    assertTrue(kiln("du").out().contains("Total:\t\t0B"), kiln("du").out());
+
+    KilnRun rebuilt = builds.build(STAMPED);
+    assertEquals(0, rebuilt.exit(), rebuilt.err());
+    assertEquals(0, count(rebuilt.err(), " CACHED"), rebuilt.err());
+    assertTrue(builds.out("built").startsWith("v1\n"));
+  }
+
+  @Test
+  void badPruneAndDuArgumentsAreRefusedWithTheReason() {
+    KilnRun filter = kiln("prune", "--filter", "type=regular");
+    assertEquals(1, filter.exit());
+    assertTrue(filter.err().contains("only until=DURATION is supported"), filter.err());
+    KilnRun duration = kiln("prune", "--filter", "until=soon");
+    assertEquals(1, duration.exit());
+    assertTrue(duration.err().contains("\"soon\" is not a duration"), duration.err());
+    KilnRun size = kiln("prune", "--keep-storage", "lots");
+    assertEquals(1, size.exit());
+    assertTrue(size.err().contains("\"lots\" is not a size"), size.err());
+    KilnRun why = kiln("du", "--why", "sha256:zz");
+    assertEquals(1, why.exit());
+    assertTrue(why.err().contains("--why sha256:zz"), why.err());
   }
 }

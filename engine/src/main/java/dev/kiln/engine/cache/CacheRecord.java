@@ -4,17 +4,24 @@ import java.util.List;
 
 /**
  * What a cache key's result is made of: per output of the vertex, its committed snapshot layers
- * (ids under {@code ROOT/snapshots}, lowest first); when the record was made and last used (for
- * {@code du} and garbage collection).
+ * (ids under {@code ROOT/snapshots}, lowest first); what made it ({@code kind}: {@code exec},
+ * {@code file}, {@code source.local}, ...; {@code description}: the step's name) and when the
+ * record was made and last used (for {@code du} and garbage collection).
  */
-public record CacheRecord(List<List<String>> outputs, long createdMillis, long lastUsedMillis) {
+public record CacheRecord(
+    List<List<String>> outputs,
+    String kind,
+    String description,
+    long createdMillis,
+    long lastUsedMillis) {
   public CacheRecord {
     outputs = outputs.stream().map(List::copyOf).toList();
   }
 
   /** A record made and used now. */
-  public static CacheRecord of(List<List<String>> outputs, long nowMillis) {
-    return new CacheRecord(outputs, nowMillis, nowMillis);
+  public static CacheRecord of(
+      List<List<String>> outputs, String kind, String description, long nowMillis) {
+    return new CacheRecord(outputs, kind, description, nowMillis, nowMillis);
   }
 
   /** Every layer id the record needs, in output order. */
@@ -23,6 +30,6 @@ public record CacheRecord(List<List<String>> outputs, long createdMillis, long l
   }
 
   public CacheRecord usedAt(long millis) {
-    return new CacheRecord(outputs, createdMillis, millis);
+    return new CacheRecord(outputs, kind, description, createdMillis, millis);
   }
 }

@@ -70,6 +70,8 @@ public final class CacheStore implements AutoCloseable {
   private static byte[] encode(CacheRecord record) throws IOException {
     ObjectNode json = JSON.createObjectNode();
     json.putPOJO("outputs", record.outputs());
+    json.put("kind", record.kind());
+    json.put("description", record.description());
     json.put("created", record.createdMillis());
     json.put("lastUsed", record.lastUsedMillis());
     byte[] body = JSON.writeValueAsBytes(json);
@@ -88,6 +90,30 @@ public final class CacheStore implements AutoCloseable {
       db.delete(bytes(key), sync);
     }
     return record;
+  }
+
+  /** A record with its key. */
+  public record Entry(Digest key, CacheRecord record) {}
+
+  /** Every readable record (damaged ones are skipped; the consistency pass drops them). */
+  public List<Entry> entries() throws IOException {
+    List<Entry> entries = new ArrayList<>();
+    byte[] prefix = PREFIX.getBytes(StandardCharsets.UTF_8);
+    try (DBIterator it = db.iterator()) {
+      for (it.seek(prefix); it.hasNext(); ) {
+        Map.Entry<byte[], byte[]> entry = it.next();
+        if (!startsWith(entry.getKey(), prefix)) {
+          break;
+        }
+        Optional<CacheRecord> record = decode(entry.getValue());
+        if (record.isPresent()) {
+          String key =
+              new String(entry.getKey(), StandardCharsets.UTF_8).substring(PREFIX.length());
+          entries.add(new Entry(Digest.parse(key), record.get()));
+        }
+      }
+    }
+    return entries;
   }
 
   /** Forgets {@code key}'s record, durably. */
@@ -161,7 +187,12 @@ public final class CacheStore implements AutoCloseable {
         outputs.add(layers);
       }
       return Optional.of(
-          new CacheRecord(outputs, json.path("created").asLong(), json.path("lastUsed").asLong()));
+          new CacheRecord(
+              outputs,
+              json.path("kind").asText(""),
+              json.path("description").asText(""),
+              json.path("created").asLong(),
+              json.path("lastUsed").asLong()));
     } catch (IOException e) {
       return Optional.empty();
     }

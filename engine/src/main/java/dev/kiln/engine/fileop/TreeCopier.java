@@ -42,6 +42,9 @@ public final class TreeCopier {
   private final Path destRoot;
   private final Options options;
   private final List<PendingDir> dirs = new ArrayList<>();
+  // Directories this copy created, with the owner their new entries get: nothing is in them but
+  // what the copy put there, which saves a lookup and a chown per file.
+  private final Map<Path, Ids> fresh = new HashMap<>();
 
   private TreeCopier(Path destRoot, Options options) {
     this.destRoot = destRoot;
@@ -86,8 +89,8 @@ public final class TreeCopier {
 
   /** Makes {@code dest} a directory to merge into and returns where it really is. */
   private Path directory(Path dest, FileInfo info) throws IOException {
-    Optional<FileInfo> existing = FileInfo.read(dest);
-    Path dir = dest;
+    Optional<FileInfo> existing =
+        fresh.containsKey(dest.getParent()) ? Optional.empty() : FileInfo.read(dest);
     if (existing.isPresent() && existing.get().kind() == FileInfo.Kind.SYMLINK) {
       Path followed = ScopedPath.resolve(destRoot, destRoot.relativize(dest).toString(), true);
       if (Files.isDirectory(followed, LinkOption.NOFOLLOW_LINKS)) {
@@ -97,15 +100,19 @@ public final class TreeCopier {
     } else if (existing.isPresent() && !existing.get().isDirectory()) {
       Files.delete(dest);
     }
-    if (!Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
-      Files.createDirectory(dir);
+    if (existing.isEmpty() || !existing.get().isDirectory()) {
+      Files.createDirectory(dest);
+      Map<String, Object> attrs =
+          Files.readAttributes(dest, "unix:uid,gid", LinkOption.NOFOLLOW_LINKS);
+      fresh.put(dest, new Ids((Integer) attrs.get("uid"), (Integer) attrs.get("gid")));
     }
-    dirs.add(new PendingDir(dir, info));
-    return dir;
+    dirs.add(new PendingDir(dest, info));
+    return dest;
   }
 
   private void entry(Path src, Path dest, FileInfo info) throws IOException {
-    Optional<FileInfo> existing = FileInfo.read(dest);
+    Ids created = fresh.get(dest.getParent());
+    Optional<FileInfo> existing = created != null ? Optional.empty() : FileInfo.read(dest);
     if (existing.isPresent()) {
       if (existing.get().isDirectory()) {
         FileTrees.deleteRecursively(dest);
@@ -125,7 +132,9 @@ public final class TreeCopier {
       }
       // The destination no longer exists, so the copy creates it with O_EXCL: no link followed.
       Files.copy(src, dest, LinkOption.NOFOLLOW_LINKS);
-      PosixMetadata.chown(dest, owner.uid(), owner.gid());
+      if (!owner.equals(created)) {
+        PosixMetadata.chown(dest, owner.uid(), owner.gid());
+      }
       PosixMetadata.chmod(dest, mode);
     }
     PosixMetadata.setMtime(dest, info.mtime());

@@ -138,6 +138,12 @@ public final class State {
     return new State(Optional.of(described), env, cwd, user, network);
   }
 
+  /** {@link #ignoreCache()} when {@code ignore}, else this state. */
+  public State ignoreCacheIf(boolean ignore) {
+    return ignore ? ignoreCache() : this;
+  }
+
+  /** Marks the op that made this state to run even when a cached result exists. */
   public State ignoreCache() {
     Node current = node.orElseThrow(() -> new IllegalStateException("scratch has no op"));
     Node uncached = new Node(current.op(), current.inputs(), current.meta().withIgnoreCache(true));

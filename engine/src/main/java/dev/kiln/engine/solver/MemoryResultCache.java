@@ -17,7 +17,7 @@ final class MemoryResultCache implements ResultCache {
   }
 
   @Override
-  public CompletionStage<Void> record(CacheKey key, List<Result> outputs) {
+  public CompletionStage<Void> record(CacheKey key, List<Result> outputs, Made made) {
     results.put(key, List.copyOf(outputs));
     return CompletableFuture.completedFuture(null);
   }

@@ -12,8 +12,14 @@ public interface ResultCache {
   /** The outputs recorded for {@code key}, if they are still there. */
   CompletionStage<Optional<List<Result>>> lookup(CacheKey key);
 
-  /** Records {@code outputs} for {@code key}; completes once the record is durable. */
-  CompletionStage<Void> record(CacheKey key, List<Result> outputs);
+  /**
+   * Records {@code outputs} for {@code key}: at once for later lookups in this process, durably
+   * when the stage completes.
+   */
+  CompletionStage<Void> record(CacheKey key, List<Result> outputs, Made made);
+
+  /** What made a result, for people reading the cache: the op's kind and the step's name. */
+  record Made(String kind, String description) {}
 
   /** A cache for the life of the process, for tests and for results that cannot persist. */
   static ResultCache inMemory() {

@@ -2,6 +2,8 @@ package dev.kiln.engine.solver;
 
 import dev.kiln.engine.graph.Digest;
 import dev.kiln.engine.graph.Input;
+import dev.kiln.engine.graph.Op;
+import dev.kiln.engine.graph.SourceOp;
 import dev.kiln.engine.graph.Vertex;
 import dev.kiln.engine.progress.ProgressEvent;
 import dev.kiln.engine.run.Cancellation;
@@ -11,6 +13,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletionException;
@@ -64,18 +67,23 @@ public final class VertexActor extends AbstractBehavior<VertexActor.Command> {
 
   private record Executed(List<Result> outputs, Throwable failure) implements Command {}
 
-  private record Recorded(List<Result> outputs, Throwable failure) implements Command {}
+  private record Recorded(Throwable failure) implements Command {}
 
   /** The answer to {@link ResolveKey} and {@link Resolve}. */
   public sealed interface Reply permits Keyed, Done, Failed {
     Digest vertex();
   }
 
-  /** The vertex's cache key (the answer to {@link ResolveKey}). */
-  public record Keyed(Digest vertex, CacheKey key) implements Reply {}
+  /**
+   * The vertex's cache key (the answer to {@link ResolveKey}); {@code uncached} when it or a vertex
+   * below it ignores the cache, so the vertices above run too rather than reuse a result made from
+   * the old one.
+   */
+  public record Keyed(Digest vertex, CacheKey key, boolean uncached) implements Reply {}
 
   /** The vertex's outputs and the cache key they are recorded under. */
-  public record Done(Digest vertex, CacheKey key, List<Result> outputs) implements Reply {}
+  public record Done(Digest vertex, CacheKey key, List<Result> outputs, boolean uncached)
+      implements Reply {}
 
   /** The vertex, or one of the vertices it needs, failed. */
   public record Failed(Digest vertex, SolveError error) implements Reply {}
@@ -88,7 +96,6 @@ public final class VertexActor extends AbstractBehavior<VertexActor.Command> {
     RESOLVING_INPUTS,
     QUEUED,
     RUNNING,
-    RECORDING,
     FINISHED
   }
 
@@ -111,6 +118,7 @@ public final class VertexActor extends AbstractBehavior<VertexActor.Command> {
   private int missing;
   private Optional<String> cacheDigest = Optional.empty();
   private Optional<CacheKey> key = Optional.empty();
+  private boolean uncached;
   private Optional<Reply> outcome = Optional.empty();
   private Instant startedAt = Instant.EPOCH;
   private final VertexLogs logs;
@@ -170,7 +178,7 @@ public final class VertexActor extends AbstractBehavior<VertexActor.Command> {
       return this;
     }
     if (state == State.KEYED || afterKeyed()) {
-      request.replyTo().tell(new Keyed(digest, key.orElseThrow()));
+      request.replyTo().tell(new Keyed(digest, key.orElseThrow(), uncached));
       listen(request.progress());
       return this;
     }
@@ -239,7 +247,9 @@ public final class VertexActor extends AbstractBehavior<VertexActor.Command> {
         continue;
       }
       if (state == State.KEYING && inputKeys[i] == null) {
-        inputKeys[i] = reply instanceof Done done ? done.key() : ((Keyed) reply).key();
+        Keyed keyed = (Keyed) asKeyReply(reply);
+        inputKeys[i] = keyed.key();
+        uncached |= keyed.uncached();
         missing--;
       } else if (state == State.RESOLVING_INPUTS
           && reply instanceof Done done
@@ -279,7 +289,8 @@ public final class VertexActor extends AbstractBehavior<VertexActor.Command> {
     }
     CacheKey computed = CacheKey.of(cacheDigest.get(), parts);
     key = Optional.of(computed);
-    if (vertex.meta().ignoreCache()) {
+    uncached |= vertex.meta().ignoreCache();
+    if (uncached) {
       return keyed();
     }
     state = State.LOOKING_UP;
@@ -294,7 +305,7 @@ public final class VertexActor extends AbstractBehavior<VertexActor.Command> {
     // A cache that cannot be read costs the hit, never the build.
     if (message.failure() == null && message.hit().isPresent()) {
       emit(new ProgressEvent.VertexCached(digest, vertex.name()));
-      finish(new Done(digest, key.orElseThrow(), message.hit().get()));
+      finish(new Done(digest, key.orElseThrow(), message.hit().get(), false));
       return this;
     }
     return keyed();
@@ -303,7 +314,7 @@ public final class VertexActor extends AbstractBehavior<VertexActor.Command> {
   /** The key is known and nothing is cached under it: run only if someone wants the outputs. */
   private Behavior<Command> keyed() {
     state = State.KEYED;
-    Keyed reply = new Keyed(digest, key.orElseThrow());
+    Keyed reply = new Keyed(digest, key.orElseThrow(), uncached);
     keySubscribers.forEach(s -> s.tell(reply));
     keySubscribers.clear();
     if (!subscribers.isEmpty()) {
@@ -355,27 +366,34 @@ public final class VertexActor extends AbstractBehavior<VertexActor.Command> {
       return this;
     }
     // The outputs are committed; recording them comes last, so a record never names missing data.
-    state = State.RECORDING;
+    // Nobody waits for the record: it only spares later builds work.
     List<Result> outputs = executed.outputs();
     getContext()
         .pipeToSelf(
-            cache.record(key.orElseThrow(), outputs),
-            (done, failure) -> new Recorded(outputs, failure));
+            cache.record(key.orElseThrow(), outputs, made()),
+            (done, failure) -> new Recorded(failure));
+    emit(new ProgressEvent.VertexCompleted(digest, vertex.name(), took()));
+    finish(new Done(digest, key.orElseThrow(), outputs, uncached));
     return this;
   }
 
+  /** The record's kind: the op's, with a source's scheme ({@code source.local}). */
+  private ResultCache.Made made() {
+    Op op = vertex.op();
+    String kind =
+        op instanceof SourceOp source
+            ? "source." + source.scheme()
+            : op.getClass().getSimpleName().replaceFirst("Op$", "").toLowerCase(Locale.ROOT);
+    return new ResultCache.Made(kind, vertex.name());
+  }
+
   private Behavior<Command> onRecorded(Recorded recorded) {
-    if (state != State.RECORDING) {
-      return this;
-    }
     if (recorded.failure() != null) {
       // The result stands; only its reuse by a later build is lost.
       logs.line(
           LogStream.STDERR,
           "warning: the cache did not record this step: " + unwrap(recorded.failure()));
     }
-    emit(new ProgressEvent.VertexCompleted(digest, vertex.name(), took()));
-    finish(new Done(digest, key.orElseThrow(), recorded.outputs()));
     return this;
   }
 
@@ -397,7 +415,9 @@ public final class VertexActor extends AbstractBehavior<VertexActor.Command> {
   }
 
   private static Reply asKeyReply(Reply reply) {
-    return reply instanceof Done done ? new Keyed(done.vertex(), done.key()) : reply;
+    return reply instanceof Done done
+        ? new Keyed(done.vertex(), done.key(), done.uncached())
+        : reply;
   }
 
   private Behavior<Command> onStop() {

@@ -144,6 +144,16 @@ public final class LocalSync {
     }
   }
 
+  /** Forgets every index: the next checksum of each directory reads every file again. */
+  public void forgetAll() throws IOException {
+    indexes.clear();
+    try (java.util.stream.Stream<Path> files = Files.list(dir)) {
+      for (Path file : (Iterable<Path>) files::iterator) {
+        Files.deleteIfExists(file);
+      }
+    }
+  }
+
   private static boolean racy(Stamp stamp, long afterNanos) {
     return stamp.mtimeNanos() > afterNanos || stamp.ctimeNanos() > afterNanos;
   }

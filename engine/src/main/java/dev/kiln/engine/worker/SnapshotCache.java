@@ -12,9 +12,11 @@ import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * The persistent result cache: a record names the committed layers of each output, so a result
@@ -27,6 +29,8 @@ public final class SnapshotCache implements ResultCache {
   private final CacheStore store;
   private final Snapshotter snapshotter;
   private final BlockingPool pool;
+  // Recorded but maybe not yet on disk: lookups see them at once.
+  private final Map<CacheKey, List<Result>> pending = new ConcurrentHashMap<>();
 
   public SnapshotCache(
       CacheStore store, Snapshotter snapshotter, java.util.concurrent.Executor pool) {
@@ -45,6 +49,10 @@ public final class SnapshotCache implements ResultCache {
 
   @Override
   public CompletionStage<Optional<List<Result>>> lookup(CacheKey key) {
+    List<Result> recorded = pending.get(key);
+    if (recorded != null) {
+      return CompletableFuture.completedFuture(Optional.of(recorded));
+    }
     return pool.supply(
         () -> {
           Optional<CacheRecord> found = store.get(key.digest());
@@ -74,7 +82,7 @@ public final class SnapshotCache implements ResultCache {
   }
 
   @Override
-  public CompletionStage<Void> record(CacheKey key, List<Result> outputs) {
+  public CompletionStage<Void> record(CacheKey key, List<Result> outputs, Made made) {
     List<List<String>> ids = new ArrayList<>();
     for (Result output : outputs) {
       if (!(output instanceof SnapshotResult snapshot)) {
@@ -82,11 +90,23 @@ public final class SnapshotCache implements ResultCache {
       }
       ids.add(snapshot.snapshot().layers().stream().map(Layer::id).toList());
     }
+    pending.put(key, List.copyOf(outputs));
     return pool.supply(
         () -> {
-          store.put(key.digest(), CacheRecord.of(ids, System.currentTimeMillis()));
+          try {
+            store.put(
+                key.digest(),
+                CacheRecord.of(ids, made.kind(), made.description(), System.currentTimeMillis()));
+          } finally {
+            pending.remove(key);
+          }
           return null;
         });
+  }
+
+  /** Waits, at most {@code limit}, for records still being written; true when all are. */
+  public boolean awaitWritten(Duration limit) throws InterruptedException {
+    return pool.awaitIdle(limit);
   }
 
   private boolean allPresent(CacheRecord record) {

@@ -20,7 +20,7 @@ class CacheStoreTest {
   static final Digest B = Digest.sha256("b");
 
   private static CacheRecord record(long millis, String... layers) {
-    return CacheRecord.of(List.of(List.of(layers)), millis);
+    return CacheRecord.of(List.of(List.of(layers)), "exec", "[2/3] RUN make", millis);
   }
 
   @Test

@@ -44,6 +44,14 @@ class SolverTest {
       return put(vertex);
     }
 
+    Input uncached(String kind, String name, Input... inputs) {
+      return put(
+          new Vertex(
+              ExecOp.of(kind, name),
+              List.of(inputs),
+              new dev.kiln.engine.graph.VertexMeta("", true, "")));
+    }
+
     Input merge(Input... inputs) {
       return put(new Vertex(new MergeOp(), List.of(inputs), null));
     }
@@ -195,9 +203,10 @@ class SolverTest {
       }
 
       @Override
-      public java.util.concurrent.CompletionStage<Void> record(CacheKey key, List<Result> outputs) {
+      public java.util.concurrent.CompletionStage<Void> record(
+          CacheKey key, List<Result> outputs, Made made) {
         return outputs.get(0).describe().startsWith(prefix)
-            ? all.record(key, outputs)
+            ? all.record(key, outputs, made)
             : java.util.concurrent.CompletableFuture.completedFuture(null);
       }
     };
@@ -222,6 +231,20 @@ class SolverTest {
     List<ProgressEvent> events = progress.receiveSeveralMessages(2, Duration.ofSeconds(5));
     assertInstanceOf(ProgressEvent.VertexCached.class, events.get(0));
     assertInstanceOf(ProgressEvent.Ended.class, events.get(1));
+  }
+
+  @Test
+  void aVertexThatIgnoresTheCacheRunsAgainAndSoDoesEverythingBuiltOnIt() {
+    Graph g = new Graph();
+    Input base = g.add("ok", "base");
+    Input fetched = g.uncached("ok", "fetch", base);
+    g.add("ok", "top", fetched);
+    ActorRef<Solver.Command> solver = solver(4);
+    solve(solver, g.definition(), kit.createTestProbe()).receiveMessage();
+    solve(solver, g.definition(), kit.createTestProbe()).receiveMessage();
+    assertEquals(1, ops.runs("base"));
+    assertEquals(2, ops.runs("fetch"));
+    assertEquals(2, ops.runs("top"), "top reused a result made from the old fetch");
   }
 
   @Test

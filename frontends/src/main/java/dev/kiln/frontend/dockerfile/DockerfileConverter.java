@@ -80,6 +80,12 @@ public final class DockerfileConverter {
                                 new DockerfileError(
                                     0, "target stage \"" + name + "\" could not be found")))
             .orElse(stages.stages().get(stages.stages().size() - 1));
+    for (String name : options.noCacheFilter()) {
+      String wanted = name.toLowerCase(java.util.Locale.ROOT);
+      if (stages.stages().stream().noneMatch(s -> s.name().equals(Optional.of(wanted)))) {
+        throw new DockerfileError(0, "no-cache-filter: stage \"" + name + "\" could not be found");
+      }
+    }
     StageBuilder result = build(target);
     result.config.labels.putAll(options.labels());
     var definition = result.fs.definition();

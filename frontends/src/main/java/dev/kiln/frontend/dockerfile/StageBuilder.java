@@ -159,7 +159,11 @@ final class StageBuilder {
       RunMountParser.Parsed parsed = RunMountParser.parse(value, line, w -> expander.word(w, vars));
       mounts.add(mount(parsed, line, parsed.type() == RunMountParser.Type.SSH ? sshCount++ : 0));
     }
-    fs = exec.network(network).run(mounts, security, argv).describe(describe(instruction));
+    fs =
+        exec.network(network)
+            .run(mounts, security, argv)
+            .describe(describe(instruction))
+            .ignoreCacheIf(ignoresCache());
     history("RUN " + String.join(" ", argv) + " # buildkit", false);
   }
 
@@ -351,7 +355,10 @@ final class StageBuilder {
       inputs.add(State.source(new SourceOp(url, List.of(), List.of(), attrs)));
       actions.add(copy(inputs.size(), "/" + filename, target, owner, mode, List.of()));
     }
-    fs = fs.file(actions, inputs.toArray(State[]::new)).describe(describe(instruction));
+    fs =
+        fs.file(actions, inputs.toArray(State[]::new))
+            .describe(describe(instruction))
+            .ignoreCacheIf(ignoresCache());
     history(keyword + " " + String.join(" ", sources) + " " + dest + " # buildkit", false);
   }
 
@@ -387,7 +394,8 @@ final class StageBuilder {
     config.workingDir = dir;
     fs =
         fs.file(List.of(new FileAction.Mkdir(dir, 0755, true, Optional.empty())))
-            .describe(describe(instruction));
+            .describe(describe(instruction))
+            .ignoreCacheIf(ignoresCache());
     history("WORKDIR " + dir, false);
   }
 
@@ -432,6 +440,12 @@ final class StageBuilder {
 
   private void history(String createdBy, boolean empty) {
     config.history.add(new ImageConfig.History(createdBy, empty));
+  }
+
+  /** Whether {@code --no-cache-filter} names this stage: its steps then run whatever is cached. */
+  private boolean ignoresCache() {
+    return stage.name().isPresent()
+        && options.noCacheFilter().stream().anyMatch(n -> n.equalsIgnoreCase(stage.name().get()));
   }
 
   /** BuildKit's progress name: {@code [stage 2/3] RUN make}. */

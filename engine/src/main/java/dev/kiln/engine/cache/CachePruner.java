@@ -1,0 +1,88 @@
+package dev.kiln.engine.cache;
+
+import dev.kiln.engine.snapshot.FileTrees;
+import dev.kiln.engine.snapshot.Snapshotter;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Removes cache records under a {@link PrunePolicy}, then every committed layer that no record left
+ * holds and no running build leases. Records go first (synced), layers after, each renamed into the
+ * snapshotter's {@code active-} namespace before it is deleted: a crash in between leaves only data
+ * that nothing names, which the next start removes. A record never outlives its layers.
+ */
+public final class CachePruner {
+  /** What a prune removed. */
+  public record Pruned(int records, int layers, long bytes) {}
+
+  private CachePruner() {}
+
+  /**
+   * Prunes {@code store} and {@code snapshotter}'s layers; {@code leased} are layers running builds
+   * use (kept, and so are the records holding them).
+   */
+  public static Pruned prune(
+      CacheStore store,
+      Snapshotter snapshotter,
+      PrunePolicy policy,
+      Set<String> leased,
+      long nowMillis)
+      throws IOException {
+    List<CacheStore.Entry> entries = new ArrayList<>(store.entries());
+    entries.sort(Comparator.comparingLong(e -> e.record().lastUsedMillis()));
+    CacheUsage usage = new CacheUsage(snapshotter);
+    Map<String, Integer> holders = CacheUsage.holders(entries);
+    long total = 0;
+    for (String layer : holders.keySet()) {
+      total += usage.size(layer);
+    }
+    List<CacheStore.Entry> doomed = new ArrayList<>();
+    for (CacheStore.Entry entry : entries) {
+      if (policy.keepBytes().isPresent() && total <= policy.keepBytes().get()) {
+        break;
+      }
+      boolean oldEnough =
+          policy.unusedFor().isEmpty()
+              || entry.record().lastUsedMillis() < nowMillis - policy.unusedFor().get().toMillis();
+      if (!oldEnough || entry.record().layers().stream().anyMatch(leased::contains)) {
+        continue;
+      }
+      doomed.add(entry);
+      for (String layer : new HashSet<>(entry.record().layers())) {
+        if (holders.merge(layer, -1, Integer::sum) == 0) {
+          total -= usage.size(layer);
+        }
+      }
+    }
+    for (CacheStore.Entry entry : doomed) {
+      store.delete(entry.key());
+    }
+    Set<String> kept = CacheUsage.holders(store.entries()).keySet();
+    int layers = 0;
+    long bytes = 0;
+    for (String layer : CacheUsage.committedLayers(snapshotter)) {
+      if (kept.contains(layer) || leased.contains(layer)) {
+        continue;
+      }
+      bytes += usage.size(layer);
+      remove(snapshotter, layer);
+      layers++;
+    }
+    return new Pruned(doomed.size(), layers, bytes);
+  }
+
+  private static void remove(Snapshotter snapshotter, String layer) throws IOException {
+    Path dir = snapshotter.snapshotsDir().resolve(layer);
+    Path doomed = snapshotter.snapshotsDir().resolve("active-gc-" + layer);
+    Files.move(dir, doomed, StandardCopyOption.ATOMIC_MOVE);
+    FileTrees.deleteRecursively(doomed);
+  }
+}
