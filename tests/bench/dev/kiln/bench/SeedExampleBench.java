@@ -78,7 +78,8 @@ class SeedExampleBench {
       Benchmarks.report(
           "examples/seed after an engine restart, all cached (goal <= 0.3 s)", seconds, 15.0);
     }
-    // End to end: the kiln command in a JVM of its own, against the JVM start-up of `kiln --version`.
+    // End to end: the kiln command in a JVM of its own, against the JVM start-up of `kiln
+    // --version`.
     double jvm = kiln("--version").seconds();
     Run cli =
         kiln(
@@ -114,7 +115,8 @@ class SeedExampleBench {
     Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
     process.getOutputStream().close();
     String output =
-        new String(process.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        new String(
+            process.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
     process.waitFor();
     return new Run(process.exitValue(), output, Benchmarks.seconds(start));
   }

@@ -16,6 +16,7 @@ import dev.kiln.exporter.Destination;
 import dev.kiln.exporter.ExportInput;
 import dev.kiln.exporter.Exported;
 import dev.kiln.exporter.Exporter;
+import dev.kiln.exporter.cache.LocalCacheExporter;
 import dev.kiln.exporter.docker.DockerExporter;
 import dev.kiln.exporter.image.ImageOptions;
 import dev.kiln.exporter.local.LocalExporter;
@@ -92,6 +93,11 @@ final class BuildCommand implements Callable<Integer> {
 
   @Option(names = "--no-cache", description = "Run every step, even when a cached result exists.")
   boolean noCache;
+
+  @Option(
+      names = "--explain",
+      description = "After the build, say for each step that ran why the cache missed.")
+  boolean explain;
 
   @Option(
       names = "--no-cache-filter",
@@ -203,9 +209,23 @@ final class BuildCommand implements Callable<Integer> {
               + " (RUN --security=insecure); repeatable.")
   List<String> allow = List.of();
 
+  @Option(
+      names = "--cache-to",
+      paramLabel = "type=local,dest=DIR[,mode=min|max]",
+      description = "Export the build's cache records to an OCI layout directory.")
+  Optional<String> cacheTo = Optional.empty();
+
+  @Option(
+      names = "--cache-from",
+      paramLabel = "type=local,src=DIR",
+      description = "Take steps from a cache exported with --cache-to; repeatable.")
+  List<String> cacheFrom = List.of();
+
   @Override
   public Integer call() throws Exception {
     PrintStream err = System.err;
+    Optional<CacheSpec> cacheExport;
+    List<CacheSpec> cacheImports;
     Optional<Exporter> exporter;
     Optional<OutputSpec.Image> image;
     Map<String, Path> localDirs;
@@ -219,6 +239,8 @@ final class BuildCommand implements Callable<Integer> {
               SecretFlags.secrets(secrets, System::getenv),
               SecretFlags.sshAgents(sshAgents, System::getenv));
       Optional<Instant> epoch = SourceDateEpoch.from(System::getenv);
+      cacheExport = cacheTo.map(CacheSpec::to);
+      cacheImports = cacheFrom.stream().map(CacheSpec::from).toList();
       Optional<OutputSpec> spec = output.map(OutputSpec::parse);
       image = imageOutput(spec, epoch);
       exporter =
@@ -256,6 +278,10 @@ final class BuildCommand implements Callable<Integer> {
     try (Engine engine = Engine.start(new EngineConfig(state, execSlots, localDirs, mode))) {
       timings.lap("start-up");
       engine.startReport().forEach(line -> err.println("warning: " + line));
+      for (CacheSpec source : cacheImports) {
+        int offered = engine.importCache(source.dir());
+        err.println("importing cache from " + source.dir() + ": " + offered + " records");
+      }
       Map<String, Path> buildLocals = Map.of();
       Optional<Conversion> conversion = Optional.empty();
       if (dockerfile.isPresent()) {
@@ -265,15 +291,50 @@ final class BuildCommand implements Callable<Integer> {
       }
       Consumer<ProgressEvent> printer =
           progress.equals("quiet") ? event -> {} : new PlainProgressPrinter(err);
+      List<ProgressEvent> events = new java.util.concurrent.CopyOnWriteArrayList<>();
+      long started = System.currentTimeMillis();
       Outcome outcome =
-          engine.solve(graph.get(), buildLocals, buildSecrets, printer).toCompletableFuture().get();
+          engine
+              .solve(graph.get(), buildLocals, buildSecrets, printer.andThen(events::add))
+              .toCompletableFuture()
+              .get();
       timings.lap("solve");
+      if (explain) {
+        List<String> misses = engine.explainMisses(events, graph.get(), started);
+        err.println();
+        err.println(misses.isEmpty() ? "cache: every step was cached" : "cache misses:");
+        misses.forEach(line -> err.println("  " + line));
+      }
       if (outcome instanceof Outcome.SolveFailed failed) {
         err.println();
         err.println("ERROR: " + failed.error().render());
         return 1;
       }
       var solved = (Outcome.Solved) outcome;
+      if (cacheExport.isPresent()) {
+        List<dev.kiln.engine.graph.Digest> keys = new ArrayList<>();
+        for (ProgressEvent event : events) {
+          if (event instanceof ProgressEvent.VertexMissed missed) {
+            keys.add(missed.key());
+          } else if (event instanceof ProgressEvent.VertexCached cached) {
+            keys.add(cached.key());
+          }
+        }
+        CacheSpec to = cacheExport.get();
+        LocalCacheExporter.Exported written =
+            new LocalCacheExporter(engine, ImageOptions.DEFAULTS)
+                .export(keys, ((SnapshotResult) solved.result()).snapshot(), to.mode(), to.dir());
+        timings.lap("cache export");
+        err.println(
+            "exported cache ("
+                + to.mode().name().toLowerCase(java.util.Locale.ROOT)
+                + "): "
+                + written.records()
+                + " records, "
+                + written.layers()
+                + " layers to "
+                + to.dir());
+      }
       List<Exporter> exporters = new ArrayList<>();
       exporter.ifPresent(exporters::add);
       image.ifPresent(

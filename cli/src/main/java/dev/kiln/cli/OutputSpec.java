@@ -4,7 +4,6 @@ import dev.kiln.engine.registry.ImageReference;
 import dev.kiln.exporter.image.ImageOptions;
 import dev.kiln.exporter.image.LayerCompression;
 import java.nio.file.Path;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -48,18 +47,7 @@ public sealed interface OutputSpec {
     if (!text.contains("=")) {
       return new Local(Path.of(text));
     }
-    Map<String, String> fields = new LinkedHashMap<>();
-    for (String part : text.split(",")) {
-      int eq = part.indexOf('=');
-      if (eq <= 0) {
-        throw new IllegalArgumentException(
-            "--output " + text + ": \"" + part + "\" is not KEY=VALUE");
-      }
-      String key = part.substring(0, eq).trim();
-      if (fields.put(key, part.substring(eq + 1).trim()) != null) {
-        throw new IllegalArgumentException("--output " + text + ": " + key + " is given twice");
-      }
-    }
+    Map<String, String> fields = KeyValues.parse("--output", text);
     String type = fields.remove("type");
     if (type == null) {
       throw new IllegalArgumentException(

@@ -19,7 +19,7 @@ class PlainProgressPrinterTest {
     var printer = new PlainProgressPrinter(new PrintStream(bytes, true, StandardCharsets.UTF_8));
     Digest base = Digest.sha256("base");
     Digest step = Digest.sha256("step");
-    printer.accept(new ProgressEvent.VertexCached(base, "[base] busybox"));
+    printer.accept(new ProgressEvent.VertexCached(base, "[base] busybox", base));
     printer.accept(
         new ProgressEvent.VertexStarted(step, "[stage 2/3] RUN sleep 10", Instant.now()));
     printer.accept(

@@ -1,15 +1,22 @@
 package dev.kiln.engine;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.kiln.engine.cache.CacheManifest;
 import dev.kiln.engine.cache.CachePruner;
+import dev.kiln.engine.cache.CacheRecord;
 import dev.kiln.engine.cache.CacheStore;
 import dev.kiln.engine.cache.CacheUsage;
+import dev.kiln.engine.cache.MissExplainer;
 import dev.kiln.engine.cache.PrunePolicy;
 import dev.kiln.engine.content.ContentStore;
 import dev.kiln.engine.executor.BwrapExecutor;
 import dev.kiln.engine.executor.ExecException;
 import dev.kiln.engine.executor.Executor;
 import dev.kiln.engine.graph.Definition;
+import dev.kiln.engine.graph.GraphJson;
+import dev.kiln.engine.graph.Op;
+import dev.kiln.engine.graph.SourceOp;
+import dev.kiln.engine.image.Descriptor;
 import dev.kiln.engine.image.ImageStore;
 import dev.kiln.engine.progress.ProgressEvent;
 import dev.kiln.engine.progress.ProgressStream;
@@ -25,6 +32,7 @@ import dev.kiln.engine.solver.ResultCache;
 import dev.kiln.engine.solver.Solver;
 import dev.kiln.engine.source.DockerImageSource;
 import dev.kiln.engine.source.HttpSource;
+import dev.kiln.engine.source.ImageBlobs;
 import dev.kiln.engine.source.ImageLoader;
 import dev.kiln.engine.source.LocalSync;
 import dev.kiln.engine.source.OciLayoutSource;
@@ -163,6 +171,7 @@ public final class Engine implements AutoCloseable {
         new SnapshotCache(
             cacheStore,
             snapshotter,
+            loader,
             dispatchers.lookup(DispatcherSelector.fromConfig("kiln.io-dispatcher"))));
     int dropped = cache.get().dropBroken();
     List<String> report =
@@ -233,6 +242,102 @@ public final class Engine implements AutoCloseable {
       localSync.forgetAll();
     }
     return pruned;
+  }
+
+  /**
+   * Why each step of a build that ran had missed the cache, as {@code STEP: REASON} lines, from the
+   * build's events, its definition and the records made before {@code startedMillis}. Blocking.
+   */
+  public List<String> explainMisses(
+      List<ProgressEvent> events, Definition definition, long startedMillis) throws IOException {
+    List<CacheStore.Entry> earlier =
+        cacheStore.entries().stream()
+            .filter(e -> e.record().createdMillis() < startedMillis)
+            .toList();
+    Map<String, String> names = new java.util.HashMap<>();
+    Set<dev.kiln.engine.graph.Digest> ran = new java.util.HashSet<>();
+    for (ProgressEvent event : events) {
+      if (event instanceof ProgressEvent.VertexMissed missed) {
+        names.put(missed.key().value(), missed.name());
+      } else if (event instanceof ProgressEvent.VertexStarted started) {
+        ran.add(started.vertex());
+      }
+    }
+    MissExplainer explainer = new MissExplainer(earlier, names, this::localChanges);
+    List<String> lines = new java.util.ArrayList<>();
+    for (ProgressEvent event : events) {
+      if (event instanceof ProgressEvent.VertexMissed missed && ran.contains(missed.vertex())) {
+        String op =
+            GraphJson.canonical().writeValueAsString(definition.vertex(missed.vertex()).op());
+        lines.add(
+            missed.name()
+                + ": "
+                + explainer.explain(
+                    new MissExplainer.Miss(
+                        missed.name(),
+                        missed.key().value(),
+                        missed.opDigest(),
+                        missed.inputs(),
+                        op,
+                        missed.ignoredCache())));
+      }
+    }
+    return lines;
+  }
+
+  /** The files a local source's last read found changed; none for other ops. */
+  private List<String> localChanges(String opJson) {
+    try {
+      if (GraphJson.mapper().readValue(opJson, Op.class) instanceof SourceOp source
+          && source.scheme().equals("local")) {
+        return worker
+            .localDir(source.location())
+            .map(
+                dir ->
+                    localSync.lastChanges(dir, source.includePatterns(), source.excludePatterns()))
+            .orElse(List.of());
+      }
+    } catch (IOException e) {
+      // An op that does not read back has no file list to show.
+    }
+    return List.of();
+  }
+
+  /**
+   * Offers the records of a cache exported to the OCI layout {@code layout} ({@code --cache-from
+   * type=local,src=DIR}): a step whose key is among them is taken from there, only its layers
+   * fetched. Returns how many records it offers. Blocking.
+   */
+  public int importCache(Path layout) throws IOException {
+    if (!Files.isDirectory(layout)) {
+      throw new IOException("cache " + layout + ": not a directory");
+    }
+    ImageBlobs blobs =
+        layouts.blobs("oci-layout://" + layout.toAbsolutePath() + ":" + CacheManifest.TAG);
+    ImageLoader loader = layouts.loader();
+    JsonNode manifest = loader.document(blobs, loader.manifest(blobs));
+    Descriptor config = Descriptor.from(manifest.path("config"), layout + " cache manifest");
+    if (!CacheManifest.MEDIA_TYPE.equals(config.mediaType())) {
+      throw new IOException(
+          "cache "
+              + layout
+              + ": its image is not a Kiln cache (config "
+              + config.mediaType()
+              + ")");
+    }
+    byte[] bytes = GraphJson.mapper().writeValueAsBytes(loader.document(blobs, config));
+    return cache.offer(blobs, CacheManifest.parse(bytes, "cache " + layout));
+  }
+
+  /** The record of {@code key}, once every record this engine made is written. Blocking. */
+  public Optional<CacheRecord> cacheRecord(dev.kiln.engine.graph.Digest key) throws IOException {
+    try {
+      cache.awaitWritten(Duration.ofMinutes(1));
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IOException("interrupted while the cache was being written", e);
+    }
+    return cacheStore.get(key);
   }
 
   /** The records of the cache, newest use first. Blocking. */

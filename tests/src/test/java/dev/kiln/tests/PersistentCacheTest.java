@@ -200,4 +200,98 @@ class PersistentCacheTest {
     assertEquals(1, why.exit());
     assertTrue(why.err().contains("--why sha256:zz"), why.err());
   }
+
+  @Test
+  void explainNamesTheFileTheCommandOrTheInputThatChanged() throws Exception {
+    KilnRun first = builds.build(STAMPED);
+    assertEquals(0, first.exit(), first.err());
+
+    Files.writeString(builds.context.resolve("app.txt"), "v2\n");
+    KilnRun file = builds.build(STAMPED, "--explain");
+    assertEquals(0, file.exit(), file.err());
+    assertTrue(
+        file.err().contains("local://context: the selected files changed: modified app.txt"),
+        file.err());
+    assertTrue(
+        file.err().contains("[build 2/3] COPY app.txt /src/app.txt: an input changed: local://"),
+        file.err());
+
+    KilnRun command =
+        builds.build(STAMPED.replace("uuid >> /built", "uuid >> /built; true"), "--explain");
+    assertEquals(0, command.exit(), command.err());
+    assertTrue(command.err().contains("[build 3/3] RUN"), command.err());
+    assertTrue(command.err().contains(": the step changed: args[2]:"), command.err());
+
+    KilnRun none = builds.build(STAMPED, "--explain");
+    assertTrue(none.err().contains("cache: every step was cached"), none.err());
+  }
+
+  /** Builds on a root of its own, with the same context files. */
+  private DockerfileBuilds freshRoot(String name) throws Exception {
+    DockerfileBuilds other = new DockerfileBuilds(Files.createDirectories(temp.resolve(name)));
+    Files.writeString(other.context.resolve("app.txt"), "v1\n");
+    Files.writeString(other.context.resolve("other.txt"), "unrelated\n");
+    return other;
+  }
+
+  @Test
+  void aCacheExportedWithModeMaxLetsAFreshRootRunNothing() throws Exception {
+    Path cache = temp.resolve("cache");
+    KilnRun export = builds.build(STAMPED, "--cache-to", "type=local,dest=" + cache + ",mode=max");
+    assertEquals(0, export.exit(), export.err());
+    assertTrue(export.err().contains("exported cache (max): "), export.err());
+    String built = builds.out("built");
+
+    DockerfileBuilds fresh = freshRoot("fresh");
+    KilnRun imported =
+        fresh.build(STAMPED, "--cache-from", "type=local,src=" + cache, "--progress", "plain");
+    assertEquals(0, imported.exit(), imported.err());
+    assertEquals(0, count(imported.err(), " DONE"), imported.err());
+    assertEquals(built, fresh.out("built"), "a step ran instead of coming from the cache");
+  }
+
+  @Test
+  void modeMinCarriesTheResultAndAHitThereSkipsTheStagesBelow() throws Exception {
+    Path cache = temp.resolve("cache-min");
+    KilnRun export = builds.build(STAMPED, "--cache-to", "type=local,dest=" + cache);
+    assertEquals(0, export.exit(), export.err());
+    assertTrue(export.err().contains("exported cache (min): "), export.err());
+    String built = builds.out("built");
+
+    DockerfileBuilds fresh = freshRoot("fresh-min");
+    KilnRun imported =
+        fresh.build(STAMPED, "--cache-from", "type=local,src=" + cache, "--progress", "plain");
+    assertEquals(0, imported.exit(), imported.err());
+    assertEquals(0, count(imported.err(), " DONE"), imported.err());
+    assertEquals(built, fresh.out("built"));
+  }
+
+  @Test
+  void aDamagedOrMissingImportCostsItsHitsNeverTheBuild() throws Exception {
+    Path cache = temp.resolve("cache-bad");
+    KilnRun export = builds.build(STAMPED, "--cache-to", "type=local,dest=" + cache + ",mode=max");
+    assertEquals(0, export.exit(), export.err());
+    try (Stream<Path> blobs = Files.list(cache.resolve("blobs/sha256"))) {
+      for (Path blob : blobs.toList()) {
+        if (Files.size(blob) > 100_000) {
+          // Layers only (the records' JSON is small): zeroes, so the digest no longer holds.
+          Files.write(blob, new byte[(int) Files.size(blob)]);
+        }
+      }
+    }
+    DockerfileBuilds fresh = freshRoot("fresh-bad");
+    KilnRun damaged =
+        fresh.build(STAMPED, "--cache-from", "type=local,src=" + cache, "--progress", "plain");
+    assertEquals(0, damaged.exit(), damaged.err());
+    assertTrue(damaged.err().contains("warning: cache lookup failed"), damaged.err());
+    assertTrue(fresh.out("built").startsWith("v1\n"));
+
+    KilnRun missing =
+        fresh.build(STAMPED, "--cache-from", "type=local,src=" + temp.resolve("nowhere"));
+    assertEquals(1, missing.exit(), missing.err());
+    assertTrue(missing.err().contains("nowhere: not a directory"), missing.err());
+    KilnRun registry = fresh.build(STAMPED, "--cache-to", "type=registry,ref=127.0.0.1:1/x");
+    assertEquals(1, registry.exit(), registry.err());
+    assertTrue(registry.err().contains("type=registry is not supported yet"), registry.err());
+  }
 }

@@ -72,6 +72,7 @@ public final class CacheStore implements AutoCloseable {
     json.putPOJO("outputs", record.outputs());
     json.put("kind", record.kind());
     json.put("description", record.description());
+    record.parts().writeTo(json);
     json.put("created", record.createdMillis());
     json.put("lastUsed", record.lastUsedMillis());
     byte[] body = JSON.writeValueAsBytes(json);
@@ -191,6 +192,7 @@ public final class CacheStore implements AutoCloseable {
               outputs,
               json.path("kind").asText(""),
               json.path("description").asText(""),
+              KeyParts.readFrom(json),
               json.path("created").asLong(),
               json.path("lastUsed").asLong()));
     } catch (IOException e) {

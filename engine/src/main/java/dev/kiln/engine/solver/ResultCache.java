@@ -18,8 +18,16 @@ public interface ResultCache {
    */
   CompletionStage<Void> record(CacheKey key, List<Result> outputs, Made made);
 
-  /** What made a result, for people reading the cache: the op's kind and the step's name. */
-  record Made(String kind, String description) {}
+  /**
+   * What made a result, for people reading the cache: the op's kind and the step's name; and what
+   * its key was made of (the op's cache digest, the inputs' keys as {@code digest#output}, the op
+   * as canonical JSON), to explain later misses.
+   */
+  record Made(String kind, String description, String opDigest, List<String> inputs, String op) {
+    public Made {
+      inputs = List.copyOf(inputs);
+    }
+  }
 
   /** A cache for the life of the process, for tests and for results that cannot persist. */
   static ResultCache inMemory() {

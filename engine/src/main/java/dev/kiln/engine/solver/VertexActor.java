@@ -1,6 +1,8 @@
 package dev.kiln.engine.solver;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
 import dev.kiln.engine.graph.Digest;
+import dev.kiln.engine.graph.GraphJson;
 import dev.kiln.engine.graph.Input;
 import dev.kiln.engine.graph.Op;
 import dev.kiln.engine.graph.SourceOp;
@@ -303,8 +305,11 @@ public final class VertexActor extends AbstractBehavior<VertexActor.Command> {
       return this;
     }
     // A cache that cannot be read costs the hit, never the build.
+    if (message.failure() != null) {
+      logs.line(LogStream.STDERR, "warning: cache lookup failed: " + unwrap(message.failure()));
+    }
     if (message.failure() == null && message.hit().isPresent()) {
-      emit(new ProgressEvent.VertexCached(digest, vertex.name()));
+      emit(new ProgressEvent.VertexCached(digest, vertex.name(), key.orElseThrow().digest()));
       finish(new Done(digest, key.orElseThrow(), message.hit().get(), false));
       return this;
     }
@@ -314,6 +319,14 @@ public final class VertexActor extends AbstractBehavior<VertexActor.Command> {
   /** The key is known and nothing is cached under it: run only if someone wants the outputs. */
   private Behavior<Command> keyed() {
     state = State.KEYED;
+    emit(
+        new ProgressEvent.VertexMissed(
+            digest,
+            vertex.name(),
+            key.orElseThrow().digest(),
+            cacheDigest.orElse(""),
+            inputKeyParts(),
+            uncached));
     Keyed reply = new Keyed(digest, key.orElseThrow(), uncached);
     keySubscribers.forEach(s -> s.tell(reply));
     keySubscribers.clear();
@@ -377,14 +390,28 @@ public final class VertexActor extends AbstractBehavior<VertexActor.Command> {
     return this;
   }
 
-  /** The record's kind: the op's, with a source's scheme ({@code source.local}). */
+  /** The record's kind (the op's, with a source's scheme: {@code source.local}) and key parts. */
   private ResultCache.Made made() {
     Op op = vertex.op();
     String kind =
         op instanceof SourceOp source
             ? "source." + source.scheme()
             : op.getClass().getSimpleName().replaceFirst("Op$", "").toLowerCase(Locale.ROOT);
-    return new ResultCache.Made(kind, vertex.name());
+    String json;
+    try {
+      json = GraphJson.canonical().writeValueAsString(op);
+    } catch (JsonProcessingException e) {
+      json = "";
+    }
+    return new ResultCache.Made(kind, vertex.name(), cacheDigest.orElse(""), inputKeyParts(), json);
+  }
+
+  private List<String> inputKeyParts() {
+    List<String> parts = new ArrayList<>();
+    for (int i = 0; i < inputKeys.length; i++) {
+      parts.add(inputKeys[i].digest() + "#" + vertex.inputs().get(i).output());
+    }
+    return parts;
   }
 
   private Behavior<Command> onRecorded(Recorded recorded) {

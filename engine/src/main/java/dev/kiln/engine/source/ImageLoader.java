@@ -81,8 +81,17 @@ public final class ImageLoader {
     return new Snapshot(layers);
   }
 
+  /**
+   * One layer blob of {@code source}, fetched, checked against {@code diffId} when given and
+   * unpacked, once per process however many callers ask.
+   */
+  public Layer unpackLayer(ImageBlobs source, Descriptor blob, Optional<Digest> diffId)
+      throws IOException {
+    return layer(source, blob, diffId);
+  }
+
   /** Fetches a JSON document blob (bounded in size) and parses it. */
-  JsonNode document(ImageBlobs image, Descriptor descriptor) throws IOException {
+  public JsonNode document(ImageBlobs image, Descriptor descriptor) throws IOException {
     if (descriptor.size() > MAX_DOCUMENT_BYTES) {
       throw image.error(
           "document " + descriptor.digest() + " is too large (" + descriptor.size() + " bytes)");

@@ -16,6 +16,9 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.List;
@@ -63,6 +66,8 @@ public final class LocalSync {
     Map<String, Known> files = new HashMap<>();
     Optional<String> layer = Optional.empty();
     Map<String, Stamp> layerFiles = new HashMap<>();
+    // What the last checksum found changed since the one before (in memory only).
+    List<String> lastChanges = List.of();
   }
 
   private final Path dir;
@@ -106,6 +111,7 @@ public final class LocalSync {
                 seen.put(entry.relative(), known);
                 return known.digest();
               });
+      index.lastChanges = changes(index.files, seen);
       if (!sameFiles(seen, index.files)) {
         index.files = seen;
         save(id, index);
@@ -142,6 +148,41 @@ public final class LocalSync {
       save(id, index);
       return snapshot;
     }
+  }
+
+  /**
+   * The files the last checksum of {@code source} found added, modified or removed since the one
+   * before it ({@code modified src/app.txt}), sorted, at most 10 and a count of the rest.
+   */
+  public List<String> lastChanges(Path source, List<String> include, List<String> exclude) {
+    Index index = index(id(source, include, exclude));
+    synchronized (index) {
+      return index.lastChanges;
+    }
+  }
+
+  private static List<String> changes(Map<String, Known> before, Map<String, Known> now) {
+    List<String> changes = new ArrayList<>();
+    now.forEach(
+        (path, known) -> {
+          Known old = before.get(path);
+          if (old == null) {
+            changes.add("added " + path);
+          } else if (!Arrays.equals(old.digest(), known.digest())) {
+            changes.add("modified " + path);
+          }
+        });
+    before.keySet().stream()
+        .filter(p -> !now.containsKey(p))
+        .forEach(p -> changes.add("removed " + p));
+    Collections.sort(changes);
+    if (changes.size() > 10) {
+      int more = changes.size() - 10;
+      List<String> shown = new ArrayList<>(changes.subList(0, 10));
+      shown.add(more + " more");
+      return shown;
+    }
+    return changes;
   }
 
   /** Forgets every index: the next checksum of each directory reads every file again. */

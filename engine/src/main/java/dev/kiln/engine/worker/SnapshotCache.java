@@ -1,13 +1,18 @@
 package dev.kiln.engine.worker;
 
+import dev.kiln.engine.cache.CacheManifest;
 import dev.kiln.engine.cache.CacheRecord;
 import dev.kiln.engine.cache.CacheStore;
+import dev.kiln.engine.cache.KeyParts;
+import dev.kiln.engine.graph.Digest;
 import dev.kiln.engine.snapshot.Layer;
 import dev.kiln.engine.snapshot.Snapshot;
 import dev.kiln.engine.snapshot.Snapshotter;
 import dev.kiln.engine.solver.CacheKey;
 import dev.kiln.engine.solver.Result;
 import dev.kiln.engine.solver.ResultCache;
+import dev.kiln.engine.source.ImageBlobs;
+import dev.kiln.engine.source.ImageLoader;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -20,7 +25,8 @@ import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * The persistent result cache: a record names the committed layers of each output, so a result
- * outlives the process. A record whose layers are gone reads as a miss and is dropped.
+ * outlives the process. A record whose layers are gone reads as a miss and is dropped. Records of
+ * imported caches are taken on a local miss.
  */
 public final class SnapshotCache implements ResultCache {
   /** Last use is rewritten at most this often per record: a hit should not cost a write. */
@@ -29,14 +35,36 @@ public final class SnapshotCache implements ResultCache {
   private final CacheStore store;
   private final Snapshotter snapshotter;
   private final BlockingPool pool;
+  private final ImageLoader loader;
+  // Records other caches offer (--cache-from), materialised on a local miss.
+  private final Map<Digest, Offered> imports = new ConcurrentHashMap<>();
+
+  /** An imported record and where its layers come from. */
+  private record Offered(ImageBlobs blobs, CacheManifest.Exported record) {}
+
   // Recorded but maybe not yet on disk: lookups see them at once.
   private final Map<CacheKey, List<Result>> pending = new ConcurrentHashMap<>();
 
   public SnapshotCache(
-      CacheStore store, Snapshotter snapshotter, java.util.concurrent.Executor pool) {
+      CacheStore store,
+      Snapshotter snapshotter,
+      ImageLoader loader,
+      java.util.concurrent.Executor pool) {
     this.store = store;
     this.snapshotter = snapshotter;
+    this.loader = loader;
     this.pool = new BlockingPool(pool);
+  }
+
+  /**
+   * Offers the records of an imported cache: a lookup that misses here takes one of them, fetching
+   * and unpacking only its layers, and records it locally. Returns how many records it offers.
+   */
+  public int offer(ImageBlobs blobs, CacheManifest manifest) {
+    for (CacheManifest.Exported record : manifest.records()) {
+      imports.putIfAbsent(record.key(), new Offered(blobs, record));
+    }
+    return manifest.records().size();
   }
 
   /**
@@ -57,7 +85,7 @@ public final class SnapshotCache implements ResultCache {
         () -> {
           Optional<CacheRecord> found = store.get(key.digest());
           if (found.isEmpty()) {
-            return Optional.empty();
+            return imported(key);
           }
           CacheRecord record = found.get();
           List<Result> outputs = new ArrayList<>();
@@ -67,7 +95,7 @@ public final class SnapshotCache implements ResultCache {
               Optional<Layer> layer = snapshotter.committed(id);
               if (layer.isEmpty()) {
                 store.delete(key.digest());
-                return Optional.empty();
+                return imported(key);
               }
               layers.add(layer.get());
             }
@@ -96,7 +124,12 @@ public final class SnapshotCache implements ResultCache {
           try {
             store.put(
                 key.digest(),
-                CacheRecord.of(ids, made.kind(), made.description(), System.currentTimeMillis()));
+                CacheRecord.of(
+                    ids,
+                    made.kind(),
+                    made.description(),
+                    new KeyParts(made.opDigest(), made.inputs(), made.op()),
+                    System.currentTimeMillis()));
           } finally {
             pending.remove(key);
           }
@@ -107,6 +140,30 @@ public final class SnapshotCache implements ResultCache {
   /** Waits, at most {@code limit}, for records still being written; true when all are. */
   public boolean awaitWritten(Duration limit) throws InterruptedException {
     return pool.awaitIdle(limit);
+  }
+
+  /** The imported record of {@code key}, unpacked and recorded here; empty when none is offered. */
+  private Optional<List<Result>> imported(CacheKey key) throws IOException {
+    Offered offered = imports.get(key.digest());
+    if (offered == null) {
+      return Optional.empty();
+    }
+    CacheManifest.Exported record = offered.record();
+    List<Result> outputs = new ArrayList<>();
+    List<List<String>> ids = new ArrayList<>();
+    for (List<CacheManifest.LayerRef> output : record.outputs()) {
+      List<Layer> layers = new ArrayList<>();
+      for (CacheManifest.LayerRef ref : output) {
+        layers.add(loader.unpackLayer(offered.blobs(), ref.blob(), Optional.of(ref.diffId())));
+      }
+      outputs.add(new SnapshotResult(new Snapshot(layers)));
+      ids.add(layers.stream().map(Layer::id).toList());
+    }
+    store.put(
+        key.digest(),
+        CacheRecord.of(
+            ids, record.kind(), record.description(), record.parts(), System.currentTimeMillis()));
+    return Optional.of(outputs);
   }
 
   private boolean allPresent(CacheRecord record) {

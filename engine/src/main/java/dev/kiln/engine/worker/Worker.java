@@ -22,6 +22,7 @@ import dev.kiln.engine.source.OciLayoutSource;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
@@ -82,6 +83,11 @@ public final class Worker implements Resolver {
   /** Adds secrets and ssh agents that steps' secret and ssh mounts read, by id. */
   public void addSecrets(Secrets more) {
     secrets.addAll(more);
+  }
+
+  /** The host directory of {@code local://NAME}, if one was given. */
+  public Optional<Path> localDir(String name) {
+    return Optional.ofNullable(locals.get(name));
   }
 
   public Snapshotter snapshotter() {

@@ -228,7 +228,11 @@ class SolverTest {
     assertEquals(1, ops.runs("a"));
     assertEquals(1, ops.runs("b"));
     assertEquals(1, ops.runs("top"));
-    List<ProgressEvent> events = progress.receiveSeveralMessages(2, Duration.ofSeconds(5));
+    // The vertices below miss (only the top was recorded) but are never asked to run.
+    List<ProgressEvent> events =
+        progress.receiveSeveralMessages(4, Duration.ofSeconds(5)).stream()
+            .filter(e -> !(e instanceof ProgressEvent.VertexMissed))
+            .toList();
     assertInstanceOf(ProgressEvent.VertexCached.class, events.get(0));
     assertInstanceOf(ProgressEvent.Ended.class, events.get(1));
   }

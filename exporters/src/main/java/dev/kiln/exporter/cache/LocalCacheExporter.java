@@ -1,0 +1,163 @@
+package dev.kiln.exporter.cache;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.kiln.engine.Engine;
+import dev.kiln.engine.cache.CacheManifest;
+import dev.kiln.engine.cache.CacheRecord;
+import dev.kiln.engine.content.AtomicFile;
+import dev.kiln.engine.content.ContentStore;
+import dev.kiln.engine.graph.Digest;
+import dev.kiln.engine.image.Descriptor;
+import dev.kiln.engine.image.MediaTypes;
+import dev.kiln.engine.snapshot.Layer;
+import dev.kiln.engine.snapshot.Snapshot;
+import dev.kiln.exporter.image.ImageLayer;
+import dev.kiln.exporter.image.ImageOptions;
+import dev.kiln.exporter.image.LayerBlobs;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.stream.Collectors;
+
+/**
+ * Exports a build's cache records to an OCI image layout ({@code --cache-to type=local,dest=DIR}):
+ * a cache image tagged {@value CacheManifest#TAG} whose config lists the records and whose layers
+ * are theirs. Blobs are written first, each by temp + rename, and {@code index.json} last, so a
+ * layout is never left naming a missing blob; blobs already there are kept.
+ */
+public final class LocalCacheExporter {
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  /** What an export wrote. */
+  public record Exported(int records, int layers) {}
+
+  private final Engine engine;
+  private final ImageOptions options;
+
+  public LocalCacheExporter(Engine engine, ImageOptions options) {
+    this.engine = engine;
+    this.options = options;
+  }
+
+  /** Exports the records of {@code keys} (a build's steps) under {@code mode} to {@code dest}. */
+  public Exported export(Collection<Digest> keys, Snapshot result, CacheMode mode, Path dest)
+      throws IOException {
+    Set<String> resultLayers = result.layers().stream().map(Layer::id).collect(Collectors.toSet());
+    Map<String, Optional<ImageLayer>> blobs = new HashMap<>();
+    Map<Digest, Descriptor> layerBlobs = new LinkedHashMap<>();
+    List<CacheManifest.Exported> records = new ArrayList<>();
+    for (Digest key : Set.copyOf(keys)) {
+      Optional<CacheRecord> found = engine.cacheRecord(key);
+      if (found.isEmpty()) {
+        continue;
+      }
+      CacheRecord record = found.get();
+      if (mode == CacheMode.MIN && !resultLayers.containsAll(record.layers())) {
+        continue;
+      }
+      Optional<List<List<CacheManifest.LayerRef>>> outputs = outputs(record, blobs);
+      if (outputs.isEmpty()) {
+        continue;
+      }
+      for (List<CacheManifest.LayerRef> output : outputs.get()) {
+        output.forEach(ref -> layerBlobs.putIfAbsent(ref.blob().digest(), ref.blob()));
+      }
+      records.add(
+          new CacheManifest.Exported(
+              key, record.kind(), record.description(), record.parts(), outputs.get()));
+    }
+    ContentStore content = engine.content();
+    Descriptor config =
+        stored(content, CacheManifest.MEDIA_TYPE, new CacheManifest(records).toJson());
+    ObjectNode manifest = JSON.createObjectNode();
+    manifest.put("schemaVersion", 2);
+    manifest.put("mediaType", MediaTypes.OCI_MANIFEST);
+    manifest.set("config", config.toJson());
+    var layers = manifest.putArray("layers");
+    layerBlobs.values().forEach(blob -> layers.add(blob.toJson()));
+    Descriptor manifestBlob =
+        stored(content, MediaTypes.OCI_MANIFEST, JSON.writeValueAsBytes(manifest));
+
+    Files.createDirectories(dest.resolve("blobs/sha256"));
+    for (Descriptor blob : layerBlobs.values()) {
+      copy(content, blob, dest);
+    }
+    copy(content, config, dest);
+    copy(content, manifestBlob, dest);
+    AtomicFile.write(
+        dest.resolve("oci-layout"),
+        "{\"imageLayoutVersion\":\"1.0.0\"}".getBytes(java.nio.charset.StandardCharsets.UTF_8),
+        false);
+    ObjectNode index = JSON.createObjectNode();
+    index.put("schemaVersion", 2);
+    index.put("mediaType", MediaTypes.OCI_INDEX);
+    index
+        .putArray("manifests")
+        .add(
+            new Descriptor(
+                    manifestBlob.mediaType(),
+                    manifestBlob.digest(),
+                    manifestBlob.size(),
+                    Map.of(Descriptor.REF_NAME, CacheManifest.TAG),
+                    Optional.empty())
+                .toJson());
+    AtomicFile.write(dest.resolve("index.json"), JSON.writeValueAsBytes(index), false);
+    return new Exported(records.size(), layerBlobs.size());
+  }
+
+  /** A record's outputs as image layers; empty when one of its layers is gone. */
+  private Optional<List<List<CacheManifest.LayerRef>>> outputs(
+      CacheRecord record, Map<String, Optional<ImageLayer>> blobs) throws IOException {
+    List<List<CacheManifest.LayerRef>> outputs = new ArrayList<>();
+    for (List<String> ids : record.outputs()) {
+      List<CacheManifest.LayerRef> refs = new ArrayList<>();
+      for (String id : ids) {
+        Optional<Layer> layer = engine.snapshotter().committed(id);
+        if (layer.isEmpty()) {
+          return Optional.empty();
+        }
+        if (!blobs.containsKey(id)) {
+          blobs.put(
+              id, LayerBlobs.export(engine.snapshotter(), engine.content(), options, layer.get()));
+        }
+        // A layer that changes nothing has no blob: the imported stack simply lacks it.
+        blobs
+            .get(id)
+            .ifPresent(l -> refs.add(new CacheManifest.LayerRef(l.descriptor(), l.diffId())));
+      }
+      outputs.add(refs);
+    }
+    return Optional.of(outputs);
+  }
+
+  private static Descriptor stored(ContentStore content, String mediaType, byte[] bytes)
+      throws IOException {
+    Digest digest = content.ingest(new ByteArrayInputStream(bytes), Optional.empty(), bytes.length);
+    return new Descriptor(mediaType, digest, bytes.length, Map.of(), Optional.empty());
+  }
+
+  private static void copy(ContentStore content, Descriptor blob, Path dest) throws IOException {
+    Path target = dest.resolve("blobs/sha256/" + blob.digest().hex());
+    if (Files.isRegularFile(target) && Files.size(target) == blob.size()) {
+      return;
+    }
+    Path source =
+        content
+            .path(blob.digest())
+            .orElseThrow(() -> new IOException("blob " + blob.digest() + " is not in the store"));
+    Path temp = target.resolveSibling(blob.digest().hex() + ".tmp");
+    Files.copy(source, temp, StandardCopyOption.REPLACE_EXISTING);
+    Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+  }
+}
