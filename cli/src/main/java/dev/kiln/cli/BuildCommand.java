@@ -16,12 +16,13 @@ import dev.kiln.exporter.Destination;
 import dev.kiln.exporter.ExportInput;
 import dev.kiln.exporter.Exported;
 import dev.kiln.exporter.Exporter;
-import dev.kiln.exporter.cache.LocalCacheExporter;
+import dev.kiln.exporter.cache.CacheExporter;
 import dev.kiln.exporter.docker.DockerExporter;
 import dev.kiln.exporter.image.ImageOptions;
 import dev.kiln.exporter.local.LocalExporter;
 import dev.kiln.exporter.oci.OciExporter;
 import dev.kiln.exporter.registry.ImageExporter;
+import dev.kiln.exporter.registry.ImagePusher;
 import dev.kiln.exporter.tar.TarExporter;
 import dev.kiln.frontend.dockerfile.BuildOptions;
 import dev.kiln.frontend.dockerfile.Conversion;
@@ -279,8 +280,11 @@ final class BuildCommand implements Callable<Integer> {
       timings.lap("start-up");
       engine.startReport().forEach(line -> err.println("warning: " + line));
       for (CacheSpec source : cacheImports) {
-        int offered = engine.importCache(source.dir());
-        err.println("importing cache from " + source.dir() + ": " + offered + " records");
+        int offered =
+            source.dir().isPresent()
+                ? engine.importCache(source.dir().get())
+                : engine.importCache(source.ref().orElseThrow().toString());
+        err.println("importing cache from " + source.where() + ": " + offered + " records");
       }
       Map<String, Path> buildLocals = Map.of();
       Optional<Conversion> conversion = Optional.empty();
@@ -321,9 +325,15 @@ final class BuildCommand implements Callable<Integer> {
           }
         }
         CacheSpec to = cacheExport.get();
-        LocalCacheExporter.Exported written =
-            new LocalCacheExporter(engine, ImageOptions.DEFAULTS)
-                .export(keys, ((SnapshotResult) solved.result()).snapshot(), to.mode(), to.dir());
+        CacheExporter cacheExporter = new CacheExporter(engine, ImageOptions.DEFAULTS);
+        CacheExporter.Built written =
+            cacheExporter.build(keys, ((SnapshotResult) solved.result()).snapshot(), to.mode());
+        if (to.dir().isPresent()) {
+          cacheExporter.writeLayout(written.image(), to.dir().get());
+        } else {
+          new ImagePusher(engine.registry(), engine.content())
+              .push(written.image(), to.ref().orElseThrow());
+        }
         timings.lap("cache export");
         err.println(
             "exported cache ("
@@ -331,9 +341,9 @@ final class BuildCommand implements Callable<Integer> {
                 + "): "
                 + written.records()
                 + " records, "
-                + written.layers()
+                + written.image().layers().size()
                 + " layers to "
-                + to.dir());
+                + to.where());
       }
       List<Exporter> exporters = new ArrayList<>();
       exporter.ifPresent(exporters::add);

@@ -1,51 +1,76 @@
 package dev.kiln.cli;
 
+import dev.kiln.engine.registry.ImageReference;
 import dev.kiln.exporter.cache.CacheMode;
 import java.nio.file.Path;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 
 /**
- * A {@code --cache-to type=local,dest=DIR[,mode=min|max]} or {@code --cache-from
- * type=local,src=DIR} value, as buildx takes them (mode defaults to min, as in BuildKit).
+ * A {@code --cache-to} or {@code --cache-from} value, as buildx takes them: {@code
+ * type=local,dest=DIR|src=DIR} (an OCI layout) or {@code type=registry,ref=REF} (a cache image in a
+ * registry), with {@code mode=min|max} on export (min by default, as in BuildKit).
  */
-record CacheSpec(Path dir, CacheMode mode) {
+record CacheSpec(Optional<Path> dir, Optional<ImageReference> ref, CacheMode mode) {
   static CacheSpec to(String text) {
-    return parse("--cache-to", text, "dest", Set.of("type", "dest", "mode"));
+    return parse("--cache-to", text, "dest", Set.of("mode"));
   }
 
   static CacheSpec from(String text) {
-    return parse("--cache-from", text, "src", Set.of("type", "src"));
+    return parse("--cache-from", text, "src", Set.of());
   }
 
-  private static CacheSpec parse(String flag, String text, String dirKey, Set<String> known) {
+  /** Where the cache is, for messages. */
+  String where() {
+    return dir.map(Path::toString).orElseGet(() -> ref.orElseThrow().toString());
+  }
+
+  private static CacheSpec parse(String flag, String text, String dirKey, Set<String> extra) {
     Map<String, String> fields = KeyValues.parse(flag, text);
     String type = fields.getOrDefault("type", "");
-    if (!type.equals("local")) {
+    String locationKey;
+    switch (type) {
+      case "local":
+        locationKey = dirKey;
+        break;
+      case "registry":
+        locationKey = "ref";
+        break;
+      case "":
+        throw new IllegalArgumentException(
+            flag + " " + text + ": type is missing (local or registry)");
+      default:
+        throw new IllegalArgumentException(
+            flag + " " + text + ": type=" + type + " is not supported yet (use local or registry)");
+    }
+    for (String key : fields.keySet()) {
+      if (!key.equals("type") && !key.equals(locationKey) && !extra.contains(key)) {
+        throw new IllegalArgumentException(
+            flag + " " + text + ": unknown attribute " + key + " for type=" + type);
+      }
+    }
+    String location = fields.get(locationKey);
+    if (location == null || location.isEmpty()) {
       throw new IllegalArgumentException(
           flag
               + " "
               + text
               + ": "
-              + (type.isEmpty() ? "type is missing" : "type=" + type + " is not supported yet")
-              + " (use type=local)");
-    }
-    for (String key : fields.keySet()) {
-      if (!known.contains(key)) {
-        throw new IllegalArgumentException(
-            flag + " " + text + ": unknown attribute " + key + " for type=local");
-      }
-    }
-    String dir = fields.get(dirKey);
-    if (dir == null || dir.isEmpty()) {
-      throw new IllegalArgumentException(flag + " " + text + ": " + dirKey + "=DIR is missing");
+              + locationKey
+              + "="
+              + (type.equals("local") ? "DIR" : "REF")
+              + " is missing");
     }
     String mode = fields.getOrDefault("mode", "min").toLowerCase(Locale.ROOT);
     if (!mode.equals("min") && !mode.equals("max")) {
       throw new IllegalArgumentException(flag + " " + text + ": mode must be min or max");
     }
-    return new CacheSpec(
-        Path.of(dir).toAbsolutePath(), mode.equals("max") ? CacheMode.MAX : CacheMode.MIN);
+    CacheMode cacheMode = mode.equals("max") ? CacheMode.MAX : CacheMode.MIN;
+    return type.equals("local")
+        ? new CacheSpec(
+            Optional.of(Path.of(location).toAbsolutePath()), Optional.empty(), cacheMode)
+        : new CacheSpec(Optional.empty(), Optional.of(ImageReference.parse(location)), cacheMode);
   }
 }

@@ -34,6 +34,7 @@ import dev.kiln.engine.source.DockerImageSource;
 import dev.kiln.engine.source.HttpSource;
 import dev.kiln.engine.source.ImageBlobs;
 import dev.kiln.engine.source.ImageLoader;
+import dev.kiln.engine.source.ImageSource;
 import dev.kiln.engine.source.LocalSync;
 import dev.kiln.engine.source.OciLayoutSource;
 import dev.kiln.engine.worker.Secrets;
@@ -210,7 +211,7 @@ public final class Engine implements AutoCloseable {
   /** The solver's cache, once the engine has made it (always, before a build can start). */
   private record LateCache(AtomicReference<SnapshotCache> cache) implements ResultCache {
     @Override
-    public CompletionStage<Optional<List<Result>>> lookup(CacheKey key) {
+    public CompletionStage<Optional<Hit>> lookup(CacheKey key) {
       return cache.get().lookup(key);
     }
 
@@ -305,28 +306,42 @@ public final class Engine implements AutoCloseable {
 
   /**
    * Offers the records of a cache exported to the OCI layout {@code layout} ({@code --cache-from
-   * type=local,src=DIR}): a step whose key is among them is taken from there, only its layers
-   * fetched. Returns how many records it offers. Blocking.
+   * type=local,src=DIR}). Blocking.
    */
   public int importCache(Path layout) throws IOException {
     if (!Files.isDirectory(layout)) {
       throw new IOException("cache " + layout + ": not a directory");
     }
-    ImageBlobs blobs =
-        layouts.blobs("oci-layout://" + layout.toAbsolutePath() + ":" + CacheManifest.TAG);
-    ImageLoader loader = layouts.loader();
+    return importCache(
+        layouts,
+        "oci-layout://" + layout.toAbsolutePath() + ":" + CacheManifest.TAG,
+        layout.toString());
+  }
+
+  /**
+   * Offers the records of a cache image in a registry ({@code --cache-from type=registry,ref=REF}).
+   * Blocking.
+   */
+  public int importCache(String reference) throws IOException {
+    return importCache(dockerImages, "docker-image://" + reference, reference);
+  }
+
+  /**
+   * Reads a cache image's manifest and config (a damaged or foreign one is an error) and offers its
+   * records: a step whose key is among them is taken from there, only its layers fetched. Returns
+   * how many records it offers.
+   */
+  private int importCache(ImageSource source, String identifier, String where) throws IOException {
+    ImageBlobs blobs = source.blobs(identifier);
+    ImageLoader loader = source.loader();
     JsonNode manifest = loader.document(blobs, loader.manifest(blobs));
-    Descriptor config = Descriptor.from(manifest.path("config"), layout + " cache manifest");
+    Descriptor config = Descriptor.from(manifest.path("config"), where + " cache manifest");
     if (!CacheManifest.MEDIA_TYPE.equals(config.mediaType())) {
       throw new IOException(
-          "cache "
-              + layout
-              + ": its image is not a Kiln cache (config "
-              + config.mediaType()
-              + ")");
+          "cache " + where + ": its image is not a Kiln cache (config " + config.mediaType() + ")");
     }
     byte[] bytes = GraphJson.mapper().writeValueAsBytes(loader.document(blobs, config));
-    return cache.offer(blobs, CacheManifest.parse(bytes, "cache " + layout));
+    return cache.offer(blobs, CacheManifest.parse(bytes, "cache " + where));
   }
 
   /** The record of {@code key}, once every record this engine made is written. Blocking. */

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.kiln.engine.snapshot.FileTrees;
+import dev.kiln.engine.testing.RegistryServer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -248,6 +249,23 @@ class PersistentCacheTest {
     assertEquals(0, imported.exit(), imported.err());
     assertEquals(0, count(imported.err(), " DONE"), imported.err());
     assertEquals(built, fresh.out("built"), "a step ran instead of coming from the cache");
+
+    // Only the layers of the records hit were fetched: the final stage's, not the build stage's.
+    var json = new com.fasterxml.jackson.databind.ObjectMapper();
+    String manifest =
+        json.readTree(cache.resolve("index.json").toFile())
+            .path("manifests")
+            .get(0)
+            .path("digest")
+            .asText()
+            .substring("sha256:".length());
+    List<String> layers = new ArrayList<>();
+    json.readTree(cache.resolve("blobs/sha256/" + manifest).toFile())
+        .path("layers")
+        .forEach(layer -> layers.add(layer.path("digest").asText().substring("sha256:".length())));
+    Path blobs = temp.resolve("fresh/root/content/blobs/sha256");
+    long fetched = layers.stream().filter(hex -> Files.exists(blobs.resolve(hex))).count();
+    assertTrue(fetched > 0 && fetched < layers.size(), fetched + " of " + layers.size());
   }
 
   @Test
@@ -290,8 +308,32 @@ class PersistentCacheTest {
         fresh.build(STAMPED, "--cache-from", "type=local,src=" + temp.resolve("nowhere"));
     assertEquals(1, missing.exit(), missing.err());
     assertTrue(missing.err().contains("nowhere: not a directory"), missing.err());
-    KilnRun registry = fresh.build(STAMPED, "--cache-to", "type=registry,ref=127.0.0.1:1/x");
-    assertEquals(1, registry.exit(), registry.err());
-    assertTrue(registry.err().contains("type=registry is not supported yet"), registry.err());
+    KilnRun inline = fresh.build(STAMPED, "--cache-to", "type=inline");
+    assertEquals(1, inline.exit(), inline.err());
+    assertTrue(inline.err().contains("type=inline is not supported yet"), inline.err());
+  }
+
+  @Test
+  void aCacheImagePushedToARegistryLetsAFreshRootRunNothing() throws Exception {
+    try (RegistryServer registry = RegistryServer.start()) {
+      String ref = registry.host() + "/kiln/app:buildcache";
+      KilnRun export =
+          builds.build(STAMPED, "--cache-to", "type=registry,ref=" + ref + ",mode=max");
+      assertEquals(0, export.exit(), export.err());
+      assertTrue(export.err().contains("layers to " + ref), export.err());
+      String built = builds.out("built");
+
+      DockerfileBuilds fresh = freshRoot("fresh-registry");
+      KilnRun imported =
+          fresh.build(STAMPED, "--cache-from", "type=registry,ref=" + ref, "--progress", "plain");
+      assertEquals(0, imported.exit(), imported.err());
+      assertEquals(0, count(imported.err(), " DONE"), imported.err());
+      assertEquals(built, fresh.out("built"));
+
+      KilnRun notACache =
+          fresh.build(STAMPED, "--cache-from", "type=registry,ref=" + registry.host() + "/none:1");
+      assertEquals(1, notACache.exit(), notACache.err());
+      assertTrue(notACache.err().contains("none:1"), notACache.err());
+    }
   }
 }

@@ -12,8 +12,8 @@ final class MemoryResultCache implements ResultCache {
   private final Map<CacheKey, List<Result>> results = new ConcurrentHashMap<>();
 
   @Override
-  public CompletionStage<Optional<List<Result>>> lookup(CacheKey key) {
-    return CompletableFuture.completedFuture(Optional.ofNullable(results.get(key)));
+  public CompletionStage<Optional<Hit>> lookup(CacheKey key) {
+    return CompletableFuture.completedFuture(Optional.ofNullable(results.get(key)).map(Hit::of));
   }
 
   @Override

@@ -9,8 +9,23 @@ import java.util.concurrent.CompletionStage;
  * an implementation that touches the disk does so on its own threads.
  */
 public interface ResultCache {
-  /** The outputs recorded for {@code key}, if they are still there. */
-  CompletionStage<Optional<List<Result>>> lookup(CacheKey key);
+  /**
+   * Whether a result is recorded for {@code key}; its outputs are fetched only when asked for, so a
+   * hit whose result nobody needs costs nothing (a record of an imported cache, say).
+   */
+  CompletionStage<Optional<Hit>> lookup(CacheKey key);
+
+  /** A recorded result. */
+  interface Hit {
+    /** The outputs, fetched or unpacked on the first call if need be. */
+    CompletionStage<List<Result>> outputs();
+
+    /** A hit whose outputs are at hand. */
+    static Hit of(List<Result> outputs) {
+      List<Result> copy = List.copyOf(outputs);
+      return () -> java.util.concurrent.CompletableFuture.completedFuture(copy);
+    }
+  }
 
   /**
    * Records {@code outputs} for {@code key}: at once for later lookups in this process, durably

@@ -45,6 +45,7 @@ public final class VertexActor extends AbstractBehavior<VertexActor.Command> {
           InputReplied,
           CacheDigestComputed,
           CacheLookedUp,
+          HitLoaded,
           SlotGranted,
           Executed,
           Recorded {}
@@ -61,7 +62,10 @@ public final class VertexActor extends AbstractBehavior<VertexActor.Command> {
 
   private record CacheDigestComputed(String digest, Throwable failure) implements Command {}
 
-  private record CacheLookedUp(Optional<List<Result>> hit, Throwable failure) implements Command {}
+  private record CacheLookedUp(Optional<ResultCache.Hit> hit, Throwable failure)
+      implements Command {}
+
+  private record HitLoaded(List<Result> outputs, Throwable failure) implements Command {}
 
   private enum SlotGranted implements Command {
     INSTANCE
@@ -95,6 +99,8 @@ public final class VertexActor extends AbstractBehavior<VertexActor.Command> {
     KEYING,
     LOOKING_UP,
     KEYED,
+    KEYED_HIT,
+    LOADING,
     RESOLVING_INPUTS,
     QUEUED,
     RUNNING,
@@ -120,6 +126,7 @@ public final class VertexActor extends AbstractBehavior<VertexActor.Command> {
   private int missing;
   private Optional<String> cacheDigest = Optional.empty();
   private Optional<CacheKey> key = Optional.empty();
+  private Optional<ResultCache.Hit> hit = Optional.empty();
   private boolean uncached;
   private Optional<Reply> outcome = Optional.empty();
   private Instant startedAt = Instant.EPOCH;
@@ -167,6 +174,7 @@ public final class VertexActor extends AbstractBehavior<VertexActor.Command> {
         .onMessage(InputReplied.class, this::onInputReplied)
         .onMessage(CacheDigestComputed.class, this::onCacheDigest)
         .onMessage(CacheLookedUp.class, this::onCacheLookedUp)
+        .onMessage(HitLoaded.class, this::onHitLoaded)
         .onMessageEquals(SlotGranted.INSTANCE, this::onSlotGranted)
         .onMessage(Executed.class, this::onExecuted)
         .onMessage(Recorded.class, this::onRecorded)
@@ -198,6 +206,8 @@ public final class VertexActor extends AbstractBehavior<VertexActor.Command> {
     listen(request.progress());
     if (state == State.KEYED) {
       resolveInputs();
+    } else if (state == State.KEYED_HIT) {
+      loadHit();
     }
     return this;
   }
@@ -310,10 +320,37 @@ public final class VertexActor extends AbstractBehavior<VertexActor.Command> {
     }
     if (message.failure() == null && message.hit().isPresent()) {
       emit(new ProgressEvent.VertexCached(digest, vertex.name(), key.orElseThrow().digest()));
-      finish(new Done(digest, key.orElseThrow(), message.hit().get(), false));
+      hit = message.hit();
+      state = State.KEYED_HIT;
+      Keyed reply = new Keyed(digest, key.orElseThrow(), false);
+      keySubscribers.forEach(s -> s.tell(reply));
+      keySubscribers.clear();
+      if (!subscribers.isEmpty()) {
+        loadHit();
+      }
       return this;
     }
     return keyed();
+  }
+
+  /** Someone wants the outputs of a hit: fetch them (at once for a local record). */
+  private void loadHit() {
+    state = State.LOADING;
+    getContext().pipeToSelf(hit.orElseThrow().outputs(), HitLoaded::new);
+  }
+
+  private Behavior<Command> onHitLoaded(HitLoaded loaded) {
+    if (state != State.LOADING) {
+      return this;
+    }
+    if (loaded.failure() == null) {
+      finish(new Done(digest, key.orElseThrow(), loaded.outputs(), false));
+      return this;
+    }
+    // A hit that cannot be fetched (a damaged imported layer) costs the hit: the step runs.
+    logs.line(LogStream.STDERR, "warning: cache lookup failed: " + unwrap(loaded.failure()));
+    resolveInputs();
+    return this;
   }
 
   /** The key is known and nothing is cached under it: run only if someone wants the outputs. */

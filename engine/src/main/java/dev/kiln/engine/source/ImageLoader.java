@@ -125,14 +125,36 @@ public final class ImageLoader {
     return ids;
   }
 
-  /** Unpacks a layer unless this process already did; concurrent callers share one unpack. */
+  /**
+   * Unpacks a layer unless this process already did; concurrent callers share one unpack. When the
+   * shared unpack fails, a caller with another source tries its own: a damaged copy of a blob in
+   * one place (an imported cache) must not fail a pull of the same blob from another.
+   */
   private Layer layer(ImageBlobs image, Descriptor descriptor, Optional<Digest> diffId)
       throws IOException {
-    CompletableFuture<Layer> mine = new CompletableFuture<>();
-    CompletableFuture<Layer> existing = unpacked.putIfAbsent(descriptor.digest(), mine);
-    if (existing != null) {
-      return await(existing);
+    for (int attempt = 0; ; attempt++) {
+      CompletableFuture<Layer> mine = new CompletableFuture<>();
+      CompletableFuture<Layer> existing = unpacked.putIfAbsent(descriptor.digest(), mine);
+      if (existing == null) {
+        return unpackShared(image, descriptor, diffId, mine);
+      }
+      try {
+        return await(existing);
+      } catch (IOException e) {
+        unpacked.remove(descriptor.digest(), existing);
+        if (attempt == 2) {
+          throw e;
+        }
+      }
     }
+  }
+
+  private Layer unpackShared(
+      ImageBlobs image,
+      Descriptor descriptor,
+      Optional<Digest> diffId,
+      CompletableFuture<Layer> mine)
+      throws IOException {
     try {
       Layer layer = unpack(image, descriptor, diffId);
       mine.complete(layer);

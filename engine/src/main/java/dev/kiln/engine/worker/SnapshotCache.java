@@ -76,16 +76,16 @@ public final class SnapshotCache implements ResultCache {
   }
 
   @Override
-  public CompletionStage<Optional<List<Result>>> lookup(CacheKey key) {
+  public CompletionStage<Optional<Hit>> lookup(CacheKey key) {
     List<Result> recorded = pending.get(key);
     if (recorded != null) {
-      return CompletableFuture.completedFuture(Optional.of(recorded));
+      return CompletableFuture.completedFuture(Optional.of(Hit.of(recorded)));
     }
     return pool.supply(
         () -> {
           Optional<CacheRecord> found = store.get(key.digest());
           if (found.isEmpty()) {
-            return imported(key);
+            return offered(key);
           }
           CacheRecord record = found.get();
           List<Result> outputs = new ArrayList<>();
@@ -95,7 +95,7 @@ public final class SnapshotCache implements ResultCache {
               Optional<Layer> layer = snapshotter.committed(id);
               if (layer.isEmpty()) {
                 store.delete(key.digest());
-                return imported(key);
+                return offered(key);
               }
               layers.add(layer.get());
             }
@@ -105,7 +105,7 @@ public final class SnapshotCache implements ResultCache {
           if (now - record.lastUsedMillis() > TOUCH_MILLIS) {
             store.update(key.digest(), record.usedAt(now));
           }
-          return Optional.of(outputs);
+          return Optional.of(Hit.of(outputs));
         });
   }
 
@@ -142,12 +142,17 @@ public final class SnapshotCache implements ResultCache {
     return pool.awaitIdle(limit);
   }
 
-  /** The imported record of {@code key}, unpacked and recorded here; empty when none is offered. */
-  private Optional<List<Result>> imported(CacheKey key) throws IOException {
+  /** A hit on an imported record of {@code key}, fetched and unpacked only when its outputs are. */
+  private Optional<Hit> offered(CacheKey key) {
     Offered offered = imports.get(key.digest());
     if (offered == null) {
       return Optional.empty();
     }
+    return Optional.of(() -> pool.supply(() -> imported(key, offered)));
+  }
+
+  /** Fetches and unpacks {@code offered}'s layers and records it here. */
+  private List<Result> imported(CacheKey key, Offered offered) throws IOException {
     CacheManifest.Exported record = offered.record();
     List<Result> outputs = new ArrayList<>();
     List<List<String>> ids = new ArrayList<>();
@@ -163,7 +168,7 @@ public final class SnapshotCache implements ResultCache {
         key.digest(),
         CacheRecord.of(
             ids, record.kind(), record.description(), record.parts(), System.currentTimeMillis()));
-    return Optional.of(outputs);
+    return outputs;
   }
 
   private boolean allPresent(CacheRecord record) {

@@ -197,8 +197,7 @@ class SolverTest {
     ResultCache all = ResultCache.inMemory();
     return new ResultCache() {
       @Override
-      public java.util.concurrent.CompletionStage<java.util.Optional<List<Result>>> lookup(
-          CacheKey key) {
+      public java.util.concurrent.CompletionStage<java.util.Optional<Hit>> lookup(CacheKey key) {
         return all.lookup(key);
       }
 

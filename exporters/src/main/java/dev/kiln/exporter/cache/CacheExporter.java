@@ -12,6 +12,7 @@ import dev.kiln.engine.image.Descriptor;
 import dev.kiln.engine.image.MediaTypes;
 import dev.kiln.engine.snapshot.Layer;
 import dev.kiln.engine.snapshot.Snapshot;
+import dev.kiln.exporter.image.BuiltImage;
 import dev.kiln.exporter.image.ImageLayer;
 import dev.kiln.exporter.image.ImageOptions;
 import dev.kiln.exporter.image.LayerBlobs;
@@ -31,31 +32,32 @@ import java.util.Set;
 import java.util.stream.Collectors;
 
 /**
- * Exports a build's cache records to an OCI image layout ({@code --cache-to type=local,dest=DIR}):
- * a cache image tagged {@value CacheManifest#TAG} whose config lists the records and whose layers
- * are theirs. Blobs are written first, each by temp + rename, and {@code index.json} last, so a
+ * Exports a build's cache records as a cache image whose config lists the records and whose layers
+ * are theirs: into the content store, then to an OCI image layout tagged {@value CacheManifest#TAG}
+ * ({@code --cache-to type=local,dest=DIR}) or pushed to a registry ({@code type=registry,ref=REF}).
+ * In a layout, blobs are written first, each by temp + rename, and {@code index.json} last, so a
  * layout is never left naming a missing blob; blobs already there are kept.
  */
-public final class LocalCacheExporter {
+public final class CacheExporter {
   private static final ObjectMapper JSON = new ObjectMapper();
 
-  /** What an export wrote. */
-  public record Exported(int records, int layers) {}
+  /** A cache image in the content store and how many records it carries. */
+  public record Built(BuiltImage image, int records) {}
 
   private final Engine engine;
   private final ImageOptions options;
 
-  public LocalCacheExporter(Engine engine, ImageOptions options) {
+  public CacheExporter(Engine engine, ImageOptions options) {
     this.engine = engine;
     this.options = options;
   }
 
-  /** Exports the records of {@code keys} (a build's steps) under {@code mode} to {@code dest}. */
-  public Exported export(Collection<Digest> keys, Snapshot result, CacheMode mode, Path dest)
-      throws IOException {
+  /** Builds the cache image of the records of {@code keys} (a build's steps) under {@code mode}. */
+  public Built build(Collection<Digest> keys, Snapshot result, CacheMode mode) throws IOException {
     Set<String> resultLayers = result.layers().stream().map(Layer::id).collect(Collectors.toSet());
     Map<String, Optional<ImageLayer>> blobs = new HashMap<>();
     Map<Digest, Descriptor> layerBlobs = new LinkedHashMap<>();
+    Map<Digest, Digest> diffIds = new HashMap<>();
     List<CacheManifest.Exported> records = new ArrayList<>();
     for (Digest key : Set.copyOf(keys)) {
       Optional<CacheRecord> found = engine.cacheRecord(key);
@@ -71,7 +73,10 @@ public final class LocalCacheExporter {
         continue;
       }
       for (List<CacheManifest.LayerRef> output : outputs.get()) {
-        output.forEach(ref -> layerBlobs.putIfAbsent(ref.blob().digest(), ref.blob()));
+        for (CacheManifest.LayerRef ref : output) {
+          layerBlobs.putIfAbsent(ref.blob().digest(), ref.blob());
+          diffIds.putIfAbsent(ref.blob().digest(), ref.diffId());
+        }
       }
       records.add(
           new CacheManifest.Exported(
@@ -89,12 +94,20 @@ public final class LocalCacheExporter {
     Descriptor manifestBlob =
         stored(content, MediaTypes.OCI_MANIFEST, JSON.writeValueAsBytes(manifest));
 
-    Files.createDirectories(dest.resolve("blobs/sha256"));
+    List<ImageLayer> imageLayers = new ArrayList<>();
     for (Descriptor blob : layerBlobs.values()) {
+      imageLayers.add(new ImageLayer(blob, diffIds.get(blob.digest())));
+    }
+    return new Built(new BuiltImage(manifestBlob, config, imageLayers), records.size());
+  }
+
+  /** Writes {@code image} (in the content store) as the cache image of the layout {@code dest}. */
+  public void writeLayout(BuiltImage image, Path dest) throws IOException {
+    ContentStore content = engine.content();
+    Files.createDirectories(dest.resolve("blobs/sha256"));
+    for (Descriptor blob : image.blobs()) {
       copy(content, blob, dest);
     }
-    copy(content, config, dest);
-    copy(content, manifestBlob, dest);
     AtomicFile.write(
         dest.resolve("oci-layout"),
         "{\"imageLayoutVersion\":\"1.0.0\"}".getBytes(java.nio.charset.StandardCharsets.UTF_8),
@@ -102,18 +115,18 @@ public final class LocalCacheExporter {
     ObjectNode index = JSON.createObjectNode();
     index.put("schemaVersion", 2);
     index.put("mediaType", MediaTypes.OCI_INDEX);
+    Descriptor manifest = image.manifest();
     index
         .putArray("manifests")
         .add(
             new Descriptor(
-                    manifestBlob.mediaType(),
-                    manifestBlob.digest(),
-                    manifestBlob.size(),
+                    manifest.mediaType(),
+                    manifest.digest(),
+                    manifest.size(),
                     Map.of(Descriptor.REF_NAME, CacheManifest.TAG),
                     Optional.empty())
                 .toJson());
     AtomicFile.write(dest.resolve("index.json"), JSON.writeValueAsBytes(index), false);
-    return new Exported(records.size(), layerBlobs.size());
   }
 
   /** A record's outputs as image layers; empty when one of its layers is gone. */
