@@ -2,6 +2,8 @@ package dev.kiln.cli;
 
 import dev.kiln.engine.Engine;
 import dev.kiln.engine.EngineConfig;
+import dev.kiln.engine.cache.Collector;
+import dev.kiln.engine.cache.GcPolicy;
 import dev.kiln.engine.graph.Definition;
 import dev.kiln.engine.graph.DefinitionReader;
 import dev.kiln.engine.graph.InvalidDefinitionException;
@@ -276,7 +278,11 @@ final class BuildCommand implements Callable<Integer> {
     }
     Path state = root.orElseGet(BuildCommand::defaultRoot);
     Timings timings = new Timings();
-    try (Engine engine = Engine.start(new EngineConfig(state, execSlots, localDirs, mode))) {
+    try (Engine engine =
+            Engine.start(
+                new EngineConfig(state, execSlots, localDirs, mode)
+                    .withGc(GcPolicy.load(GcPolicy.defaultFile(System.getenv()))));
+        Collector.Lease lease = engine.lease()) {
       timings.lap("start-up");
       engine.startReport().forEach(line -> err.println("warning: " + line));
       for (CacheSpec source : cacheImports) {
@@ -327,7 +333,8 @@ final class BuildCommand implements Callable<Integer> {
         CacheSpec to = cacheExport.get();
         CacheExporter cacheExporter = new CacheExporter(engine, ImageOptions.DEFAULTS);
         CacheExporter.Built written =
-            cacheExporter.build(keys, ((SnapshotResult) solved.result()).snapshot(), to.mode());
+            cacheExporter.build(
+                keys, ((SnapshotResult) solved.result()).snapshot(), to.mode(), to.cacheMounts());
         if (to.dir().isPresent()) {
           cacheExporter.writeLayout(written.image(), to.dir().get());
         } else {

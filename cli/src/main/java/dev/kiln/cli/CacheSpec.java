@@ -13,9 +13,10 @@ import java.util.Set;
  * type=local,dest=DIR|src=DIR} (an OCI layout) or {@code type=registry,ref=REF} (a cache image in a
  * registry), with {@code mode=min|max} on export (min by default, as in BuildKit).
  */
-record CacheSpec(Optional<Path> dir, Optional<ImageReference> ref, CacheMode mode) {
+record CacheSpec(
+    Optional<Path> dir, Optional<ImageReference> ref, CacheMode mode, boolean cacheMounts) {
   static CacheSpec to(String text) {
-    return parse("--cache-to", text, "dest", Set.of("mode"));
+    return parse("--cache-to", text, "dest", Set.of("mode", "cache-mounts"));
   }
 
   static CacheSpec from(String text) {
@@ -68,9 +69,19 @@ record CacheSpec(Optional<Path> dir, Optional<ImageReference> ref, CacheMode mod
       throw new IllegalArgumentException(flag + " " + text + ": mode must be min or max");
     }
     CacheMode cacheMode = mode.equals("max") ? CacheMode.MAX : CacheMode.MIN;
+    String mounts = fields.getOrDefault("cache-mounts", "false");
+    if (!mounts.equals("true") && !mounts.equals("false")) {
+      throw new IllegalArgumentException(
+          flag + " " + text + ": cache-mounts must be true or false");
+    }
+    boolean withMounts = mounts.equals("true");
     return type.equals("local")
         ? new CacheSpec(
-            Optional.of(Path.of(location).toAbsolutePath()), Optional.empty(), cacheMode)
-        : new CacheSpec(Optional.empty(), Optional.of(ImageReference.parse(location)), cacheMode);
+            Optional.of(Path.of(location).toAbsolutePath()),
+            Optional.empty(),
+            cacheMode,
+            withMounts)
+        : new CacheSpec(
+            Optional.empty(), Optional.of(ImageReference.parse(location)), cacheMode, withMounts);
   }
 }

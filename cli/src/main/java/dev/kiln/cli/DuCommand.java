@@ -3,6 +3,7 @@ package dev.kiln.cli;
 import dev.kiln.engine.Engine;
 import dev.kiln.engine.EngineConfig;
 import dev.kiln.engine.cache.CacheUsage;
+import dev.kiln.engine.cache.Quantities;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Path;

@@ -4,6 +4,7 @@ import dev.kiln.engine.Engine;
 import dev.kiln.engine.EngineConfig;
 import dev.kiln.engine.cache.CachePruner;
 import dev.kiln.engine.cache.PrunePolicy;
+import dev.kiln.engine.cache.Quantities;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;

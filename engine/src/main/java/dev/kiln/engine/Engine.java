@@ -6,6 +6,8 @@ import dev.kiln.engine.cache.CachePruner;
 import dev.kiln.engine.cache.CacheRecord;
 import dev.kiln.engine.cache.CacheStore;
 import dev.kiln.engine.cache.CacheUsage;
+import dev.kiln.engine.cache.Collector;
+import dev.kiln.engine.cache.GcPolicy;
 import dev.kiln.engine.cache.MissExplainer;
 import dev.kiln.engine.cache.PrunePolicy;
 import dev.kiln.engine.content.ContentStore;
@@ -77,6 +79,7 @@ public final class Engine implements AutoCloseable {
   private final Worker worker;
   private final CacheStore cacheStore;
   private final SnapshotCache cache;
+  private final Collector collector;
   private final LocalSync localSync;
   private final List<String> startReport;
   private final FileChannel lockChannel;
@@ -94,6 +97,7 @@ public final class Engine implements AutoCloseable {
       Worker worker,
       CacheStore cacheStore,
       SnapshotCache cache,
+      Collector collector,
       LocalSync localSync,
       List<String> startReport,
       FileChannel lockChannel,
@@ -109,6 +113,7 @@ public final class Engine implements AutoCloseable {
     this.worker = worker;
     this.cacheStore = cacheStore;
     this.cache = cache;
+    this.collector = collector;
     this.localSync = localSync;
     this.startReport = List.copyOf(startReport);
     this.lockChannel = lockChannel;
@@ -185,7 +190,7 @@ public final class Engine implements AutoCloseable {
             snapshotter,
             layouts,
             dockerImages,
-            new HttpSource(content, snapshotter),
+            new HttpSource(content, snapshotter, root),
             localSync,
             config.locals(),
             dispatchers.lookup(DispatcherSelector.fromConfig("kiln.exec-dispatcher")),
@@ -202,10 +207,29 @@ public final class Engine implements AutoCloseable {
         worker.get(),
         cacheStore,
         cache.get(),
+        new Collector(
+            config
+                .gc()
+                .map(policy -> () -> collect(root, cacheStore, snapshotter, cache.get(), policy)),
+            dispatchers.lookup(DispatcherSelector.fromConfig("kiln.io-dispatcher"))),
         localSync,
         report,
         channel,
         lock);
+  }
+
+  /** One automatic collection: once every record is written, under {@code policy}. */
+  private static CachePruner.Pruned collect(
+      Path root, CacheStore store, Snapshotter snapshotter, SnapshotCache cache, GcPolicy policy)
+      throws IOException, InterruptedException {
+    cache.awaitWritten(Duration.ofMinutes(1));
+    return CachePruner.collect(
+        store,
+        snapshotter,
+        policy,
+        Set.of(),
+        System.currentTimeMillis(),
+        Files.getFileStore(root).getUsableSpace());
   }
 
   /** The solver's cache, once the engine has made it (always, before a build can start). */
@@ -341,7 +365,41 @@ public final class Engine implements AutoCloseable {
           "cache " + where + ": its image is not a Kiln cache (config " + config.mediaType() + ")");
     }
     byte[] bytes = GraphJson.mapper().writeValueAsBytes(loader.document(blobs, config));
-    return cache.offer(blobs, CacheManifest.parse(bytes, "cache " + where));
+    CacheManifest parsed = CacheManifest.parse(bytes, "cache " + where);
+    for (CacheManifest.MountRef mount : parsed.mounts()) {
+      importCacheMount(blobs, mount);
+    }
+    return cache.offer(blobs, parsed);
+  }
+
+  /** The directory of cache mounts' contents ({@code RUN --mount=type=cache}). */
+  public Path cacheMountsDir() {
+    return snapshotter.snapshotsDir().resolveSibling("cache-mounts");
+  }
+
+  /**
+   * Restores an exported cache mount unless this root has one of that name: unpacked (hardened, as
+   * a layer) into a temporary directory, then renamed into place.
+   */
+  private void importCacheMount(ImageBlobs blobs, CacheManifest.MountRef mount) throws IOException {
+    Path target = cacheMountsDir().resolve(mount.name());
+    if (Files.exists(target, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+      return;
+    }
+    blobs.fetch(mount.blob(), content);
+    Files.createDirectories(cacheMountsDir());
+    Path temp = cacheMountsDir().resolve(".import-" + java.util.UUID.randomUUID());
+    Files.createDirectory(temp);
+    try {
+      try (java.io.InputStream raw = content.open(mount.blob().digest());
+          java.io.InputStream tar = dev.kiln.engine.layer.Compression.decompress(raw)) {
+        dev.kiln.engine.layer.LayerUnpacker.unpack(tar, temp);
+      }
+      Files.move(temp, target, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+    } catch (IOException | RuntimeException e) {
+      dev.kiln.engine.snapshot.FileTrees.deleteRecursively(temp);
+      throw new IOException("cache mount " + mount.name() + ": " + e.getMessage(), e);
+    }
   }
 
   /** The record of {@code key}, once every record this engine made is written. Blocking. */
@@ -387,6 +445,7 @@ public final class Engine implements AutoCloseable {
 
   /** Solves {@code definition}; completes after the listener has seen the build's last event. */
   public CompletionStage<Outcome> solve(Definition definition, Consumer<ProgressEvent> listener) {
+    Collector.Lease lease = collector.lease();
     ProgressStream progress = ProgressStream.start(system, listener);
     CompletionStage<Outcome> outcome =
         AskPattern.ask(
@@ -394,7 +453,27 @@ public final class Engine implements AutoCloseable {
             replyTo -> new Solver.Solve(definition, progress.ref(), replyTo),
             SOLVE_TIMEOUT,
             system.scheduler());
-    return outcome.thenCombine(progress.drained(), (result, drained) -> result);
+    return outcome
+        .thenCombine(progress.drained(), (result, drained) -> result)
+        .whenComplete((result, failure) -> lease.close());
+  }
+
+  /**
+   * A hold on the cache: no automatic collection runs while one is open. {@link #solve} takes its
+   * own; a caller that reads a build's results afterwards (an export) holds one around both.
+   */
+  public Collector.Lease lease() {
+    return collector.lease();
+  }
+
+  /** What the last automatic collection removed, or why it failed. */
+  public Optional<CachePruner.Pruned> lastCollection() throws IOException {
+    Optional<Exception> failure = collector.failure();
+    if (failure.isPresent()) {
+      throw new IOException(
+          "cache collection failed: " + failure.get().getMessage(), failure.get());
+    }
+    return collector.last();
   }
 
   /**
@@ -445,6 +524,7 @@ public final class Engine implements AutoCloseable {
 
   @Override
   public void close() throws IOException {
+    collector.close();
     // Terminating stops every vertex, which cancels its work; then wait for that work to end,
     // so that nothing still writes under the root when the next engine takes it over.
     system.terminate();

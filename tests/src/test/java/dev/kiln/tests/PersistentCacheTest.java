@@ -336,4 +336,23 @@ class PersistentCacheTest {
       assertTrue(notACache.err().contains("none:1"), notACache.err());
     }
   }
+
+  @Test
+  void cacheMountsTravelWithTheCacheWhenAsked() throws Exception {
+    Path cache = temp.resolve("cache-mounts");
+    KilnRun export =
+        builds.build(
+            "FROM busybox\nRUN --mount=type=cache,target=/c,id=deps echo fetched > /c/deps.txt\n",
+            "--cache-to",
+            "type=local,dest=" + cache + ",mode=max,cache-mounts=true");
+    assertEquals(0, export.exit(), export.err());
+
+    String reads = "FROM busybox\nRUN --mount=type=cache,target=/d,id=deps cp /d/deps.txt /seen\n";
+    KilnRun without = freshRoot("fresh-no-mounts").build(reads);
+    assertEquals(1, without.exit(), "a fresh root already had the cache mount");
+    DockerfileBuilds fresh = freshRoot("fresh-mounts");
+    KilnRun imported = fresh.build(reads, "--cache-from", "type=local,src=" + cache);
+    assertEquals(0, imported.exit(), imported.err());
+    assertEquals("fetched\n", fresh.out("seen"));
+  }
 }

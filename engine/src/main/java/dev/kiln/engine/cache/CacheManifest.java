@@ -15,7 +15,7 @@ import java.util.List;
  * key, what made it and, per output, its layers as image layer blobs with their diff ids. The
  * layers themselves are the image's layers; an importer fetches only those a hit needs.
  */
-public record CacheManifest(List<Exported> records) {
+public record CacheManifest(List<Exported> records, List<MountRef> mounts) {
   /** The config media type of a Kiln cache image. */
   public static final String MEDIA_TYPE = "application/vnd.kiln.cache.config.v1+json";
 
@@ -24,6 +24,18 @@ public record CacheManifest(List<Exported> records) {
 
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final int MAX_RECORDS = 1_000_000;
+
+  /**
+   * A cache mount's directory ({@code RUN --mount=type=cache}) as a layer blob: {@code name} is its
+   * directory's name under {@code ROOT/cache-mounts} (the sha256 of its id).
+   */
+  public record MountRef(String name, Descriptor blob) {
+    public MountRef {
+      if (!name.matches("[0-9a-f]{64}")) {
+        throw new IllegalArgumentException("cache mount name " + name + " is not 64 hex digits");
+      }
+    }
+  }
 
   /** One layer of an output: the blob and the digest of its uncompressed tar. */
   public record LayerRef(Descriptor blob, Digest diffId) {}
@@ -38,6 +50,12 @@ public record CacheManifest(List<Exported> records) {
 
   public CacheManifest {
     records = List.copyOf(records);
+    mounts = List.copyOf(mounts);
+  }
+
+  /** Records only. */
+  public CacheManifest(List<Exported> records) {
+    this(records, List.of());
   }
 
   public byte[] toJson() throws IOException {
@@ -59,6 +77,12 @@ public record CacheManifest(List<Exported> records) {
           layers.add(l);
         }
       }
+    }
+    ArrayNode mountList = root.putArray("cacheMounts");
+    for (MountRef mount : mounts) {
+      ObjectNode m = mount.blob().toJson();
+      m.put("name", mount.name());
+      mountList.add(m);
     }
     return JSON.writeValueAsBytes(root);
   }
@@ -104,6 +128,16 @@ public record CacheManifest(List<Exported> records) {
         throw new IOException(at + ": " + e.getMessage(), e);
       }
     }
-    return new CacheManifest(records);
+    List<MountRef> mounts = new ArrayList<>();
+    int m = 0;
+    for (JsonNode mount : root.path("cacheMounts")) {
+      String at = where + ": cacheMounts[" + m++ + "]";
+      try {
+        mounts.add(new MountRef(mount.path("name").asText(), Descriptor.from(mount, at)));
+      } catch (IllegalArgumentException e) {
+        throw new IOException(at + ": " + e.getMessage(), e);
+      }
+    }
+    return new CacheManifest(records, mounts);
   }
 }

@@ -11,6 +11,7 @@ import java.util.Comparator;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 
 /**
@@ -77,6 +78,57 @@ public final class CachePruner {
       layers++;
     }
     return new Pruned(doomed.size(), layers, bytes);
+  }
+
+  /**
+   * Collects garbage under {@code policy}: records unused for longer than its duration, then the
+   * least recently used until the cache fits its size and the disk has its free space; {@code
+   * freeBytes} is what the disk has free now.
+   */
+  public static Pruned collect(
+      CacheStore store,
+      Snapshotter snapshotter,
+      GcPolicy policy,
+      Set<String> leased,
+      long nowMillis,
+      long freeBytes)
+      throws IOException {
+    Pruned total = new Pruned(0, 0, 0);
+    if (policy.keepDuration().isPresent()) {
+      total =
+          plus(
+              total,
+              prune(
+                  store,
+                  snapshotter,
+                  new PrunePolicy(false, policy.keepDuration(), Optional.empty()),
+                  leased,
+                  nowMillis));
+    }
+    Optional<Long> keep = policy.keepBytes();
+    if (policy.minFreeBytes().isPresent()
+        && freeBytes + total.bytes() < policy.minFreeBytes().get()) {
+      long used = CacheUsage.of(store.entries(), snapshotter).totalBytes();
+      long shortBy = policy.minFreeBytes().get() - freeBytes - total.bytes();
+      long fits = Math.max(0, used - shortBy);
+      keep = Optional.of(keep.map(k -> Math.min(k, fits)).orElse(fits));
+    }
+    if (keep.isPresent()) {
+      total =
+          plus(
+              total,
+              prune(
+                  store,
+                  snapshotter,
+                  new PrunePolicy(false, Optional.empty(), keep),
+                  leased,
+                  nowMillis));
+    }
+    return total;
+  }
+
+  private static Pruned plus(Pruned a, Pruned b) {
+    return new Pruned(a.records() + b.records(), a.layers() + b.layers(), a.bytes() + b.bytes());
   }
 
   private static void remove(Snapshotter snapshotter, String layer) throws IOException {

@@ -1,5 +1,9 @@
 package dev.kiln.engine.source;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.kiln.engine.content.AtomicFile;
 import dev.kiln.engine.content.ContentStore;
 import dev.kiln.engine.graph.Digest;
 import dev.kiln.engine.snapshot.ActiveLayer;
@@ -22,13 +26,16 @@ import java.util.Optional;
 /**
  * Downloads {@code http(s)://} files (ADD URL): the body goes into the content store, checked
  * against the expected checksum when one is given, then becomes a one-file layer ({@code
- * /FILENAME}, mode 0600 and the server's Last-Modified time, as BuildKit does).
+ * /FILENAME}, mode 0600 and the server's Last-Modified time, as BuildKit does). The ETag of each
+ * download is remembered ({@code ROOT/http/<sha256 of URL>.json}), so the next fetch of the URL
+ * asks {@code If-None-Match} and a {@code 304} reuses the stored body instead of downloading it.
  */
 public final class HttpSource {
   /** A download in the content store, and the time the server says it was modified. */
   public record Download(Digest digest, Optional<FileTime> lastModified) {}
 
   private static final long MAX_BYTES = 16L * 1024 * 1024 * 1024;
+  private static final ObjectMapper JSON = new ObjectMapper();
   private final ContentStore store;
   private final Snapshotter snapshotter;
   private final HttpClient client =
@@ -37,15 +44,24 @@ public final class HttpSource {
           .connectTimeout(Duration.ofSeconds(30))
           .build();
 
-  public HttpSource(ContentStore store, Snapshotter snapshotter) {
+  private final Path validators;
+
+  public HttpSource(ContentStore store, Snapshotter snapshotter, Path root) throws IOException {
     this.store = store;
     this.snapshotter = snapshotter;
+    this.validators = Files.createDirectories(root.resolve("http"));
   }
 
+  /** What the last download of a URL was: its ETag, where its body is, when it was modified. */
+  private record Validator(String etag, Digest digest, Optional<FileTime> lastModified) {}
+
   public Download fetch(String url, Optional<Digest> checksum) throws IOException {
+    Optional<Validator> known = validator(url).filter(v -> store.has(v.digest()));
     HttpRequest request;
     try {
-      request = HttpRequest.newBuilder(URI.create(url)).GET().build();
+      HttpRequest.Builder builder = HttpRequest.newBuilder(URI.create(url)).GET();
+      known.ifPresent(v -> builder.header("If-None-Match", v.etag()));
+      request = builder.build();
     } catch (IllegalArgumentException e) {
       throw new IOException("invalid URL " + url + ": " + e.getMessage(), e);
     }
@@ -57,6 +73,19 @@ public final class HttpSource {
       throw new IOException("GET " + url + ": interrupted", e);
     }
     try (InputStream body = response.body()) {
+      if (response.statusCode() == 304 && known.isPresent()) {
+        Validator v = known.get();
+        if (checksum.isPresent() && !checksum.get().equals(v.digest())) {
+          throw new IOException(
+              "GET "
+                  + url
+                  + ": the unchanged body has digest "
+                  + v.digest()
+                  + ", not "
+                  + checksum.get());
+        }
+        return new Download(v.digest(), v.lastModified());
+      }
       if (response.statusCode() != 200) {
         throw new IOException("GET " + url + ": HTTP " + response.statusCode());
       }
@@ -66,8 +95,49 @@ public final class HttpSource {
       } catch (IOException e) {
         throw new IOException("GET " + url + ": " + e.getMessage(), e);
       }
-      return new Download(digest, lastModified(response));
+      Optional<FileTime> modified = lastModified(response);
+      Optional<String> etag = response.headers().firstValue("ETag");
+      if (etag.isPresent() && etag.get().length() <= 1024) {
+        remember(url, new Validator(etag.get(), digest, modified));
+      }
+      return new Download(digest, modified);
     }
+  }
+
+  private Path validatorFile(String url) {
+    return validators.resolve(Digest.sha256(url).hex() + ".json");
+  }
+
+  /** The saved validator of {@code url}; none when absent or damaged (costs a full download). */
+  private Optional<Validator> validator(String url) {
+    try {
+      Path file = validatorFile(url);
+      if (!Files.isRegularFile(file)) {
+        return Optional.empty();
+      }
+      JsonNode json = JSON.readTree(Files.readAllBytes(file));
+      if (!url.equals(json.path("url").asText())) {
+        return Optional.empty();
+      }
+      Optional<FileTime> modified =
+          json.hasNonNull("lastModified")
+              ? Optional.of(FileTime.fromMillis(json.get("lastModified").asLong()))
+              : Optional.empty();
+      return Optional.of(
+          new Validator(
+              json.path("etag").asText(), Digest.parse(json.path("digest").asText()), modified));
+    } catch (IOException | RuntimeException e) {
+      return Optional.empty();
+    }
+  }
+
+  private void remember(String url, Validator v) throws IOException {
+    ObjectNode json = JSON.createObjectNode();
+    json.put("url", url);
+    json.put("etag", v.etag());
+    json.put("digest", v.digest().toString());
+    v.lastModified().ifPresent(t -> json.put("lastModified", t.toMillis()));
+    AtomicFile.write(validatorFile(url), JSON.writeValueAsBytes(json), true);
   }
 
   /** A layer holding the download as {@code /filename}. */

@@ -139,7 +139,13 @@ public final class ImageLoader {
         return unpackShared(image, descriptor, diffId, mine);
       }
       try {
-        return await(existing);
+        Layer layer = await(existing);
+        if (!java.nio.file.Files.isDirectory(layer.dir())) {
+          // Collected since (the cache's garbage collection): unpack it again.
+          unpacked.remove(descriptor.digest(), existing);
+          continue;
+        }
+        return layer;
       } catch (IOException e) {
         unpacked.remove(descriptor.digest(), existing);
         if (attempt == 2) {

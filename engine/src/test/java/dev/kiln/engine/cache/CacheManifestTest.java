@@ -59,4 +59,17 @@ class CacheManifestTest {
             + "\"}]]}]}";
     assertTrue(error(hostile).startsWith("cache X: records[0]"), error(hostile));
   }
+
+  @Test
+  void aCacheMountNamedLikeAPathIsRefused() {
+    String hostile =
+        "{\"mediaType\":\""
+            + CacheManifest.MEDIA_TYPE
+            + "\",\"records\":[],\"cacheMounts\":[{\"name\":\"../../etc\","
+            + "\"mediaType\":\"x\",\"digest\":\""
+            + Digest.sha256("m")
+            + "\",\"size\":1}]}";
+    assertTrue(error(hostile).startsWith("cache X: cacheMounts[0]"), error(hostile));
+    assertTrue(error(hostile).contains("not 64 hex digits"), error(hostile));
+  }
 }

@@ -10,6 +10,7 @@ import dev.kiln.engine.content.ContentStore;
 import dev.kiln.engine.graph.Digest;
 import dev.kiln.engine.image.Descriptor;
 import dev.kiln.engine.image.MediaTypes;
+import dev.kiln.engine.layer.LayerDiffWriter;
 import dev.kiln.engine.snapshot.Layer;
 import dev.kiln.engine.snapshot.Snapshot;
 import dev.kiln.exporter.image.BuiltImage;
@@ -18,18 +19,25 @@ import dev.kiln.exporter.image.ImageOptions;
 import dev.kiln.exporter.image.LayerBlobs;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.security.DigestOutputStream;
+import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
+import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.stream.Collectors;
+import java.util.stream.Stream;
+import java.util.zip.GZIPOutputStream;
 
 /**
  * Exports a build's cache records as a cache image whose config lists the records and whose layers
@@ -52,8 +60,12 @@ public final class CacheExporter {
     this.options = options;
   }
 
-  /** Builds the cache image of the records of {@code keys} (a build's steps) under {@code mode}. */
-  public Built build(Collection<Digest> keys, Snapshot result, CacheMode mode) throws IOException {
+  /**
+   * Builds the cache image of the records of {@code keys} (a build's steps) under {@code mode},
+   * with the contents of every cache mount when {@code cacheMounts}.
+   */
+  public Built build(Collection<Digest> keys, Snapshot result, CacheMode mode, boolean cacheMounts)
+      throws IOException {
     Set<String> resultLayers = result.layers().stream().map(Layer::id).collect(Collectors.toSet());
     Map<String, Optional<ImageLayer>> blobs = new HashMap<>();
     Map<Digest, Descriptor> layerBlobs = new LinkedHashMap<>();
@@ -83,8 +95,17 @@ public final class CacheExporter {
               key, record.kind(), record.description(), record.parts(), outputs.get()));
     }
     ContentStore content = engine.content();
+    List<CacheManifest.MountRef> mounts = new ArrayList<>();
+    if (cacheMounts) {
+      for (Path dir : mountDirs()) {
+        ImageLayer layer = mountLayer(content, dir);
+        mounts.add(new CacheManifest.MountRef(dir.getFileName().toString(), layer.descriptor()));
+        layerBlobs.putIfAbsent(layer.descriptor().digest(), layer.descriptor());
+        diffIds.putIfAbsent(layer.descriptor().digest(), layer.diffId());
+      }
+    }
     Descriptor config =
-        stored(content, CacheManifest.MEDIA_TYPE, new CacheManifest(records).toJson());
+        stored(content, CacheManifest.MEDIA_TYPE, new CacheManifest(records, mounts).toJson());
     ObjectNode manifest = JSON.createObjectNode();
     manifest.put("schemaVersion", 2);
     manifest.put("mediaType", MediaTypes.OCI_MANIFEST);
@@ -127,6 +148,44 @@ public final class CacheExporter {
                     Optional.empty())
                 .toJson());
     AtomicFile.write(dest.resolve("index.json"), JSON.writeValueAsBytes(index), false);
+  }
+
+  /** The shared directories of cache mounts (not the extra ones private sharing makes). */
+  private List<Path> mountDirs() throws IOException {
+    Path dir = engine.cacheMountsDir();
+    if (!Files.isDirectory(dir)) {
+      return List.of();
+    }
+    try (Stream<Path> entries = Files.list(dir)) {
+      return entries
+          .filter(p -> p.getFileName().toString().matches("[0-9a-f]{64}"))
+          .filter(Files::isDirectory)
+          .sorted()
+          .toList();
+    }
+  }
+
+  /** A cache mount's directory as a gzip layer in the content store. */
+  private static ImageLayer mountLayer(ContentStore content, Path dir) throws IOException {
+    Path temp = Files.createTempFile("kiln-cache-mount-", ".tar.gz");
+    try {
+      MessageDigest diff = Digest.newSha256();
+      try (OutputStream file = Files.newOutputStream(temp);
+          GZIPOutputStream gzip = new GZIPOutputStream(file, 64 * 1024);
+          DigestOutputStream tar = new DigestOutputStream(gzip, diff)) {
+        LayerDiffWriter.write(dir, tar, LayerDiffWriter.Times.wholeSeconds(Optional.empty()));
+      }
+      long size = Files.size(temp);
+      Digest digest;
+      try (InputStream in = Files.newInputStream(temp)) {
+        digest = content.ingest(in, Optional.empty(), size);
+      }
+      return new ImageLayer(
+          new Descriptor(MediaTypes.OCI_LAYER_GZIP, digest, size, Map.of(), Optional.empty()),
+          Digest.fromHex(HexFormat.of().formatHex(diff.digest())));
+    } finally {
+      Files.deleteIfExists(temp);
+    }
   }
 
   /** A record's outputs as image layers; empty when one of its layers is gone. */

@@ -1,4 +1,4 @@
-package dev.kiln.cli;
+package dev.kiln.engine.cache;
 
 import java.time.Duration;
 import java.util.Locale;
@@ -6,7 +6,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /** Sizes and durations as Docker's tools write and read them ({@code 10GB}, {@code 24h}). */
-final class Quantities {
+public final class Quantities {
   private static final Pattern SIZE =
       Pattern.compile("(\\d+(?:\\.\\d+)?)\\s*([kmgtp]?)(i?b)?", Pattern.CASE_INSENSITIVE);
   private static final Pattern DURATION_PART = Pattern.compile("(\\d+(?:\\.\\d+)?)(ms|d|h|m|s)");
@@ -15,7 +15,7 @@ final class Quantities {
   private Quantities() {}
 
   /** Bytes from {@code 10GB}, {@code 512m}, {@code 1.5g} or {@code 1024} (binary units). */
-  static long parseSize(String text) {
+  public static long parseSize(String text) {
     Matcher m = SIZE.matcher(text.trim());
     if (!m.matches()) {
       throw new IllegalArgumentException(
@@ -33,7 +33,7 @@ final class Quantities {
   /**
    * A duration from Go's form ({@code 24h}, {@code 1h30m}, {@code 90s}), with {@code d} for days.
    */
-  static Duration parseDuration(String text) {
+  public static Duration parseDuration(String text) {
     String trimmed = text.trim();
     if (!trimmed.matches("(" + DURATION_PART.pattern() + ")+")) {
       throw new IllegalArgumentException(
@@ -56,7 +56,7 @@ final class Quantities {
   }
 
   /** {@code 4.1MB}: four significant digits, decimal units, as Docker prints sizes. */
-  static String humanSize(long bytes) {
+  public static String humanSize(long bytes) {
     double size = bytes;
     int unit = 0;
     while (size >= 1000 && unit < UNITS.length - 1) {
@@ -71,7 +71,7 @@ final class Quantities {
   }
 
   /** {@code 3 minutes ago}. */
-  static String ago(long millis, long nowMillis) {
+  public static String ago(long millis, long nowMillis) {
     long seconds = Math.max(0, (nowMillis - millis) / 1000);
     if (seconds < 60) {
       return plural(seconds, "second");
