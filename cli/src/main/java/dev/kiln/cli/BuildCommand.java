@@ -19,6 +19,7 @@ import dev.kiln.exporter.ExportInput;
 import dev.kiln.exporter.Exported;
 import dev.kiln.exporter.Exporter;
 import dev.kiln.exporter.cache.CacheExporter;
+import dev.kiln.exporter.cache.CacheMode;
 import dev.kiln.exporter.docker.DockerExporter;
 import dev.kiln.exporter.image.ImageOptions;
 import dev.kiln.exporter.local.LocalExporter;
@@ -303,11 +304,26 @@ final class BuildCommand implements Callable<Integer> {
           progress.equals("quiet") ? event -> {} : new PlainProgressPrinter(err);
       List<ProgressEvent> events = new java.util.concurrent.CopyOnWriteArrayList<>();
       long started = System.currentTimeMillis();
-      Outcome outcome =
-          engine
-              .solve(graph.get(), buildLocals, buildSecrets, printer.andThen(events::add))
-              .toCompletableFuture()
-              .get();
+      Optional<CacheExporter> cacheExporter =
+          cacheExport.map(to -> new CacheExporter(engine, ImageOptions.DEFAULTS));
+      CacheStreamer streamer =
+          new CacheStreamer(
+              cacheExport
+                  .filter(to -> to.mode() == CacheMode.MAX)
+                  .flatMap(to -> cacheExporter)
+                  .map(cache -> cache::prepare));
+      Outcome outcome;
+      try (streamer) {
+        outcome =
+            engine
+                .solve(
+                    graph.get(),
+                    buildLocals,
+                    buildSecrets,
+                    printer.andThen(events::add).andThen(streamer))
+                .toCompletableFuture()
+                .get();
+      }
       timings.lap("solve");
       if (explain) {
         List<String> misses = engine.explainMisses(events, graph.get(), started);
@@ -331,12 +347,16 @@ final class BuildCommand implements Callable<Integer> {
           }
         }
         CacheSpec to = cacheExport.get();
-        CacheExporter cacheExporter = new CacheExporter(engine, ImageOptions.DEFAULTS);
         CacheExporter.Built written =
-            cacheExporter.build(
-                keys, ((SnapshotResult) solved.result()).snapshot(), to.mode(), to.cacheMounts());
+            cacheExporter
+                .orElseThrow()
+                .build(
+                    keys,
+                    ((SnapshotResult) solved.result()).snapshot(),
+                    to.mode(),
+                    to.cacheMounts());
         if (to.dir().isPresent()) {
-          cacheExporter.writeLayout(written.image(), to.dir().get());
+          cacheExporter.orElseThrow().writeLayout(written.image(), to.dir().get());
         } else {
           new ImagePusher(engine.registry(), engine.content())
               .push(written.image(), to.ref().orElseThrow());

@@ -54,6 +54,8 @@ public final class CacheExporter {
 
   private final Engine engine;
   private final ImageOptions options;
+  // Layer id -> its blob (empty: the layer changes nothing), made once per export.
+  private final Map<String, Optional<ImageLayer>> blobs = new HashMap<>();
 
   public CacheExporter(Engine engine, ImageOptions options) {
     this.engine = engine;
@@ -64,10 +66,10 @@ public final class CacheExporter {
    * Builds the cache image of the records of {@code keys} (a build's steps) under {@code mode},
    * with the contents of every cache mount when {@code cacheMounts}.
    */
-  public Built build(Collection<Digest> keys, Snapshot result, CacheMode mode, boolean cacheMounts)
+  public synchronized Built build(
+      Collection<Digest> keys, Snapshot result, CacheMode mode, boolean cacheMounts)
       throws IOException {
     Set<String> resultLayers = result.layers().stream().map(Layer::id).collect(Collectors.toSet());
-    Map<String, Optional<ImageLayer>> blobs = new HashMap<>();
     Map<Digest, Descriptor> layerBlobs = new LinkedHashMap<>();
     Map<Digest, Digest> diffIds = new HashMap<>();
     List<CacheManifest.Exported> records = new ArrayList<>();
@@ -80,7 +82,7 @@ public final class CacheExporter {
       if (mode == CacheMode.MIN && !resultLayers.containsAll(record.layers())) {
         continue;
       }
-      Optional<List<List<CacheManifest.LayerRef>>> outputs = outputs(record, blobs);
+      Optional<List<List<CacheManifest.LayerRef>>> outputs = outputs(record);
       if (outputs.isEmpty()) {
         continue;
       }
@@ -120,6 +122,17 @@ public final class CacheExporter {
       imageLayers.add(new ImageLayer(blob, diffIds.get(blob.digest())));
     }
     return new Built(new BuiltImage(manifestBlob, config, imageLayers), records.size());
+  }
+
+  /**
+   * Makes the blobs of {@code key}'s record now, while the build goes on (called as steps
+   * complete), so that {@link #build} at the end finds them ready instead of pausing to make them.
+   */
+  public synchronized void prepare(Digest key) throws IOException {
+    Optional<CacheRecord> record = engine.cacheRecord(key);
+    if (record.isPresent()) {
+      outputs(record.get());
+    }
   }
 
   /** Writes {@code image} (in the content store) as the cache image of the layout {@code dest}. */
@@ -189,8 +202,8 @@ public final class CacheExporter {
   }
 
   /** A record's outputs as image layers; empty when one of its layers is gone. */
-  private Optional<List<List<CacheManifest.LayerRef>>> outputs(
-      CacheRecord record, Map<String, Optional<ImageLayer>> blobs) throws IOException {
+  private Optional<List<List<CacheManifest.LayerRef>>> outputs(CacheRecord record)
+      throws IOException {
     List<List<CacheManifest.LayerRef>> outputs = new ArrayList<>();
     for (List<String> ids : record.outputs()) {
       List<CacheManifest.LayerRef> refs = new ArrayList<>();
