@@ -251,6 +251,11 @@ final class BuildCommand implements Callable<Integer> {
           spec.filter(s -> !(s instanceof OutputSpec.Image))
               .map(s -> exporterFor(output.get(), s, epoch));
       exporter.ifPresent(Exporter::resolve);
+      if (cacheExport.filter(CacheSpec::inline).isPresent() && image.isEmpty()) {
+        throw new IllegalArgumentException(
+            "--cache-to type=inline puts the cache in the image: give -t NAME or --output"
+                + " type=image|registry");
+      }
       localDirs = pairs("--local", locals, Path::of);
       for (Path dir : localDirs.values()) {
         if (!Files.isDirectory(dir)) {
@@ -305,7 +310,13 @@ final class BuildCommand implements Callable<Integer> {
       List<ProgressEvent> events = new java.util.concurrent.CopyOnWriteArrayList<>();
       long started = System.currentTimeMillis();
       Optional<CacheExporter> cacheExporter =
-          cacheExport.map(to -> new CacheExporter(engine, ImageOptions.DEFAULTS));
+          cacheExport.map(
+              to ->
+                  new CacheExporter(
+                      engine,
+                      to.inline()
+                          ? image.map(OutputSpec.Image::options).orElse(ImageOptions.DEFAULTS)
+                          : ImageOptions.DEFAULTS));
       CacheStreamer streamer =
           new CacheStreamer(
               cacheExport
@@ -337,6 +348,7 @@ final class BuildCommand implements Callable<Integer> {
         return 1;
       }
       var solved = (Outcome.Solved) outcome;
+      Optional<Descriptor> inlineCache = Optional.empty();
       if (cacheExport.isPresent()) {
         List<dev.kiln.engine.graph.Digest> keys = new ArrayList<>();
         for (ProgressEvent event : events) {
@@ -355,7 +367,9 @@ final class BuildCommand implements Callable<Integer> {
                     ((SnapshotResult) solved.result()).snapshot(),
                     to.mode(),
                     to.cacheMounts());
-        if (to.dir().isPresent()) {
+        if (to.inline()) {
+          inlineCache = Optional.of(written.image().config());
+        } else if (to.dir().isPresent()) {
           cacheExporter.orElseThrow().writeLayout(written.image(), to.dir().get());
         } else {
           new ImagePusher(engine.registry(), engine.content())
@@ -382,6 +396,10 @@ final class BuildCommand implements Callable<Integer> {
       var snapshot = ((SnapshotResult) solved.result()).snapshot();
       Optional<String> imageConfig =
           conversion.map(c -> ImageConfigJson.write(c.config()).toString());
+      if (inlineCache.isPresent()) {
+        imageConfig =
+            Optional.of(InlineCache.embed(imageConfig, engine.content(), inlineCache.get()));
+      }
       Optional<Descriptor> imageManifest = Optional.empty();
       for (Exporter each : exporters) {
         Exported exported =

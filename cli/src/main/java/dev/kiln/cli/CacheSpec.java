@@ -23,9 +23,16 @@ record CacheSpec(
     return parse("--cache-from", text, "src", Set.of());
   }
 
+  /** Whether the cache goes into the exported image's configuration ({@code type=inline}). */
+  boolean inline() {
+    return dir.isEmpty() && ref.isEmpty();
+  }
+
   /** Where the cache is, for messages. */
   String where() {
-    return dir.map(Path::toString).orElseGet(() -> ref.orElseThrow().toString());
+    return dir.map(Path::toString)
+        .or(() -> ref.map(ImageReference::toString))
+        .orElse("the image configuration");
   }
 
   private static CacheSpec parse(String flag, String text, String dirKey, Set<String> extra) {
@@ -33,6 +40,16 @@ record CacheSpec(
     String type = fields.getOrDefault("type", "");
     String locationKey;
     switch (type) {
+      case "inline":
+        if (!flag.equals("--cache-to")) {
+          throw new IllegalArgumentException(
+              flag + " " + text + ": type=inline is read with type=registry,ref=IMAGE");
+        }
+        if (fields.size() > 1) {
+          throw new IllegalArgumentException(
+              flag + " " + text + ": type=inline takes no attributes");
+        }
+        return new CacheSpec(Optional.empty(), Optional.empty(), CacheMode.MIN, false);
       case "local":
         locationKey = dirKey;
         break;
@@ -44,7 +61,12 @@ record CacheSpec(
             flag + " " + text + ": type is missing (local or registry)");
       default:
         throw new IllegalArgumentException(
-            flag + " " + text + ": type=" + type + " is not supported yet (use local or registry)");
+            flag
+                + " "
+                + text
+                + ": type="
+                + type
+                + " is not supported (use local, registry or inline)");
     }
     for (String key : fields.keySet()) {
       if (!key.equals("type") && !key.equals(locationKey) && !extra.contains(key)) {

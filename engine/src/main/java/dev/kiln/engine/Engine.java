@@ -360,11 +360,20 @@ public final class Engine implements AutoCloseable {
     ImageLoader loader = source.loader();
     JsonNode manifest = loader.document(blobs, loader.manifest(blobs));
     Descriptor config = Descriptor.from(manifest.path("config"), where + " cache manifest");
+    JsonNode document = loader.document(blobs, config);
     if (!CacheManifest.MEDIA_TYPE.equals(config.mediaType())) {
-      throw new IOException(
-          "cache " + where + ": its image is not a Kiln cache (config " + config.mediaType() + ")");
+      // An image whose configuration carries its cache (--cache-to type=inline).
+      document = document.path(CacheManifest.INLINE_KEY);
+      if (!document.isObject()) {
+        throw new IOException(
+            "cache "
+                + where
+                + ": its image is neither a Kiln cache nor one with an inline cache (config "
+                + config.mediaType()
+                + ")");
+      }
     }
-    byte[] bytes = GraphJson.mapper().writeValueAsBytes(loader.document(blobs, config));
+    byte[] bytes = GraphJson.mapper().writeValueAsBytes(document);
     CacheManifest parsed = CacheManifest.parse(bytes, "cache " + where);
     for (CacheManifest.MountRef mount : parsed.mounts()) {
       importCacheMount(blobs, mount);

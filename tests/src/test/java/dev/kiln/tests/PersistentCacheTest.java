@@ -308,9 +308,9 @@ class PersistentCacheTest {
         fresh.build(STAMPED, "--cache-from", "type=local,src=" + temp.resolve("nowhere"));
     assertEquals(1, missing.exit(), missing.err());
     assertTrue(missing.err().contains("nowhere: not a directory"), missing.err());
-    KilnRun inline = fresh.build(STAMPED, "--cache-to", "type=inline");
-    assertEquals(1, inline.exit(), inline.err());
-    assertTrue(inline.err().contains("type=inline is not supported yet"), inline.err());
+    KilnRun gha = fresh.build(STAMPED, "--cache-to", "type=gha");
+    assertEquals(1, gha.exit(), gha.err());
+    assertTrue(gha.err().contains("type=gha is not supported"), gha.err());
   }
 
   @Test
@@ -354,5 +354,26 @@ class PersistentCacheTest {
     KilnRun imported = fresh.build(reads, "--cache-from", "type=local,src=" + cache);
     assertEquals(0, imported.exit(), imported.err());
     assertEquals("fetched\n", fresh.out("seen"));
+  }
+
+  @Test
+  void anInlineCacheInThePushedImageLetsAFreshRootRunNothing() throws Exception {
+    try (RegistryServer registry = RegistryServer.start()) {
+      String ref = registry.host() + "/kiln/inline:1";
+      KilnRun export = builds.build(STAMPED, "-t", ref, "--push", "--cache-to", "type=inline");
+      assertEquals(0, export.exit(), export.err());
+      String built = builds.out("built");
+
+      DockerfileBuilds fresh = freshRoot("fresh-inline");
+      KilnRun imported =
+          fresh.build(STAMPED, "--cache-from", "type=registry,ref=" + ref, "--progress", "plain");
+      assertEquals(0, imported.exit(), imported.err());
+      assertEquals(0, count(imported.err(), " DONE"), imported.err());
+      assertEquals(built, fresh.out("built"));
+
+      KilnRun noImage = fresh.build(STAMPED, "--cache-to", "type=inline");
+      assertEquals(1, noImage.exit(), noImage.err());
+      assertTrue(noImage.err().contains("type=inline puts the cache in the image"), noImage.err());
+    }
   }
 }

@@ -19,6 +19,9 @@ public record CacheManifest(List<Exported> records, List<MountRef> mounts) {
   /** The config media type of a Kiln cache image. */
   public static final String MEDIA_TYPE = "application/vnd.kiln.cache.config.v1+json";
 
+  /** Where an image configuration carries an inline cache ({@code --cache-to type=inline}). */
+  public static final String INLINE_KEY = "dev.kiln.cache.v1";
+
   /** The tag of the cache image in an OCI layout ({@code org.opencontainers.image.ref.name}). */
   public static final String TAG = "cache";
 
