@@ -36,12 +36,7 @@ class SeedExampleBench {
         BuildOptions.defaults().withNamedContexts(Map.of("busybox", BusyboxLayout.identifier()));
     try (Engine engine = Engine.start(EngineConfig.at(temp.resolve("root")))) {
       long start = System.nanoTime();
-      Definition definition =
-          DockerfileConverter.convert(
-                  DockerfileParser.parse(Files.readString(dockerfile), "Dockerfile"),
-                  options,
-                  engine::imageConfig)
-              .definition();
+      Definition definition = convert(engine, dockerfile, options);
       List<ProgressEvent> cold = new CopyOnWriteArrayList<>();
       Outcome.Solved solved = Benchmarks.solve(engine, definition, cold::add);
       double seconds = (System.nanoTime() - start) / 1e9;
@@ -64,12 +59,7 @@ class SeedExampleBench {
     // A restart: a new engine on the same root finds every step in the persistent cache.
     long restart = System.nanoTime();
     try (Engine engine = Engine.start(EngineConfig.at(temp.resolve("root")))) {
-      Definition definition =
-          DockerfileConverter.convert(
-                  DockerfileParser.parse(Files.readString(dockerfile), "Dockerfile"),
-                  options,
-                  engine::imageConfig)
-              .definition();
+      Definition definition = convert(engine, dockerfile, options);
       List<ProgressEvent> events = new CopyOnWriteArrayList<>();
       Benchmarks.solve(engine, definition, events::add);
       double seconds = Benchmarks.seconds(restart);
@@ -95,6 +85,15 @@ class SeedExampleBench {
     assertTrue(!cli.output().contains(" DONE") && cli.output().contains(" CACHED"), cli.output());
     Benchmarks.report("baseline: kiln --version (JVM start)", jvm, jvm);
     Benchmarks.report("kiln build examples/seed, all cached, new JVM", cli.seconds(), jvm);
+  }
+
+  private static Definition convert(Engine engine, Path dockerfile, BuildOptions options)
+      throws Exception {
+    return DockerfileConverter.convert(
+            DockerfileParser.parse(Files.readString(dockerfile), "Dockerfile"),
+            options,
+            engine::imageConfig)
+        .definition();
   }
 
   /** One kiln process: exit code, output and wall time. */

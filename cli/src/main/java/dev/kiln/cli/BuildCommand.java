@@ -43,6 +43,7 @@ import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.function.Consumer;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -151,13 +152,7 @@ final class BuildCommand implements Callable<Integer> {
           "Progress display: auto, plain or quiet (auto is plain until the TTY display lands).")
   String progress;
 
-  @Option(
-      names = "--root",
-      paramLabel = "DIR",
-      description =
-          "Kiln's state directory (default: /var/lib/kiln as root, else ~/.local/share/kiln)."
-              + " Steps that run as another user need it reachable by all users.")
-  Optional<Path> root = Optional.empty();
+  @Mixin RootOption root = new RootOption();
 
   @Option(
       names = "--metadata-file",
@@ -282,7 +277,7 @@ final class BuildCommand implements Callable<Integer> {
       err.println("error: " + e.getMessage());
       return 1;
     }
-    Path state = root.orElseGet(BuildCommand::defaultRoot);
+    Path state = root.path();
     Timings timings = new Timings();
     try (Engine engine =
             Engine.start(
@@ -558,23 +553,4 @@ final class BuildCommand implements Callable<Integer> {
   }
 
   /** {@code /var/lib/kiln} as root (as BuildKit's daemon), else the XDG data directory. */
-  static Path defaultRoot() {
-    if (isRoot()) {
-      return Path.of("/var/lib/kiln");
-    }
-    String xdg = System.getenv("XDG_DATA_HOME");
-    Path base =
-        xdg != null && !xdg.isEmpty()
-            ? Path.of(xdg)
-            : Path.of(System.getProperty("user.home"), ".local", "share");
-    return base.resolve("kiln");
-  }
-
-  private static boolean isRoot() {
-    try {
-      return ((Integer) Files.getAttribute(Path.of("/proc/self"), "unix:uid")) == 0;
-    } catch (java.io.IOException | UnsupportedOperationException e) {
-      return false;
-    }
-  }
 }

@@ -6,7 +6,6 @@ import dev.kiln.engine.cache.CacheUsage;
 import dev.kiln.engine.cache.Quantities;
 import java.io.IOException;
 import java.io.PrintStream;
-import java.nio.file.Path;
 import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -15,13 +14,13 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code kiln du}: the build cache's disk usage, by record type or record by record. */
 @Command(name = "du", description = "Show the disk usage of the build cache.")
 final class DuCommand implements Callable<Integer> {
-  @Option(names = "--root", paramLabel = "DIR", description = "Kiln's state directory.")
-  Optional<Path> root = Optional.empty();
+  @Mixin RootOption root = new RootOption();
 
   @Option(names = "--verbose", description = "List every record.")
   boolean verbose;
@@ -43,7 +42,7 @@ final class DuCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     PrintStream out = System.out;
-    try (Engine engine = Engine.start(EngineConfig.at(root.orElseGet(BuildCommand::defaultRoot)))) {
+    try (Engine engine = Engine.start(EngineConfig.at(root.path()))) {
       CacheUsage.Report report = engine.diskUsage();
       long now = System.currentTimeMillis();
       if (why.isPresent()) {

@@ -6,19 +6,18 @@ import dev.kiln.engine.cache.CachePruner;
 import dev.kiln.engine.cache.PrunePolicy;
 import dev.kiln.engine.cache.Quantities;
 import java.io.IOException;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code kiln prune}: removes build cache, as {@code docker buildx prune} does. */
 @Command(name = "prune", description = "Remove build cache.")
 final class PruneCommand implements Callable<Integer> {
-  @Option(names = "--root", paramLabel = "DIR", description = "Kiln's state directory.")
-  Optional<Path> root = Optional.empty();
+  @Mixin RootOption root = new RootOption();
 
   @Option(
       names = {"-a", "--all"},
@@ -61,7 +60,7 @@ final class PruneCommand implements Callable<Integer> {
       System.err.println("error: " + e.getMessage());
       return 1;
     }
-    try (Engine engine = Engine.start(EngineConfig.at(root.orElseGet(BuildCommand::defaultRoot)))) {
+    try (Engine engine = Engine.start(EngineConfig.at(root.path()))) {
       CachePruner.Pruned pruned = engine.prune(policy);
       System.out.println(
           "Deleted " + pruned.records() + " records and " + pruned.layers() + " layers");

@@ -221,8 +221,8 @@ public final class Engine implements AutoCloseable {
   /** One automatic collection: once every record is written, under {@code policy}. */
   private static CachePruner.Pruned collect(
       Path root, CacheStore store, Snapshotter snapshotter, SnapshotCache cache, GcPolicy policy)
-      throws IOException, InterruptedException {
-    cache.awaitWritten(Duration.ofMinutes(1));
+      throws IOException {
+    cache.flush();
     return CachePruner.collect(
         store,
         snapshotter,
@@ -255,12 +255,7 @@ public final class Engine implements AutoCloseable {
    * automatic collection that runs beside builds, with leases, comes with the daemon.
    */
   public CachePruner.Pruned prune(PrunePolicy policy) throws IOException {
-    try {
-      cache.awaitWritten(Duration.ofMinutes(1));
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IOException("interrupted while the cache was being written", e);
-    }
+    cache.flush();
     CachePruner.Pruned pruned =
         CachePruner.prune(cacheStore, snapshotter, policy, Set.of(), System.currentTimeMillis());
     if (policy.all()) {
@@ -413,12 +408,7 @@ public final class Engine implements AutoCloseable {
 
   /** The record of {@code key}, once every record this engine made is written. Blocking. */
   public Optional<CacheRecord> cacheRecord(dev.kiln.engine.graph.Digest key) throws IOException {
-    try {
-      cache.awaitWritten(Duration.ofMinutes(1));
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IOException("interrupted while the cache was being written", e);
-    }
+    cache.flush();
     return cacheStore.get(key);
   }
 

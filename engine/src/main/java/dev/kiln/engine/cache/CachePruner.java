@@ -69,7 +69,7 @@ public final class CachePruner {
     Set<String> kept = CacheUsage.holders(store.entries()).keySet();
     int layers = 0;
     long bytes = 0;
-    for (String layer : CacheUsage.committedLayers(snapshotter)) {
+    for (String layer : snapshotter.committedIds()) {
       if (kept.contains(layer) || leased.contains(layer)) {
         continue;
       }

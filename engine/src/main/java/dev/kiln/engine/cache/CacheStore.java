@@ -3,6 +3,7 @@ package dev.kiln.engine.cache;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.kiln.engine.content.CheckedBytes;
 import dev.kiln.engine.graph.Digest;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -76,8 +77,7 @@ public final class CacheStore implements AutoCloseable {
     json.put("created", record.createdMillis());
     json.put("lastUsed", record.lastUsedMillis());
     byte[] body = JSON.writeValueAsBytes(json);
-    return (Digest.sha256(body).hex() + "\n" + new String(body, StandardCharsets.UTF_8))
-        .getBytes(StandardCharsets.UTF_8);
+    return CheckedBytes.wrap(body);
   }
 
   /** The record of {@code key}; a damaged one is dropped and reads as absent. */
@@ -167,15 +167,11 @@ public final class CacheStore implements AutoCloseable {
   }
 
   private static Optional<CacheRecord> decode(byte[] value) {
-    String text = new String(value, StandardCharsets.UTF_8);
-    int newline = text.indexOf('\n');
-    if (newline != 64) {
+    Optional<byte[]> checked = CheckedBytes.unwrap(value);
+    if (checked.isEmpty()) {
       return Optional.empty();
     }
-    byte[] body = text.substring(newline + 1).getBytes(StandardCharsets.UTF_8);
-    if (!Digest.sha256(body).hex().equals(text.substring(0, newline))) {
-      return Optional.empty();
-    }
+    byte[] body = checked.get();
     try {
       JsonNode json = JSON.readTree(body);
       if (!json.path("outputs").isArray()) {

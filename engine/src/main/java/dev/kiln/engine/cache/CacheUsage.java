@@ -62,16 +62,6 @@ public final class CacheUsage {
     return holders;
   }
 
-  /** The ids of every committed layer on disk. */
-  static List<String> committedLayers(Snapshotter snapshotter) throws IOException {
-    try (Stream<Path> entries = Files.list(snapshotter.snapshotsDir())) {
-      return entries
-          .map(p -> p.getFileName().toString())
-          .filter(name -> name.matches("\\d{1,18}"))
-          .toList();
-    }
-  }
-
   private Report measure(List<CacheStore.Entry> entries) throws IOException {
     Map<String, Integer> holders = holders(entries);
     List<RecordUsage> records = new ArrayList<>();
@@ -97,7 +87,7 @@ public final class CacheUsage {
     }
     long orphanBytes = 0;
     int orphans = 0;
-    for (String layer : committedLayers(snapshotter)) {
+    for (String layer : snapshotter.committedIds()) {
       if (!holders.containsKey(layer)) {
         orphanBytes += size(layer);
         orphans++;

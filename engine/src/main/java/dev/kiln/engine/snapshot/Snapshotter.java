@@ -274,14 +274,17 @@ public final class Snapshotter {
     return dirs;
   }
 
-  private long highestCommittedId() throws IOException {
+  /** The ids of every committed layer on disk. */
+  public List<String> committedIds() throws IOException {
     try (Stream<Path> entries = Files.list(dir)) {
       return entries
           .map(p -> p.getFileName().toString())
           .filter(name -> name.matches("\\d{1,18}"))
-          .mapToLong(Long::parseLong)
-          .max()
-          .orElse(0);
+          .toList();
     }
+  }
+
+  private long highestCommittedId() throws IOException {
+    return committedIds().stream().mapToLong(Long::parseLong).max().orElse(0);
   }
 }

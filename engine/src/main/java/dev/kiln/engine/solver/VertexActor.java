@@ -322,9 +322,7 @@ public final class VertexActor extends AbstractBehavior<VertexActor.Command> {
       emit(new ProgressEvent.VertexCached(digest, vertex.name(), key.orElseThrow().digest()));
       hit = message.hit();
       state = State.KEYED_HIT;
-      Keyed reply = new Keyed(digest, key.orElseThrow(), false);
-      keySubscribers.forEach(s -> s.tell(reply));
-      keySubscribers.clear();
+      answerKeySubscribers(new Keyed(digest, key.orElseThrow(), false));
       if (!subscribers.isEmpty()) {
         loadHit();
       }
@@ -364,9 +362,7 @@ public final class VertexActor extends AbstractBehavior<VertexActor.Command> {
             cacheDigest.orElse(""),
             inputKeyParts(),
             uncached));
-    Keyed reply = new Keyed(digest, key.orElseThrow(), uncached);
-    keySubscribers.forEach(s -> s.tell(reply));
-    keySubscribers.clear();
+    answerKeySubscribers(new Keyed(digest, key.orElseThrow(), uncached));
     if (!subscribers.isEmpty()) {
       resolveInputs();
     }
@@ -473,8 +469,11 @@ public final class VertexActor extends AbstractBehavior<VertexActor.Command> {
     outcome = Optional.of(reply);
     subscribers.forEach(s -> s.tell(reply));
     subscribers.clear();
-    Reply keyReply = asKeyReply(reply);
-    keySubscribers.forEach(s -> s.tell(keyReply));
+    answerKeySubscribers(asKeyReply(reply));
+  }
+
+  private void answerKeySubscribers(Reply reply) {
+    keySubscribers.forEach(s -> s.tell(reply));
     keySubscribers.clear();
   }
 

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.kiln.engine.content.AtomicFile;
+import dev.kiln.engine.content.CheckedBytes;
 import dev.kiln.engine.fileop.FileInfo;
 import dev.kiln.engine.fileop.LinkSource;
 import dev.kiln.engine.graph.Digest;
@@ -12,7 +13,6 @@ import dev.kiln.engine.snapshot.Layer;
 import dev.kiln.engine.snapshot.Snapshot;
 import dev.kiln.engine.snapshot.Snapshotter;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -233,16 +233,11 @@ public final class LocalSync {
       if (!Files.isRegularFile(file)) {
         return index;
       }
-      String text = Files.readString(file, StandardCharsets.UTF_8);
-      int newline = text.indexOf('\n');
-      if (newline != 64) {
+      Optional<byte[]> body = CheckedBytes.unwrap(Files.readAllBytes(file));
+      if (body.isEmpty()) {
         return index;
       }
-      byte[] body = text.substring(newline + 1).getBytes(StandardCharsets.UTF_8);
-      if (!Digest.sha256(body).hex().equals(text.substring(0, newline))) {
-        return index;
-      }
-      JsonNode json = JSON.readTree(body);
+      JsonNode json = JSON.readTree(body.get());
       if (json.hasNonNull("layer")) {
         index.layer = Optional.of(json.get("layer").asText());
       }
@@ -287,10 +282,7 @@ public final class LocalSync {
         });
     ArrayNode layerFiles = json.putArray("layerFiles");
     index.layerFiles.forEach((relative, stamp) -> addStamp(layerFiles.addArray(), relative, stamp));
-    byte[] body = JSON.writeValueAsBytes(json);
-    byte[] value =
-        (Digest.sha256(body).hex() + "\n" + new String(body, StandardCharsets.UTF_8))
-            .getBytes(StandardCharsets.UTF_8);
-    AtomicFile.write(dir.resolve(id + ".json"), value, true);
+    AtomicFile.write(
+        dir.resolve(id + ".json"), CheckedBytes.wrap(JSON.writeValueAsBytes(json)), true);
   }
 }

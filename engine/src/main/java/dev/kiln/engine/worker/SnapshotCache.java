@@ -72,7 +72,10 @@ public final class SnapshotCache implements ResultCache {
    * returns how many it dropped.
    */
   public int dropBroken() throws IOException {
-    return store.dropWhere(record -> !allPresent(record));
+    // One listing of the snapshots directory, not a lookup per layer of every record: this runs
+    // at every start.
+    java.util.Set<String> present = new java.util.HashSet<>(snapshotter.committedIds());
+    return store.dropWhere(record -> !present.containsAll(record.layers()));
   }
 
   @Override
@@ -137,6 +140,16 @@ public final class SnapshotCache implements ResultCache {
         });
   }
 
+  /** Waits (at most a minute) until every record made so far is on disk. */
+  public void flush() throws IOException {
+    try {
+      awaitWritten(Duration.ofMinutes(1));
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IOException("interrupted while the cache was being written", e);
+    }
+  }
+
   /** Waits, at most {@code limit}, for records still being written; true when all are. */
   public boolean awaitWritten(Duration limit) throws InterruptedException {
     return pool.awaitIdle(limit);
@@ -169,9 +182,5 @@ public final class SnapshotCache implements ResultCache {
         CacheRecord.of(
             ids, record.kind(), record.description(), record.parts(), System.currentTimeMillis()));
     return outputs;
-  }
-
-  private boolean allPresent(CacheRecord record) {
-    return record.layers().stream().allMatch(id -> snapshotter.committed(id).isPresent());
   }
 }
