@@ -1,5 +1,6 @@
 package dev.kiln.cli;
 
+import dev.kiln.engine.StartupPrewarm;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -24,6 +25,7 @@ public final class KilnCommand implements Runnable {
   public static void main(String[] args) {
     // SLF4J reports, at WARN, log calls it replayed while logback was starting: noise for users.
     System.setProperty("slf4j.internal.verbosity", "ERROR");
+    StartupPrewarm.start();
     System.exit(run(args));
   }
 

@@ -1,52 +1,75 @@
 package dev.kiln.cli;
 
-import dev.kiln.engine.Engine;
-import dev.kiln.engine.EngineConfig;
-import dev.kiln.engine.graph.Definition;
-import dev.kiln.engine.graph.DefinitionReader;
-import dev.kiln.engine.graph.DefinitionWriter;
-import dev.kiln.engine.graph.FileAction;
-import dev.kiln.engine.graph.State;
+import com.sun.net.httpserver.HttpServer;
 import dev.kiln.engine.snapshot.FileTrees;
-import dev.kiln.engine.solver.Outcome;
-import dev.kiln.engine.worker.SnapshotResult;
-import dev.kiln.exporter.ExportInput;
-import dev.kiln.exporter.local.LocalExporter;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.List;
-import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 
 /**
- * {@code kiln warm-up} (hidden): one tiny build through every layer of Kiln in a throwaway root, so
- * that {@code ./kiln} can record the classes a build loads in its class-data-sharing archive.
- * Without it the archive would only hold what the first command happened to load.
+ * {@code kiln warm-up} (hidden): a tiny Dockerfile build, run twice through {@code kiln build} (a
+ * miss, then a fully cached rebuild) in a throwaway root, and one HTTP exchange, so that {@code
+ * ./kiln} can record the classes a build loads in its class-data-sharing archive. Without it the
+ * archive would only hold what the first command happened to load.
  */
 @Command(name = "warm-up", hidden = true, description = "Run a tiny build to train start-up.")
 final class WarmUpCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     Path temp = Files.createTempDirectory("kiln-warm-up-");
+    PrintStream err = System.err;
     try {
-      State file =
-          State.source("scratch")
-              .file(List.of(new FileAction.Mkfile("/hello", 0644, "hi\n", Optional.empty())));
-      Definition definition =
-          DefinitionReader.parse(DefinitionWriter.write(file.definition()), "warm-up", temp);
-      try (Engine engine = Engine.start(EngineConfig.at(temp.resolve("root")))) {
-        Outcome outcome =
-            engine
-                .solve(definition, new PlainProgressPrinter(NullStreams.printStream()))
-                .toCompletableFuture()
-                .get();
-        var snapshot = ((SnapshotResult) ((Outcome.Solved) outcome).result()).snapshot();
-        new LocalExporter(temp.resolve("out")).export(ExportInput.of(engine, snapshot));
-      }
-      return 0;
+      Path context = Files.createDirectories(temp.resolve("context"));
+      Files.writeString(context.resolve("Dockerfile"), "FROM scratch\nCOPY hello /hello\n");
+      Files.writeString(context.resolve("hello"), "hi\n");
+      String[] build = {
+        "build",
+        "--root",
+        temp.resolve("root").toString(),
+        "--progress",
+        "plain",
+        "-t",
+        "warm-up",
+        context.toString()
+      };
+      System.setErr(NullStreams.printStream());
+      int first = KilnCommand.run(build);
+      int second = KilnCommand.run(build);
+      exchange();
+      return first == 0 && second == 0 ? 0 : 1;
     } finally {
+      System.setErr(err);
       FileTrees.deleteRecursively(temp);
+    }
+  }
+
+  /** One request and response, as a registry pull makes, against a server in this process. */
+  private static void exchange() throws IOException, InterruptedException {
+    HttpServer server =
+        HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+    server.createContext(
+        "/",
+        http -> {
+          http.sendResponseHeaders(200, 2);
+          http.getResponseBody().write("ok".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+          http.close();
+        });
+    server.start();
+    try {
+      URI uri = URI.create("http://127.0.0.1:" + server.getAddress().getPort() + "/v2/");
+      HttpClient.newHttpClient()
+          .send(HttpRequest.newBuilder(uri).GET().build(), HttpResponse.BodyHandlers.ofString());
+    } finally {
+      server.stop(0);
     }
   }
 }

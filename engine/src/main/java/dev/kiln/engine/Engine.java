@@ -24,6 +24,7 @@ import dev.kiln.engine.progress.ProgressEvent;
 import dev.kiln.engine.progress.ProgressStream;
 import dev.kiln.engine.registry.RegistryClient;
 import dev.kiln.engine.registry.RegistryImageSource;
+import dev.kiln.engine.snapshot.OverlayProbe;
 import dev.kiln.engine.snapshot.Snapshotter;
 import dev.kiln.engine.snapshot.SnapshotterMode;
 import dev.kiln.engine.solver.CacheKey;
@@ -140,10 +141,7 @@ public final class Engine implements AutoCloseable {
         config
             .snapshotter()
             .orElseGet(
-                () ->
-                    Snapshotter.overlayWorks(root)
-                        ? SnapshotterMode.OVERLAY
-                        : SnapshotterMode.COPY);
+                () -> OverlayProbe.works(root) ? SnapshotterMode.OVERLAY : SnapshotterMode.COPY);
     Snapshotter snapshotter = new Snapshotter(root, mode);
     snapshotter.recover();
     ContentStore content = new ContentStore(root);
