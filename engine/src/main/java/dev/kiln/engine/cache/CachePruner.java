@@ -39,12 +39,9 @@ public final class CachePruner {
       throws IOException {
     List<CacheStore.Entry> entries = new ArrayList<>(store.entries());
     entries.sort(Comparator.comparingLong(e -> e.record().lastUsedMillis()));
-    CacheUsage usage = new CacheUsage(snapshotter);
+    CacheUsage usage = new CacheUsage(snapshotter, store, entries);
     Map<String, Integer> holders = CacheUsage.holders(entries);
-    long total = 0;
-    for (String layer : holders.keySet()) {
-      total += usage.size(layer);
-    }
+    long total = usage.sum(holders.keySet());
     List<CacheStore.Entry> doomed = new ArrayList<>();
     for (CacheStore.Entry entry : entries) {
       if (policy.keepBytes().isPresent() && total <= policy.keepBytes().get()) {
@@ -74,6 +71,8 @@ public final class CachePruner {
         continue;
       }
       bytes += usage.size(layer);
+      // Its size goes first: a crash in between leaves an orphan that is measured again.
+      store.deleteLayer(layer);
       remove(snapshotter, layer);
       layers++;
     }
@@ -108,7 +107,9 @@ public final class CachePruner {
     Optional<Long> keep = policy.keepBytes();
     if (policy.minFreeBytes().isPresent()
         && freeBytes + total.bytes() < policy.minFreeBytes().get()) {
-      long used = CacheUsage.of(store.entries(), snapshotter).totalBytes();
+      List<CacheStore.Entry> entries = store.entries();
+      long used =
+          new CacheUsage(snapshotter, store, entries).sum(CacheUsage.holders(entries).keySet());
       long shortBy = policy.minFreeBytes().get() - freeBytes - total.bytes();
       long fits = Math.max(0, used - shortBy);
       keep = Optional.of(keep.map(k -> Math.min(k, fits)).orElse(fits));

@@ -22,12 +22,14 @@ import org.iq80.leveldb.Options;
 import org.iq80.leveldb.WriteOptions;
 
 /**
- * Kiln's persistent cache records in LevelDB ({@code ROOT/meta}, through LevelDB JNI), written with
- * sync. LevelDB's own lock keeps the store to one opener at a time, in this process or any other.
- * Every value carries the sha256 of its JSON, so a damaged value costs only its entry.
+ * Kiln's persistent cache records and layer metadata in LevelDB ({@code ROOT/meta}, through LevelDB
+ * JNI); records are written with sync. LevelDB's own lock keeps the store to one opener at a time,
+ * in this process or any other. Every value carries the sha256 of its JSON, so a damaged value
+ * costs only its entry.
  */
 public final class CacheStore implements AutoCloseable {
   private static final String PREFIX = "cache/";
+  private static final String LAYER_PREFIX = "layer/";
   private static final ObjectMapper JSON = new ObjectMapper();
 
   private final DB db;
@@ -99,22 +101,29 @@ public final class CacheStore implements AutoCloseable {
   /** Every readable record (damaged ones are skipped; the consistency pass drops them). */
   public List<Entry> entries() throws IOException {
     List<Entry> entries = new ArrayList<>();
-    byte[] prefix = PREFIX.getBytes(StandardCharsets.UTF_8);
+    scan(
+        PREFIX,
+        (key, value) ->
+            decode(value).ifPresent(record -> entries.add(new Entry(Digest.parse(key), record))));
+    return entries;
+  }
+
+  /**
+   * Calls {@code visitor} with each key (without {@code prefix}) and value under {@code prefix}.
+   */
+  private void scan(String prefix, java.util.function.BiConsumer<String, byte[]> visitor)
+      throws IOException {
+    byte[] start = prefix.getBytes(StandardCharsets.UTF_8);
     try (DBIterator it = db.iterator()) {
-      for (it.seek(prefix); it.hasNext(); ) {
+      for (it.seek(start); it.hasNext(); ) {
         Map.Entry<byte[], byte[]> entry = it.next();
-        if (!startsWith(entry.getKey(), prefix)) {
+        if (!startsWith(entry.getKey(), start)) {
           break;
         }
-        Optional<CacheRecord> record = decode(entry.getValue());
-        if (record.isPresent()) {
-          String key =
-              new String(entry.getKey(), StandardCharsets.UTF_8).substring(PREFIX.length());
-          entries.add(new Entry(Digest.parse(key), record.get()));
-        }
+        String key = new String(entry.getKey(), StandardCharsets.UTF_8);
+        visitor.accept(key.substring(prefix.length()), entry.getValue());
       }
     }
-    return entries;
   }
 
   /** Forgets {@code key}'s record, durably. */
@@ -127,24 +136,32 @@ public final class CacheStore implements AutoCloseable {
    * says is gone, and returns how many it dropped.
    */
   public int dropWhere(Predicate<CacheRecord> missing) throws IOException {
-    List<byte[]> doomed = new ArrayList<>();
-    try (DBIterator it = db.iterator()) {
-      byte[] prefix = PREFIX.getBytes(StandardCharsets.UTF_8);
-      for (it.seek(prefix); it.hasNext(); ) {
-        Map.Entry<byte[], byte[]> entry = it.next();
-        if (!startsWith(entry.getKey(), prefix)) {
-          break;
-        }
-        Optional<CacheRecord> record = decode(entry.getValue());
-        if (record.isEmpty() || missing.test(record.get())) {
-          doomed.add(entry.getKey());
-        }
-      }
-    }
-    for (byte[] key : doomed) {
-      db.delete(key, sync);
+    List<String> doomed = new ArrayList<>();
+    scan(
+        PREFIX,
+        (key, value) -> {
+          Optional<CacheRecord> record = decode(value);
+          if (record.isEmpty() || missing.test(record.get())) {
+            doomed.add(key);
+          }
+        });
+    for (String key : doomed) {
+      db.delete((PREFIX + key).getBytes(StandardCharsets.UTF_8), sync);
     }
     return doomed.size();
+  }
+
+  /** Forgets the metadata of every layer not in {@code present}. */
+  public void dropLayersExcept(java.util.Set<String> present) throws IOException {
+    List<String> doomed = new ArrayList<>();
+    scan(
+        LAYER_PREFIX,
+        (id, value) -> {
+          if (!present.contains(id)) {
+            doomed.add(id);
+          }
+        });
+    doomed.forEach(this::deleteLayer);
   }
 
   /** Writes a value as it is; tests use it to damage one. */
@@ -154,6 +171,53 @@ public final class CacheStore implements AutoCloseable {
 
   private void putRaw(Digest key, byte[] value, WriteOptions options) {
     db.put(bytes(key), value, options);
+  }
+
+  /**
+   * Keeps {@code meta} without waiting for the disk: it can be measured again, so a crash that
+   * loses it costs only that.
+   */
+  public void putLayer(LayerMeta meta) throws IOException {
+    ObjectNode json = JSON.createObjectNode();
+    meta.parent().ifPresent(parent -> json.put("parent", parent));
+    json.put("bytes", meta.bytes());
+    json.put("created", meta.createdMillis());
+    db.put(layerKey(meta.id()), CheckedBytes.wrap(JSON.writeValueAsBytes(json)));
+  }
+
+  /** The metadata of layer {@code id}; a damaged value reads as absent. */
+  public Optional<LayerMeta> layer(String id) {
+    byte[] value = db.get(layerKey(id));
+    if (value == null) {
+      return Optional.empty();
+    }
+    return CheckedBytes.unwrap(value)
+        .flatMap(
+            body -> {
+              try {
+                JsonNode json = JSON.readTree(body);
+                if (!json.path("bytes").isIntegralNumber()) {
+                  return Optional.empty();
+                }
+                return Optional.of(
+                    new LayerMeta(
+                        id,
+                        Optional.ofNullable(json.get("parent")).map(JsonNode::asText),
+                        json.path("bytes").asLong(),
+                        json.path("created").asLong()));
+              } catch (IOException e) {
+                return Optional.empty();
+              }
+            });
+  }
+
+  /** Forgets layer {@code id}'s metadata (its layer is being removed). */
+  public void deleteLayer(String id) {
+    db.delete(layerKey(id));
+  }
+
+  private static byte[] layerKey(String id) {
+    return (LAYER_PREFIX + id).getBytes(StandardCharsets.UTF_8);
   }
 
   @Override

@@ -20,8 +20,9 @@ import java.util.stream.Stream;
 /**
  * The disk usage of the cache: each record with the bytes of the layers only it holds (private) and
  * of the layers other records hold too (shared), and the layers no record holds (orphans, left by
- * crashes; {@code prune} removes them). A layer's size is the apparent size of its files; totals
- * count a file hard-linked into several layers once.
+ * crashes; {@code prune} removes them). A layer's size is the apparent size of its files, kept in
+ * the store's {@link LayerMeta} once measured; the total on disk counts a file hard-linked into
+ * several layers once, and is the one figure that walks every layer.
  */
 public final class CacheUsage {
   /** One record's usage. */
@@ -37,18 +38,41 @@ public final class CacheUsage {
       long totalBytes) {}
 
   private final Snapshotter snapshotter;
-  private final Map<String, Long> sizes = new HashMap<>();
-  private final Set<String> inodes = new HashSet<>();
-  private long uniqueBytes;
+  private final CacheStore store;
+  private final Map<String, String> parents = new HashMap<>();
 
-  CacheUsage(Snapshotter snapshotter) {
+  CacheUsage(Snapshotter snapshotter, CacheStore store, List<CacheStore.Entry> entries) {
     this.snapshotter = snapshotter;
+    this.store = store;
+    for (CacheStore.Entry entry : entries) {
+      for (List<String> stack : entry.record().outputs()) {
+        for (int i = 1; i < stack.size(); i++) {
+          parents.putIfAbsent(stack.get(i), stack.get(i - 1));
+        }
+      }
+    }
   }
 
-  /** Measures {@code entries} against the layers under {@code snapshotter}'s directory. */
-  public static Report of(List<CacheStore.Entry> entries, Snapshotter snapshotter)
+  /** Measures {@code store}'s records against the layers under {@code snapshotter}'s directory. */
+  public static Report of(CacheStore store, Snapshotter snapshotter) throws IOException {
+    List<CacheStore.Entry> entries = store.entries();
+    return new CacheUsage(snapshotter, store, entries).measure(entries);
+  }
+
+  /**
+   * Keeps the metadata of each layer of {@code stack} (lowest first) that the store has none of
+   * yet: the cache calls it when it records a result, so that sizes are measured once.
+   */
+  public static void remember(
+      CacheStore store, Snapshotter snapshotter, List<String> stack, long nowMillis)
       throws IOException {
-    return new CacheUsage(snapshotter).measure(entries);
+    for (int i = 0; i < stack.size(); i++) {
+      String id = stack.get(i);
+      if (store.layer(id).isEmpty()) {
+        Optional<String> parent = i == 0 ? Optional.empty() : Optional.of(stack.get(i - 1));
+        store.putLayer(new LayerMeta(id, parent, apparentSize(snapshotter, id), nowMillis));
+      }
+    }
   }
 
   /** How many records hold each layer. */
@@ -87,7 +111,8 @@ public final class CacheUsage {
     }
     long orphanBytes = 0;
     int orphans = 0;
-    for (String layer : snapshotter.committedIds()) {
+    List<String> committed = snapshotter.committedIds();
+    for (String layer : committed) {
       if (!holders.containsKey(layer)) {
         orphanBytes += size(layer);
         orphans++;
@@ -95,34 +120,76 @@ public final class CacheUsage {
     }
     records.sort(
         Comparator.comparingLong((RecordUsage r) -> r.record().lastUsedMillis()).reversed());
-    return new Report(records, privateBytes, sharedBytes, orphanBytes, orphans, uniqueBytes);
+    return new Report(records, privateBytes, sharedBytes, orphanBytes, orphans, onDisk(committed));
   }
 
-  /** A layer's apparent size, measured once. */
-  long size(String id) throws IOException {
-    Long known = sizes.get(id);
-    if (known != null) {
-      return known;
+  /** The apparent bytes of {@code layers}, each counted once: the unit garbage collection uses. */
+  long sum(Set<String> layers) throws IOException {
+    long total = 0;
+    for (String layer : layers) {
+      total += size(layer);
     }
+    return total;
+  }
+
+  /** A layer's apparent size: from its metadata, or measured (and kept) when it has none. */
+  long size(String id) throws IOException {
+    Optional<LayerMeta> known = store.layer(id);
+    if (known.isPresent()) {
+      return known.get().bytes();
+    }
+    long size = apparentSize(snapshotter, id);
+    if (snapshotter.committed(id).isPresent()) {
+      store.putLayer(
+          new LayerMeta(
+              id, Optional.ofNullable(parents.get(id)), size, System.currentTimeMillis()));
+    }
+    return size;
+  }
+
+  private static long apparentSize(Snapshotter snapshotter, String id) throws IOException {
+    long[] size = {0};
+    walkFiles(snapshotter, id, (inode, bytes) -> size[0] += bytes);
+    return size[0];
+  }
+
+  /** The bytes of {@code layers}' files, each inode once. */
+  private long onDisk(List<String> layers) throws IOException {
+    Set<String> inodes = new HashSet<>();
+    long[] total = {0};
+    for (String id : layers) {
+      walkFiles(
+          snapshotter,
+          id,
+          (inode, bytes) -> {
+            if (inodes.add(inode)) {
+              total[0] += bytes;
+            }
+          });
+    }
+    return total[0];
+  }
+
+  private interface FileVisitor {
+    void visit(String inode, long bytes);
+  }
+
+  /** Visits every non-directory of layer {@code id} (nothing when it is gone). */
+  private static void walkFiles(Snapshotter snapshotter, String id, FileVisitor visitor)
+      throws IOException {
     Optional<Layer> layer = snapshotter.committed(id);
-    long size = 0;
-    if (layer.isPresent()) {
-      try (Stream<Path> files = Files.walk(layer.get().dir())) {
-        for (Path file : (Iterable<Path>) files::iterator) {
-          Map<String, Object> attrs =
-              Files.readAttributes(file, "unix:size,ino,dev,mode", LinkOption.NOFOLLOW_LINKS);
-          if (((Integer) attrs.get("mode") & 0170000) == 0040000) {
-            continue; // directories: what they hold counts, not their entries
-          }
-          long bytes = (Long) attrs.get("size");
-          size += bytes;
-          if (inodes.add(attrs.get("dev") + ":" + attrs.get("ino"))) {
-            uniqueBytes += bytes;
-          }
+    if (layer.isEmpty()) {
+      return;
+    }
+    try (Stream<Path> files = Files.walk(layer.get().dir())) {
+      for (Path file : (Iterable<Path>) files::iterator) {
+        Map<String, Object> attrs =
+            Files.readAttributes(file, "unix:size,ino,dev,mode", LinkOption.NOFOLLOW_LINKS);
+        if (((Integer) attrs.get("mode") & 0170000) == 0040000) {
+          continue; // directories: what they hold counts, not their entries
         }
+        visitor.visit(attrs.get("dev") + ":" + attrs.get("ino"), (Long) attrs.get("size"));
       }
     }
-    sizes.put(id, size);
-    return size;
   }
 }

@@ -3,6 +3,7 @@ package dev.kiln.engine.worker;
 import dev.kiln.engine.cache.CacheManifest;
 import dev.kiln.engine.cache.CacheRecord;
 import dev.kiln.engine.cache.CacheStore;
+import dev.kiln.engine.cache.CacheUsage;
 import dev.kiln.engine.cache.KeyParts;
 import dev.kiln.engine.graph.Digest;
 import dev.kiln.engine.snapshot.Layer;
@@ -75,6 +76,8 @@ public final class SnapshotCache implements ResultCache {
     // One listing of the snapshots directory, not a lookup per layer of every record: this runs
     // at every start.
     java.util.Set<String> present = new java.util.HashSet<>(snapshotter.committedIds());
+    // Layer ids can be taken again once the highest is gone: no size may outlive its layer.
+    store.dropLayersExcept(present);
     return store.dropWhere(record -> !present.containsAll(record.layers()));
   }
 
@@ -136,6 +139,7 @@ public final class SnapshotCache implements ResultCache {
           } finally {
             pending.remove(key);
           }
+          rememberLayers(ids);
           return null;
         });
   }
@@ -181,6 +185,19 @@ public final class SnapshotCache implements ResultCache {
         key.digest(),
         CacheRecord.of(
             ids, record.kind(), record.description(), record.parts(), System.currentTimeMillis()));
+    rememberLayers(ids);
     return outputs;
+  }
+
+  /** Measures, once, the layers a new record holds, after the record itself is safe. */
+  private void rememberLayers(List<List<String>> ids) {
+    long now = System.currentTimeMillis();
+    try {
+      for (List<String> stack : ids) {
+        CacheUsage.remember(store, snapshotter, stack, now);
+      }
+    } catch (IOException e) {
+      // Only a memo (a prune may have raced the measurement): du measures what has none.
+    }
   }
 }

@@ -66,7 +66,7 @@ class CachePrunerTest {
 
   @Test
   void duSplitsPrivateFromSharedAndFindsOrphans() throws IOException {
-    CacheUsage.Report report = CacheUsage.of(store.entries(), snapshotter);
+    CacheUsage.Report report = CacheUsage.of(store, snapshotter);
     assertEquals(1010, report.privateBytes());
     assertEquals(100, report.sharedBytes());
     assertEquals(1, report.orphanLayers());
@@ -116,5 +116,28 @@ class CachePrunerTest {
     try (var left = Files.list(snapshotter.snapshotsDir())) {
       assertEquals(List.of(), left.toList());
     }
+  }
+
+  @Test
+  void sizesAreMeasuredOnceAndKeptWithTheRecords() throws IOException {
+    CacheUsage.remember(store, snapshotter, List.of(base, old), 7);
+    assertEquals(Optional.of(new LayerMeta(old, Optional.of(base), 1000, 7)), store.layer(old));
+    // A kept size is what usage reports, without measuring the layer again.
+    store.putLayer(new LayerMeta(old, Optional.of(base), 2000, 7));
+    assertEquals(2010, CacheUsage.of(store, snapshotter).privateBytes());
+
+    prune(PrunePolicy.everything(), Set.of());
+
+    assertEquals(Optional.empty(), store.layer(old));
+    assertEquals(Optional.empty(), store.layer(base));
+  }
+
+  @Test
+  void usageMeasuresAndKeepsTheSizeOfALayerWithoutOne() throws IOException {
+    CacheUsage.of(store, snapshotter);
+
+    assertEquals(Optional.of(1000L), store.layer(old).map(LayerMeta::bytes));
+    assertEquals(Optional.of(base), store.layer(recent).flatMap(LayerMeta::parent));
+    assertEquals(Optional.of(5L), store.layer(orphan).map(LayerMeta::bytes));
   }
 }

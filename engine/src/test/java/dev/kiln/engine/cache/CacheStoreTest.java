@@ -68,4 +68,22 @@ class CacheStoreTest {
       assertEquals(0, store.dropWhere(record -> false));
     }
   }
+
+  @Test
+  void layerMetadataSurvivesReopeningAndOnlyPresentLayersKeepIt() throws IOException {
+    LayerMeta top = new LayerMeta("7", Optional.of("1"), 4096, 42);
+    try (CacheStore store = CacheStore.open(root)) {
+      store.putLayer(new LayerMeta("1", Optional.empty(), 10, 41));
+      store.putLayer(top);
+    }
+    try (CacheStore store = CacheStore.open(root)) {
+      assertEquals(Optional.of(top), store.layer("7"));
+      assertEquals(Optional.empty(), store.layer("2"));
+
+      store.dropLayersExcept(java.util.Set.of("7"));
+
+      assertEquals(Optional.empty(), store.layer("1"));
+      assertEquals(Optional.of(top), store.layer("7"));
+    }
+  }
 }
