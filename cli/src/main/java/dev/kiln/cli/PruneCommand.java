@@ -63,7 +63,13 @@ final class PruneCommand implements Callable<Integer> {
     try (Engine engine = Engine.start(EngineConfig.at(root.path()))) {
       CachePruner.Pruned pruned = engine.prune(policy);
       System.out.println(
-          "Deleted " + pruned.records() + " records and " + pruned.layers() + " layers");
+          "Deleted "
+              + pruned.records()
+              + " records, "
+              + pruned.layers()
+              + " layers and "
+              + pruned.blobs()
+              + " blobs");
       System.out.println("Total:\t" + Quantities.humanSize(pruned.bytes()));
       return 0;
     } catch (IOException e) {

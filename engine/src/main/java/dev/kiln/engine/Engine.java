@@ -1,6 +1,7 @@
 package dev.kiln.engine;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.kiln.engine.cache.BlobCollector;
 import dev.kiln.engine.cache.CacheManifest;
 import dev.kiln.engine.cache.CachePruner;
 import dev.kiln.engine.cache.CacheRecord;
@@ -208,7 +209,17 @@ public final class Engine implements AutoCloseable {
         new Collector(
             config
                 .gc()
-                .map(policy -> () -> collect(root, cacheStore, snapshotter, cache.get(), policy)),
+                .map(
+                    policy ->
+                        () ->
+                            collect(
+                                root,
+                                cacheStore,
+                                snapshotter,
+                                cache.get(),
+                                policy,
+                                content,
+                                images)),
             dispatchers.lookup(DispatcherSelector.fromConfig("kiln.io-dispatcher"))),
         localSync,
         report,
@@ -218,16 +229,24 @@ public final class Engine implements AutoCloseable {
 
   /** One automatic collection: once every record is written, under {@code policy}. */
   private static CachePruner.Pruned collect(
-      Path root, CacheStore store, Snapshotter snapshotter, SnapshotCache cache, GcPolicy policy)
+      Path root,
+      CacheStore store,
+      Snapshotter snapshotter,
+      SnapshotCache cache,
+      GcPolicy policy,
+      ContentStore content,
+      ImageStore images)
       throws IOException {
     cache.flush();
-    return CachePruner.collect(
-        store,
-        snapshotter,
-        policy,
-        Set.of(),
-        System.currentTimeMillis(),
-        Files.getFileStore(root).getUsableSpace());
+    CachePruner.Pruned pruned =
+        CachePruner.collect(
+            store,
+            snapshotter,
+            policy,
+            Set.of(),
+            System.currentTimeMillis(),
+            Files.getFileStore(root).getUsableSpace());
+    return pruned.and(BlobCollector.sweep(content, images, snapshotter));
   }
 
   /** The solver's cache, once the engine has made it (always, before a build can start). */
@@ -259,7 +278,7 @@ public final class Engine implements AutoCloseable {
     if (policy.all()) {
       localSync.forgetAll();
     }
-    return pruned;
+    return pruned.and(BlobCollector.sweep(content, images, snapshotter));
   }
 
   /**

@@ -21,8 +21,13 @@ import java.util.Set;
  * that nothing names, which the next start removes. A record never outlives its layers.
  */
 public final class CachePruner {
-  /** What a prune removed. */
-  public record Pruned(int records, int layers, long bytes) {}
+  /** What a prune removed: records, layers, content-store blobs, and their bytes. */
+  public record Pruned(int records, int layers, int blobs, long bytes) {
+    /** This prune and then a sweep of the content store. */
+    public Pruned and(BlobCollector.Swept swept) {
+      return new Pruned(records, layers, blobs + swept.blobs(), bytes + swept.bytes());
+    }
+  }
 
   private CachePruner() {}
 
@@ -76,7 +81,7 @@ public final class CachePruner {
       remove(snapshotter, layer);
       layers++;
     }
-    return new Pruned(doomed.size(), layers, bytes);
+    return new Pruned(doomed.size(), layers, 0, bytes);
   }
 
   /**
@@ -92,7 +97,7 @@ public final class CachePruner {
       long nowMillis,
       long freeBytes)
       throws IOException {
-    Pruned total = new Pruned(0, 0, 0);
+    Pruned total = new Pruned(0, 0, 0, 0);
     if (policy.keepDuration().isPresent()) {
       total =
           plus(
@@ -129,7 +134,11 @@ public final class CachePruner {
   }
 
   private static Pruned plus(Pruned a, Pruned b) {
-    return new Pruned(a.records() + b.records(), a.layers() + b.layers(), a.bytes() + b.bytes());
+    return new Pruned(
+        a.records() + b.records(),
+        a.layers() + b.layers(),
+        a.blobs() + b.blobs(),
+        a.bytes() + b.bytes());
   }
 
   private static void remove(Snapshotter snapshotter, String layer) throws IOException {

@@ -13,10 +13,12 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.security.MessageDigest;
 import java.util.HexFormat;
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.stream.Stream;
 
 /**
  * Content-addressed blobs under {@code ROOT/content/blobs/sha256/<hex>}, written through a temp
@@ -109,6 +111,32 @@ public final class ContentStore {
 
   public boolean has(Digest digest) {
     return path(digest).isPresent();
+  }
+
+  /** Every stored blob's digest (files that are not named by a digest are left out). */
+  public List<Digest> digests() throws IOException {
+    try (Stream<Path> files = Files.list(blobs)) {
+      return files
+          .map(file -> file.getFileName().toString())
+          .filter(name -> name.matches("[0-9a-f]{64}"))
+          .map(Digest::fromHex)
+          .toList();
+    }
+  }
+
+  /**
+   * Removes a blob (garbage collection) and returns its size, 0 when it was already gone. Unlinking
+   * is atomic, and a reader that has the blob open reads it to its end.
+   */
+  public long delete(Digest digest) throws IOException {
+    Path path = blobPath(digest);
+    try {
+      long size = Files.size(path);
+      Files.delete(path);
+      return size;
+    } catch (NoSuchFileException e) {
+      return 0;
+    }
   }
 
   /** Opens a stored blob without checking it; see {@link #verify(Digest)}. */

@@ -22,7 +22,7 @@ class CollectorTest {
             Optional.of(
                 () -> {
                   runs.incrementAndGet();
-                  return new CachePruner.Pruned(1, 2, 3);
+                  return new CachePruner.Pruned(1, 2, 0, 3);
                 }),
             Runnable::run);
     Collector.Lease build = collector.lease();
@@ -32,7 +32,7 @@ class CollectorTest {
     assertEquals(0, runs.get(), "collected while an export still held the cache");
     export.close();
     assertEquals(1, runs.get());
-    assertEquals(Optional.of(new CachePruner.Pruned(1, 2, 3)), collector.last());
+    assertEquals(Optional.of(new CachePruner.Pruned(1, 2, 0, 3)), collector.last());
   }
 
   @Test
@@ -47,7 +47,7 @@ class CollectorTest {
                   () -> {
                     started.countDown();
                     finish.await();
-                    return new CachePruner.Pruned(0, 0, 0);
+                    return new CachePruner.Pruned(0, 0, 0, 0);
                   }),
               pool);
       collector.lease().close();
