@@ -98,6 +98,12 @@ final class DuCommand implements Callable<Integer> {
                 + report.orphanLayers()
                 + " layers no record holds; kiln prune removes them)");
       }
+      out.println(
+          "Content:\t"
+              + Quantities.humanSize(report.blobBytes())
+              + " ("
+              + report.blobs()
+              + " blobs of pulled, built and exported images)");
       out.println("Total:\t\t" + Quantities.humanSize(report.totalBytes()));
       return 0;
     } catch (IOException | IllegalArgumentException e) {

@@ -264,7 +264,7 @@ public final class Engine implements AutoCloseable {
 
   /** The cache's disk usage. Blocking. */
   public CacheUsage.Report diskUsage() throws IOException {
-    return CacheUsage.of(cacheStore, snapshotter);
+    return CacheUsage.of(cacheStore, snapshotter, content);
   }
 
   /**

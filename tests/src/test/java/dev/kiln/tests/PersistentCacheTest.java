@@ -166,6 +166,7 @@ class PersistentCacheTest {
     assertTrue(du.out().contains("exec "), du.out());
     assertTrue(du.out().contains("source.local "), du.out());
     assertTrue(du.out().contains("Total:"), du.out());
+    assertFalse(du.out().contains("Content:\t0B"), "the pulled base image's blobs: " + du.out());
     KilnRun verbose = kiln("du", "--verbose");
     assertTrue(verbose.out().contains("[build 3/3] RUN cat /src/app.txt"), verbose.out());
 

@@ -1,5 +1,6 @@
 package dev.kiln.engine.cache;
 
+import dev.kiln.engine.content.ContentStore;
 import dev.kiln.engine.graph.Digest;
 import dev.kiln.engine.snapshot.Layer;
 import dev.kiln.engine.snapshot.Snapshotter;
@@ -21,8 +22,8 @@ import java.util.stream.Stream;
  * The disk usage of the cache: each record with the bytes of the layers only it holds (private) and
  * of the layers other records hold too (shared), and the layers no record holds (orphans, left by
  * crashes; {@code prune} removes them). A layer's size is the apparent size of its files, kept in
- * the store's {@link LayerMeta} once measured; the total on disk counts a file hard-linked into
- * several layers once, and is the one figure that walks every layer.
+ * the store's {@link LayerMeta} once measured; the total on disk (layers and content-store blobs)
+ * counts a file hard-linked into several layers once, and is the one figure that walks every layer.
  */
 public final class CacheUsage {
   /** One record's usage. */
@@ -35,6 +36,8 @@ public final class CacheUsage {
       long sharedBytes,
       long orphanBytes,
       int orphanLayers,
+      int blobs,
+      long blobBytes,
       long totalBytes) {}
 
   private final Snapshotter snapshotter;
@@ -53,10 +56,14 @@ public final class CacheUsage {
     }
   }
 
-  /** Measures {@code store}'s records against the layers under {@code snapshotter}'s directory. */
-  public static Report of(CacheStore store, Snapshotter snapshotter) throws IOException {
+  /**
+   * Measures {@code store}'s records against the layers under {@code snapshotter}'s directory, and
+   * the blobs of {@code content} (pulled, built and exported images' layers and manifests).
+   */
+  public static Report of(CacheStore store, Snapshotter snapshotter, ContentStore content)
+      throws IOException {
     List<CacheStore.Entry> entries = store.entries();
-    return new CacheUsage(snapshotter, store, entries).measure(entries);
+    return new CacheUsage(snapshotter, store, entries).measure(entries, content);
   }
 
   /**
@@ -86,7 +93,7 @@ public final class CacheUsage {
     return holders;
   }
 
-  private Report measure(List<CacheStore.Entry> entries) throws IOException {
+  private Report measure(List<CacheStore.Entry> entries, ContentStore content) throws IOException {
     Map<String, Integer> holders = holders(entries);
     List<RecordUsage> records = new ArrayList<>();
     long privateBytes = 0;
@@ -120,7 +127,20 @@ public final class CacheUsage {
     }
     records.sort(
         Comparator.comparingLong((RecordUsage r) -> r.record().lastUsedMillis()).reversed());
-    return new Report(records, privateBytes, sharedBytes, orphanBytes, orphans, onDisk(committed));
+    List<Digest> blobs = content.digests();
+    long blobBytes = 0;
+    for (Digest blob : blobs) {
+      blobBytes += content.size(blob);
+    }
+    return new Report(
+        records,
+        privateBytes,
+        sharedBytes,
+        orphanBytes,
+        orphans,
+        blobs.size(),
+        blobBytes,
+        onDisk(committed) + blobBytes);
   }
 
   /** The apparent bytes of {@code layers}, each counted once: the unit garbage collection uses. */

@@ -124,6 +124,15 @@ public final class ContentStore {
     }
   }
 
+  /** A stored blob's size in bytes, 0 when it is gone. */
+  public long size(Digest digest) throws IOException {
+    try {
+      return Files.size(blobPath(digest));
+    } catch (NoSuchFileException e) {
+      return 0;
+    }
+  }
+
   /**
    * Removes a blob (garbage collection) and returns its size, 0 when it was already gone. Unlinking
    * is atomic, and a reader that has the blob open reads it to its end.

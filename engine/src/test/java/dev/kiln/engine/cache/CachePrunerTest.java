@@ -66,7 +66,8 @@ class CachePrunerTest {
 
   @Test
   void duSplitsPrivateFromSharedAndFindsOrphans() throws IOException {
-    CacheUsage.Report report = CacheUsage.of(store, snapshotter);
+    CacheUsage.Report report =
+        CacheUsage.of(store, snapshotter, new dev.kiln.engine.content.ContentStore(root));
     assertEquals(1010, report.privateBytes());
     assertEquals(100, report.sharedBytes());
     assertEquals(1, report.orphanLayers());
@@ -124,7 +125,10 @@ class CachePrunerTest {
     assertEquals(Optional.of(new LayerMeta(old, Optional.of(base), 1000, 7)), store.layer(old));
     // A kept size is what usage reports, without measuring the layer again.
     store.putLayer(new LayerMeta(old, Optional.of(base), 2000, 7));
-    assertEquals(2010, CacheUsage.of(store, snapshotter).privateBytes());
+    assertEquals(
+        2010,
+        CacheUsage.of(store, snapshotter, new dev.kiln.engine.content.ContentStore(root))
+            .privateBytes());
 
     prune(PrunePolicy.everything(), Set.of());
 
@@ -134,7 +138,7 @@ class CachePrunerTest {
 
   @Test
   void usageMeasuresAndKeepsTheSizeOfALayerWithoutOne() throws IOException {
-    CacheUsage.of(store, snapshotter);
+    CacheUsage.of(store, snapshotter, new dev.kiln.engine.content.ContentStore(root));
 
     assertEquals(Optional.of(1000L), store.layer(old).map(LayerMeta::bytes));
     assertEquals(Optional.of(base), store.layer(recent).flatMap(LayerMeta::parent));
