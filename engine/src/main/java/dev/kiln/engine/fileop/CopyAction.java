@@ -30,10 +30,10 @@ final class CopyAction {
     this.owner = owner;
     this.options =
         new TreeCopier.Options(
-            Selection.of(action.includePatterns(), action.excludePatterns()),
-            owner,
-            action.mode(),
-            links);
+                Selection.of(action.includePatterns(), action.excludePatterns()),
+                owner,
+                action.mode())
+            .withLinks(links);
   }
 
   void run() throws IOException {

@@ -21,19 +21,27 @@ import java.util.Optional;
 public final class TreeCopier {
   /**
    * What to copy and how to stamp it: owner and mode override the source's when present; files
-   * {@code links} names are hard-linked rather than copied.
+   * {@code links} names are hard-linked rather than copied, the others written by {@code bytes}.
    */
   public record Options(
-      Selection selection, Optional<Ids> owner, Optional<Integer> mode, LinkSource links) {
+      Selection selection,
+      Optional<Ids> owner,
+      Optional<Integer> mode,
+      LinkSource links,
+      ByteCopy bytes) {
     public static final Options PRESERVE =
         new Options(Selection.ALL, Optional.empty(), Optional.empty());
 
     public Options(Selection selection, Optional<Ids> owner, Optional<Integer> mode) {
-      this(selection, owner, mode, LinkSource.NONE);
+      this(selection, owner, mode, LinkSource.NONE, ByteCopy.KERNEL);
     }
 
     public Options withLinks(LinkSource more) {
-      return new Options(selection, owner, mode, more);
+      return new Options(selection, owner, mode, more, bytes);
+    }
+
+    public Options withBytes(ByteCopy copy) {
+      return new Options(selection, owner, mode, links, copy);
     }
   }
 
@@ -131,7 +139,7 @@ public final class TreeCopier {
         return; // the linked inode already has the owner, mode and mtime the copy would give
       }
       // The destination no longer exists, so the copy creates it with O_EXCL: no link followed.
-      Files.copy(src, dest, LinkOption.NOFOLLOW_LINKS);
+      options.bytes().copy(src, dest);
       if (!owner.equals(created)) {
         PosixMetadata.chown(dest, owner.uid(), owner.gid());
       }

@@ -1,5 +1,6 @@
 package dev.kiln.engine.source;
 
+import dev.kiln.engine.fileop.ByteCopy;
 import dev.kiln.engine.fileop.FileInfo;
 import dev.kiln.engine.fileop.Ids;
 import dev.kiln.engine.fileop.LinkSource;
@@ -13,9 +14,11 @@ import dev.kiln.engine.snapshot.Snapshot;
 import dev.kiln.engine.snapshot.Snapshotter;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.security.MessageDigest;
 import java.util.HexFormat;
 import java.util.List;
@@ -38,23 +41,29 @@ public final class LocalSource {
   public static Snapshot copy(
       Path dir, List<String> include, List<String> exclude, Snapshotter snapshotter)
       throws IOException {
-    return copy(dir, include, exclude, snapshotter, LinkSource.NONE);
+    return copy(dir, include, exclude, snapshotter, LinkSource.NONE, ByteCopy.KERNEL);
   }
 
-  /** Copies the selected files of {@code dir} into a new layer, linking what {@code links} says. */
+  /**
+   * Copies the selected files of {@code dir} into a new layer, linking what {@code links} says and
+   * writing the rest with {@code bytes}.
+   */
   static Snapshot copy(
       Path dir,
       List<String> include,
       List<String> exclude,
       Snapshotter snapshotter,
-      LinkSource links)
+      LinkSource links,
+      ByteCopy bytes)
       throws IOException {
     requireDirectory(dir);
     ActiveLayer active = snapshotter.prepare();
     try {
       TreeCopier.Options options =
           new TreeCopier.Options(
-              Selection.of(include, exclude), Optional.of(Ids.ROOT), Optional.empty(), links);
+                  Selection.of(include, exclude), Optional.of(Ids.ROOT), Optional.empty())
+              .withLinks(links)
+              .withBytes(bytes);
       TreeCopier.copyContents(dir, active.upper(), active.upper(), options);
       Layer layer = snapshotter.commit(active);
       return Snapshot.SCRATCH.plus(layer);
@@ -93,6 +102,24 @@ public final class LocalSource {
       sha.update((byte) '\n');
     }
     return Digest.fromHex(HexFormat.of().formatHex(sha.digest())).toString();
+  }
+
+  /**
+   * Copies {@code src}'s bytes to the new file {@code dest} (never following a link there) and
+   * returns their digest: the one read that a first copy of a context makes. {@code buffer} is the
+   * caller's, reused from file to file.
+   */
+  static byte[] copyWithDigest(Path src, Path dest, byte[] buffer) throws IOException {
+    MessageDigest sha = Digest.newSha256();
+    try (InputStream in = Files.newInputStream(src);
+        OutputStream out =
+            Files.newOutputStream(dest, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+      for (int n = in.read(buffer); n >= 0; n = in.read(buffer)) {
+        sha.update(buffer, 0, n);
+        out.write(buffer, 0, n);
+      }
+    }
+    return sha.digest();
   }
 
   static byte[] contentDigest(Path file) throws IOException {

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.kiln.engine.content.AtomicFile;
 import dev.kiln.engine.content.CheckedBytes;
+import dev.kiln.engine.fileop.ByteCopy;
 import dev.kiln.engine.fileop.FileInfo;
 import dev.kiln.engine.fileop.LinkSource;
 import dev.kiln.engine.graph.Digest;
@@ -32,7 +33,9 @@ import java.util.concurrent.ConcurrentHashMap;
  * the layer of the last copy. A checksum then reads only files whose stamp changed, and a copy
  * hard-links every file unchanged since the last copy from that layer instead of copying it. The
  * index is kept in {@code ROOT/local/} (one file per directory and selection, verified by its
- * sha256, written with temp + rename), so a new process starts where the last one stopped.
+ * sha256, written with temp + rename), so a new process starts where the last one stopped. The
+ * first checksum of a directory copies it at the same time, reading each file once: the copy that
+ * follows a miss then takes that layer as it is, when nothing changed in between.
  */
 public final class LocalSync {
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -66,7 +69,11 @@ public final class LocalSync {
     Map<String, Known> files = new HashMap<>();
     Optional<String> layer = Optional.empty();
     Map<String, Stamp> layerFiles = new HashMap<>();
-    // What the last checksum found changed since the one before (in memory only).
+    // The checksum of the layer's selection, when the layer was made by a first checksum and
+    // holds exactly what that checksum covered.
+    Optional<String> layerChecksum = Optional.empty();
+    // In memory only: the last checksum, and what it found changed since the one before.
+    Optional<String> lastChecksum = Optional.empty();
     List<String> lastChanges = List.of();
   }
 
@@ -92,8 +99,12 @@ public final class LocalSync {
     String id = id(source, include, exclude);
     Index index = index(id);
     synchronized (index) {
-      Map<String, Known> seen = new HashMap<>();
       long racyAfter = (System.currentTimeMillis() - racyWindow.toMillis()) * 1_000_000L;
+      boolean first = index.files.isEmpty();
+      Map<String, Known> copied =
+          first ? firstCopy(source, include, exclude, index, racyAfter) : Map.of();
+      boolean[] layerMatches = {first};
+      Map<String, Known> seen = new HashMap<>();
       String checksum =
           LocalSource.checksum(
               source,
@@ -102,8 +113,16 @@ public final class LocalSync {
               entry -> {
                 Stamp stamp = Stamp.of(entry.info());
                 Known known = index.files.get(entry.relative());
-                if (known == null || !known.stamp().equals(stamp)) {
+                Known copy = copied.get(entry.relative());
+                if (known != null && known.stamp().equals(stamp)) {
+                  // unchanged since last seen
+                } else if (copy != null && copy.stamp().equals(stamp) && !racy(stamp, racyAfter)) {
+                  known = copy;
+                } else {
                   byte[] digest = LocalSource.contentDigest(entry.path());
+                  if (copy == null || !Arrays.equals(copy.digest(), digest)) {
+                    layerMatches[0] = false; // changed while it was being copied
+                  }
                   // A file changed within the last second may change again within the same
                   // timestamp tick: its stamp is not trusted next time (git's "racily clean").
                   known = new Known(racy(stamp, racyAfter) ? stamp.untrusted() : stamp, digest);
@@ -112,7 +131,12 @@ public final class LocalSync {
                 return known.digest();
               });
       index.lastChanges = changes(index.files, seen);
-      if (!sameFiles(seen, index.files)) {
+      index.lastChecksum = Optional.of(checksum);
+      if (first) {
+        boolean same = layerMatches[0] && seen.keySet().equals(copied.keySet());
+        index.layerChecksum = same ? Optional.of(checksum) : Optional.empty();
+      }
+      if (first || !sameFiles(seen, index.files)) {
         index.files = seen;
         save(id, index);
       }
@@ -121,14 +145,55 @@ public final class LocalSync {
   }
 
   /**
+   * Copies {@code source} into a new layer while hashing each file from the same read, and makes it
+   * the index's layer; returns the files copied with their stamps and digests.
+   */
+  private Map<String, Known> firstCopy(
+      Path source, List<String> include, List<String> exclude, Index index, long racyAfter)
+      throws IOException {
+    Map<String, Stamp> stamps = new HashMap<>();
+    Map<String, byte[]> digests = new HashMap<>();
+    LinkSource noted =
+        (src, info, owner, mode) -> {
+          stamps.put(source.relativize(src).toString(), Stamp.of(info));
+          return Optional.empty();
+        };
+    byte[] buffer = new byte[256 * 1024];
+    ByteCopy hashing =
+        (src, dest) ->
+            digests.put(
+                source.relativize(src).toString(), LocalSource.copyWithDigest(src, dest, buffer));
+    Snapshot snapshot = LocalSource.copy(source, include, exclude, snapshotter, noted, hashing);
+    index.layer = Optional.of(snapshot.layers().get(0).id());
+    Map<String, Known> copied = new HashMap<>();
+    Map<String, Stamp> layerFiles = new HashMap<>();
+    stamps.forEach(
+        (relative, stamp) -> {
+          layerFiles.put(relative, racy(stamp, racyAfter) ? stamp.untrusted() : stamp);
+          byte[] digest = digests.get(relative);
+          if (digest != null) {
+            copied.put(relative, new Known(stamp, digest));
+          }
+        });
+    index.layerFiles = layerFiles;
+    return copied;
+  }
+
+  /**
    * {@link LocalSource#copy}, linking files unchanged since the last copy from its layer; the new
-   * layer becomes the one later copies link from.
+   * layer becomes the one later copies link from. When the last checksum was the first and nothing
+   * changed while it copied, its layer is the copy.
    */
   public Snapshot copy(Path source, List<String> include, List<String> exclude) throws IOException {
     String id = id(source, include, exclude);
     Index index = index(id);
     synchronized (index) {
       Optional<Layer> last = index.layer.flatMap(snapshotter::committed);
+      if (last.isPresent()
+          && index.layerChecksum.isPresent()
+          && index.layerChecksum.equals(index.lastChecksum)) {
+        return Snapshot.SCRATCH.plus(last.get());
+      }
       Map<String, Stamp> before = index.layerFiles;
       Map<String, Stamp> copied = new HashMap<>();
       long racyAfter = (System.currentTimeMillis() - racyWindow.toMillis()) * 1_000_000L;
@@ -142,9 +207,11 @@ public final class LocalSync {
                 ? Optional.of(last.get().dir().resolve(relative))
                 : Optional.empty();
           };
-      Snapshot snapshot = LocalSource.copy(source, include, exclude, snapshotter, links);
+      Snapshot snapshot =
+          LocalSource.copy(source, include, exclude, snapshotter, links, ByteCopy.KERNEL);
       index.layer = Optional.of(snapshot.layers().get(0).id());
       index.layerFiles = copied;
+      index.layerChecksum = Optional.empty();
       save(id, index);
       return snapshot;
     }
@@ -241,6 +308,9 @@ public final class LocalSync {
       if (json.hasNonNull("layer")) {
         index.layer = Optional.of(json.get("layer").asText());
       }
+      if (json.hasNonNull("layerChecksum")) {
+        index.layerChecksum = Optional.of(json.get("layerChecksum").asText());
+      }
       HexFormat hex = HexFormat.of();
       for (JsonNode f : json.path("layerFiles")) {
         index.layerFiles.put(f.get(0).asText(), stamp(f));
@@ -272,6 +342,7 @@ public final class LocalSync {
   private void save(String id, Index index) throws IOException {
     ObjectNode json = JSON.createObjectNode();
     index.layer.ifPresent(layer -> json.put("layer", layer));
+    index.layerChecksum.ifPresent(checksum -> json.put("layerChecksum", checksum));
     ArrayNode files = json.putArray("files");
     HexFormat hex = HexFormat.of();
     index.files.forEach(

@@ -96,8 +96,40 @@ class LocalSyncTest {
     LocalSync sync = new LocalSync(temp.resolve("root"), snapshotter, Duration.ofDays(1));
     sync.checksum(context, List.of(), List.of());
     Snapshot first = sync.copy(context, List.of(), List.of());
+    Files.writeString(context.resolve("src/edited.txt"), "v2\n");
     sync.checksum(context, List.of(), List.of());
     Snapshot second = sync.copy(context, List.of(), List.of());
     assertFalse(Files.isSameFile(file(first, "src/kept.txt"), file(second, "src/kept.txt")));
+    assertEquals("v2\n", Files.readString(file(second, "src/edited.txt")));
+  }
+
+  @Test
+  void theFirstChecksumCopiesOnceAndTheCopyAfterItTakesThatLayer() throws IOException {
+    LocalSync sync = sync();
+    String checksum = sync.checksum(context, List.of(), List.of());
+    assertEquals(LocalSource.checksum(context, List.of(), List.of()), checksum);
+    assertEquals(1, snapshotter.committedIds().size(), "the first checksum copied the context");
+
+    Snapshot copy = sync.copy(context, List.of(), List.of());
+    assertEquals(1, snapshotter.committedIds().size(), "the copy made a second layer");
+    assertEquals("v1\n", Files.readString(file(copy, "src/edited.txt")));
+    assertEquals("kept\n", Files.readString(file(copy, "src/kept.txt")));
+
+    LocalSync restarted = sync();
+    restarted.checksum(context, List.of(), List.of());
+    assertEquals(copy, restarted.copy(context, List.of(), List.of()), "unchanged: same layer");
+  }
+
+  @Test
+  void aFileChangedAfterTheFirstChecksumIsCopiedAfresh() throws IOException {
+    LocalSync sync = sync();
+    sync.checksum(context, List.of(), List.of());
+    Files.writeString(context.resolve("src/edited.txt"), "v2, changed before the copy\n");
+    sync.checksum(context, List.of(), List.of());
+
+    Snapshot copy = sync.copy(context, List.of(), List.of());
+
+    assertEquals(2, snapshotter.committedIds().size());
+    assertEquals("v2, changed before the copy\n", Files.readString(file(copy, "src/edited.txt")));
   }
 }
