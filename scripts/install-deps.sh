@@ -3,7 +3,8 @@
 # Kiln needs: bubblewrap (the sandbox), util-linux (setpriv), busybox-static
 # (the examples' and tests' base image); the examples and tests also use a real registry
 # (docker-registry, with htpasswd from apache2-utils for its auth tests) and check images with
-# skopeo and umoci. Runs apt-get as root, or through sudo when allowed.
+# skopeo and umoci, and run the terminal display in tmux. Runs apt-get as root, or through sudo
+# when allowed.
 set -euo pipefail
 
 missing=()
@@ -15,6 +16,7 @@ command -v htpasswd >/dev/null 2>&1 || missing+=(apache2-utils)
 command -v skopeo >/dev/null 2>&1 || missing+=(skopeo)
 command -v umoci >/dev/null 2>&1 || missing+=(umoci)
 command -v curl >/dev/null 2>&1 || missing+=(curl)
+command -v tmux >/dev/null 2>&1 || missing+=(tmux)
 [ ${#missing[@]} -eq 0 ] && exit 0
 
 if [ "$(id -u)" = 0 ]; then

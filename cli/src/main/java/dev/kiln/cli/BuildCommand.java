@@ -41,7 +41,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.Callable;
-import java.util.function.Consumer;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -149,7 +148,7 @@ final class BuildCommand implements Callable<Integer> {
       paramLabel = "MODE",
       defaultValue = "auto",
       description =
-          "Progress display: auto, plain or quiet (auto is plain until the TTY display lands).")
+          "Progress display: auto (tty on a terminal, else plain), tty, plain, rawjson or quiet.")
   String progress;
 
   @Mixin RootOption root = new RootOption();
@@ -257,9 +256,7 @@ final class BuildCommand implements Callable<Integer> {
           throw new IllegalArgumentException("--local: " + dir + " is not a directory");
         }
       }
-      if (!progress.equals("auto") && !progress.equals("plain") && !progress.equals("quiet")) {
-        throw new IllegalArgumentException("--progress " + progress + ": use auto, plain or quiet");
-      }
+      ProgressDisplay.check(progress);
       mode = snapshotter.map(BuildCommand::snapshotterMode);
       if (definition.isPresent() == context.isPresent()) {
         throw new IllegalArgumentException(
@@ -300,8 +297,6 @@ final class BuildCommand implements Callable<Integer> {
         graph = Optional.of(conversion.get().definition());
         buildLocals = dockerfile.get().locals(conversion.get());
       }
-      Consumer<ProgressEvent> printer =
-          progress.equals("quiet") ? event -> {} : new PlainProgressPrinter(err);
       List<ProgressEvent> events = new java.util.concurrent.CopyOnWriteArrayList<>();
       long started = System.currentTimeMillis();
       Optional<CacheExporter> cacheExporter =
@@ -319,14 +314,15 @@ final class BuildCommand implements Callable<Integer> {
                   .flatMap(to -> cacheExporter)
                   .map(cache -> cache::prepare));
       Outcome outcome;
-      try (streamer) {
+      try (streamer;
+          ProgressDisplay display = ProgressDisplay.of(progress, err)) {
         outcome =
             engine
                 .solve(
                     graph.get(),
                     buildLocals,
                     buildSecrets,
-                    printer.andThen(events::add).andThen(streamer))
+                    display.andThen(events::add).andThen(streamer))
                 .toCompletableFuture()
                 .get();
       }
