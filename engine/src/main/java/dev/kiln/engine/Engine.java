@@ -170,7 +170,12 @@ public final class Engine implements AutoCloseable {
     Resolver resolver = (digest, vertex) -> worker.get().resolve(digest, vertex);
     ActorSystem<Solver.Command> system =
         ActorSystem.create(
-            Solver.create(resolver, new LateCache(cache), config.effectiveSlots()), "kiln");
+            Solver.create(
+                resolver,
+                new LateCache(cache),
+                config.effectiveSlots(),
+                config.effectiveBuildSlots()),
+            "kiln");
     var dispatchers = system.dispatchers();
     cache.set(
         new SnapshotCache(

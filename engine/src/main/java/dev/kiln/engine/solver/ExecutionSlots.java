@@ -1,9 +1,10 @@
 package dev.kiln.engine.solver;
 
 import java.util.ArrayDeque;
-import java.util.HashSet;
-import java.util.Queue;
-import java.util.Set;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
@@ -11,13 +12,18 @@ import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.javadsl.Receive;
 
-/** A fair counting semaphore as an actor: bounds how many vertices execute at once. */
+/**
+ * The execution slots as an actor: at most {@code capacity} vertices execute at once, and at most
+ * {@code perBuild} of one build. A free slot goes to the waiting build that runs the fewest steps
+ * (the one served longest ago on a tie), first come first served within a build: a build with
+ * hundreds of ready steps cannot starve a small one that arrives after it.
+ */
 public final class ExecutionSlots extends AbstractBehavior<ExecutionSlots.Command> {
   /** The protocol. */
   public sealed interface Command permits Acquire, Release {}
 
-  /** Asks for a slot; {@link Granted} arrives when one is free. */
-  public record Acquire(ActorRef<Granted> replyTo) implements Command {}
+  /** Asks for a slot for a step of {@code build}; {@link Granted} arrives when one is free. */
+  public record Acquire(ActorRef<Granted> replyTo, long build) implements Command {}
 
   /** Gives a slot back, or withdraws a request still queued; idempotent. */
   public record Release(ActorRef<Granted> holder) implements Command {}
@@ -28,19 +34,29 @@ public final class ExecutionSlots extends AbstractBehavior<ExecutionSlots.Comman
   }
 
   private final int capacity;
-  private final Set<ActorRef<Granted>> holders = new HashSet<>();
-  private final Queue<ActorRef<Granted>> waiting = new ArrayDeque<>();
+  private final int perBuild;
+  private final Map<ActorRef<Granted>, Long> holders = new HashMap<>();
+  private final Map<Long, Integer> running = new HashMap<>();
+  private final Map<Long, ArrayDeque<ActorRef<Granted>>> waiting = new LinkedHashMap<>();
+  private final Map<Long, Long> lastServed = new HashMap<>();
+  private long grants;
 
   public static Behavior<Command> create(int capacity) {
-    if (capacity < 1) {
-      throw new IllegalArgumentException("execution slots must be >= 1, got " + capacity);
-    }
-    return Behaviors.setup(context -> new ExecutionSlots(context, capacity));
+    return create(capacity, capacity);
   }
 
-  private ExecutionSlots(ActorContext<Command> context, int capacity) {
+  public static Behavior<Command> create(int capacity, int perBuild) {
+    if (capacity < 1 || perBuild < 1) {
+      throw new IllegalArgumentException(
+          "execution slots must be >= 1, got " + capacity + " (per build " + perBuild + ")");
+    }
+    return Behaviors.setup(context -> new ExecutionSlots(context, capacity, perBuild));
+  }
+
+  private ExecutionSlots(ActorContext<Command> context, int capacity, int perBuild) {
     super(context);
     this.capacity = capacity;
+    this.perBuild = perBuild;
   }
 
   @Override
@@ -52,28 +68,65 @@ public final class ExecutionSlots extends AbstractBehavior<ExecutionSlots.Comman
   }
 
   private Behavior<Command> onAcquire(Acquire acquire) {
-    if (holders.size() < capacity) {
-      grant(acquire.replyTo());
-    } else {
-      waiting.add(acquire.replyTo());
-    }
+    waiting.computeIfAbsent(acquire.build(), b -> new ArrayDeque<>()).add(acquire.replyTo());
+    dispatch();
     return this;
   }
 
   private Behavior<Command> onRelease(Release release) {
-    if (!holders.remove(release.holder())) {
-      waiting.remove(release.holder());
-      return this;
+    Long build = holders.remove(release.holder());
+    if (build == null) {
+      waiting.values().forEach(queue -> queue.remove(release.holder()));
+      waiting.values().removeIf(ArrayDeque::isEmpty);
+    } else if (running.merge(build, -1, Integer::sum) == 0) {
+      running.remove(build);
     }
-    ActorRef<Granted> next = waiting.poll();
-    if (next != null) {
-      grant(next);
-    }
+    dispatch();
+    // A daemon serves builds for months: what is known of an idle build goes.
+    lastServed.keySet().removeIf(b -> !running.containsKey(b) && !waiting.containsKey(b));
     return this;
   }
 
-  private void grant(ActorRef<Granted> requester) {
-    holders.add(requester);
-    requester.tell(Granted.INSTANCE);
+  /** Grants free slots while some waiting build may take one. */
+  private void dispatch() {
+    while (holders.size() < capacity) {
+      Optional<Long> next = nextBuild();
+      if (next.isEmpty()) {
+        return;
+      }
+      long build = next.get();
+      ArrayDeque<ActorRef<Granted>> queue = waiting.get(build);
+      ActorRef<Granted> requester = queue.poll();
+      if (queue.isEmpty()) {
+        waiting.remove(build);
+      }
+      holders.put(requester, build);
+      running.merge(build, 1, Integer::sum);
+      lastServed.put(build, ++grants);
+      requester.tell(Granted.INSTANCE);
+    }
+  }
+
+  private Optional<Long> nextBuild() {
+    Optional<Long> best = Optional.empty();
+    for (long build : waiting.keySet()) {
+      int runs = running.getOrDefault(build, 0);
+      if (runs >= perBuild) {
+        continue;
+      }
+      if (best.isEmpty() || better(build, best.get())) {
+        best = Optional.of(build);
+      }
+    }
+    return best;
+  }
+
+  private boolean better(long build, long than) {
+    int a = running.getOrDefault(build, 0);
+    int b = running.getOrDefault(than, 0);
+    if (a != b) {
+      return a < b;
+    }
+    return lastServed.getOrDefault(build, 0L) < lastServed.getOrDefault(than, 0L);
   }
 }

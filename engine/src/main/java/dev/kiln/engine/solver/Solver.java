@@ -41,14 +41,30 @@ public final class Solver extends AbstractBehavior<Solver.Command> {
   private long nextBuild = 1;
 
   public static Behavior<Command> create(Resolver resolver, ResultCache cache, int slots) {
-    return Behaviors.setup(context -> new Solver(context, resolver, cache, slots));
+    return create(resolver, cache, slots, slots);
   }
 
-  private Solver(ActorContext<Command> context, Resolver resolver, ResultCache cache, int slots) {
+  /** A solver running at most {@code slots} steps at once, {@code perBuild} of one build. */
+  public static Behavior<Command> create(
+      Resolver resolver, ResultCache cache, int slots, int perBuild) {
+    return Behaviors.setup(
+        context ->
+            new Solver(
+                context,
+                resolver,
+                cache,
+                context.spawn(ExecutionSlots.create(slots, perBuild), "slots")));
+  }
+
+  private Solver(
+      ActorContext<Command> context,
+      Resolver resolver,
+      ResultCache cache,
+      ActorRef<ExecutionSlots.Command> slots) {
     super(context);
     this.resolver = resolver;
     this.cache = cache;
-    this.slots = context.spawn(ExecutionSlots.create(slots), "slots");
+    this.slots = slots;
   }
 
   @Override
@@ -77,11 +93,12 @@ public final class Solver extends AbstractBehavior<Solver.Command> {
       solve.replyTo().tell(new Outcome.SolveFailed(error));
       return this;
     }
+    // A vertex counts against the slots of the build that first needed it.
+    long build = nextBuild++;
     for (Digest digest : order) {
-      vertices.computeIfAbsent(digest, d -> spawnVertex(d, definition, runners.get(d)));
+      vertices.computeIfAbsent(digest, d -> spawnVertex(d, definition, runners.get(d), build));
       users.merge(digest, 1, Integer::sum);
     }
-    long build = nextBuild++;
     builds.put(build, order);
     Input root = definition.root();
     getContext()
@@ -97,14 +114,14 @@ public final class Solver extends AbstractBehavior<Solver.Command> {
   }
 
   private ActorRef<VertexActor.Command> spawnVertex(
-      Digest digest, Definition definition, OpRunner runner) {
+      Digest digest, Definition definition, OpRunner runner, long build) {
     Vertex vertex = definition.vertex(digest);
     List<ActorRef<VertexActor.Command>> inputs = new ArrayList<>();
     for (Input input : vertex.inputs()) {
       inputs.add(vertices.get(input.vertex()));
     }
     return getContext()
-        .spawnAnonymous(VertexActor.create(digest, vertex, runner, inputs, slots, cache));
+        .spawnAnonymous(VertexActor.create(digest, vertex, runner, inputs, slots, build, cache));
   }
 
   private Behavior<Command> onEnded(BuildSession.Ended ended) {

@@ -112,6 +112,7 @@ public final class VertexActor extends AbstractBehavior<VertexActor.Command> {
   private final OpRunner runner;
   private final List<ActorRef<Command>> inputs;
   private final ActorRef<ExecutionSlots.Command> slots;
+  private final long build;
   private final ResultCache cache;
   private final List<ActorRef<Reply>> keySubscribers = new ArrayList<>();
   private final List<ActorRef<Reply>> subscribers = new ArrayList<>();
@@ -138,9 +139,10 @@ public final class VertexActor extends AbstractBehavior<VertexActor.Command> {
       OpRunner runner,
       List<ActorRef<Command>> inputs,
       ActorRef<ExecutionSlots.Command> slots,
+      long build,
       ResultCache cache) {
     return Behaviors.setup(
-        context -> new VertexActor(context, digest, vertex, runner, inputs, slots, cache));
+        context -> new VertexActor(context, digest, vertex, runner, inputs, slots, build, cache));
   }
 
   private VertexActor(
@@ -150,8 +152,10 @@ public final class VertexActor extends AbstractBehavior<VertexActor.Command> {
       OpRunner runner,
       List<ActorRef<Command>> inputs,
       ActorRef<ExecutionSlots.Command> slots,
+      long build,
       ResultCache cache) {
     super(context);
+    this.build = build;
     this.digest = digest;
     this.vertex = vertex;
     this.runner = runner;
@@ -381,7 +385,7 @@ public final class VertexActor extends AbstractBehavior<VertexActor.Command> {
 
   private void queue() {
     state = State.QUEUED;
-    slots.tell(new ExecutionSlots.Acquire(slotAdapter));
+    slots.tell(new ExecutionSlots.Acquire(slotAdapter, build));
   }
 
   private Behavior<Command> onSlotGranted() {
