@@ -328,7 +328,7 @@ final class BuildCommand implements Callable<Integer> {
       }
       timings.lap("solve");
       if (explain) {
-        List<String> misses = engine.explainMisses(events, graph.get(), started);
+        List<String> misses = engine.explainMisses(events, graph.get(), buildLocals, started);
         err.println();
         err.println(misses.isEmpty() ? "cache: every step was cached" : "cache misses:");
         misses.forEach(line -> err.println("  " + line));

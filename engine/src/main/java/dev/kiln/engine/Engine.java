@@ -167,7 +167,7 @@ public final class Engine implements AutoCloseable {
     // reaches them through references set before any build can be submitted.
     AtomicReference<Worker> worker = new AtomicReference<>();
     AtomicReference<SnapshotCache> cache = new AtomicReference<>();
-    Resolver resolver = (digest, vertex) -> worker.get().resolve(digest, vertex);
+    Resolver resolver = (digest, vertex, locals) -> worker.get().resolve(digest, vertex, locals);
     ActorSystem<Solver.Command> system =
         ActorSystem.create(
             Solver.create(
@@ -288,10 +288,15 @@ public final class Engine implements AutoCloseable {
 
   /**
    * Why each step of a build that ran had missed the cache, as {@code STEP: REASON} lines, from the
-   * build's events, its definition and the records made before {@code startedMillis}. Blocking.
+   * build's events, its definition and local directories, and the records made before {@code
+   * startedMillis}. Blocking.
    */
   public List<String> explainMisses(
-      List<ProgressEvent> events, Definition definition, long startedMillis) throws IOException {
+      List<ProgressEvent> events,
+      Definition definition,
+      Map<String, Path> locals,
+      long startedMillis)
+      throws IOException {
     List<CacheStore.Entry> earlier =
         cacheStore.entries().stream()
             .filter(e -> e.record().createdMillis() < startedMillis)
@@ -305,7 +310,8 @@ public final class Engine implements AutoCloseable {
         ran.add(started.vertex());
       }
     }
-    MissExplainer explainer = new MissExplainer(earlier, names, this::localChanges);
+    MissExplainer explainer =
+        new MissExplainer(earlier, names, opJson -> localChanges(opJson, locals));
     List<String> lines = new java.util.ArrayList<>();
     for (ProgressEvent event : events) {
       if (event instanceof ProgressEvent.VertexMissed missed && ran.contains(missed.vertex())) {
@@ -328,12 +334,12 @@ public final class Engine implements AutoCloseable {
   }
 
   /** The files a local source's last read found changed; none for other ops. */
-  private List<String> localChanges(String opJson) {
+  private List<String> localChanges(String opJson, Map<String, Path> locals) {
     try {
       if (GraphJson.mapper().readValue(opJson, Op.class) instanceof SourceOp source
           && source.scheme().equals("local")) {
-        return worker
-            .localDir(source.location())
+        return Optional.ofNullable(locals.get(source.location()))
+            .or(() -> worker.localDir(source.location()))
             .map(
                 dir ->
                     localSync.lastChanges(dir, source.includePatterns(), source.excludePatterns()))
@@ -457,21 +463,24 @@ public final class Engine implements AutoCloseable {
     return solve(definition, locals, listener);
   }
 
-  /** Solves {@code definition} with these host directories as its {@code local://} sources. */
-  public CompletionStage<Outcome> solve(
-      Definition definition, Map<String, Path> locals, Consumer<ProgressEvent> listener) {
-    worker.addLocals(locals);
-    return solve(definition, listener);
-  }
-
   /** Solves {@code definition}; completes after the listener has seen the build's last event. */
   public CompletionStage<Outcome> solve(Definition definition, Consumer<ProgressEvent> listener) {
+    return solve(definition, Map.of(), listener);
+  }
+
+  /**
+   * Solves {@code definition} with these host directories as its {@code local://} sources (for this
+   * build only: concurrent builds may give a name other directories); completes after the listener
+   * has seen the build's last event.
+   */
+  public CompletionStage<Outcome> solve(
+      Definition definition, Map<String, Path> locals, Consumer<ProgressEvent> listener) {
     Collector.Lease lease = collector.lease();
     ProgressStream progress = ProgressStream.start(system, listener);
     CompletionStage<Outcome> outcome =
         AskPattern.ask(
             system,
-            replyTo -> new Solver.Solve(definition, progress.ref(), replyTo),
+            replyTo -> new Solver.Solve(definition, locals, progress.ref(), replyTo),
             SOLVE_TIMEOUT,
             system.scheduler());
     return outcome

@@ -129,7 +129,8 @@ class CliTest {
     assertEquals("error: --local: /nonexistent is not a directory", missingDir.err().strip());
     KilnRun progress =
         kiln("build", "--root", root, "--definition", file.toString(), "--progress", "fancy");
-    assertEquals("error: --progress fancy: use auto, plain or quiet", progress.err().strip());
+    assertEquals(
+        "error: --progress fancy: use auto, tty, plain, rawjson or quiet", progress.err().strip());
     KilnRun noFile =
         kiln("build", "--root", root, "--definition", temp.resolve("nope.json").toString());
     assertEquals("error: " + temp.resolve("nope.json") + ": no such file", noFile.err().strip());

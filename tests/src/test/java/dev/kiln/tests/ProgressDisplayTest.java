@@ -68,13 +68,6 @@ class ProgressDisplayTest {
         events.toString());
   }
 
-  @Test
-  void anUnknownModeIsRefusedWithTheModes() throws Exception {
-    KilnRun run = builds.build(DOCKERFILE, "--progress", "fancy");
-    assertEquals(1, run.exit());
-    assertTrue(run.err().contains("use auto, tty, plain, rawjson or quiet"), run.err());
-  }
-
   /**
    * Runs {@code kiln args} in a new JVM in a 120×40 tmux terminal and returns the screen once it
    * has exited (with an {@code exit=N} line).

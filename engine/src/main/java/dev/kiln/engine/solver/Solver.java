@@ -4,8 +4,10 @@ import dev.kiln.engine.graph.Definition;
 import dev.kiln.engine.graph.Digest;
 import dev.kiln.engine.graph.Input;
 import dev.kiln.engine.graph.InvalidDefinitionException;
+import dev.kiln.engine.graph.SourceOp;
 import dev.kiln.engine.graph.Vertex;
 import dev.kiln.engine.progress.ProgressEvent;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -21,23 +23,46 @@ import org.apache.pekko.actor.typed.javadsl.Receive;
 /**
  * Solves definitions. It keeps one {@link VertexActor} per vertex digest while any build needs it,
  * so identical vertices of concurrent builds run once; when the last build that needs a vertex
- * ends, the vertex is stopped, which cancels its work if it is still running.
+ * ends, the vertex is stopped, which cancels its work if it is still running. A vertex that reads a
+ * {@code local://} source, itself or below, is shared only by builds that gave that source the same
+ * directory: two clients' contexts named alike never mix.
  */
 public final class Solver extends AbstractBehavior<Solver.Command> {
   /** The protocol. */
   public sealed interface Command permits Solve, BuildSession.Ended {}
 
-  /** Solves {@code definition}; events go to {@code progress}, the outcome to {@code replyTo}. */
+  /**
+   * Solves {@code definition}, its {@code local://NAME} sources reading {@code locals}; events go
+   * to {@code progress}, the outcome to {@code replyTo}.
+   */
   public record Solve(
-      Definition definition, ActorRef<ProgressEvent> progress, ActorRef<Outcome> replyTo)
-      implements Command {}
+      Definition definition,
+      Map<String, Path> locals,
+      ActorRef<ProgressEvent> progress,
+      ActorRef<Outcome> replyTo)
+      implements Command {
+    public Solve {
+      locals = Map.copyOf(locals);
+    }
+
+    public Solve(
+        Definition definition, ActorRef<ProgressEvent> progress, ActorRef<Outcome> replyTo) {
+      this(definition, Map.of(), progress, replyTo);
+    }
+  }
+
+  /**
+   * What a vertex actor stands for: a vertex digest and, when it reads local sources, the
+   * directories they were given (empty otherwise).
+   */
+  private record VertexKey(Digest digest, String locals) {}
 
   private final Resolver resolver;
   private final ResultCache cache;
   private final ActorRef<ExecutionSlots.Command> slots;
-  private final Map<Digest, ActorRef<VertexActor.Command>> vertices = new HashMap<>();
-  private final Map<Digest, Integer> users = new HashMap<>();
-  private final Map<Long, List<Digest>> builds = new HashMap<>();
+  private final Map<VertexKey, ActorRef<VertexActor.Command>> vertices = new HashMap<>();
+  private final Map<VertexKey, Integer> users = new HashMap<>();
+  private final Map<Long, List<VertexKey>> builds = new HashMap<>();
   private long nextBuild = 1;
 
   public static Behavior<Command> create(Resolver resolver, ResultCache cache, int slots) {
@@ -78,15 +103,18 @@ public final class Solver extends AbstractBehavior<Solver.Command> {
   private Behavior<Command> onSolve(Solve solve) {
     Definition definition = solve.definition();
     List<Digest> order = definition.topologicalOrder();
+    Map<Digest, VertexKey> keys = keys(definition, order, solve.locals());
     Map<Digest, OpRunner> runners = new LinkedHashMap<>();
+    int resolved = 0;
     try {
       for (Digest digest : order) {
-        if (!vertices.containsKey(digest)) {
-          runners.put(digest, resolver.resolve(digest, definition.vertex(digest)));
+        if (!vertices.containsKey(keys.get(digest))) {
+          runners.put(digest, resolver.resolve(digest, definition.vertex(digest), solve.locals()));
         }
+        resolved++;
       }
     } catch (InvalidDefinitionException e) {
-      Digest failing = order.get(runners.size());
+      Digest failing = order.get(resolved);
       Vertex vertex = definition.vertex(failing);
       SolveError error = new SolveError(failing, vertex.name(), e.getMessage(), List.of());
       solve.progress().tell(new ProgressEvent.Ended(false));
@@ -96,40 +124,73 @@ public final class Solver extends AbstractBehavior<Solver.Command> {
     // A vertex counts against the slots of the build that first needed it.
     long build = nextBuild++;
     for (Digest digest : order) {
-      vertices.computeIfAbsent(digest, d -> spawnVertex(d, definition, runners.get(d), build));
-      users.merge(digest, 1, Integer::sum);
+      VertexKey key = keys.get(digest);
+      vertices.computeIfAbsent(
+          key, k -> spawnVertex(digest, definition, keys, runners.get(digest), build));
+      users.merge(key, 1, Integer::sum);
     }
-    builds.put(build, order);
+    builds.put(build, order.stream().map(keys::get).toList());
     Input root = definition.root();
     getContext()
         .spawnAnonymous(
             BuildSession.create(
                 build,
                 root,
-                vertices.get(root.vertex()),
+                vertices.get(keys.get(root.vertex())),
                 solve.progress(),
                 solve.replyTo(),
                 getContext().getSelf()));
     return this;
   }
 
+  /**
+   * Each vertex's key: its digest, with the directories of the local sources it reads (itself or
+   * through its inputs), as {@code NAME=DIR} lines.
+   */
+  private static Map<Digest, VertexKey> keys(
+      Definition definition, List<Digest> order, Map<String, Path> locals) {
+    Map<Digest, java.util.SortedSet<String>> reads = new HashMap<>();
+    Map<Digest, VertexKey> keys = new HashMap<>();
+    for (Digest digest : order) {
+      Vertex vertex = definition.vertex(digest);
+      java.util.SortedSet<String> names = new java.util.TreeSet<>();
+      if (vertex.op() instanceof SourceOp source && source.scheme().equals("local")) {
+        names.add(source.location());
+      }
+      for (Input input : vertex.inputs()) {
+        names.addAll(reads.get(input.vertex()));
+      }
+      reads.put(digest, names);
+      StringBuilder dirs = new StringBuilder();
+      for (String name : names) {
+        dirs.append(name).append('=').append(locals.getOrDefault(name, Path.of(""))).append('\n');
+      }
+      keys.put(digest, new VertexKey(digest, dirs.toString()));
+    }
+    return keys;
+  }
+
   private ActorRef<VertexActor.Command> spawnVertex(
-      Digest digest, Definition definition, OpRunner runner, long build) {
+      Digest digest,
+      Definition definition,
+      Map<Digest, VertexKey> keys,
+      OpRunner runner,
+      long build) {
     Vertex vertex = definition.vertex(digest);
     List<ActorRef<VertexActor.Command>> inputs = new ArrayList<>();
     for (Input input : vertex.inputs()) {
-      inputs.add(vertices.get(input.vertex()));
+      inputs.add(vertices.get(keys.get(input.vertex())));
     }
     return getContext()
         .spawnAnonymous(VertexActor.create(digest, vertex, runner, inputs, slots, build, cache));
   }
 
   private Behavior<Command> onEnded(BuildSession.Ended ended) {
-    for (Digest digest : builds.remove(ended.build())) {
-      int left = users.merge(digest, -1, Integer::sum);
+    for (VertexKey key : builds.remove(ended.build())) {
+      int left = users.merge(key, -1, Integer::sum);
       if (left == 0) {
-        users.remove(digest);
-        getContext().stop(vertices.remove(digest));
+        users.remove(key);
+        getContext().stop(vertices.remove(key));
       }
     }
     return this;

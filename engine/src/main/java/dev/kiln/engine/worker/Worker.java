@@ -23,7 +23,6 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * A worker: executor, snapshotter and content store, and the runners that apply each op with them.
@@ -57,17 +56,9 @@ public final class Worker implements Resolver {
     this.images = images;
     this.http = http;
     this.localSync = localSync;
-    this.locals = new ConcurrentHashMap<>(locals);
+    this.locals = Map.copyOf(locals);
     this.execPool = new BlockingPool(execPool);
     this.ioPool = new BlockingPool(ioPool);
-  }
-
-  /**
-   * Adds host directories for {@code local://NAME} sources (a build's context, say). Names are per
-   * engine for now; the daemon will scope them per client session.
-   */
-  public void addLocals(Map<String, Path> dirs) {
-    locals.putAll(dirs);
   }
 
   /**
@@ -85,7 +76,7 @@ public final class Worker implements Resolver {
     secrets.addAll(more);
   }
 
-  /** The host directory of {@code local://NAME}, if one was given. */
+  /** The engine-wide host directory of {@code local://NAME}, if the engine was given one. */
   public Optional<Path> localDir(String name) {
     return Optional.ofNullable(locals.get(name));
   }
@@ -95,7 +86,7 @@ public final class Worker implements Resolver {
   }
 
   @Override
-  public OpRunner resolve(Digest digest, Vertex vertex) {
+  public OpRunner resolve(Digest digest, Vertex vertex, Map<String, Path> buildLocals) {
     Op op = vertex.op();
     // The vertex digest covers the inputs' definitions (a layout's path, say); cache keys take
     // the op alone and the inputs' cache keys, so the same content gives the same key anywhere.
@@ -103,7 +94,7 @@ public final class Worker implements Resolver {
     if (op instanceof ExecOp exec) {
       return new ExecRunner(opDigest, exec, executor, snapshotter, secrets, execPool);
     } else if (op instanceof SourceOp source) {
-      return source(opDigest, vertex, source);
+      return source(opDigest, vertex, source, buildLocals);
     } else if (op instanceof FileOp file) {
       return new FileRunner(opDigest, file, snapshotter, ioPool);
     } else if (op instanceof MergeOp) {
@@ -116,7 +107,8 @@ public final class Worker implements Resolver {
     throw unsupported(vertex, "unknown op");
   }
 
-  private OpRunner source(Digest opDigest, Vertex vertex, SourceOp source) {
+  private OpRunner source(
+      Digest opDigest, Vertex vertex, SourceOp source, Map<String, Path> buildLocals) {
     switch (source.scheme()) {
       case "scratch":
         return new MergeRunner(opDigest, ioPool);
@@ -125,7 +117,7 @@ public final class Worker implements Resolver {
       case "docker-image":
         return new ImageRunner(opDigest, source, images, ioPool);
       case "local":
-        Path dir = locals.get(source.location());
+        Path dir = buildLocals.getOrDefault(source.location(), locals.get(source.location()));
         if (dir == null) {
           throw unsupported(
               vertex,

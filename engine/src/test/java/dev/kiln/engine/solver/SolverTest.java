@@ -56,7 +56,7 @@ class SolverTest {
       return put(new Vertex(new MergeOp(), List.of(inputs), null));
     }
 
-    private Input put(Vertex vertex) {
+    Input put(Vertex vertex) {
       last = VertexDigests.of(vertex);
       vertices.put(last, vertex);
       return Input.of(last);
@@ -69,10 +69,10 @@ class SolverTest {
 
   private ActorRef<Solver.Command> solver(int slots) {
     Resolver resolver =
-        (digest, vertex) ->
+        (digest, vertex, locals) ->
             vertex.op() instanceof MergeOp
                 ? ops.resolve(digest, new Vertex(ExecOp.of("ok", "merge"), vertex.inputs(), null))
-                : ops.resolve(digest, vertex);
+                : ops.resolve(digest, vertex, locals);
     return kit.spawn(Solver.create(resolver, cache, slots));
   }
 
@@ -81,6 +81,38 @@ class SolverTest {
     TestProbe<Outcome> outcome = kit.createTestProbe();
     solver.tell(new Solver.Solve(definition, progress.getRef(), outcome.getRef()));
     return outcome;
+  }
+
+  private TestProbe<Outcome> solve(
+      ActorRef<Solver.Command> solver,
+      Definition definition,
+      Map<String, java.nio.file.Path> locals) {
+    TestProbe<Outcome> outcome = kit.createTestProbe();
+    TestProbe<ProgressEvent> progress = kit.createTestProbe();
+    solver.tell(new Solver.Solve(definition, locals, progress.getRef(), outcome.getRef()));
+    return outcome;
+  }
+
+  @Test
+  void concurrentBuildsGivingALocalSourceOtherDirectoriesEachGetTheirOwn() throws Exception {
+    Graph g = new Graph();
+    Input context =
+        g.put(new Vertex(dev.kiln.engine.graph.SourceOp.of("local://context"), List.of(), null));
+    g.add("gate", "use", context);
+    ActorRef<Solver.Command> solver = solver(4);
+
+    var a = solve(solver, g.definition(), Map.of("context", java.nio.file.Path.of("/a")));
+    var b = solve(solver, g.definition(), Map.of("context", java.nio.file.Path.of("/b")));
+    var alsoA = solve(solver, g.definition(), Map.of("context", java.nio.file.Path.of("/a")));
+    ops.startedSignal("use").get(10, TimeUnit.SECONDS);
+    ops.gate("use").complete(null);
+
+    assertEquals("use(local /a)", value(a.receiveMessage()));
+    assertEquals("use(local /b)", value(b.receiveMessage()));
+    assertEquals("use(local /a)", value(alsoA.receiveMessage()));
+    assertEquals(1, ops.runs("local /a"), "the builds with the same directory shared the source");
+    assertEquals(1, ops.runs("local /b"));
+    assertEquals(2, ops.runs("use"), "one run per directory");
   }
 
   private static String value(Outcome outcome) {
