@@ -154,6 +154,14 @@ final class BuildCommand implements Callable<Integer> {
   @Mixin RootOption root = new RootOption();
 
   @Option(
+      names = "--addr",
+      paramLabel = "ADDR",
+      description =
+          "Build on the daemon at ADDR (tcp://127.0.0.1:PORT; default $KILN_HOST) instead of"
+              + " an engine of this process.")
+  Optional<String> addr = Optional.empty();
+
+  @Option(
       names = "--metadata-file",
       paramLabel = "FILE",
       description =
@@ -221,7 +229,94 @@ final class BuildCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    PrintStream err = System.err;
+    Optional<String> daemon =
+        addr.or(() -> Optional.ofNullable(System.getenv("KILN_HOST")).filter(h -> !h.isEmpty()));
+    if (daemon.isPresent()) {
+      return throughDaemon(daemon.get());
+    }
+    return run(BuildOutput.terminal(System.err), Optional.empty());
+  }
+
+  /** The build sent to a daemon: only the options it accepts travel, and the context. */
+  private int throughDaemon(String address) throws Exception {
+    List<String> args = new ArrayList<>();
+    try {
+      DaemonAddress daemon = DaemonAddress.parse(address);
+      ProgressDisplay.check(progress);
+      List<String> local = new ArrayList<>();
+      definition.ifPresent(d -> local.add("--definition"));
+      output.ifPresent(o -> local.add("--output"));
+      metadataFile.ifPresent(m -> local.add("--metadata-file"));
+      snapshotter.ifPresent(s -> local.add("--snapshotter"));
+      cacheTo.ifPresent(c -> local.add("--cache-to"));
+      for (var flag :
+          Map.of(
+                  "--build-context", buildContexts,
+                  "--local", locals,
+                  "--secret", secrets,
+                  "--ssh", sshAgents,
+                  "--allow", allow,
+                  "--cache-from", cacheFrom)
+              .entrySet()) {
+        if (!flag.getValue().isEmpty()) {
+          local.add(flag.getKey());
+        }
+      }
+      if (execSlots != 0) {
+        local.add("--exec-slots");
+      }
+      if (!local.isEmpty()) {
+        throw new IllegalArgumentException(
+            String.join(", ", local) + ": not supported with --addr yet (see docs/api.md)");
+      }
+      if (context.isEmpty()) {
+        throw new IllegalArgumentException("give a build CONTEXT (a directory with a Dockerfile)");
+      }
+      target.ifPresent(t -> args.addAll(List.of("--target", t)));
+      buildArgs.forEach(a -> args.addAll(List.of("--build-arg", a)));
+      labels.forEach(l -> args.addAll(List.of("--label", l)));
+      tags.forEach(t -> args.addAll(List.of("--tag", t)));
+      noCacheFilter.forEach(f -> args.addAll(List.of("--no-cache-filter", f)));
+      if (noCache) {
+        args.add("--no-cache");
+      }
+      if (push) {
+        args.add("--push");
+      }
+      if (explain) {
+        args.add("--explain");
+      }
+      Path dir = context.get();
+      Path dockerfile = file.orElse(dir.resolve("Dockerfile"));
+      if (!Files.isDirectory(dir)) {
+        throw new IllegalArgumentException("build context " + dir + " is not a directory");
+      }
+      if (!Files.isRegularFile(dockerfile)) {
+        throw new IllegalArgumentException("failed to read " + dockerfile + ": no such file");
+      }
+      return DaemonClient.build(daemon, dir, dockerfile, args, progress, System.err);
+    } catch (IllegalArgumentException e) {
+      System.err.println("error: " + e.getMessage());
+      return 1;
+    }
+  }
+
+  /** An engine a build uses: its own (closed after it) or a daemon's (left running). */
+  private record EngineHold(Engine engine, boolean owned) implements AutoCloseable {
+    @Override
+    public void close() throws java.io.IOException {
+      if (owned) {
+        engine.close();
+      }
+    }
+  }
+
+  /**
+   * Runs the build, showing what happens on {@code sink}, on {@code shared} (a daemon's engine) or
+   * else on an engine of its own; returns the exit code.
+   */
+  int run(BuildOutput sink, Optional<Engine> shared) throws Exception {
+    PrintStream err = sink.messages();
     Optional<CacheSpec> cacheExport;
     List<CacheSpec> cacheImports;
     Optional<Exporter> exporter;
@@ -276,13 +371,20 @@ final class BuildCommand implements Callable<Integer> {
     }
     Path state = root.path();
     Timings timings = new Timings();
-    try (Engine engine =
-            Engine.start(
-                new EngineConfig(state, execSlots, localDirs, mode)
-                    .withGc(GcPolicy.load(GcPolicy.defaultFile(System.getenv()))));
-        Collector.Lease lease = engine.lease()) {
+    try (EngineHold hold =
+            shared.isPresent()
+                ? new EngineHold(shared.get(), false)
+                : new EngineHold(
+                    Engine.start(
+                        new EngineConfig(state, execSlots, Map.of(), mode)
+                            .withGc(GcPolicy.load(GcPolicy.defaultFile(System.getenv())))),
+                    true);
+        Collector.Lease lease = hold.engine().lease()) {
+      Engine engine = hold.engine();
       timings.lap("start-up");
-      engine.startReport().forEach(line -> err.println("warning: " + line));
+      if (hold.owned()) {
+        engine.startReport().forEach(line -> err.println("warning: " + line));
+      }
       for (CacheSpec source : cacheImports) {
         int offered =
             source.dir().isPresent()
@@ -290,7 +392,7 @@ final class BuildCommand implements Callable<Integer> {
                 : engine.importCache(source.ref().orElseThrow().toString());
         err.println("importing cache from " + source.where() + ": " + offered + " records");
       }
-      Map<String, Path> buildLocals = Map.of();
+      Map<String, Path> buildLocals = localDirs;
       Optional<Conversion> conversion = Optional.empty();
       if (dockerfile.isPresent()) {
         conversion = Optional.of(dockerfile.get().convert(engine));
@@ -315,7 +417,7 @@ final class BuildCommand implements Callable<Integer> {
                   .map(cache -> cache::prepare));
       Outcome outcome;
       try (streamer;
-          ProgressDisplay display = ProgressDisplay.of(progress, err)) {
+          ProgressDisplay display = sink.display(progress)) {
         outcome =
             engine
                 .solve(

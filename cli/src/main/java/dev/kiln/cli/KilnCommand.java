@@ -12,6 +12,7 @@ import picocli.CommandLine.Command;
     description = "Builds artifacts from build graphs, efficiently and repeatably.",
     subcommands = {
       BuildCommand.class,
+      DaemonCommand.class,
       LoginCommand.class,
       LogoutCommand.class,
       DuCommand.class,

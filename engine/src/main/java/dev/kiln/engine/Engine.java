@@ -463,6 +463,14 @@ public final class Engine implements AutoCloseable {
     return solve(definition, locals, listener);
   }
 
+  /**
+   * The engine's actor system, for a daemon's HTTP server: one actor system per process, as the
+   * design has it.
+   */
+  public org.apache.pekko.actor.typed.ActorSystem<?> actorSystem() {
+    return system;
+  }
+
   /** Solves {@code definition}; completes after the listener has seen the build's last event. */
   public CompletionStage<Outcome> solve(Definition definition, Consumer<ProgressEvent> listener) {
     return solve(definition, Map.of(), listener);

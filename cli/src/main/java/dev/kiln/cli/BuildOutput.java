@@ -1,0 +1,30 @@
+package dev.kiln.cli;
+
+import java.io.PrintStream;
+
+/**
+ * Where a build's messages and progress go: the terminal of an embedded build, or the event stream
+ * a daemon sends its client, which shows them the same way.
+ */
+interface BuildOutput {
+  /** The stream for messages (warnings, exports, errors), one per line. */
+  PrintStream messages();
+
+  /** The progress display for {@code --progress MODE}. */
+  ProgressDisplay display(String mode);
+
+  /** Messages and progress on {@code err}, as an embedded build shows them. */
+  static BuildOutput terminal(PrintStream err) {
+    return new BuildOutput() {
+      @Override
+      public PrintStream messages() {
+        return err;
+      }
+
+      @Override
+      public ProgressDisplay display(String mode) {
+        return ProgressDisplay.of(mode, err);
+      }
+    };
+  }
+}

@@ -1,0 +1,185 @@
+package dev.kiln.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.kiln.cli.daemon.DaemonServer;
+import dev.kiln.engine.fileop.FileInfo;
+import dev.kiln.engine.fileop.SelectedTree;
+import dev.kiln.engine.fileop.Selection;
+import dev.kiln.engine.progress.ProgressJson;
+import dev.kiln.frontend.dockerfile.DockerIgnore;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.PipedInputStream;
+import java.io.PipedOutputStream;
+import java.io.PrintStream;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Optional;
+import java.util.stream.Stream;
+import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
+import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
+
+/**
+ * {@code kiln build --addr}: sends the build to a daemon and shows what it streams back, as an
+ * embedded build would show it. The context goes as a tar stream, {@code .dockerignore} applied
+ * before any file is read, written while it is sent. No actor system starts on this path.
+ */
+final class DaemonClient {
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  private DaemonClient() {}
+
+  /**
+   * Builds {@code context} with {@code dockerfile} and {@code args} on the daemon; the exit code.
+   */
+  static int build(
+      DaemonAddress address,
+      Path context,
+      Path dockerfile,
+      List<String> args,
+      String progress,
+      PrintStream err)
+      throws IOException, InterruptedException {
+    List<String> ignore =
+        DockerIgnore.find(context, dockerfile).isPresent()
+            ? DockerIgnore.read(DockerIgnore.find(context, dockerfile).get())
+            : List.of();
+    String name = dockerfile.getFileName().toString();
+    RemoteBuild.Request request = new RemoteBuild.Request(name, args);
+    PipedInputStream body = new PipedInputStream(1 << 16);
+    PipedOutputStream sink = new PipedOutputStream(body);
+    Thread writer =
+        new Thread(
+            () -> {
+              try (sink) {
+                writeUpload(sink, context, dockerfile, ignore);
+              } catch (IOException e) {
+                // The daemon went away or refused the upload; its answer says why.
+              }
+            },
+            "kiln-upload");
+    writer.setDaemon(true);
+    writer.start();
+    HttpRequest post =
+        HttpRequest.newBuilder(address.http("/v1/builds"))
+            .header(DaemonServer.BUILD_HEADER, request.encode())
+            .header("Content-Type", "application/x-tar")
+            .POST(HttpRequest.BodyPublishers.ofInputStream(() -> body))
+            .build();
+    HttpResponse<Stream<String>> response;
+    try {
+      response = HttpClient.newHttpClient().send(post, HttpResponse.BodyHandlers.ofLines());
+    } catch (java.net.ConnectException e) {
+      err.println("error: cannot reach the daemon at " + address + ": connection refused");
+      return 1;
+    }
+    if (response.statusCode() != 200) {
+      String text = String.join("\n", response.body().toList());
+      err.println("error: the daemon refused the build: " + errorText(text));
+      return 1;
+    }
+    return show(response.body().iterator(), progress, err);
+  }
+
+  /** Shows the daemon's lines; returns the exit code its last line gives. */
+  private static int show(Iterator<String> lines, String progress, PrintStream err)
+      throws IOException, InterruptedException {
+    ProgressDisplay display = ProgressDisplay.of(progress, err);
+    boolean displaying = true;
+    try {
+      while (lines.hasNext()) {
+        String line = lines.next();
+        JsonNode json = JSON.readTree(line);
+        String type = json.path("type").asText();
+        switch (type) {
+          case "message" -> err.println(json.path("text").asText());
+          case "progress-done" -> {
+            display.close();
+            displaying = false;
+          }
+          case "exit" -> {
+            return json.path("code").asInt(1);
+          }
+          default -> display.accept(ProgressJson.read(line));
+        }
+      }
+    } finally {
+      if (displaying) {
+        display.close();
+      }
+    }
+    err.println("error: the daemon ended the build's stream without its result");
+    return 1;
+  }
+
+  private static String errorText(String body) {
+    try {
+      return JSON.readTree(body).path("error").asText(body);
+    } catch (IOException e) {
+      return body;
+    }
+  }
+
+  /** The upload: {@code context/} (what .dockerignore leaves) and {@code dockerfile/NAME}. */
+  private static void writeUpload(
+      OutputStream out, Path context, Path dockerfile, List<String> ignore) throws IOException {
+    TarArchiveOutputStream tar = new TarArchiveOutputStream(out);
+    tar.setLongFileMode(TarArchiveOutputStream.LONGFILE_POSIX);
+    tar.setBigNumberMode(TarArchiveOutputStream.BIGNUMBER_POSIX);
+    directory(tar, "context/");
+    for (SelectedTree.Entry entry : SelectedTree.walk(context, Selection.of(List.of(), ignore))) {
+      add(tar, "context/" + entry.relative(), entry.path(), entry.info());
+    }
+    directory(tar, "dockerfile/");
+    String name = dockerfile.getFileName().toString();
+    add(tar, "dockerfile/" + name, dockerfile, FileInfo.read(dockerfile).orElseThrow());
+    Optional<Path> ownIgnore = Optional.of(dockerfile.resolveSibling(name + ".dockerignore"));
+    if (Files.isRegularFile(ownIgnore.get())) {
+      add(
+          tar,
+          "dockerfile/" + name + ".dockerignore",
+          ownIgnore.get(),
+          FileInfo.read(ownIgnore.get()).orElseThrow());
+    }
+    tar.finish();
+  }
+
+  private static void directory(TarArchiveOutputStream tar, String name) throws IOException {
+    TarArchiveEntry entry = new TarArchiveEntry(name);
+    entry.setMode(040755);
+    tar.putArchiveEntry(entry);
+    tar.closeArchiveEntry();
+  }
+
+  private static void add(TarArchiveOutputStream tar, String name, Path path, FileInfo info)
+      throws IOException {
+    TarArchiveEntry entry;
+    if (info.kind() == FileInfo.Kind.SYMLINK) {
+      entry = new TarArchiveEntry(name, TarArchiveEntry.LF_SYMLINK);
+      entry.setLinkName(Files.readSymbolicLink(path).toString());
+    } else if (info.kind() == FileInfo.Kind.DIRECTORY) {
+      entry = new TarArchiveEntry(name.endsWith("/") ? name : name + "/");
+    } else if (info.kind() == FileInfo.Kind.REGULAR) {
+      entry = new TarArchiveEntry(name);
+      entry.setSize(Files.size(path));
+    } else {
+      return; // sockets, fifos and devices are not build input
+    }
+    entry.setMode(info.mode());
+    entry.setModTime(info.mtime());
+    tar.putArchiveEntry(entry);
+    if (info.kind() == FileInfo.Kind.REGULAR) {
+      try (InputStream in = Files.newInputStream(path)) {
+        in.transferTo(tar);
+      }
+    }
+    tar.closeArchiveEntry();
+  }
+}

@@ -1,0 +1,213 @@
+package dev.kiln.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.kiln.engine.Engine;
+import dev.kiln.engine.progress.ProgressEvent;
+import dev.kiln.engine.progress.ProgressJson;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import picocli.CommandLine;
+
+/**
+ * A build through a daemon, on the daemon's side: the request a client sends (the Dockerfile's name
+ * and the {@code kiln build} options the daemon accepts), checked, and run as {@code kiln build} on
+ * the daemon's engine with the uploaded context, its messages and progress events written as JSON
+ * lines for the client to show.
+ */
+public final class RemoteBuild {
+  /** The options a client may pass through the daemon; the rest name client or host files. */
+  static final Set<String> ALLOWED =
+      Set.of(
+          "--target",
+          "--build-arg",
+          "--no-cache",
+          "--no-cache-filter",
+          "--label",
+          "--tag",
+          "--push",
+          "--explain");
+
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  private RemoteBuild() {}
+
+  /** What is wrong with a request, for a 400 answer. */
+  public static final class BadRequest extends Exception {
+    BadRequest(String message) {
+      super(message);
+    }
+  }
+
+  /** Where the daemon writes the build's lines. */
+  @FunctionalInterface
+  public interface Lines {
+    void line(String json);
+  }
+
+  /** What a client asks: its Dockerfile's file name and the options to build with. */
+  public record Request(String dockerfile, List<String> args) {
+    public Request {
+      args = List.copyOf(args);
+    }
+
+    /** The request as the {@code Kiln-Build} header's value: base64url of its JSON. */
+    public String encode() {
+      ObjectNode json = JSON.createObjectNode();
+      json.put("dockerfile", dockerfile);
+      ArrayNode list = json.putArray("args");
+      args.forEach(list::add);
+      return Base64.getUrlEncoder()
+          .withoutPadding()
+          .encodeToString(json.toString().getBytes(StandardCharsets.UTF_8));
+    }
+
+    /** Reads a header value written by {@link #encode}; throws naming what is wrong. */
+    public static Request decode(String header) throws BadRequest {
+      JsonNode json;
+      try {
+        json = JSON.readTree(Base64.getUrlDecoder().decode(header));
+      } catch (IOException | IllegalArgumentException e) {
+        throw new BadRequest("the Kiln-Build header is not base64url-encoded JSON");
+      }
+      if (json == null || !json.path("dockerfile").isTextual() || !json.path("args").isArray()) {
+        throw new BadRequest("the Kiln-Build header needs \"dockerfile\" and \"args\"");
+      }
+      String name = json.get("dockerfile").asText();
+      if (name.isEmpty() || name.contains("/") || name.equals(".") || name.equals("..")) {
+        throw new BadRequest("\"dockerfile\" must be a file name, got \"" + name + "\"");
+      }
+      List<String> args = new ArrayList<>();
+      for (JsonNode arg : json.get("args")) {
+        if (!arg.isTextual()) {
+          throw new BadRequest("\"args\" must hold strings");
+        }
+        args.add(arg.asText());
+      }
+      return new Request(name, args);
+    }
+  }
+
+  /** A checked request, ready to run. */
+  public static final class Prepared {
+    private final BuildCommand command;
+
+    private Prepared(BuildCommand command) {
+      this.command = command;
+    }
+
+    /** Runs the build on {@code engine}, writing its lines, the last one its exit code. */
+    public void run(Engine engine, Lines lines) {
+      int code;
+      PrintStream messages = new PrintStream(new LineStream(lines), true, StandardCharsets.UTF_8);
+      try {
+        code = command.run(sink(messages, lines), Optional.of(engine));
+      } catch (Exception e) {
+        messages.println("error: " + e.getMessage());
+        code = 1;
+      }
+      messages.flush();
+      ObjectNode exit = JSON.createObjectNode();
+      exit.put("type", "exit");
+      exit.put("code", code);
+      lines.line(exit.toString());
+    }
+  }
+
+  /**
+   * Checks {@code request} against what was uploaded to {@code session} ({@code context/} and
+   * {@code dockerfile/NAME}) and parses its options as {@code kiln build} would.
+   */
+  public static Prepared prepare(Request request, Path session) throws BadRequest {
+    Path context = session.resolve("context");
+    Path dockerfile = session.resolve("dockerfile").resolve(request.dockerfile());
+    BuildCommand command = new BuildCommand();
+    CommandLine line = new CommandLine(command);
+    List<String> argv = new ArrayList<>(request.args());
+    argv.addAll(List.of("--file", dockerfile.toString(), context.toString()));
+    CommandLine.ParseResult parsed;
+    try {
+      parsed = line.parseArgs(argv.toArray(String[]::new));
+    } catch (CommandLine.ParameterException e) {
+      throw new BadRequest("bad build options: " + e.getMessage());
+    }
+    long files =
+        parsed.matchedOptions().stream().filter(o -> o.longestName().equals("--file")).count();
+    for (CommandLine.Model.OptionSpec option : parsed.matchedOptions()) {
+      String name = option.longestName();
+      if (!ALLOWED.contains(name) && !name.equals("--file")) {
+        throw new BadRequest(name + " is not supported through the daemon yet");
+      }
+    }
+    if (files != 1 || parsed.matchedPositionals().size() != 1) {
+      throw new BadRequest("the context and the Dockerfile come with the upload, not as options");
+    }
+    if (!Files.isDirectory(context)) {
+      throw new BadRequest("the upload has no context/ directory");
+    }
+    if (!Files.isRegularFile(dockerfile)) {
+      throw new BadRequest("the upload has no dockerfile/" + request.dockerfile());
+    }
+    return new Prepared(command);
+  }
+
+  /** Messages as {@code message} lines, progress events as their JSON lines. */
+  private static BuildOutput sink(PrintStream messages, Lines lines) {
+    return new BuildOutput() {
+      @Override
+      public PrintStream messages() {
+        return messages;
+      }
+
+      @Override
+      public ProgressDisplay display(String mode) {
+        return new ProgressDisplay() {
+          @Override
+          public void accept(ProgressEvent event) {
+            lines.line(ProgressJson.write(event));
+          }
+
+          @Override
+          public void close() {
+            lines.line("{\"type\":\"progress-done\"}");
+          }
+        };
+      }
+    };
+  }
+
+  /** Turns what is printed into one {@code message} line per text line. */
+  private static final class LineStream extends OutputStream {
+    private final Lines lines;
+    private final ByteArrayOutputStream pending = new ByteArrayOutputStream();
+
+    LineStream(Lines lines) {
+      this.lines = lines;
+    }
+
+    @Override
+    public synchronized void write(int b) {
+      if (b == '\n') {
+        ObjectNode message = JSON.createObjectNode();
+        message.put("type", "message");
+        message.put("text", pending.toString(StandardCharsets.UTF_8));
+        lines.line(message.toString());
+        pending.reset();
+      } else {
+        pending.write(b);
+      }
+    }
+  }
+}

@@ -1,0 +1,97 @@
+package dev.kiln.cli.daemon;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFilePermission;
+import java.util.EnumSet;
+import java.util.Set;
+import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
+import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
+
+/**
+ * Unpacks what a client sends for a build, a tar stream, into a fresh directory of the daemon,
+ * trusting nothing in it: every name must stay inside the directory once normalised (no absolute
+ * names, no {@code ..}), nothing is written through a symlink the stream made, only files,
+ * directories and symlinks are taken, and the total size and count are bounded.
+ */
+final class ContextUpload {
+  /** What is wrong with an upload, for a 400 answer. */
+  static final class BadUpload extends IOException {
+    BadUpload(String message) {
+      super(message);
+    }
+  }
+
+  private ContextUpload() {}
+
+  /** Unpacks {@code tar} into the empty directory {@code dir}. */
+  static void unpack(InputStream tar, Path dir, long maxBytes, int maxEntries) throws IOException {
+    long bytes = 0;
+    int entries = 0;
+    TarArchiveInputStream in = new TarArchiveInputStream(tar);
+    for (TarArchiveEntry entry = in.getNextEntry(); entry != null; entry = in.getNextEntry()) {
+      if (++entries > maxEntries) {
+        throw new BadUpload("the upload has more than " + maxEntries + " entries");
+      }
+      String name = entry.getName();
+      Path target = dir.resolve(name).normalize();
+      if (name.startsWith("/") || name.isEmpty() || !target.startsWith(dir) || target.equals(dir)) {
+        if (target.equals(dir) && entry.isDirectory()) {
+          continue; // "./"
+        }
+        throw new BadUpload("entry \"" + name + "\" leaves the upload's directory");
+      }
+      requireNoLinkAbove(dir, target, name);
+      if (entry.isDirectory()) {
+        Files.createDirectories(target);
+        Files.setPosixFilePermissions(target, mode(entry.getMode() | 0700));
+      } else if (entry.isSymbolicLink()) {
+        Files.createDirectories(target.getParent());
+        Files.createSymbolicLink(target, Path.of(entry.getLinkName()));
+      } else if (entry.isFile()) {
+        bytes += entry.getSize();
+        if (bytes > maxBytes) {
+          throw new BadUpload("the upload is larger than " + maxBytes + " bytes");
+        }
+        Files.createDirectories(target.getParent());
+        try (var out =
+            Files.newOutputStream(
+                target, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+          in.transferTo(out);
+        }
+        Files.setPosixFilePermissions(target, mode(entry.getMode()));
+        Files.setLastModifiedTime(target, entry.getLastModifiedTime());
+      } else {
+        throw new BadUpload("entry \"" + name + "\" is neither a file, a directory nor a symlink");
+      }
+    }
+  }
+
+  /** Refuses a name whose parent, inside {@code dir}, is a symlink: writing would follow it. */
+  private static void requireNoLinkAbove(Path dir, Path target, String name) throws BadUpload {
+    for (Path at = target.getParent(); at != null && !at.equals(dir); at = at.getParent()) {
+      if (Files.isSymbolicLink(at)) {
+        throw new BadUpload("entry \"" + name + "\" is below a symlink");
+      }
+    }
+    if (Files.exists(target, LinkOption.NOFOLLOW_LINKS)
+        && !Files.isDirectory(target, LinkOption.NOFOLLOW_LINKS)) {
+      throw new BadUpload("entry \"" + name + "\" comes twice");
+    }
+  }
+
+  private static Set<PosixFilePermission> mode(int mode) {
+    Set<PosixFilePermission> permissions = EnumSet.noneOf(PosixFilePermission.class);
+    PosixFilePermission[] bits = PosixFilePermission.values(); // OWNER_READ … OTHERS_EXECUTE
+    for (int i = 0; i < 9; i++) {
+      if ((mode & (1 << (8 - i))) != 0) {
+        permissions.add(bits[i]);
+      }
+    }
+    return permissions;
+  }
+}

@@ -1,0 +1,250 @@
+package dev.kiln.cli.daemon;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.kiln.cli.RemoteBuild;
+import dev.kiln.engine.Engine;
+import dev.kiln.engine.snapshot.FileTrees;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import org.apache.pekko.NotUsed;
+import org.apache.pekko.http.javadsl.Http;
+import org.apache.pekko.http.javadsl.ServerBinding;
+import org.apache.pekko.http.javadsl.model.ContentTypes;
+import org.apache.pekko.http.javadsl.model.HttpEntities;
+import org.apache.pekko.http.javadsl.model.HttpEntity;
+import org.apache.pekko.http.javadsl.model.HttpResponse;
+import org.apache.pekko.http.javadsl.model.StatusCode;
+import org.apache.pekko.http.javadsl.model.StatusCodes;
+import org.apache.pekko.http.javadsl.server.AllDirectives;
+import org.apache.pekko.http.javadsl.server.Route;
+import org.apache.pekko.japi.Pair;
+import org.apache.pekko.stream.BoundedSourceQueue;
+import org.apache.pekko.stream.javadsl.Source;
+import org.apache.pekko.stream.javadsl.StreamConverters;
+import org.apache.pekko.util.ByteString;
+
+/**
+ * The daemon's HTTP/JSON API (docs/api.md) over one shared engine: {@code GET /v1/info}, and {@code
+ * POST /v1/builds}, which takes the build's context as a tar stream and answers with its events as
+ * newline-delimited JSON. Uploads are unpacked and builds run on a pool of their own; the HTTP
+ * threads only move bytes.
+ */
+public final class DaemonServer extends AllDirectives implements AutoCloseable {
+  /** The request header that carries the build's options, base64url-encoded JSON. */
+  public static final String BUILD_HEADER = "Kiln-Build";
+
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final int MAX_ENTRIES = 1_000_000;
+  private static final int EVENT_BUFFER = 100_000;
+
+  private final Engine engine;
+  private final Path sessions;
+  private final long maxUploadBytes;
+  private final ExecutorService pool;
+  private ServerBinding binding;
+
+  private DaemonServer(Engine engine, Path sessions, long maxUploadBytes) {
+    this.engine = engine;
+    this.sessions = sessions;
+    this.maxUploadBytes = maxUploadBytes;
+    this.pool =
+        Executors.newCachedThreadPool(
+            task -> {
+              Thread thread = new Thread(task, "kiln-daemon-build");
+              thread.setDaemon(true);
+              return thread;
+            });
+  }
+
+  /**
+   * Serves {@code engine} on {@code host:port} (0: any free port); uploads of more than {@code
+   * maxUploadBytes} are refused.
+   */
+  public static DaemonServer start(
+      Engine engine, Path root, String host, int port, long maxUploadBytes) throws IOException {
+    Path sessions = root.resolve("sessions");
+    if (Files.isDirectory(sessions)) {
+      FileTrees.deleteRecursively(sessions); // uploads of builds a crash interrupted
+    }
+    Files.createDirectories(sessions);
+    DaemonServer server = new DaemonServer(engine, sessions, maxUploadBytes);
+    try {
+      server.binding =
+          Http.get(engine.actorSystem())
+              .newServerAt(host, port)
+              .bind(server.routes())
+              .toCompletableFuture()
+              .get(30, TimeUnit.SECONDS);
+    } catch (Exception e) {
+      throw new IOException("cannot listen on " + host + ":" + port + ": " + e.getMessage(), e);
+    }
+    return server;
+  }
+
+  /** The port the server listens on. */
+  public int port() {
+    return binding.localAddress().getPort();
+  }
+
+  Route routes() {
+    return concat(
+        pathPrefix(
+            "v1",
+            () ->
+                concat(
+                    path("info", () -> get(() -> complete(json(StatusCodes.OK, info())))),
+                    path(
+                        "builds",
+                        () ->
+                            post(
+                                () ->
+                                    withSizeLimit(
+                                        maxUploadBytes,
+                                        () ->
+                                            optionalHeaderValueByName(
+                                                BUILD_HEADER,
+                                                header ->
+                                                    extractRequestEntity(
+                                                        entity ->
+                                                            completeWithFuture(
+                                                                build(
+                                                                    header,
+                                                                    entity.getDataBytes()))))))))),
+        extractUnmatchedPath(
+            path -> complete(json(StatusCodes.NOT_FOUND, error("no such endpoint: " + path)))));
+  }
+
+  private ObjectNode info() {
+    ObjectNode info = JSON.createObjectNode();
+    info.put("version", "0.1.0");
+    info.put("api", "v1");
+    info.put("engine", engine.describe());
+    return info;
+  }
+
+  private static ObjectNode error(String message) {
+    ObjectNode json = JSON.createObjectNode();
+    json.put("error", message);
+    return json;
+  }
+
+  private static HttpResponse json(StatusCode status, JsonNode body) {
+    return HttpResponse.create()
+        .withStatus(status)
+        .withEntity(HttpEntities.create(ContentTypes.APPLICATION_JSON, body.toString() + "\n"));
+  }
+
+  /**
+   * Receives and unpacks the upload, checks the options, then starts the build and answers with its
+   * event stream; a bad upload or bad options get a 400 and leave nothing behind.
+   */
+  private CompletionStage<HttpResponse> build(
+      java.util.Optional<String> header, Source<ByteString, Object> body) {
+    InputStream in =
+        body.runWith(StreamConverters.asInputStream(Duration.ofMinutes(5)), engine.actorSystem());
+    return CompletableFuture.supplyAsync(
+        () -> {
+          Path session = sessions.resolve(UUID.randomUUID().toString());
+          try {
+            if (header.isEmpty()) {
+              return json(
+                  StatusCodes.BAD_REQUEST, error("the " + BUILD_HEADER + " header is missing"));
+            }
+            RemoteBuild.Request request = RemoteBuild.Request.decode(header.get());
+            Files.createDirectories(session);
+            try (in) {
+              ContextUpload.unpack(in, session, maxUploadBytes, MAX_ENTRIES);
+            }
+            RemoteBuild.Prepared prepared = RemoteBuild.prepare(request, session);
+            return stream(prepared, session);
+          } catch (RemoteBuild.BadRequest | ContextUpload.BadUpload e) {
+            drain(in);
+            delete(session);
+            return json(StatusCodes.BAD_REQUEST, error(e.getMessage()));
+          } catch (IOException | RuntimeException e) {
+            drain(in);
+            delete(session);
+            if (isTooLarge(e)) {
+              return json(
+                  StatusCodes.PAYLOAD_TOO_LARGE,
+                  error("the upload is larger than " + maxUploadBytes + " bytes"));
+            }
+            return json(StatusCodes.INTERNAL_SERVER_ERROR, error(String.valueOf(e.getMessage())));
+          }
+        },
+        pool);
+  }
+
+  private static boolean isTooLarge(Throwable e) {
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      if (t.getClass().getSimpleName().contains("EntityStreamSizeException")) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** Starts the build and answers with its lines as they come. */
+  private HttpResponse stream(RemoteBuild.Prepared prepared, Path session) {
+    Pair<BoundedSourceQueue<ByteString>, Source<ByteString, NotUsed>> queue =
+        Source.<ByteString>queue(EVENT_BUFFER).preMaterialize(engine.actorSystem());
+    RemoteBuild.Lines lines =
+        line -> queue.first().offer(ByteString.fromString(line + "\n", StandardCharsets.UTF_8));
+    pool.execute(
+        () -> {
+          try {
+            prepared.run(engine, lines);
+          } finally {
+            queue.first().complete();
+            delete(session);
+          }
+        });
+    HttpEntity.Chunked entity =
+        HttpEntities.createChunked(
+            ContentTypes.create(
+                org.apache.pekko.http.javadsl.model.MediaTypes.applicationWithFixedCharset(
+                    "x-ndjson", org.apache.pekko.http.javadsl.model.HttpCharsets.UTF_8)),
+            queue.second());
+    return HttpResponse.create().withStatus(StatusCodes.OK).withEntity(entity);
+  }
+
+  private static void drain(InputStream in) {
+    try (in) {
+      in.transferTo(java.io.OutputStream.nullOutputStream());
+    } catch (IOException e) {
+      // The client may be gone; nothing to answer then.
+    }
+  }
+
+  private static void delete(Path session) {
+    try {
+      if (Files.exists(session)) {
+        FileTrees.deleteRecursively(session);
+      }
+    } catch (IOException e) {
+      // Removed at the next start.
+    }
+  }
+
+  /** Stops listening, then lets running builds end (at most a minute). */
+  @Override
+  public void close() throws InterruptedException {
+    if (binding != null) {
+      binding.unbind().toCompletableFuture().join();
+    }
+    pool.shutdown();
+    pool.awaitTermination(1, TimeUnit.MINUTES);
+  }
+}
