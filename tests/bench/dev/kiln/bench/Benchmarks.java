@@ -69,6 +69,11 @@ final class Benchmarks {
     throw new AssertionError("no " + type.getSimpleName() + " for " + prefix + " in " + events);
   }
 
+  /** Prints a memory figure in MiB. */
+  static void reportMemory(String what, long bytes) {
+    System.out.printf(Locale.ROOT, "BENCH %-58s %7.1f MiB%n", what, bytes / (1024.0 * 1024.0));
+  }
+
   /** Prints one figure, and its ratio to the baseline measured in the same run. */
   static void report(String what, double seconds, double baseline) {
     System.out.printf(

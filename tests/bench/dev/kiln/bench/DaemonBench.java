@@ -1,0 +1,173 @@
+package dev.kiln.bench;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.kiln.engine.testing.BusyboxLayout;
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The daemon as users run it, all real processes: {@code kiln daemon}, and {@code kiln build
+ * --addr} clients each in a JVM of their own. Figures: the fully cached seed build end to end
+ * against the JVM start of {@code kiln --version}; the daemon's resident memory idle and at its
+ * peak during the 64-stage wide build.
+ */
+class DaemonBench {
+  @TempDir Path temp;
+
+  @Test
+  void cachedSeedThroughTheDaemonAndTheDaemonsMemory() throws Exception {
+    Path root = temp.resolve("root");
+    Path base = Files.createDirectories(temp.resolve("base"));
+    Files.writeString(base.resolve("Dockerfile"), "FROM busybox\n");
+    Run tagged =
+        kiln(
+            "build",
+            "--root",
+            root.toString(),
+            "--progress",
+            "quiet",
+            "--build-context",
+            "busybox=" + BusyboxLayout.identifier(),
+            "-t",
+            "busybox",
+            base.toString());
+    assertEquals(0, tagged.exit(), tagged.output());
+
+    Process daemon = java("daemon", "--root", root.toString(), "--addr", "tcp://127.0.0.1:0");
+    try {
+      String address = listening(daemon);
+      long idle = rss(daemon.pid());
+      Path seed = BusyboxLayout.repositoryRoot().resolve("examples/seed");
+      Run cold = kiln("build", "--addr", address, "--progress", "plain", seed.toString());
+      assertEquals(0, cold.exit(), cold.output());
+      double jvm = kiln("--version").seconds();
+      Run cached = kiln("build", "--addr", address, "--progress", "plain", seed.toString());
+      assertEquals(0, cached.exit(), cached.output());
+      assertTrue(
+          !cached.output().contains(" DONE") && cached.output().contains(" CACHED"),
+          cached.output());
+
+      Path wide = Files.createDirectories(temp.resolve("wide"));
+      StringBuilder dockerfile = new StringBuilder();
+      for (int i = 0; i < 64; i++) {
+        dockerfile.append("FROM busybox AS s").append(i).append('\n');
+        dockerfile.append("RUN mkdir -p /out && echo ").append(i).append(" > /out/").append(i);
+        dockerfile.append('\n');
+      }
+      dockerfile.append("FROM busybox\n");
+      for (int i = 0; i < 64; i++) {
+        dockerfile.append("COPY --from=s").append(i).append(" /out /out\n");
+      }
+      Files.writeString(wide.resolve("Dockerfile"), dockerfile.toString());
+      AtomicLong peak = new AtomicLong();
+      AtomicBoolean building = new AtomicBoolean(true);
+      // Sampling, not synchronisation: the peak of resident memory while the build runs.
+      Thread sampler =
+          new Thread(
+              () -> {
+                while (building.get()) {
+                  peak.accumulateAndGet(rss(daemon.pid()), Math::max);
+                  try {
+                    Thread.sleep(50);
+                  } catch (InterruptedException e) {
+                    return;
+                  }
+                }
+              });
+      sampler.start();
+      Run busy = kiln("build", "--addr", address, "--progress", "quiet", wide.toString());
+      building.set(false);
+      sampler.join();
+      assertEquals(0, busy.exit(), busy.output());
+
+      Benchmarks.report("baseline: kiln --version (JVM start)", jvm, jvm);
+      Benchmarks.report(
+          "examples/seed all cached, kiln build --addr, new JVM", cached.seconds(), jvm);
+      Benchmarks.reportMemory("daemon resident memory, idle (goal <= 150 MiB)", idle);
+      Benchmarks.reportMemory(
+          "daemon resident memory, 64-stage wide build (goal <= 600 MiB)", peak.get());
+    } finally {
+      daemon.destroy(); // SIGTERM: the daemon stops gracefully
+      assertTrue(daemon.waitFor(2, TimeUnit.MINUTES), "the daemon did not stop on SIGTERM");
+    }
+  }
+
+  /** The address the daemon prints once it listens. */
+  private static String listening(Process daemon) throws Exception {
+    BufferedReader err =
+        new BufferedReader(new InputStreamReader(daemon.getInputStream(), StandardCharsets.UTF_8));
+    Pattern listening = Pattern.compile("listening on (tcp://\\S+)");
+    for (String line = err.readLine(); line != null; line = err.readLine()) {
+      Matcher matcher = listening.matcher(line);
+      if (matcher.find()) {
+        Thread drain =
+            new Thread(
+                () -> {
+                  try {
+                    err.transferTo(java.io.Writer.nullWriter());
+                  } catch (java.io.IOException e) {
+                    // the daemon stopped
+                  }
+                });
+        drain.setDaemon(true);
+        drain.start();
+        return matcher.group(1);
+      }
+    }
+    throw new IllegalStateException("the daemon stopped before it listened");
+  }
+
+  /** Resident memory of a process, in bytes (0 once it is gone). */
+  private static long rss(long pid) {
+    try {
+      for (String line : Files.readAllLines(Path.of("/proc/" + pid + "/status"))) {
+        if (line.startsWith("VmRSS:")) {
+          return Long.parseLong(line.replaceAll("\\D+", "")) * 1024;
+        }
+      }
+    } catch (java.io.IOException e) {
+      return 0;
+    }
+    return 0;
+  }
+
+  private record Run(int exit, String output, double seconds) {}
+
+  private static Run kiln(String... args) throws Exception {
+    long start = System.nanoTime();
+    Process process = java(args);
+    String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    process.waitFor();
+    return new Run(process.exitValue(), output, Benchmarks.seconds(start));
+  }
+
+  private static Process java(String... args) throws Exception {
+    List<String> command =
+        new ArrayList<>(
+            List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-XX:TieredStopAtLevel=1",
+                "-XX:+UseSerialGC",
+                "-cp",
+                System.getProperty("java.class.path"),
+                "dev.kiln.cli.KilnCommand"));
+    command.addAll(List.of(args));
+    Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
+    process.getOutputStream().close();
+    return process;
+  }
+}
