@@ -356,7 +356,11 @@ class RegistryFaultsTest {
         assertThrows(RegistryException.class, () -> client.fetchBlob(reference, layer, store));
 
     assertEquals(RegistryException.Kind.INVALID_RESPONSE, e.kind());
-    assertTrue(e.getMessage().contains("sends more than the 180000 bytes due"), e.getMessage());
+    // The bytes due are the blob's size less what arrived before the cut: a reset connection
+    // may lose some of the 120,000 sent, so only the form is fixed.
+    assertTrue(
+        e.getMessage().matches("(?s).*sends more than the 1[0-8][0-9]{4} bytes due.*"),
+        e.getMessage());
     assertFalse(store.has(layer.digest()));
   }
 
