@@ -19,8 +19,18 @@ final class Benchmarks {
 
   static Outcome.Solved solve(Engine engine, Definition definition, Consumer<ProgressEvent> events)
       throws Exception {
+    return solve(engine, definition, java.util.Map.of(), events);
+  }
+
+  /** Solves with {@code locals} as the build's {@code local://} directories. */
+  static Outcome.Solved solve(
+      Engine engine,
+      Definition definition,
+      java.util.Map<String, java.nio.file.Path> locals,
+      Consumer<ProgressEvent> events)
+      throws Exception {
     Outcome outcome =
-        engine.solve(definition, events).toCompletableFuture().get(5, TimeUnit.MINUTES);
+        engine.solve(definition, locals, events).toCompletableFuture().get(5, TimeUnit.MINUTES);
     if (outcome instanceof Outcome.SolveFailed failed) {
       throw new AssertionError(failed.error().render());
     }
@@ -67,6 +77,37 @@ final class Benchmarks {
       }
     }
     throw new AssertionError("no " + type.getSimpleName() + " for " + prefix + " in " + events);
+  }
+
+  /** One kiln process: exit code, output (stdout and stderr) and wall time. */
+  record KilnProcess(int exit, String output, double seconds) {}
+
+  /** Runs {@code kiln args} in a JVM of its own and waits for it. */
+  static KilnProcess kiln(String... args) throws Exception {
+    long start = System.nanoTime();
+    Process process = startKiln(args);
+    String output =
+        new String(
+            process.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+    process.waitFor();
+    return new KilnProcess(process.exitValue(), output, seconds(start));
+  }
+
+  /** Starts {@code kiln args} in a JVM of its own, as {@code ./kiln} starts it. */
+  static Process startKiln(String... args) throws Exception {
+    java.util.List<String> command =
+        new java.util.ArrayList<>(
+            java.util.List.of(
+                java.nio.file.Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-XX:TieredStopAtLevel=1",
+                "-XX:+UseSerialGC",
+                "-cp",
+                System.getProperty("java.class.path"),
+                "dev.kiln.cli.KilnCommand"));
+    command.addAll(java.util.List.of(args));
+    Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
+    process.getOutputStream().close();
+    return process;
   }
 
   /** Prints a memory figure in MiB. */

@@ -81,7 +81,9 @@ class ContextWorkloadBench {
 
       Path out =
           Benchmarks.export(
-              engine, Benchmarks.solve(engine, definition, event -> {}), temp.resolve("out"));
+              engine,
+              Benchmarks.solve(engine, definition, locals, event -> {}),
+              temp.resolve("out"));
       assertEquals("changed\n", Files.readString(out.resolve("ctx/src/d7/f7.txt")));
       assertEquals(100 << 20, Files.size(out.resolve("ctx/blob4.bin")));
 

@@ -9,8 +9,6 @@ import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
@@ -33,8 +31,8 @@ class DaemonBench {
     Path root = temp.resolve("root");
     Path base = Files.createDirectories(temp.resolve("base"));
     Files.writeString(base.resolve("Dockerfile"), "FROM busybox\n");
-    Run tagged =
-        kiln(
+    Benchmarks.KilnProcess tagged =
+        Benchmarks.kiln(
             "build",
             "--root",
             root.toString(),
@@ -47,15 +45,18 @@ class DaemonBench {
             base.toString());
     assertEquals(0, tagged.exit(), tagged.output());
 
-    Process daemon = java("daemon", "--root", root.toString(), "--addr", "tcp://127.0.0.1:0");
+    Process daemon =
+        Benchmarks.startKiln("daemon", "--root", root.toString(), "--addr", "tcp://127.0.0.1:0");
     try {
       String address = listening(daemon);
       long idle = rss(daemon.pid());
       Path seed = BusyboxLayout.repositoryRoot().resolve("examples/seed");
-      Run cold = kiln("build", "--addr", address, "--progress", "plain", seed.toString());
+      Benchmarks.KilnProcess cold =
+          Benchmarks.kiln("build", "--addr", address, "--progress", "plain", seed.toString());
       assertEquals(0, cold.exit(), cold.output());
-      double jvm = kiln("--version").seconds();
-      Run cached = kiln("build", "--addr", address, "--progress", "plain", seed.toString());
+      double jvm = Benchmarks.kiln("--version").seconds();
+      Benchmarks.KilnProcess cached =
+          Benchmarks.kiln("build", "--addr", address, "--progress", "plain", seed.toString());
       assertEquals(0, cached.exit(), cached.output());
       assertTrue(
           !cached.output().contains(" DONE") && cached.output().contains(" CACHED"),
@@ -89,7 +90,8 @@ class DaemonBench {
                 }
               });
       sampler.start();
-      Run busy = kiln("build", "--addr", address, "--progress", "quiet", wide.toString());
+      Benchmarks.KilnProcess busy =
+          Benchmarks.kiln("build", "--addr", address, "--progress", "quiet", wide.toString());
       building.set(false);
       sampler.join();
       assertEquals(0, busy.exit(), busy.output());
@@ -143,31 +145,5 @@ class DaemonBench {
       return 0;
     }
     return 0;
-  }
-
-  private record Run(int exit, String output, double seconds) {}
-
-  private static Run kiln(String... args) throws Exception {
-    long start = System.nanoTime();
-    Process process = java(args);
-    String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    process.waitFor();
-    return new Run(process.exitValue(), output, Benchmarks.seconds(start));
-  }
-
-  private static Process java(String... args) throws Exception {
-    List<String> command =
-        new ArrayList<>(
-            List.of(
-                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-XX:TieredStopAtLevel=1",
-                "-XX:+UseSerialGC",
-                "-cp",
-                System.getProperty("java.class.path"),
-                "dev.kiln.cli.KilnCommand"));
-    command.addAll(List.of(args));
-    Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
-    process.getOutputStream().close();
-    return process;
   }
 }

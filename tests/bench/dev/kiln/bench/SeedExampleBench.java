@@ -70,9 +70,9 @@ class SeedExampleBench {
     }
     // End to end: the kiln command in a JVM of its own, against the JVM start-up of `kiln
     // --version`.
-    double jvm = kiln("--version").seconds();
-    Run cli =
-        kiln(
+    double jvm = Benchmarks.kiln("--version").seconds();
+    Benchmarks.KilnProcess cli =
+        Benchmarks.kiln(
             "build",
             "--root",
             temp.resolve("root").toString(),
@@ -94,29 +94,5 @@ class SeedExampleBench {
             options,
             engine::imageConfig)
         .definition();
-  }
-
-  /** One kiln process: exit code, output and wall time. */
-  private record Run(int exit, String output, double seconds) {}
-
-  private static Run kiln(String... args) throws Exception {
-    List<String> command =
-        new java.util.ArrayList<>(
-            List.of(
-                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-XX:TieredStopAtLevel=1",
-                "-XX:+UseSerialGC",
-                "-cp",
-                System.getProperty("java.class.path"),
-                "dev.kiln.cli.KilnCommand"));
-    command.addAll(List.of(args));
-    long start = System.nanoTime();
-    Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
-    process.getOutputStream().close();
-    String output =
-        new String(
-            process.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
-    process.waitFor();
-    return new Run(process.exitValue(), output, Benchmarks.seconds(start));
   }
 }
