@@ -26,8 +26,30 @@ public final class KilnCommand implements Runnable {
   public static void main(String[] args) {
     // SLF4J reports, at WARN, log calls it replayed while logback was starting: noise for users.
     System.setProperty("slf4j.internal.verbosity", "ERROR");
-    StartupPrewarm.start();
+    if (startsAnEngine(args, System.getenv("KILN_HOST"))) {
+      StartupPrewarm.start();
+    }
     System.exit(run(args));
+  }
+
+  /**
+   * Whether the command will start an engine (and so gains from loading its configuration early):
+   * not for a client of a daemon, nor for help, version, login and logout.
+   */
+  static boolean startsAnEngine(String[] args, String kilnHost) {
+    java.util.List<String> words = java.util.List.of(args);
+    if (words.isEmpty()) {
+      return false;
+    }
+    boolean client =
+        words.contains("--addr")
+            || words.stream().anyMatch(w -> w.startsWith("--addr="))
+            || (kilnHost != null && !kilnHost.isEmpty());
+    return switch (words.get(0)) {
+      case "build" -> !client;
+      case "daemon", "du", "prune", "warm-up" -> true;
+      default -> false;
+    };
   }
 
   /** Runs the command line and returns the exit code (for tests). */

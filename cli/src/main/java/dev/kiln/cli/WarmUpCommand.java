@@ -1,6 +1,9 @@
 package dev.kiln.cli;
 
 import com.sun.net.httpserver.HttpServer;
+import dev.kiln.cli.daemon.DaemonServer;
+import dev.kiln.engine.Engine;
+import dev.kiln.engine.EngineConfig;
 import dev.kiln.engine.snapshot.FileTrees;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -17,9 +20,10 @@ import picocli.CommandLine.Command;
 
 /**
  * {@code kiln warm-up} (hidden): a tiny Dockerfile build, run twice through {@code kiln build} (a
- * miss, then a fully cached rebuild) in a throwaway root, and one HTTP exchange, so that {@code
- * ./kiln} can record the classes a build loads in its class-data-sharing archive. Without it the
- * archive would only hold what the first command happened to load.
+ * miss, then a fully cached rebuild) in a throwaway root, once more through a daemon in this
+ * process, and one HTTP exchange, so that {@code ./kiln} can record the classes a build loads in
+ * its class-data-sharing archive. Without it the archive would only hold what the first command
+ * happened to load.
  */
 @Command(name = "warm-up", hidden = true, description = "Run a tiny build to train start-up.")
 final class WarmUpCommand implements Callable<Integer> {
@@ -45,10 +49,26 @@ final class WarmUpCommand implements Callable<Integer> {
       int first = KilnCommand.run(build);
       int second = KilnCommand.run(build);
       exchange();
-      return first == 0 && second == 0 ? 0 : 1;
+      return first == 0 && second == 0 && throughDaemon(temp.resolve("root"), context) == 0 ? 0 : 1;
     } finally {
       System.setErr(err);
       FileTrees.deleteRecursively(temp);
+    }
+  }
+
+  /** The same build through a daemon in this process: trains the client's and the server's path. */
+  private static int throughDaemon(Path root, Path context) throws Exception {
+    try (Engine engine = Engine.start(EngineConfig.at(root));
+        DaemonServer server = DaemonServer.start(engine, root, "127.0.0.1", 0, 1 << 20)) {
+      return KilnCommand.run(
+          "build",
+          "--addr",
+          "tcp://127.0.0.1:" + server.port(),
+          "--progress",
+          "plain",
+          "-t",
+          "warm-up",
+          context.toString());
     }
   }
 
