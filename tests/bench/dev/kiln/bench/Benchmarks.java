@@ -104,6 +104,9 @@ final class Benchmarks {
                 "-cp",
                 System.getProperty("java.class.path"),
                 "dev.kiln.cli.KilnCommand"));
+    if (args.length > 0 && args[0].equals("daemon")) {
+      command.add(1, "-Xms16m"); // as ./kiln starts a daemon
+    }
     command.addAll(java.util.List.of(args));
     Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
     process.getOutputStream().close();
