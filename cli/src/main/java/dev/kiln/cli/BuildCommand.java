@@ -418,15 +418,14 @@ final class BuildCommand implements Callable<Integer> {
       Outcome outcome;
       try (streamer;
           ProgressDisplay display = sink.display(progress)) {
-        outcome =
-            engine
-                .solve(
-                    graph.get(),
-                    buildLocals,
-                    buildSecrets,
-                    display.andThen(events::add).andThen(streamer))
-                .toCompletableFuture()
-                .get();
+        Engine.Running running =
+            engine.start(
+                graph.get(),
+                buildLocals,
+                buildSecrets,
+                display.andThen(events::add).andThen(streamer));
+        sink.building(running.cancel());
+        outcome = running.outcome().toCompletableFuture().get();
       }
       timings.lap("solve");
       if (explain) {

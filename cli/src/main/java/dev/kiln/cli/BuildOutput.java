@@ -13,6 +13,9 @@ interface BuildOutput {
   /** The progress display for {@code --progress MODE}. */
   ProgressDisplay display(String mode);
 
+  /** Told, once the build runs, how to cancel it (a daemon does when its client goes away). */
+  default void building(Runnable cancel) {}
+
   /** Messages and progress on {@code err}, as an embedded build shows them. */
   static BuildOutput terminal(PrintStream err) {
     return new BuildOutput() {

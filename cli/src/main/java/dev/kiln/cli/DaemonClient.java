@@ -94,6 +94,9 @@ final class DaemonClient {
         String type = json.path("type").asText();
         switch (type) {
           case "message" -> err.println(json.path("text").asText());
+          case "tick" -> {
+            // the daemon checking that this client is still there
+          }
           case "progress-done" -> {
             display.close();
             displaying = false;

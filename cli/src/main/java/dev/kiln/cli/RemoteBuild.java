@@ -108,12 +108,15 @@ public final class RemoteBuild {
       this.command = command;
     }
 
-    /** Runs the build on {@code engine}, writing its lines, the last one its exit code. */
-    public void run(Engine engine, Lines lines) {
+    /**
+     * Runs the build on {@code engine}, writing its lines, the last one its exit code; {@code
+     * cancels} is given the way to cancel the build once it runs.
+     */
+    public void run(Engine engine, Lines lines, java.util.function.Consumer<Runnable> cancels) {
       int code;
       PrintStream messages = new PrintStream(new LineStream(lines), true, StandardCharsets.UTF_8);
       try {
-        code = command.run(sink(messages, lines), Optional.of(engine));
+        code = command.run(sink(messages, lines, cancels), Optional.of(engine));
       } catch (Exception e) {
         messages.println("error: " + e.getMessage());
         code = 1;
@@ -164,8 +167,14 @@ public final class RemoteBuild {
   }
 
   /** Messages as {@code message} lines, progress events as their JSON lines. */
-  private static BuildOutput sink(PrintStream messages, Lines lines) {
+  private static BuildOutput sink(
+      PrintStream messages, Lines lines, java.util.function.Consumer<Runnable> cancels) {
     return new BuildOutput() {
+      @Override
+      public void building(Runnable cancel) {
+        cancels.accept(cancel);
+      }
+
       @Override
       public PrintStream messages() {
         return messages;

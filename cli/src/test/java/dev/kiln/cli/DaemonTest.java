@@ -213,6 +213,44 @@ class DaemonTest {
     assertEquals(413, response.statusCode(), response.body());
   }
 
+  @Test
+  void aClientThatGoesAwayCancelsItsBuild() throws Exception {
+    byte[] upload =
+        tar(
+            java.util.Map.of(
+                "context/app.txt", "x\n",
+                "dockerfile/Dockerfile", "FROM busybox\nRUN echo started && sleep 600\n"));
+    java.net.HttpURLConnection http =
+        (java.net.HttpURLConnection) address.http("/v1/builds").toURL().openConnection();
+    http.setRequestMethod("POST");
+    http.setDoOutput(true);
+    http.setRequestProperty(
+        DaemonServer.BUILD_HEADER, new RemoteBuild.Request("Dockerfile", List.of()).encode());
+    try (var out = http.getOutputStream()) {
+      out.write(upload);
+    }
+    assertEquals(200, http.getResponseCode());
+    var lines =
+        new java.io.BufferedReader(
+            new java.io.InputStreamReader(http.getInputStream(), StandardCharsets.UTF_8));
+    for (String line = lines.readLine(); !line.contains("\"line\":\"started\""); ) {
+      line = lines.readLine();
+    }
+    http.disconnect(); // the client goes away while the step sleeps
+
+    // The build ends (and its upload goes) long before the step's 600 s would.
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+    while (true) {
+      try (var left = Files.list(root.resolve("sessions"))) {
+        if (left.findAny().isEmpty()) {
+          break;
+        }
+      }
+      assertTrue(System.nanoTime() < deadline, "the build went on without its client");
+      Thread.onSpinWait();
+    }
+  }
+
   private HttpResponse<String> post(String header, byte[] body) throws Exception {
     return HttpClient.newHttpClient()
         .send(
@@ -228,14 +266,20 @@ class DaemonTest {
   }
 
   private static byte[] tar(String name, String content) throws Exception {
+    return tar(java.util.Map.of(name, content));
+  }
+
+  private static byte[] tar(java.util.Map<String, String> files) throws Exception {
     ByteArrayOutputStream bytes = new ByteArrayOutputStream();
     try (TarArchiveOutputStream tar = new TarArchiveOutputStream(bytes)) {
-      byte[] data = content.getBytes(StandardCharsets.UTF_8);
-      TarArchiveEntry entry = new TarArchiveEntry(name, true);
-      entry.setSize(data.length);
-      tar.putArchiveEntry(entry);
-      tar.write(data);
-      tar.closeArchiveEntry();
+      for (var file : files.entrySet()) {
+        byte[] data = file.getValue().getBytes(StandardCharsets.UTF_8);
+        TarArchiveEntry entry = new TarArchiveEntry(file.getKey(), true);
+        entry.setSize(data.length);
+        tar.putArchiveEntry(entry);
+        tar.write(data);
+        tar.closeArchiveEntry();
+      }
     }
     return bytes.toByteArray();
   }

@@ -71,6 +71,8 @@ public final class Engine implements AutoCloseable {
   private static final Duration SOLVE_TIMEOUT = Duration.ofDays(30);
 
   private final ActorSystem<Solver.Command> system;
+  private final java.util.concurrent.atomic.AtomicLong tickets =
+      new java.util.concurrent.atomic.AtomicLong();
   private final Snapshotter snapshotter;
   private final ContentStore content;
   private final Executor executor;
@@ -459,8 +461,17 @@ public final class Engine implements AutoCloseable {
       Map<String, Path> locals,
       Secrets secrets,
       Consumer<ProgressEvent> listener) {
+    return start(definition, locals, secrets, listener).outcome();
+  }
+
+  /** {@link #start(Definition, Map, Consumer)} with these secrets and ssh agents. */
+  public Running start(
+      Definition definition,
+      Map<String, Path> locals,
+      Secrets secrets,
+      Consumer<ProgressEvent> listener) {
     worker.addSecrets(secrets);
-    return solve(definition, locals, listener);
+    return start(definition, locals, listener);
   }
 
   /**
@@ -483,17 +494,32 @@ public final class Engine implements AutoCloseable {
    */
   public CompletionStage<Outcome> solve(
       Definition definition, Map<String, Path> locals, Consumer<ProgressEvent> listener) {
+    return start(definition, locals, listener).outcome();
+  }
+
+  /** A build under way: its outcome to come, and a way to give up on it. */
+  public record Running(CompletionStage<Outcome> outcome, Runnable cancel) {}
+
+  /**
+   * Starts solving {@code definition} as {@link #solve} does; {@code cancel} fails the build at
+   * once and stops its steps that no other build needs.
+   */
+  public Running start(
+      Definition definition, Map<String, Path> locals, Consumer<ProgressEvent> listener) {
     Collector.Lease lease = collector.lease();
     ProgressStream progress = ProgressStream.start(system, listener);
+    long ticket = tickets.incrementAndGet();
     CompletionStage<Outcome> outcome =
         AskPattern.ask(
             system,
-            replyTo -> new Solver.Solve(definition, locals, progress.ref(), replyTo),
+            replyTo -> new Solver.Solve(definition, locals, progress.ref(), replyTo, ticket),
             SOLVE_TIMEOUT,
             system.scheduler());
-    return outcome
-        .thenCombine(progress.drained(), (result, drained) -> result)
-        .whenComplete((result, failure) -> lease.close());
+    return new Running(
+        outcome
+            .thenCombine(progress.drained(), (result, drained) -> result)
+            .whenComplete((result, failure) -> lease.close()),
+        () -> system.tell(new Solver.Cancel(ticket)));
   }
 
   /**

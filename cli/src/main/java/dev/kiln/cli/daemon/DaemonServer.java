@@ -48,6 +48,7 @@ public final class DaemonServer extends AllDirectives implements AutoCloseable {
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final int MAX_ENTRIES = 1_000_000;
   private static final int EVENT_BUFFER = 100_000;
+  private static final Duration TICK = Duration.ofSeconds(2);
 
   private final Engine engine;
   private final Path sessions;
@@ -196,28 +197,73 @@ public final class DaemonServer extends AllDirectives implements AutoCloseable {
     return false;
   }
 
-  /** Starts the build and answers with its lines as they come. */
+  /**
+   * Starts the build and answers with its lines as they come. A client that goes away before the
+   * build ends cancels it: its steps that no other build needs stop.
+   */
   private HttpResponse stream(RemoteBuild.Prepared prepared, Path session) {
     Pair<BoundedSourceQueue<ByteString>, Source<ByteString, NotUsed>> queue =
         Source.<ByteString>queue(EVENT_BUFFER).preMaterialize(engine.actorSystem());
+    ClientWatch client = new ClientWatch();
     RemoteBuild.Lines lines =
         line -> queue.first().offer(ByteString.fromString(line + "\n", StandardCharsets.UTF_8));
     pool.execute(
         () -> {
           try {
-            prepared.run(engine, lines);
+            prepared.run(engine, lines, client::onGone);
           } finally {
+            client.over();
             queue.first().complete();
             delete(session);
           }
         });
+    // A quiet step sends nothing for minutes; a tick every two seconds finds a client that is gone
+    // (the write fails), which a quiet connection would not.
+    Source<ByteString, ?> ticks =
+        Source.tick(TICK, TICK, ByteString.fromString("{\"type\":\"tick\"}\n"));
+    Source<ByteString, NotUsed> body =
+        queue
+            .second()
+            .merge(ticks, true)
+            .watchTermination(
+                (notUsed, done) -> {
+                  done.whenComplete((d, failure) -> client.gone());
+                  return notUsed;
+                });
     HttpEntity.Chunked entity =
         HttpEntities.createChunked(
             ContentTypes.create(
                 org.apache.pekko.http.javadsl.model.MediaTypes.applicationWithFixedCharset(
                     "x-ndjson", org.apache.pekko.http.javadsl.model.HttpCharsets.UTF_8)),
-            queue.second());
+            body);
     return HttpResponse.create().withStatus(StatusCodes.OK).withEntity(entity);
+  }
+
+  /** Whether a build's client is still there, and what to do when it goes. */
+  private static final class ClientWatch {
+    private Runnable cancel = () -> {};
+    private boolean gone;
+    private boolean over;
+
+    /** {@code action} cancels the build: run it now if the client is gone already. */
+    synchronized void onGone(Runnable action) {
+      cancel = action;
+      if (gone && !over) {
+        action.run();
+      }
+    }
+
+    /** The response stream ended: by the build's end, or because the client went away. */
+    synchronized void gone() {
+      gone = true;
+      if (!over) {
+        cancel.run();
+      }
+    }
+
+    synchronized void over() {
+      over = true;
+    }
   }
 
   private static void drain(InputStream in) {

@@ -29,7 +29,7 @@ import org.apache.pekko.actor.typed.javadsl.Receive;
  */
 public final class Solver extends AbstractBehavior<Solver.Command> {
   /** The protocol. */
-  public sealed interface Command permits Solve, BuildSession.Ended {}
+  public sealed interface Command permits Solve, Cancel, BuildSession.Ended {}
 
   /**
    * Solves {@code definition}, its {@code local://NAME} sources reading {@code locals}; events go
@@ -39,7 +39,8 @@ public final class Solver extends AbstractBehavior<Solver.Command> {
       Definition definition,
       Map<String, Path> locals,
       ActorRef<ProgressEvent> progress,
-      ActorRef<Outcome> replyTo)
+      ActorRef<Outcome> replyTo,
+      long ticket)
       implements Command {
     public Solve {
       locals = Map.copyOf(locals);
@@ -47,9 +48,15 @@ public final class Solver extends AbstractBehavior<Solver.Command> {
 
     public Solve(
         Definition definition, ActorRef<ProgressEvent> progress, ActorRef<Outcome> replyTo) {
-      this(definition, Map.of(), progress, replyTo);
+      this(definition, Map.of(), progress, replyTo, 0);
     }
   }
+
+  /**
+   * Cancels the build solved with {@code ticket} (its {@link Solve}'s, when not 0): it fails at
+   * once, and its vertices that no other build needs stop. Unknown or finished tickets are ignored.
+   */
+  public record Cancel(long ticket) implements Command {}
 
   /**
    * What a vertex actor stands for: a vertex digest and, when it reads local sources, the
@@ -63,6 +70,8 @@ public final class Solver extends AbstractBehavior<Solver.Command> {
   private final Map<VertexKey, ActorRef<VertexActor.Command>> vertices = new HashMap<>();
   private final Map<VertexKey, Integer> users = new HashMap<>();
   private final Map<Long, List<VertexKey>> builds = new HashMap<>();
+  private final Map<Long, ActorRef<BuildSession.Command>> tickets = new HashMap<>();
+  private final Map<Long, Long> ticketOfBuild = new HashMap<>();
   private long nextBuild = 1;
 
   public static Behavior<Command> create(Resolver resolver, ResultCache cache, int slots) {
@@ -96,6 +105,7 @@ public final class Solver extends AbstractBehavior<Solver.Command> {
   public Receive<Command> createReceive() {
     return newReceiveBuilder()
         .onMessage(Solve.class, this::onSolve)
+        .onMessage(Cancel.class, this::onCancel)
         .onMessage(BuildSession.Ended.class, this::onEnded)
         .build();
   }
@@ -131,15 +141,29 @@ public final class Solver extends AbstractBehavior<Solver.Command> {
     }
     builds.put(build, order.stream().map(keys::get).toList());
     Input root = definition.root();
-    getContext()
-        .spawnAnonymous(
-            BuildSession.create(
-                build,
-                root,
-                vertices.get(keys.get(root.vertex())),
-                solve.progress(),
-                solve.replyTo(),
-                getContext().getSelf()));
+    ActorRef<BuildSession.Command> session =
+        getContext()
+            .spawnAnonymous(
+                BuildSession.create(
+                    build,
+                    root,
+                    definition.vertex(root.vertex()).name(),
+                    vertices.get(keys.get(root.vertex())),
+                    solve.progress(),
+                    solve.replyTo(),
+                    getContext().getSelf()));
+    if (solve.ticket() != 0) {
+      tickets.put(solve.ticket(), session);
+      ticketOfBuild.put(build, solve.ticket());
+    }
+    return this;
+  }
+
+  private Behavior<Command> onCancel(Cancel cancel) {
+    ActorRef<BuildSession.Command> session = tickets.get(cancel.ticket());
+    if (session != null) {
+      session.tell(BuildSession.Cancel.INSTANCE);
+    }
     return this;
   }
 
@@ -186,6 +210,10 @@ public final class Solver extends AbstractBehavior<Solver.Command> {
   }
 
   private Behavior<Command> onEnded(BuildSession.Ended ended) {
+    Long ticket = ticketOfBuild.remove(ended.build());
+    if (ticket != null) {
+      tickets.remove(ticket);
+    }
     for (VertexKey key : builds.remove(ended.build())) {
       int left = users.merge(key, -1, Integer::sum);
       if (left == 0) {

@@ -89,8 +89,53 @@ class SolverTest {
       Map<String, java.nio.file.Path> locals) {
     TestProbe<Outcome> outcome = kit.createTestProbe();
     TestProbe<ProgressEvent> progress = kit.createTestProbe();
-    solver.tell(new Solver.Solve(definition, locals, progress.getRef(), outcome.getRef()));
+    solver.tell(new Solver.Solve(definition, locals, progress.getRef(), outcome.getRef(), 0));
     return outcome;
+  }
+
+  private TestProbe<Outcome> solve(
+      ActorRef<Solver.Command> solver, Definition definition, long ticket) {
+    TestProbe<Outcome> outcome = kit.createTestProbe();
+    TestProbe<ProgressEvent> progress = kit.createTestProbe();
+    solver.tell(
+        new Solver.Solve(definition, Map.of(), progress.getRef(), outcome.getRef(), ticket));
+    return outcome;
+  }
+
+  @Test
+  void aCancelledBuildFailsAtOnceAndStopsTheStepsOnlyItNeeded() throws Exception {
+    Graph g = new Graph();
+    g.add("gate", "slow");
+    ActorRef<Solver.Command> solver = solver(4);
+
+    var outcome = solve(solver, g.definition(), 7);
+    ops.startedSignal("slow").get(10, TimeUnit.SECONDS);
+    solver.tell(new Solver.Cancel(7));
+
+    Outcome cancelled = outcome.receiveMessage();
+    assertInstanceOf(Outcome.SolveFailed.class, cancelled);
+    assertTrue(
+        ((Outcome.SolveFailed) cancelled).error().message().contains("cancelled"),
+        cancelled.toString());
+    ops.cancelledSignal("slow").get(10, TimeUnit.SECONDS);
+  }
+
+  @Test
+  void cancellingOneBuildLeavesTheStepsAnotherBuildNeedsRunning() throws Exception {
+    Graph g = new Graph();
+    g.add("gate", "shared");
+    ActorRef<Solver.Command> solver = solver(4);
+
+    var cancelled = solve(solver, g.definition(), 1);
+    var kept = solve(solver, g.definition(), 2);
+    ops.startedSignal("shared").get(10, TimeUnit.SECONDS);
+    solver.tell(new Solver.Cancel(1));
+    assertInstanceOf(Outcome.SolveFailed.class, cancelled.receiveMessage());
+
+    ops.gate("shared").complete(null);
+    assertEquals("shared()", value(kept.receiveMessage()));
+    assertTrue(!ops.cancelledSignal("shared").isDone(), "the shared step was cancelled");
+    assertEquals(1, ops.runs("shared"));
   }
 
   @Test
