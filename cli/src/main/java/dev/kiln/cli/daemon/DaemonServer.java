@@ -213,8 +213,12 @@ public final class DaemonServer extends AllDirectives implements AutoCloseable {
             prepared.run(engine, lines, client::onGone);
           } finally {
             client.over();
-            queue.first().complete();
             delete(session);
+            try {
+              queue.first().complete();
+            } catch (IllegalStateException e) {
+              // The client went away: the stream is over already.
+            }
           }
         });
     // A quiet step sends nothing for minutes; a tick every two seconds finds a client that is gone
