@@ -106,6 +106,23 @@ class DaemonTest {
   }
 
   @Test
+  void aDaemonRestartedWhileIdleKeepsTheCache() throws Exception {
+    Path context = context("restart", "v1\n");
+    assertEquals(0, build(context).exit());
+
+    server.close();
+    engine.close();
+    engine = Engine.start(EngineConfig.at(root));
+    server = DaemonServer.start(engine, root, "127.0.0.1", 0, 1 << 20);
+    address = new DaemonAddress("127.0.0.1", server.port());
+
+    Run again = build(context);
+    assertEquals(0, again.exit(), again.err());
+    assertTrue(again.err().contains(" CACHED"), again.err());
+    assertEquals(0, count(again.err(), " DONE "), "a step ran again: " + again.err());
+  }
+
+  @Test
   void filesDockerignoreExcludesNeverLeaveTheClient() throws Exception {
     Path context = context("ignored", "kept\n");
     Files.writeString(context.resolve("Dockerfile"), "FROM busybox\nCOPY . /ctx\nRUN ls /ctx\n");
