@@ -101,8 +101,7 @@ class DaemonTest {
 
     Run again = build(context, "--tag", "app");
     assertEquals(0, again.exit(), again.err());
-    assertTrue(again.err().contains(" CACHED"), again.err());
-    assertEquals(0, count(again.err(), " DONE "), "a step ran again: " + again.err());
+    assertNothingRan(again);
   }
 
   @Test
@@ -118,8 +117,7 @@ class DaemonTest {
 
     Run again = build(context);
     assertEquals(0, again.exit(), again.err());
-    assertTrue(again.err().contains(" CACHED"), again.err());
-    assertEquals(0, count(again.err(), " DONE "), "a step ran again: " + again.err());
+    assertNothingRan(again);
   }
 
   @Test
@@ -299,6 +297,12 @@ class DaemonTest {
       }
     }
     return bytes.toByteArray();
+  }
+
+  private static void assertNothingRan(Run run) {
+    assertEquals(0, run.exit(), run.err());
+    assertTrue(run.err().contains(" CACHED"), run.err());
+    assertEquals(0, count(run.err(), " DONE "), "a step ran again: " + run.err());
   }
 
   private static int count(String text, String part) {
