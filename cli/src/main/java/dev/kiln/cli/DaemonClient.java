@@ -20,7 +20,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Iterator;
 import java.util.List;
-import java.util.Optional;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
 
@@ -45,10 +44,7 @@ final class DaemonClient {
       String progress,
       PrintStream err)
       throws IOException, InterruptedException {
-    List<String> ignore =
-        DockerIgnore.find(context, dockerfile).isPresent()
-            ? DockerIgnore.read(DockerIgnore.find(context, dockerfile).get())
-            : List.of();
+    List<String> ignore = DockerIgnore.patterns(context, dockerfile);
     String name = dockerfile.getFileName().toString();
     RemoteBuild.Request request = new RemoteBuild.Request(name, args);
     // HttpURLConnection, not java.net.http: for plain HTTP on loopback it starts no TLS machinery,
@@ -137,13 +133,13 @@ final class DaemonClient {
     directory(tar, "dockerfile/");
     String name = dockerfile.getFileName().toString();
     add(tar, "dockerfile/" + name, dockerfile, FileInfo.read(dockerfile).orElseThrow());
-    Optional<Path> ownIgnore = Optional.of(dockerfile.resolveSibling(name + ".dockerignore"));
-    if (Files.isRegularFile(ownIgnore.get())) {
+    Path ownIgnore = dockerfile.resolveSibling(name + ".dockerignore");
+    if (Files.isRegularFile(ownIgnore)) {
       add(
           tar,
           "dockerfile/" + name + ".dockerignore",
-          ownIgnore.get(),
-          FileInfo.read(ownIgnore.get()).orElseThrow());
+          ownIgnore,
+          FileInfo.read(ownIgnore).orElseThrow());
     }
     tar.finish();
   }

@@ -59,10 +59,7 @@ final class DockerfileInput {
     String name = dockerfile.getFileName().toString();
     try {
       ParsedDockerfile parsed = DockerfileParser.parse(text, name);
-      List<String> ignore =
-          DockerIgnore.find(context, dockerfile).isPresent()
-              ? DockerIgnore.read(DockerIgnore.find(context, dockerfile).get())
-              : List.of();
+      List<String> ignore = DockerIgnore.patterns(context, dockerfile);
       BuildOptions withIgnore = options.withIgnorePatterns(ignore);
       return new DockerfileInput(context.toAbsolutePath().normalize(), name, parsed, withIgnore);
     } catch (DockerfileParseException e) {

@@ -146,16 +146,11 @@ public final class RemoteBuild {
     } catch (CommandLine.ParameterException e) {
       throw new BadRequest("bad build options: " + e.getMessage());
     }
-    long files =
-        parsed.matchedOptions().stream().filter(o -> o.longestName().equals("--file")).count();
     for (CommandLine.Model.OptionSpec option : parsed.matchedOptions()) {
       String name = option.longestName();
       if (!ALLOWED.contains(name) && !name.equals("--file")) {
         throw new BadRequest(name + " is not supported through the daemon yet");
       }
-    }
-    if (files != 1 || parsed.matchedPositionals().size() != 1) {
-      throw new BadRequest("the context and the Dockerfile come with the upload, not as options");
     }
     if (!Files.isDirectory(context)) {
       throw new BadRequest("the upload has no context/ directory");

@@ -181,6 +181,17 @@ class DaemonTest {
             upload(context, "context/app.txt"));
     assertEquals(400, response.statusCode(), response.body());
     assertTrue(response.body().contains("--output is not supported through the daemon"));
+
+    for (List<String> args : List.of(List.of("--file", "/etc/passwd"), List.of("/etc"))) {
+      HttpResponse<String> pathArgs =
+          post(
+              new RemoteBuild.Request("Dockerfile", args).encode(),
+              tar(
+                  java.util.Map.of(
+                      "context/app.txt", "x\n", "dockerfile/Dockerfile", "FROM busybox\n")));
+      assertEquals(400, pathArgs.statusCode(), args + ": " + pathArgs.body());
+      assertTrue(pathArgs.body().contains("bad build options"), pathArgs.body());
+    }
   }
 
   @Test

@@ -39,10 +39,10 @@ final class ContextUpload {
       }
       String name = entry.getName();
       Path target = dir.resolve(name).normalize();
-      if (name.startsWith("/") || name.isEmpty() || !target.startsWith(dir) || target.equals(dir)) {
-        if (target.equals(dir) && entry.isDirectory()) {
-          continue; // "./"
-        }
+      if (target.equals(dir) && entry.isDirectory() && !name.startsWith("/")) {
+        continue; // "./"
+      }
+      if (name.startsWith("/") || target.equals(dir) || !target.startsWith(dir)) {
         throw new BadUpload("entry \"" + name + "\" leaves the upload's directory");
       }
       requireNoLinkAbove(dir, target, name);

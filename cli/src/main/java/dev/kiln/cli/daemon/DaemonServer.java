@@ -190,7 +190,7 @@ public final class DaemonServer extends AllDirectives implements AutoCloseable {
 
   private static boolean isTooLarge(Throwable e) {
     for (Throwable t = e; t != null; t = t.getCause()) {
-      if (t.getClass().getSimpleName().contains("EntityStreamSizeException")) {
+      if (t instanceof org.apache.pekko.http.scaladsl.model.EntityStreamSizeException) {
         return true;
       }
     }

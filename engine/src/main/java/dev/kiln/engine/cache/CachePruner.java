@@ -75,7 +75,7 @@ public final class CachePruner {
       if (kept.contains(layer) || leased.contains(layer)) {
         continue;
       }
-      bytes += usage.size(layer);
+      bytes += usage.size(layer, false);
       // Its size goes first: a crash in between leaves an orphan that is measured again.
       store.deleteLayer(layer);
       remove(snapshotter, layer);

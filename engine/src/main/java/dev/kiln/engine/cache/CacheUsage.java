@@ -154,12 +154,17 @@ public final class CacheUsage {
 
   /** A layer's apparent size: from its metadata, or measured (and kept) when it has none. */
   long size(String id) throws IOException {
+    return size(id, true);
+  }
+
+  /** A layer's apparent size; {@code keep}: store it when measured (not for a doomed layer). */
+  long size(String id, boolean keep) throws IOException {
     Optional<LayerMeta> known = store.layer(id);
     if (known.isPresent()) {
       return known.get().bytes();
     }
     long size = apparentSize(snapshotter, id);
-    if (snapshotter.committed(id).isPresent()) {
+    if (keep && snapshotter.committed(id).isPresent()) {
       store.putLayer(
           new LayerMeta(
               id, Optional.ofNullable(parents.get(id)), size, System.currentTimeMillis()));

@@ -94,7 +94,7 @@ public final class ExecutionSlots extends AbstractBehavior<ExecutionSlots.Comman
       if (next.isEmpty()) {
         return;
       }
-      long build = next.get();
+      long build = next.orElseThrow();
       ArrayDeque<ActorRef<Granted>> queue = waiting.get(build);
       ActorRef<Granted> requester = queue.poll();
       if (queue.isEmpty()) {

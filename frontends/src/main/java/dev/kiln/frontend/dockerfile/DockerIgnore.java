@@ -25,6 +25,12 @@ public final class DockerIgnore {
     return Files.isRegularFile(general) ? Optional.of(general) : Optional.empty();
   }
 
+  /** The patterns that apply to {@code dockerfile} in {@code context}: none without a file. */
+  public static List<String> patterns(Path context, Path dockerfile) throws IOException {
+    Optional<Path> file = find(context, dockerfile);
+    return file.isPresent() ? read(file.get()) : List.of();
+  }
+
   public static List<String> read(Path file) throws IOException {
     return parse(Files.readString(file));
   }
