@@ -153,13 +153,7 @@ final class BuildCommand implements Callable<Integer> {
 
   @Mixin RootOption root = new RootOption();
 
-  @Option(
-      names = "--addr",
-      paramLabel = "ADDR",
-      description =
-          "Build on the daemon at ADDR (tcp://127.0.0.1:PORT; default $KILN_HOST) instead of"
-              + " an engine of this process.")
-  Optional<String> addr = Optional.empty();
+  @Mixin DaemonOption daemon = new DaemonOption();
 
   @Option(
       names = "--metadata-file",
@@ -229,19 +223,23 @@ final class BuildCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    Optional<String> daemon =
-        addr.or(() -> Optional.ofNullable(System.getenv("KILN_HOST")).filter(h -> !h.isEmpty()));
-    if (daemon.isPresent()) {
-      return throughDaemon(daemon.get());
+    Optional<DaemonAddress> address;
+    try {
+      address = daemon.address();
+    } catch (IllegalArgumentException e) {
+      System.err.println("error: " + e.getMessage());
+      return 1;
+    }
+    if (address.isPresent()) {
+      return throughDaemon(address.get());
     }
     return run(BuildOutput.terminal(System.err), Optional.empty());
   }
 
   /** The build sent to a daemon: only the options it accepts travel, and the context. */
-  private int throughDaemon(String address) throws Exception {
+  private int throughDaemon(DaemonAddress address) throws Exception {
     List<String> args = new ArrayList<>();
     try {
-      DaemonAddress daemon = DaemonAddress.parse(address);
       ProgressDisplay.check(progress);
       List<String> local = new ArrayList<>();
       definition.ifPresent(d -> local.add("--definition"));
@@ -294,7 +292,7 @@ final class BuildCommand implements Callable<Integer> {
       if (!Files.isRegularFile(dockerfile)) {
         throw new IllegalArgumentException("failed to read " + dockerfile + ": no such file");
       }
-      return DaemonClient.build(daemon, dir, dockerfile, args, progress, System.err);
+      return DaemonClient.build(address, dir, dockerfile, args, progress, System.err);
     } catch (IllegalArgumentException e) {
       System.err.println("error: " + e.getMessage());
       return 1;

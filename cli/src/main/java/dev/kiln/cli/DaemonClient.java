@@ -14,12 +14,13 @@ import java.io.InputStream;
 import java.io.InputStreamReader;
 import java.io.OutputStream;
 import java.io.PrintStream;
-import java.net.HttpURLConnection;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Iterator;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
 
@@ -47,33 +48,28 @@ final class DaemonClient {
     List<String> ignore = DockerIgnore.patterns(context, dockerfile);
     String name = dockerfile.getFileName().toString();
     RemoteBuild.Request request = new RemoteBuild.Request(name, args);
-    // HttpURLConnection, not java.net.http: for plain HTTP on loopback it starts no TLS machinery,
-    // which costs the JDK client ~0.1 s of every start.
-    HttpURLConnection http =
-        (HttpURLConnection) address.http("/v1/builds").toURL().openConnection();
-    http.setRequestMethod("POST");
-    http.setDoOutput(true);
-    http.setChunkedStreamingMode(1 << 16);
-    http.setRequestProperty(DaemonServer.BUILD_HEADER, request.encode());
-    http.setRequestProperty("Content-Type", "application/x-tar");
-    try (OutputStream out = http.getOutputStream()) {
-      writeUpload(out, context, dockerfile, ignore);
-    } catch (java.net.ConnectException e) {
-      err.println("error: cannot reach the daemon at " + address + ": connection refused");
-      return 1;
-    } catch (IOException e) {
-      // The daemon may have refused the upload before reading it all: its answer says why.
-    }
-    int status = http.getResponseCode();
-    if (status != 200) {
-      InputStream error = http.getErrorStream();
-      String text =
-          error == null ? "" : new String(error.readAllBytes(), StandardCharsets.UTF_8).strip();
-      err.println("error: the daemon refused the build (" + status + "): " + errorText(text));
+    DaemonHttp.Answer answer;
+    try {
+      answer =
+          DaemonHttp.exchange(
+              address,
+              "POST",
+              "/v1/builds",
+              Map.of(
+                  DaemonServer.BUILD_HEADER, request.encode(), "Content-Type", "application/x-tar"),
+              Optional.of(out -> writeUpload(out, context, dockerfile, ignore)));
+    } catch (DaemonHttp.Unreachable e) {
+      err.println("error: " + e.getMessage());
       return 1;
     }
-    try (BufferedReader lines =
-        new BufferedReader(new InputStreamReader(http.getInputStream(), StandardCharsets.UTF_8))) {
+    try (answer) {
+      if (!answer.ok()) {
+        err.println(
+            "error: the daemon refused the build (" + answer.status() + "): " + answer.error());
+        return 1;
+      }
+      BufferedReader lines =
+          new BufferedReader(new InputStreamReader(answer.body(), StandardCharsets.UTF_8));
       return show(lines.lines().iterator(), progress, err);
     }
   }
@@ -81,6 +77,7 @@ final class DaemonClient {
   /** Shows the daemon's lines; returns the exit code its last line gives. */
   private static int show(Iterator<String> lines, String progress, PrintStream err)
       throws IOException, InterruptedException {
+    boolean plain = ProgressDisplay.resolve(progress).equals("plain");
     ProgressDisplay display = ProgressDisplay.of(progress, err);
     boolean displaying = true;
     try {
@@ -90,6 +87,11 @@ final class DaemonClient {
         String type = json.path("type").asText();
         switch (type) {
           case "message" -> err.println(json.path("text").asText());
+          case "build" -> {
+            if (plain) {
+              err.println("#0 build " + json.path("id").asText());
+            }
+          }
           case "tick" -> {
             // the daemon checking that this client is still there
           }
@@ -110,14 +112,6 @@ final class DaemonClient {
     }
     err.println("error: the daemon ended the build's stream without its result");
     return 1;
-  }
-
-  private static String errorText(String body) {
-    try {
-      return JSON.readTree(body).path("error").asText(body);
-    } catch (IOException e) {
-      return body;
-    }
   }
 
   /** The upload: {@code context/} (what .dockerignore leaves) and {@code dockerfile/NAME}. */

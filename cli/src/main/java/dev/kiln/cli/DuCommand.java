@@ -22,6 +22,8 @@ import picocli.CommandLine.Option;
 final class DuCommand implements Callable<Integer> {
   @Mixin RootOption root = new RootOption();
 
+  @Mixin DaemonOption daemon = new DaemonOption();
+
   @Option(names = "--verbose", description = "List every record.")
   boolean verbose;
 
@@ -42,8 +44,8 @@ final class DuCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     PrintStream out = System.out;
-    try (Engine engine = Engine.start(EngineConfig.at(root.path()))) {
-      CacheUsage.Report report = engine.diskUsage();
+    try {
+      CacheUsage.Report report = report();
       long now = System.currentTimeMillis();
       if (why.isPresent()) {
         return why(out, report, why.get(), now);
@@ -109,6 +111,17 @@ final class DuCommand implements Callable<Integer> {
     } catch (IOException | IllegalArgumentException e) {
       System.err.println("error: " + e.getMessage());
       return 1;
+    }
+  }
+
+  /** The daemon's usage, or that of the engine under {@code --root}. */
+  private CacheUsage.Report report() throws IOException {
+    Optional<DaemonAddress> address = daemon.address();
+    if (address.isPresent()) {
+      return CacheJson.usage(DaemonHttp.get(address.get(), "/v1/du"));
+    }
+    try (Engine engine = Engine.start(EngineConfig.at(root.path()))) {
+      return engine.diskUsage();
     }
   }
 

@@ -17,6 +17,8 @@ import picocli.CommandLine.Command;
       LogoutCommand.class,
       DuCommand.class,
       PruneCommand.class,
+      BuildsCommand.class,
+      CancelCommand.class,
       WarmUpCommand.class,
       CommandLine.HelpCommand.class
     })
@@ -47,7 +49,8 @@ public final class KilnCommand implements Runnable {
             || (kilnHost != null && !kilnHost.isEmpty());
     return switch (words.get(0)) {
       case "build" -> !client;
-      case "daemon", "du", "prune", "warm-up" -> true;
+      case "du", "prune" -> !client;
+      case "daemon", "warm-up" -> true;
       default -> false;
     };
   }

@@ -29,13 +29,18 @@ interface ProgressDisplay extends Consumer<ProgressEvent>, AutoCloseable {
     }
   }
 
-  /** The display {@code mode} names, on {@code err}; throws naming the modes on a bad one. */
-  static ProgressDisplay of(String mode, PrintStream err) {
+  /** The mode {@code mode} stands for here: {@code auto} becomes {@code tty} or {@code plain}. */
+  static String resolve(String mode) {
     String chosen = mode.toLowerCase(Locale.ROOT);
     if (chosen.equals("auto")) {
-      chosen = TerminalSize.stderrIsTerminal() ? "tty" : "plain";
+      return TerminalSize.stderrIsTerminal() ? "tty" : "plain";
     }
-    return switch (chosen) {
+    return chosen;
+  }
+
+  /** The display {@code mode} names, on {@code err}; throws naming the modes on a bad one. */
+  static ProgressDisplay of(String mode, PrintStream err) {
+    return switch (resolve(mode)) {
       case "tty" -> {
         TtyProgressDisplay tty = new TtyProgressDisplay(err, TerminalSize.detect());
         yield of(tty, tty::close);

@@ -19,6 +19,8 @@ import picocli.CommandLine.Option;
 final class PruneCommand implements Callable<Integer> {
   @Mixin RootOption root = new RootOption();
 
+  @Mixin DaemonOption daemon = new DaemonOption();
+
   @Option(
       names = {"-a", "--all"},
       description = "Also forget the build contexts' file indexes (the next build reads them all).")
@@ -60,8 +62,8 @@ final class PruneCommand implements Callable<Integer> {
       System.err.println("error: " + e.getMessage());
       return 1;
     }
-    try (Engine engine = Engine.start(EngineConfig.at(root.path()))) {
-      CachePruner.Pruned pruned = engine.prune(policy);
+    try {
+      CachePruner.Pruned pruned = prune(policy);
       System.out.println(
           "Deleted "
               + pruned.records()
@@ -72,9 +74,21 @@ final class PruneCommand implements Callable<Integer> {
               + " blobs");
       System.out.println("Total:\t" + Quantities.humanSize(pruned.bytes()));
       return 0;
-    } catch (IOException e) {
+    } catch (IOException | IllegalArgumentException e) {
       System.err.println("error: " + e.getMessage());
       return 1;
+    }
+  }
+
+  /** Prunes through the daemon, or the engine under {@code --root}. */
+  private CachePruner.Pruned prune(PrunePolicy policy) throws IOException {
+    Optional<DaemonAddress> address = daemon.address();
+    if (address.isPresent()) {
+      return CacheJson.pruned(
+          DaemonHttp.post(address.get(), "/v1/prune", CacheJson.policy(policy)));
+    }
+    try (Engine engine = Engine.start(EngineConfig.at(root.path()))) {
+      return engine.prune(policy);
     }
   }
 }

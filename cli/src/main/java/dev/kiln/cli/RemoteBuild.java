@@ -57,6 +57,15 @@ public final class RemoteBuild {
     void line(String json);
   }
 
+  /** Who follows a running build: told how to cancel it, and shown its progress. */
+  public interface Watcher {
+    /** Told, once the build runs, how to cancel it. */
+    void building(Runnable cancel);
+
+    /** Each progress event of the build. */
+    void event(ProgressEvent event);
+  }
+
   /** What a client asks: its Dockerfile's file name and the options to build with. */
   public record Request(String dockerfile, List<String> args) {
     public Request {
@@ -109,24 +118,29 @@ public final class RemoteBuild {
     }
 
     /**
-     * Runs the build on {@code engine}, writing its lines, the last one its exit code; {@code
-     * cancels} is given the way to cancel the build once it runs.
+     * Runs the build on {@code engine}, writing its lines, and returns its exit code; {@code
+     * watcher} sees its events and is given the way to cancel it once it runs.
      */
-    public void run(Engine engine, Lines lines, java.util.function.Consumer<Runnable> cancels) {
+    public int run(Engine engine, Lines lines, Watcher watcher) {
       int code;
       PrintStream messages = new PrintStream(new LineStream(lines), true, StandardCharsets.UTF_8);
       try {
-        code = command.run(sink(messages, lines, cancels), Optional.of(engine));
+        code = command.run(sink(messages, lines, watcher), Optional.of(engine));
       } catch (Exception e) {
         messages.println("error: " + e.getMessage());
         code = 1;
       }
       messages.flush();
-      ObjectNode exit = JSON.createObjectNode();
-      exit.put("type", "exit");
-      exit.put("code", code);
-      lines.line(exit.toString());
+      return code;
     }
+  }
+
+  /** The stream's last line: the exit code {@code kiln build} would have. */
+  public static String exitLine(int code) {
+    ObjectNode exit = JSON.createObjectNode();
+    exit.put("type", "exit");
+    exit.put("code", code);
+    return exit.toString();
   }
 
   /**
@@ -162,12 +176,11 @@ public final class RemoteBuild {
   }
 
   /** Messages as {@code message} lines, progress events as their JSON lines. */
-  private static BuildOutput sink(
-      PrintStream messages, Lines lines, java.util.function.Consumer<Runnable> cancels) {
+  private static BuildOutput sink(PrintStream messages, Lines lines, Watcher watcher) {
     return new BuildOutput() {
       @Override
       public void building(Runnable cancel) {
-        cancels.accept(cancel);
+        watcher.building(cancel);
       }
 
       @Override
@@ -180,6 +193,7 @@ public final class RemoteBuild {
         return new ProgressDisplay() {
           @Override
           public void accept(ProgressEvent event) {
+            watcher.event(event);
             lines.line(ProgressJson.write(event));
           }
 

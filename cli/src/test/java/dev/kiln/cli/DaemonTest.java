@@ -210,11 +210,126 @@ class DaemonTest {
     assertEquals(400, malformed.statusCode());
     assertTrue(malformed.body().contains("not base64url-encoded JSON"), malformed.body());
 
-    HttpResponse<String> unknown =
+    HttpResponse<String> endpoint =
         http.send(
-            HttpRequest.newBuilder(address.http("/v1/builds/42")).GET().build(),
+            HttpRequest.newBuilder(address.http("/v1/nothing")).GET().build(),
             HttpResponse.BodyHandlers.ofString());
-    assertEquals(404, unknown.statusCode());
+    assertEquals(404, endpoint.statusCode());
+    assertTrue(endpoint.body().contains("no such endpoint: /v1/nothing"), endpoint.body());
+  }
+
+  @Test
+  void anUnknownOrMalformedBuildIdGetsAClearErrorAndChangesNothing() throws Exception {
+    String unknown = dev.kiln.engine.job.BuildId.next().value();
+    for (String path : List.of("/v1/builds/" + unknown, "/v1/builds/" + unknown + "/cancel")) {
+      HttpResponse<String> answer = send(path, path.endsWith("cancel") ? "POST" : "GET");
+      assertEquals(404, answer.statusCode(), path);
+      assertTrue(answer.body().contains("no build with id " + unknown), answer.body());
+    }
+    HttpResponse<String> malformed = send("/v1/builds/..%2F..%2Fetc/cancel", "POST");
+    assertEquals(400, malformed.statusCode(), malformed.body());
+    assertTrue(malformed.body().contains("not a build id"), malformed.body());
+
+    Cli cancel = cli("cancel", "--addr", address.toString(), unknown);
+    assertEquals(1, cancel.exit());
+    assertTrue(cancel.err().contains("error: no build with id " + unknown), cancel.err());
+    Cli notAnId = cli("cancel", "--addr", address.toString(), "../../x");
+    assertEquals(1, notAnId.exit());
+    assertTrue(notAnId.err().contains("not a build id"), notAnId.err());
+    assertEquals("{\"builds\":[]}", send("/v1/builds", "GET").body().strip());
+  }
+
+  @Test
+  void buildsAreListedAndInspectedByTheIdTheClientShows() throws Exception {
+    Path context = context("listed", "v1\n");
+    Run run = build(context, "--tag", "listed");
+    assertEquals(0, run.exit(), run.err());
+    java.util.regex.Matcher shown =
+        java.util.regex.Pattern.compile("#0 build ([0-9A-Z]{26})").matcher(run.err());
+    assertTrue(shown.find(), run.err());
+    String id = shown.group(1);
+
+    var build =
+        new com.fasterxml.jackson.databind.ObjectMapper()
+            .readTree(send("/v1/builds/" + id, "GET").body());
+    assertEquals("succeeded", build.path("state").asText(), build.toString());
+    assertEquals(0, build.path("exitCode").asInt(-1));
+    assertEquals(
+        count(run.err(), " DONE "), build.path("steps").path("completed").asInt(), run.err());
+
+    Cli list = cli("builds", "--addr", address.toString());
+    assertEquals(0, list.exit(), list.err());
+    assertTrue(
+        list.out()
+            .lines()
+            .anyMatch(l -> l.startsWith(id) && l.contains("succeeded") && l.contains("listed")),
+        list.out());
+  }
+
+  @Test
+  void aBuildCancelledByIdStopsWhileAnotherBuildGoesOn() throws Exception {
+    Path slow = context("slow", "x\n");
+    Files.writeString(slow.resolve("Dockerfile"), "FROM busybox\nRUN echo started && sleep 600\n");
+    CompletableFuture<Run> slowRun =
+        CompletableFuture.supplyAsync(() -> unchecked(() -> build(slow)));
+    String id = awaitRunningStep();
+
+    Run other = build(context("other", "other\n"));
+    assertEquals(0, other.exit(), other.err());
+
+    Cli cancel = cli("cancel", "--addr", address.toString(), id);
+    assertEquals(0, cancel.exit(), cancel.err());
+    Run cancelled = slowRun.get(60, TimeUnit.SECONDS);
+    assertEquals(1, cancelled.exit(), cancelled.err());
+    assertTrue(cancelled.err().contains("cancelled"), cancelled.err());
+
+    var build =
+        new com.fasterxml.jackson.databind.ObjectMapper()
+            .readTree(send("/v1/builds/" + id, "GET").body());
+    assertEquals("cancelled", build.path("state").asText(), build.toString());
+    assertEquals("cancelled through the API", build.path("cancelled").asText());
+    HttpResponse<String> again = send("/v1/builds/" + id + "/cancel", "POST");
+    assertEquals(409, again.statusCode(), again.body());
+    assertTrue(again.body().contains("has already cancelled"), again.body());
+  }
+
+  @Test
+  void duAndPruneWorkThroughTheDaemon() throws Exception {
+    assertEquals(0, build(context("du", "v1\n")).exit());
+
+    Cli du = cli("du", "--addr", address.toString());
+    assertEquals(0, du.exit(), du.err());
+    assertTrue(du.out().contains("exec"), du.out());
+    assertTrue(du.out().contains("Total:"), du.out());
+
+    Cli prune = cli("prune", "--addr", address.toString(), "--all");
+    assertEquals(0, prune.exit(), prune.err());
+    java.util.regex.Matcher deleted =
+        java.util.regex.Pattern.compile("Deleted (\\d+) records").matcher(prune.out());
+    assertTrue(deleted.find(), prune.out());
+    assertTrue(Integer.parseInt(deleted.group(1)) > 0, prune.out());
+    assertFalse(cli("du", "--addr", address.toString()).out().contains("exec"));
+
+    for (String body : List.of("not json", "[]", "{\"all\":\"yes\"}", "{\"keepBytes\":-1}")) {
+      HttpResponse<String> bad =
+          HttpClient.newHttpClient()
+              .send(
+                  HttpRequest.newBuilder(address.http("/v1/prune"))
+                      .POST(HttpRequest.BodyPublishers.ofString(body))
+                      .build(),
+                  HttpResponse.BodyHandlers.ofString());
+      assertEquals(400, bad.statusCode(), body + ": " + bad.body());
+    }
+    HttpResponse<String> huge =
+        HttpClient.newHttpClient()
+            .send(
+                HttpRequest.newBuilder(address.http("/v1/prune"))
+                    .POST(
+                        HttpRequest.BodyPublishers.ofString(
+                            "{\"all\":true," + " ".repeat(1 << 20) + "}"))
+                    .build(),
+                HttpResponse.BodyHandlers.ofString());
+    assertEquals(413, huge.statusCode(), huge.body());
   }
 
   @Test
@@ -262,6 +377,7 @@ class DaemonTest {
     for (String line = lines.readLine(); !line.contains("\"line\":\"started\""); ) {
       line = lines.readLine();
     }
+    String id = awaitRunningStep();
     http.disconnect(); // the client goes away while the step sleeps
 
     // The build ends (and its upload goes) long before the step's 600 s would.
@@ -274,6 +390,68 @@ class DaemonTest {
       }
       assertTrue(System.nanoTime() < deadline, "the build went on without its client");
       Thread.onSpinWait();
+    }
+    String state = send("/v1/builds/" + id, "GET").body();
+    assertTrue(state.contains("\"its client went away\""), state);
+  }
+
+  /** Waits for a build whose step has started; its id. */
+  private String awaitRunningStep() throws Exception {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+    while (System.nanoTime() < deadline) {
+      for (var build :
+          new com.fasterxml.jackson.databind.ObjectMapper()
+              .readTree(send("/v1/builds", "GET").body())
+              .path("builds")) {
+        if (build.path("state").asText().equals("running")
+            && build.path("steps").path("started").asInt() >= 2) {
+          return build.path("id").asText();
+        }
+      }
+      Thread.onSpinWait();
+    }
+    throw new AssertionError("no build started its step");
+  }
+
+  private HttpResponse<String> send(String path, String method) throws Exception {
+    return HttpClient.newHttpClient()
+        .send(
+            HttpRequest.newBuilder(address.http(path))
+                .method(method, HttpRequest.BodyPublishers.noBody())
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
+  }
+
+  private record Cli(int exit, String out, String err) {}
+
+  /** Runs {@code kiln ARGS} in this process; its exit code, standard output and error. */
+  private static Cli cli(String... args) {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    ByteArrayOutputStream err = new ByteArrayOutputStream();
+    PrintStream oldOut = System.out;
+    PrintStream oldErr = System.err;
+    System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
+    System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
+    try {
+      int exit = KilnCommand.run(args);
+      return new Cli(
+          exit, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+    } finally {
+      System.setOut(oldOut);
+      System.setErr(oldErr);
+    }
+  }
+
+  @FunctionalInterface
+  private interface Call<T> {
+    T call() throws Exception;
+  }
+
+  private static <T> T unchecked(Call<T> call) {
+    try {
+      return call.call();
+    } catch (Exception e) {
+      throw new java.util.concurrent.CompletionException(e);
     }
   }
 

@@ -2,9 +2,13 @@ package dev.kiln.cli.daemon;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.kiln.cli.CacheJson;
 import dev.kiln.cli.RemoteBuild;
 import dev.kiln.engine.Engine;
+import dev.kiln.engine.cache.PrunePolicy;
+import dev.kiln.engine.job.BuildId;
 import dev.kiln.engine.snapshot.FileTrees;
 import java.io.IOException;
 import java.io.InputStream;
@@ -18,6 +22,7 @@ import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
 import org.apache.pekko.NotUsed;
 import org.apache.pekko.http.javadsl.Http;
 import org.apache.pekko.http.javadsl.ServerBinding;
@@ -49,11 +54,14 @@ public final class DaemonServer extends AllDirectives implements AutoCloseable {
   private static final int MAX_ENTRIES = 1_000_000;
   private static final int EVENT_BUFFER = 100_000;
   private static final Duration TICK = Duration.ofSeconds(2);
+  private static final int KEEP_FINISHED = 1_000;
+  private static final long MAX_JSON_BYTES = 64 * 1024;
 
   private final Engine engine;
   private final Path sessions;
   private final long maxUploadBytes;
   private final ExecutorService pool;
+  private final BuildTable table = new BuildTable(KEEP_FINISHED);
   private ServerBinding binding;
 
   private DaemonServer(Engine engine, Path sessions, long maxUploadBytes) {
@@ -106,25 +114,142 @@ public final class DaemonServer extends AllDirectives implements AutoCloseable {
             () ->
                 concat(
                     path("info", () -> get(() -> complete(json(StatusCodes.OK, info())))),
+                    path("du", () -> get(() -> completeWithFuture(blocking(this::diskUsage)))),
                     path(
-                        "builds",
+                        "prune",
                         () ->
                             post(
                                 () ->
-                                    withSizeLimit(
-                                        maxUploadBytes,
-                                        () ->
-                                            optionalHeaderValueByName(
-                                                BUILD_HEADER,
-                                                header ->
-                                                    extractRequestEntity(
-                                                        entity ->
-                                                            completeWithFuture(
-                                                                build(
-                                                                    header,
-                                                                    entity.getDataBytes()))))))))),
+                                    extractRequestEntity(
+                                        entity ->
+                                            completeWithFuture(
+                                                jsonBody(entity, body -> () -> prune(body)))))),
+                    pathPrefix(
+                        "builds",
+                        () ->
+                            concat(
+                                pathEnd(
+                                    () ->
+                                        concat(get(() -> complete(builds())), post(this::submit))),
+                                pathPrefix(
+                                    id ->
+                                        concat(
+                                            pathEnd(
+                                                () ->
+                                                    get(
+                                                        () ->
+                                                            complete(
+                                                                withBuild(
+                                                                    id,
+                                                                    b ->
+                                                                        json(
+                                                                            StatusCodes.OK,
+                                                                            b.json()))))),
+                                            path(
+                                                "cancel",
+                                                () ->
+                                                    post(
+                                                        () ->
+                                                            complete(
+                                                                withBuild(
+                                                                    id, this::cancel)))))))))),
         extractUnmatchedPath(
             path -> complete(json(StatusCodes.NOT_FOUND, error("no such endpoint: " + path)))));
+  }
+
+  private Route submit() {
+    return withSizeLimit(
+        maxUploadBytes,
+        () ->
+            optionalHeaderValueByName(
+                BUILD_HEADER,
+                header ->
+                    extractRequestEntity(
+                        entity -> completeWithFuture(build(header, entity.getDataBytes())))));
+  }
+
+  private HttpResponse builds() {
+    ObjectNode json = JSON.createObjectNode();
+    ArrayNode list = json.putArray("builds");
+    table.list().forEach(build -> list.add(build.json()));
+    return json(StatusCodes.OK, json);
+  }
+
+  /** {@code answer} for the build {@code id} names: 400 if it is no id, 404 if no such build. */
+  private HttpResponse withBuild(String id, Function<DaemonBuild, HttpResponse> answer) {
+    BuildId buildId;
+    try {
+      buildId = BuildId.parse(id);
+    } catch (IllegalArgumentException e) {
+      return json(StatusCodes.BAD_REQUEST, error(e.getMessage()));
+    }
+    return table
+        .get(buildId)
+        .map(answer)
+        .orElseGet(() -> json(StatusCodes.NOT_FOUND, error("no build with id " + buildId)));
+  }
+
+  private HttpResponse cancel(DaemonBuild build) {
+    if (!build.cancel("cancelled through the API")) {
+      return json(
+          StatusCodes.CONFLICT,
+          error("build " + build.id() + " has already " + build.state().json()));
+    }
+    return json(StatusCodes.ACCEPTED, build.json());
+  }
+
+  private HttpResponse diskUsage() throws IOException {
+    return json(StatusCodes.OK, CacheJson.usage(engine.diskUsage()));
+  }
+
+  /**
+   * Reads a small JSON request body (at most {@code MAX_JSON_BYTES}, 413 beyond) and answers it off
+   * the HTTP threads.
+   */
+  private CompletionStage<HttpResponse> jsonBody(
+      HttpEntity entity, Function<String, Answer> answer) {
+    return entity
+        .withSizeLimit(MAX_JSON_BYTES)
+        .toStrict(30_000, engine.actorSystem())
+        .thenCompose(strict -> blocking(answer.apply(strict.getData().utf8String())))
+        .exceptionally(
+            e ->
+                isTooLarge(e)
+                    ? json(
+                        StatusCodes.PAYLOAD_TOO_LARGE,
+                        error("the request body is larger than " + MAX_JSON_BYTES + " bytes"))
+                    : json(StatusCodes.BAD_REQUEST, error("cannot read the request body")));
+  }
+
+  private HttpResponse prune(String body) throws IOException {
+    PrunePolicy policy;
+    try {
+      policy = CacheJson.policy(JSON.readTree(body));
+    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+      return json(StatusCodes.BAD_REQUEST, error("the prune policy is not JSON"));
+    } catch (IllegalArgumentException e) {
+      return json(StatusCodes.BAD_REQUEST, error(e.getMessage()));
+    }
+    return json(StatusCodes.OK, CacheJson.pruned(engine.prune(policy)));
+  }
+
+  /** Work that blocks (disk walks, the cache's lock), run off the HTTP threads. */
+  private CompletionStage<HttpResponse> blocking(Answer answer) {
+    return CompletableFuture.supplyAsync(
+        () -> {
+          try {
+            return answer.get();
+          } catch (IOException | RuntimeException e) {
+            return json(StatusCodes.INTERNAL_SERVER_ERROR, error(String.valueOf(e.getMessage())));
+          }
+        },
+        pool);
+  }
+
+  /** An answer that may fail with an I/O error. */
+  @FunctionalInterface
+  private interface Answer {
+    HttpResponse get() throws IOException;
   }
 
   private ObjectNode info() {
@@ -169,7 +294,7 @@ public final class DaemonServer extends AllDirectives implements AutoCloseable {
               ContextUpload.unpack(in, session, maxUploadBytes, MAX_ENTRIES);
             }
             RemoteBuild.Prepared prepared = RemoteBuild.prepare(request, session);
-            return stream(prepared, session);
+            return stream(prepared, table.add(request.dockerfile(), request.args()), session);
           } catch (RemoteBuild.BadRequest | ContextUpload.BadUpload e) {
             drain(in);
             delete(session);
@@ -198,22 +323,27 @@ public final class DaemonServer extends AllDirectives implements AutoCloseable {
   }
 
   /**
-   * Starts the build and answers with its lines as they come. A client that goes away before the
-   * build ends cancels it: its steps that no other build needs stop.
+   * Starts the build and answers with its lines as they come, its id first. A client that goes away
+   * before the build ends cancels it: its steps that no other build needs stop.
    */
-  private HttpResponse stream(RemoteBuild.Prepared prepared, Path session) {
+  private HttpResponse stream(RemoteBuild.Prepared prepared, DaemonBuild build, Path session) {
     Pair<BoundedSourceQueue<ByteString>, Source<ByteString, NotUsed>> queue =
         Source.<ByteString>queue(EVENT_BUFFER).preMaterialize(engine.actorSystem());
-    ClientWatch client = new ClientWatch();
     RemoteBuild.Lines lines =
         line -> queue.first().offer(ByteString.fromString(line + "\n", StandardCharsets.UTF_8));
+    ObjectNode first = JSON.createObjectNode();
+    first.put("type", "build");
+    first.put("id", build.id().value());
+    lines.line(first.toString());
     pool.execute(
         () -> {
+          int code = 1;
           try {
-            prepared.run(engine, lines, client::onGone);
+            code = prepared.run(engine, lines, build);
           } finally {
-            client.over();
+            table.finished(build, code);
             delete(session);
+            lines.line(RemoteBuild.exitLine(code));
             try {
               queue.first().complete();
             } catch (IllegalStateException e) {
@@ -231,7 +361,7 @@ public final class DaemonServer extends AllDirectives implements AutoCloseable {
             .merge(ticks, true)
             .watchTermination(
                 (notUsed, done) -> {
-                  done.whenComplete((d, failure) -> client.gone());
+                  done.whenComplete((d, failure) -> build.cancel("its client went away"));
                   return notUsed;
                 });
     HttpEntity.Chunked entity =
@@ -241,33 +371,6 @@ public final class DaemonServer extends AllDirectives implements AutoCloseable {
                     "x-ndjson", org.apache.pekko.http.javadsl.model.HttpCharsets.UTF_8)),
             body);
     return HttpResponse.create().withStatus(StatusCodes.OK).withEntity(entity);
-  }
-
-  /** Whether a build's client is still there, and what to do when it goes. */
-  private static final class ClientWatch {
-    private Runnable cancel = () -> {};
-    private boolean gone;
-    private boolean over;
-
-    /** {@code action} cancels the build: run it now if the client is gone already. */
-    synchronized void onGone(Runnable action) {
-      cancel = action;
-      if (gone && !over) {
-        action.run();
-      }
-    }
-
-    /** The response stream ended: by the build's end, or because the client went away. */
-    synchronized void gone() {
-      gone = true;
-      if (!over) {
-        cancel.run();
-      }
-    }
-
-    synchronized void over() {
-      over = true;
-    }
   }
 
   private static void drain(InputStream in) {
