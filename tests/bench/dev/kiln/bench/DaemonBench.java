@@ -4,16 +4,11 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.kiln.engine.testing.BusyboxLayout;
-import java.io.BufferedReader;
-import java.io.InputStreamReader;
-import java.nio.charset.StandardCharsets;
+import dev.kiln.tests.DaemonProcess;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -45,10 +40,8 @@ class DaemonBench {
             base.toString());
     assertEquals(0, tagged.exit(), tagged.output());
 
-    Process daemon =
-        Benchmarks.startKiln("daemon", "--root", root.toString(), "--addr", "tcp://127.0.0.1:0");
-    try {
-      String address = listening(daemon);
+    try (DaemonProcess daemon = DaemonProcess.start(root)) {
+      String address = daemon.address();
       long idle = rss(daemon.pid());
       Path seed = BusyboxLayout.repositoryRoot().resolve("examples/seed");
       Benchmarks.KilnProcess cold =
@@ -102,35 +95,8 @@ class DaemonBench {
       Benchmarks.reportMemory("daemon resident memory, idle (goal <= 150 MiB)", idle);
       Benchmarks.reportMemory(
           "daemon resident memory, 64-stage wide build (goal <= 600 MiB)", peak.get());
-    } finally {
-      daemon.destroy(); // SIGTERM: the daemon stops gracefully
-      assertTrue(daemon.waitFor(2, TimeUnit.MINUTES), "the daemon did not stop on SIGTERM");
+      assertEquals(143, daemon.stop(), "the daemon did not stop gracefully on SIGTERM");
     }
-  }
-
-  /** The address the daemon prints once it listens. */
-  private static String listening(Process daemon) throws Exception {
-    BufferedReader err =
-        new BufferedReader(new InputStreamReader(daemon.getInputStream(), StandardCharsets.UTF_8));
-    Pattern listening = Pattern.compile("listening on (tcp://\\S+)");
-    for (String line = err.readLine(); line != null; line = err.readLine()) {
-      Matcher matcher = listening.matcher(line);
-      if (matcher.find()) {
-        Thread drain =
-            new Thread(
-                () -> {
-                  try {
-                    err.transferTo(java.io.Writer.nullWriter());
-                  } catch (java.io.IOException e) {
-                    // the daemon stopped
-                  }
-                });
-        drain.setDaemon(true);
-        drain.start();
-        return matcher.group(1);
-      }
-    }
-    throw new IllegalStateException("the daemon stopped before it listened");
   }
 
   /** Resident memory of a process, in bytes (0 once it is gone). */

@@ -5,9 +5,9 @@ import java.net.URI;
 import java.net.UnknownHostException;
 
 /** A daemon's address, {@code tcp://HOST:PORT} on a loopback address (no TLS yet). */
-record DaemonAddress(String host, int port) {
+public record DaemonAddress(String host, int port) {
   /** Parses {@code text}; throws naming what is wrong. */
-  static DaemonAddress parse(String text) {
+  public static DaemonAddress parse(String text) {
     if (text.startsWith("unix://")) {
       throw new IllegalArgumentException(
           "--addr " + text + ": Unix sockets are not supported yet; use tcp://127.0.0.1:PORT");

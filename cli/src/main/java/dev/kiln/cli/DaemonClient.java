@@ -29,7 +29,7 @@ import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
  * embedded build would show it. The context goes as a tar stream, {@code .dockerignore} applied
  * before any file is read, written while it is sent. No actor system starts on this path.
  */
-final class DaemonClient {
+public final class DaemonClient {
   private static final ObjectMapper JSON = new ObjectMapper();
 
   private DaemonClient() {}
@@ -37,7 +37,7 @@ final class DaemonClient {
   /**
    * Builds {@code context} with {@code dockerfile} and {@code args} on the daemon; the exit code.
    */
-  static int build(
+  public static int build(
       DaemonAddress address,
       Path context,
       Path dockerfile,

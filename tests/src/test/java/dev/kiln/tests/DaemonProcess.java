@@ -1,0 +1,102 @@
+package dev.kiln.tests;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * {@code kiln daemon} in a JVM of its own, as {@code ./kiln daemon} starts it: its process, and the
+ * address it printed once it listened. Closing it sends SIGTERM and waits for it to stop.
+ */
+public final class DaemonProcess implements AutoCloseable {
+  private static final Pattern LISTENING = Pattern.compile("listening on (\\S+://\\S+)");
+
+  private final Process process;
+  private final String address;
+
+  private DaemonProcess(Process process, String address) {
+    this.process = process;
+    this.address = address;
+  }
+
+  /** Starts a daemon on {@code root}, on a free loopback port, and waits until it listens. */
+  public static DaemonProcess start(Path root) throws IOException {
+    List<String> command =
+        new ArrayList<>(
+            List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Xms16m",
+                "-XX:TieredStopAtLevel=1",
+                "-XX:+UseSerialGC",
+                "-cp",
+                System.getProperty("java.class.path"),
+                "dev.kiln.cli.KilnCommand",
+                "daemon",
+                "--root",
+                root.toString(),
+                "--addr",
+                "tcp://127.0.0.1:0"));
+    Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
+    process.getOutputStream().close();
+    BufferedReader output =
+        new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
+    StringBuilder said = new StringBuilder();
+    for (String line = output.readLine(); line != null; line = output.readLine()) {
+      said.append(line).append('\n');
+      Matcher matcher = LISTENING.matcher(line);
+      if (matcher.find()) {
+        Thread drain =
+            new Thread(
+                () -> {
+                  try {
+                    output.transferTo(java.io.Writer.nullWriter());
+                  } catch (IOException e) {
+                    // the daemon stopped
+                  }
+                },
+                "daemon-output");
+        drain.setDaemon(true);
+        drain.start();
+        return new DaemonProcess(process, matcher.group(1));
+      }
+    }
+    throw new IOException("the daemon stopped before it listened:\n" + said);
+  }
+
+  /** Where it listens ({@code tcp://127.0.0.1:PORT}). */
+  public String address() {
+    return address;
+  }
+
+  public long pid() {
+    return process.pid();
+  }
+
+  public boolean isAlive() {
+    return process.isAlive();
+  }
+
+  /** SIGTERM, then waits (at most two minutes) for the daemon to stop; its exit code. */
+  public int stop() throws InterruptedException {
+    process.destroy();
+    if (!process.waitFor(2, TimeUnit.MINUTES)) {
+      process.destroyForcibly();
+      throw new IllegalStateException("the daemon did not stop on SIGTERM");
+    }
+    return process.exitValue();
+  }
+
+  @Override
+  public void close() throws InterruptedException {
+    if (process.isAlive()) {
+      stop();
+    }
+  }
+}
