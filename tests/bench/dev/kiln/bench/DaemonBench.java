@@ -40,7 +40,8 @@ class DaemonBench {
             base.toString());
     assertEquals(0, tagged.exit(), tagged.output());
 
-    try (DaemonProcess daemon = DaemonProcess.start(root)) {
+    try (DaemonProcess daemon =
+        DaemonProcess.start(root, "unix://" + temp.resolve("run/kiln.sock"))) {
       String address = daemon.address();
       long idle = rss(daemon.pid());
       Path seed = BusyboxLayout.repositoryRoot().resolve("examples/seed");
@@ -91,7 +92,7 @@ class DaemonBench {
 
       Benchmarks.report("baseline: kiln --version (JVM start)", jvm, jvm);
       Benchmarks.report(
-          "examples/seed all cached, kiln build --addr, new JVM", cached.seconds(), jvm);
+          "examples/seed all cached, kiln build --addr unix://, new JVM", cached.seconds(), jvm);
       Benchmarks.reportMemory("daemon resident memory, idle (goal <= 150 MiB)", idle);
       Benchmarks.reportMemory(
           "daemon resident memory, 64-stage wide build (goal <= 600 MiB)", peak.get());

@@ -22,10 +22,11 @@ final class DaemonCommand implements Callable<Integer> {
   @Option(
       names = "--addr",
       paramLabel = "ADDR",
-      defaultValue = "tcp://127.0.0.1:8787",
       description =
-          "Where to listen: tcp://HOST:PORT on a loopback address (default ${DEFAULT-VALUE}).")
-  String addr;
+          "Where to listen: unix:///PATH (a socket of mode 0660; default"
+              + " unix:///run/kiln/kiln.sock as root, else $XDG_RUNTIME_DIR/kiln/kiln.sock) or"
+              + " tcp://HOST:PORT on a loopback address.")
+  java.util.Optional<String> addr = java.util.Optional.empty();
 
   @Option(
       names = "--max-upload",
@@ -39,7 +40,7 @@ final class DaemonCommand implements Callable<Integer> {
     DaemonAddress address;
     long limit;
     try {
-      address = DaemonAddress.parse(addr);
+      address = addr.map(DaemonAddress::parse).orElseGet(DaemonCommand::defaultSocket);
       limit = Quantities.parseSize(maxUpload);
     } catch (IllegalArgumentException e) {
       System.err.println("error: " + e.getMessage());
@@ -52,7 +53,7 @@ final class DaemonCommand implements Callable<Integer> {
     engine.startReport().forEach(line -> System.err.println("warning: " + line));
     DaemonServer server;
     try {
-      server = DaemonServer.start(engine, root.path(), address.host(), address.port(), limit);
+      server = DaemonServer.start(engine, root.path(), address, limit);
     } catch (java.io.IOException e) {
       engine.close();
       System.err.println("error: " + e.getMessage());
@@ -74,10 +75,8 @@ final class DaemonCommand implements Callable<Integer> {
                 },
                 "kiln-daemon-stop"));
     System.err.println(
-        "kiln daemon listening on tcp://"
-            + address.host()
-            + ":"
-            + server.port()
+        "kiln daemon listening on "
+            + server.address()
             + " ("
             + engine.describe()
             + ", root "
@@ -85,5 +84,19 @@ final class DaemonCommand implements Callable<Integer> {
             + ")");
     stopped.await();
     return 0;
+  }
+
+  /** As buildkitd's: under /run as root, else in the user's runtime directory. */
+  static DaemonAddress defaultSocket() {
+    if (RootOption.isRoot()) {
+      return new DaemonAddress.Unix(java.nio.file.Path.of("/run/kiln/kiln.sock"));
+    }
+    String runtime = System.getenv("XDG_RUNTIME_DIR");
+    java.nio.file.Path dir =
+        runtime != null && !runtime.isEmpty()
+            ? java.nio.file.Path.of(runtime, "kiln")
+            : java.nio.file.Path.of(
+                System.getProperty("java.io.tmpdir"), "kiln-" + System.getProperty("user.name"));
+    return new DaemonAddress.Unix(dir.resolve("kiln.sock"));
   }
 }

@@ -5,14 +5,14 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.net.HttpURLConnection;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
 import java.util.Optional;
 
 /**
- * One HTTP exchange with a daemon, without an actor system: a request (its body streamed, chunked)
- * and the answer's status and body. A daemon that cannot be reached is an {@link Unreachable}.
+ * One HTTP exchange with a daemon, over TCP or a Unix socket, without an actor system: a request
+ * (its body streamed, chunked) and the answer's status and body. A daemon that cannot be reached is
+ * an {@link Unreachable}.
  */
 final class DaemonHttp {
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -108,30 +108,47 @@ final class DaemonHttp {
       Map<String, String> headers,
       Optional<Body> body)
       throws IOException {
-    // HttpURLConnection, not java.net.http: for plain HTTP on loopback it starts no TLS
-    // machinery, which costs the JDK client ~0.1 s of every start.
-    HttpURLConnection http = (HttpURLConnection) address.http(path).toURL().openConnection();
-    http.setRequestMethod(method);
-    headers.forEach(http::setRequestProperty);
+    DaemonAddress.Connection connection;
     try {
-      if (body.isPresent()) {
-        http.setDoOutput(true);
-        http.setChunkedStreamingMode(1 << 16);
-        SendStream out = new SendStream(http.getOutputStream());
-        try (out) {
-          body.get().writeTo(out);
-        } catch (IOException e) {
-          if (!out.failed) {
-            throw e; // the body's own failure, such as a file that cannot be read
-          }
-          // Refused before the body was all sent: the answer says why.
-        }
-      }
-      int status = http.getResponseCode();
-      InputStream in = status / 100 == 2 ? http.getInputStream() : http.getErrorStream();
-      return new Answer(status, in == null ? InputStream.nullInputStream() : in);
-    } catch (java.net.ConnectException e) {
+      connection = address.connect();
+    } catch (IOException e) {
       throw new Unreachable(address, e);
+    }
+    try {
+      SendStream out = new SendStream(connection.out());
+      try {
+        Http1.writeHead(out, method, path, headers, body.isPresent());
+        if (body.isPresent()) {
+          try (OutputStream chunks = Http1.chunked(out)) {
+            body.get().writeTo(chunks);
+          }
+        }
+      } catch (IOException e) {
+        if (!out.failed) {
+          throw e; // the body's own failure, such as a file that cannot be read
+        }
+        // Refused before the body was all sent: the answer says why.
+      }
+      Http1.Head head = Http1.readHead(new java.io.BufferedInputStream(connection.in(), 1 << 16));
+      return new Answer(head.status(), new ClosingInput(head.body(), connection));
+    } catch (IOException | RuntimeException e) {
+      connection.close();
+      throw e;
+    }
+  }
+
+  /** A body whose end closes the connection. */
+  private static final class ClosingInput extends java.io.FilterInputStream {
+    private final DaemonAddress.Connection connection;
+
+    ClosingInput(InputStream in, DaemonAddress.Connection connection) {
+      super(in);
+      this.connection = connection;
+    }
+
+    @Override
+    public void close() throws IOException {
+      connection.close();
     }
   }
 
@@ -159,13 +176,18 @@ final class DaemonHttp {
     }
 
     @Override
-    public void close() throws IOException {
+    public void flush() throws IOException {
       try {
-        out.close();
+        out.flush();
       } catch (IOException e) {
         failed = true;
         throw e;
       }
+    }
+
+    @Override
+    public void close() {
+      // the connection closes with the answer's body
     }
   }
 }

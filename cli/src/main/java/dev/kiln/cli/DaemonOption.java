@@ -9,7 +9,7 @@ final class DaemonOption {
       names = "--addr",
       paramLabel = "ADDR",
       description =
-          "The daemon at ADDR (tcp://127.0.0.1:PORT; default $KILN_HOST) instead of an engine of"
+          "The daemon at ADDR (unix:///PATH or tcp://127.0.0.1:PORT; default $KILN_HOST) instead of an engine of"
               + " this process.")
   Optional<String> addr = Optional.empty();
 

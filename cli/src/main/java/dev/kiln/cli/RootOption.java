@@ -32,7 +32,7 @@ final class RootOption {
     return base.resolve("kiln");
   }
 
-  private static boolean isRoot() {
+  static boolean isRoot() {
     try {
       return ((Integer) Files.getAttribute(Path.of("/proc/self"), "unix:uid")) == 0;
     } catch (java.io.IOException | UnsupportedOperationException e) {

@@ -56,20 +56,31 @@ final class WarmUpCommand implements Callable<Integer> {
     }
   }
 
-  /** The same build through a daemon in this process: trains the client's and the server's path. */
+  /**
+   * The same build through a daemon in this process, on a Unix socket and on TCP: trains the
+   * client's and the server's paths.
+   */
   private static int throughDaemon(Path root, Path context) throws Exception {
-    try (Engine engine = Engine.start(EngineConfig.at(root));
-        DaemonServer server = DaemonServer.start(engine, root, "127.0.0.1", 0, 1 << 20)) {
-      return KilnCommand.run(
-          "build",
-          "--addr",
-          "tcp://127.0.0.1:" + server.port(),
-          "--progress",
-          "plain",
-          "-t",
-          "warm-up",
-          context.toString());
+    int exit = 0;
+    for (DaemonAddress address :
+        java.util.List.of(
+            new DaemonAddress.Unix(root.resolve("warm-up.sock")),
+            new DaemonAddress.Tcp("127.0.0.1", 0))) {
+      try (Engine engine = Engine.start(EngineConfig.at(root));
+          DaemonServer server = DaemonServer.start(engine, root, address, 1 << 20)) {
+        exit |=
+            KilnCommand.run(
+                "build",
+                "--addr",
+                server.address().toString(),
+                "--progress",
+                "plain",
+                "-t",
+                "warm-up",
+                context.toString());
+      }
     }
+    return exit;
   }
 
   /** One request and response, as a registry pull makes, against a server in this process. */

@@ -10,13 +10,12 @@ import dev.kiln.engine.EngineConfig;
 import dev.kiln.engine.testing.BusyboxLayout;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
@@ -57,9 +56,18 @@ class DaemonTest {
                 "busybox",
                 base.toString());
     assertEquals(0, tagged);
+    startDaemon();
+  }
+
+  /** Where the daemon listens: a free loopback port (a subclass tries a Unix socket). */
+  DaemonAddress listenOn() {
+    return new DaemonAddress.Tcp("127.0.0.1", 0);
+  }
+
+  private void startDaemon() throws Exception {
     engine = Engine.start(EngineConfig.at(root));
-    server = DaemonServer.start(engine, root, "127.0.0.1", 0, 1 << 20);
-    address = new DaemonAddress("127.0.0.1", server.port());
+    server = DaemonServer.start(engine, root, listenOn(), 1 << 20);
+    address = server.address();
   }
 
   @AfterEach
@@ -111,9 +119,7 @@ class DaemonTest {
 
     server.close();
     engine.close();
-    engine = Engine.start(EngineConfig.at(root));
-    server = DaemonServer.start(engine, root, "127.0.0.1", 0, 1 << 20);
-    address = new DaemonAddress("127.0.0.1", server.port());
+    startDaemon();
 
     Run again = build(context);
     assertEquals(0, again.exit(), again.err());
@@ -174,7 +180,7 @@ class DaemonTest {
   @Test
   void optionsThatNameDaemonFilesAreRefused() throws Exception {
     Path context = context("options", "x\n");
-    HttpResponse<String> response =
+    Response response =
         post(
             new RemoteBuild.Request("Dockerfile", List.of("--output", "type=local,dest=/etc"))
                 .encode(),
@@ -183,7 +189,7 @@ class DaemonTest {
     assertTrue(response.body().contains("--output is not supported through the daemon"));
 
     for (List<String> args : List.of(List.of("--file", "/etc/passwd"), List.of("/etc"))) {
-      HttpResponse<String> pathArgs =
+      Response pathArgs =
           post(
               new RemoteBuild.Request("Dockerfile", args).encode(),
               tar(
@@ -196,24 +202,15 @@ class DaemonTest {
 
   @Test
   void aMissingOrMalformedRequestAndAnUnknownEndpointGetClearErrors() throws Exception {
-    HttpClient http = HttpClient.newHttpClient();
-    HttpResponse<String> missing =
-        http.send(
-            HttpRequest.newBuilder(address.http("/v1/builds"))
-                .POST(HttpRequest.BodyPublishers.ofByteArray(new byte[0]))
-                .build(),
-            HttpResponse.BodyHandlers.ofString());
+    Response missing = send("/v1/builds", "POST", Map.of(), "");
     assertEquals(400, missing.statusCode());
     assertTrue(missing.body().contains("Kiln-Build header is missing"), missing.body());
 
-    HttpResponse<String> malformed = post("!!not base64!!", new byte[0]);
+    Response malformed = post("!!not base64!!", new byte[0]);
     assertEquals(400, malformed.statusCode());
     assertTrue(malformed.body().contains("not base64url-encoded JSON"), malformed.body());
 
-    HttpResponse<String> endpoint =
-        http.send(
-            HttpRequest.newBuilder(address.http("/v1/nothing")).GET().build(),
-            HttpResponse.BodyHandlers.ofString());
+    Response endpoint = send("/v1/nothing", "GET");
     assertEquals(404, endpoint.statusCode());
     assertTrue(endpoint.body().contains("no such endpoint: /v1/nothing"), endpoint.body());
   }
@@ -222,11 +219,11 @@ class DaemonTest {
   void anUnknownOrMalformedBuildIdGetsAClearErrorAndChangesNothing() throws Exception {
     String unknown = dev.kiln.engine.job.BuildId.next().value();
     for (String path : List.of("/v1/builds/" + unknown, "/v1/builds/" + unknown + "/cancel")) {
-      HttpResponse<String> answer = send(path, path.endsWith("cancel") ? "POST" : "GET");
+      Response answer = send(path, path.endsWith("cancel") ? "POST" : "GET");
       assertEquals(404, answer.statusCode(), path);
       assertTrue(answer.body().contains("no build with id " + unknown), answer.body());
     }
-    HttpResponse<String> malformed = send("/v1/builds/..%2F..%2Fetc/cancel", "POST");
+    Response malformed = send("/v1/builds/..%2F..%2Fetc/cancel", "POST");
     assertEquals(400, malformed.statusCode(), malformed.body());
     assertTrue(malformed.body().contains("not a build id"), malformed.body());
 
@@ -288,7 +285,7 @@ class DaemonTest {
             .readTree(send("/v1/builds/" + id, "GET").body());
     assertEquals("cancelled", build.path("state").asText(), build.toString());
     assertEquals("cancelled through the API", build.path("cancelled").asText());
-    HttpResponse<String> again = send("/v1/builds/" + id + "/cancel", "POST");
+    Response again = send("/v1/builds/" + id + "/cancel", "POST");
     assertEquals(409, again.statusCode(), again.body());
     assertTrue(again.body().contains("has already cancelled"), again.body());
   }
@@ -311,32 +308,18 @@ class DaemonTest {
     assertFalse(cli("du", "--addr", address.toString()).out().contains("exec"));
 
     for (String body : List.of("not json", "[]", "{\"all\":\"yes\"}", "{\"keepBytes\":-1}")) {
-      HttpResponse<String> bad =
-          HttpClient.newHttpClient()
-              .send(
-                  HttpRequest.newBuilder(address.http("/v1/prune"))
-                      .POST(HttpRequest.BodyPublishers.ofString(body))
-                      .build(),
-                  HttpResponse.BodyHandlers.ofString());
+      Response bad = send("/v1/prune", "POST", Map.of(), body);
       assertEquals(400, bad.statusCode(), body + ": " + bad.body());
     }
-    HttpResponse<String> huge =
-        HttpClient.newHttpClient()
-            .send(
-                HttpRequest.newBuilder(address.http("/v1/prune"))
-                    .POST(
-                        HttpRequest.BodyPublishers.ofString(
-                            "{\"all\":true," + " ".repeat(1 << 20) + "}"))
-                    .build(),
-                HttpResponse.BodyHandlers.ofString());
+    Response huge =
+        send("/v1/prune", "POST", Map.of(), "{\"all\":true," + " ".repeat(1 << 20) + "}");
     assertEquals(413, huge.statusCode(), huge.body());
   }
 
   @Test
   void anUploadThatEscapesItsDirectoryIsRefusedAndWritesNothingOutside() throws Exception {
     byte[] tar = tar("context/../../escaped.txt", "gotcha");
-    HttpResponse<String> response =
-        post(new RemoteBuild.Request("Dockerfile", List.of()).encode(), tar);
+    Response response = post(new RemoteBuild.Request("Dockerfile", List.of()).encode(), tar);
 
     assertEquals(400, response.statusCode(), response.body());
     assertTrue(response.body().contains("leaves the upload's directory"), response.body());
@@ -349,8 +332,7 @@ class DaemonTest {
   @Test
   void anUploadLargerThanTheLimitIsRefused() throws Exception {
     byte[] tar = tar("context/big.bin", "x".repeat(2 << 20));
-    HttpResponse<String> response =
-        post(new RemoteBuild.Request("Dockerfile", List.of()).encode(), tar);
+    Response response = post(new RemoteBuild.Request("Dockerfile", List.of()).encode(), tar);
     assertEquals(413, response.statusCode(), response.body());
   }
 
@@ -361,24 +343,24 @@ class DaemonTest {
             java.util.Map.of(
                 "context/app.txt", "x\n",
                 "dockerfile/Dockerfile", "FROM busybox\nRUN echo started && sleep 600\n"));
-    java.net.HttpURLConnection http =
-        (java.net.HttpURLConnection) address.http("/v1/builds").toURL().openConnection();
-    http.setRequestMethod("POST");
-    http.setDoOutput(true);
-    http.setRequestProperty(
-        DaemonServer.BUILD_HEADER, new RemoteBuild.Request("Dockerfile", List.of()).encode());
-    try (var out = http.getOutputStream()) {
-      out.write(upload);
-    }
-    assertEquals(200, http.getResponseCode());
+    DaemonHttp.Answer http =
+        DaemonHttp.exchange(
+            address,
+            "POST",
+            "/v1/builds",
+            Map.of(
+                DaemonServer.BUILD_HEADER,
+                new RemoteBuild.Request("Dockerfile", List.of()).encode()),
+            Optional.of(out -> out.write(upload)));
+    assertEquals(200, http.status());
     var lines =
         new java.io.BufferedReader(
-            new java.io.InputStreamReader(http.getInputStream(), StandardCharsets.UTF_8));
+            new java.io.InputStreamReader(http.body(), StandardCharsets.UTF_8));
     for (String line = lines.readLine(); !line.contains("\"line\":\"started\""); ) {
       line = lines.readLine();
     }
     String id = awaitRunningStep();
-    http.disconnect(); // the client goes away while the step sleeps
+    http.close(); // the client goes away while the step sleeps
 
     // The build ends (and its upload goes) long before the step's 600 s would.
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
@@ -413,13 +395,32 @@ class DaemonTest {
     throw new AssertionError("no build started its step");
   }
 
-  private HttpResponse<String> send(String path, String method) throws Exception {
-    return HttpClient.newHttpClient()
-        .send(
-            HttpRequest.newBuilder(address.http(path))
-                .method(method, HttpRequest.BodyPublishers.noBody())
-                .build(),
-            HttpResponse.BodyHandlers.ofString());
+  /** An answer's status and body. */
+  record Response(int statusCode, String body) {}
+
+  private Response send(String path, String method) throws Exception {
+    return send(path, method, Map.of(), method.equals("POST") ? "" : null);
+  }
+
+  /** One request ({@code body} null: none) through the client's own HTTP. */
+  private Response send(String path, String method, Map<String, String> headers, String body)
+      throws Exception {
+    byte[] bytes = body == null ? null : body.getBytes(StandardCharsets.UTF_8);
+    return send(path, method, headers, bytes);
+  }
+
+  private Response send(String path, String method, Map<String, String> headers, byte[] body)
+      throws Exception {
+    try (DaemonHttp.Answer answer =
+        DaemonHttp.exchange(
+            address,
+            method,
+            path,
+            headers,
+            body == null ? Optional.empty() : Optional.of(out -> out.write(body)))) {
+      return new Response(
+          answer.status(), new String(answer.body().readAllBytes(), StandardCharsets.UTF_8));
+    }
   }
 
   private record Cli(int exit, String out, String err) {}
@@ -455,14 +456,8 @@ class DaemonTest {
     }
   }
 
-  private HttpResponse<String> post(String header, byte[] body) throws Exception {
-    return HttpClient.newHttpClient()
-        .send(
-            HttpRequest.newBuilder(address.http("/v1/builds"))
-                .header(DaemonServer.BUILD_HEADER, header)
-                .POST(HttpRequest.BodyPublishers.ofByteArray(body))
-                .build(),
-            HttpResponse.BodyHandlers.ofString());
+  private Response post(String header, byte[] body) throws Exception {
+    return send("/v1/builds", "POST", Map.of(DaemonServer.BUILD_HEADER, header), body);
   }
 
   private static byte[] upload(Path context, String name) throws Exception {

@@ -28,6 +28,11 @@ public final class DaemonProcess implements AutoCloseable {
 
   /** Starts a daemon on {@code root}, on a free loopback port, and waits until it listens. */
   public static DaemonProcess start(Path root) throws IOException {
+    return start(root, "tcp://127.0.0.1:0");
+  }
+
+  /** Starts a daemon on {@code root} listening on {@code address}, and waits until it listens. */
+  public static DaemonProcess start(Path root, String address) throws IOException {
     List<String> command =
         new ArrayList<>(
             List.of(
@@ -42,7 +47,7 @@ public final class DaemonProcess implements AutoCloseable {
                 "--root",
                 root.toString(),
                 "--addr",
-                "tcp://127.0.0.1:0"));
+                address));
     Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
     process.getOutputStream().close();
     BufferedReader output =
@@ -70,7 +75,7 @@ public final class DaemonProcess implements AutoCloseable {
     throw new IOException("the daemon stopped before it listened:\n" + said);
   }
 
-  /** Where it listens ({@code tcp://127.0.0.1:PORT}). */
+  /** Where it listens ({@code tcp://127.0.0.1:PORT}, {@code unix:///PATH}). */
   public String address() {
     return address;
   }

@@ -20,9 +20,16 @@ import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
  */
 final class ContextUpload {
   /** What is wrong with an upload, for a 400 answer. */
-  static final class BadUpload extends IOException {
+  static class BadUpload extends IOException {
     BadUpload(String message) {
       super(message);
+    }
+  }
+
+  /** An upload beyond the size limit, for a 413 answer. */
+  static final class TooLarge extends BadUpload {
+    TooLarge(long maxBytes) {
+      super("the upload is larger than " + maxBytes + " bytes");
     }
   }
 
@@ -55,7 +62,7 @@ final class ContextUpload {
       } else if (entry.isFile()) {
         bytes += entry.getSize();
         if (bytes > maxBytes) {
-          throw new BadUpload("the upload is larger than " + maxBytes + " bytes");
+          throw new TooLarge(maxBytes);
         }
         Files.createDirectories(target.getParent());
         try (var out =

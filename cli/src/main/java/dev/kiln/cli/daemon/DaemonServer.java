@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.kiln.cli.CacheJson;
+import dev.kiln.cli.DaemonAddress;
 import dev.kiln.cli.RemoteBuild;
 import dev.kiln.engine.Engine;
 import dev.kiln.engine.cache.PrunePolicy;
@@ -16,6 +17,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -62,7 +64,9 @@ public final class DaemonServer extends AllDirectives implements AutoCloseable {
   private final long maxUploadBytes;
   private final ExecutorService pool;
   private final BuildTable table = new BuildTable(KEEP_FINISHED);
-  private ServerBinding binding;
+  private Optional<ServerBinding> binding = Optional.empty();
+  private Optional<UnixSocketListener> socket = Optional.empty();
+  private DaemonAddress address;
 
   private DaemonServer(Engine engine, Path sessions, long maxUploadBytes) {
     this.engine = engine;
@@ -78,33 +82,45 @@ public final class DaemonServer extends AllDirectives implements AutoCloseable {
   }
 
   /**
-   * Serves {@code engine} on {@code host:port} (0: any free port); uploads of more than {@code
-   * maxUploadBytes} are refused.
+   * Serves {@code engine} on {@code address} (a TCP port 0: any free port); uploads of more than
+   * {@code maxUploadBytes} are refused.
    */
   public static DaemonServer start(
-      Engine engine, Path root, String host, int port, long maxUploadBytes) throws IOException {
+      Engine engine, Path root, DaemonAddress address, long maxUploadBytes) throws IOException {
     Path sessions = root.resolve("sessions");
     if (Files.isDirectory(sessions)) {
       FileTrees.deleteRecursively(sessions); // uploads of builds a crash interrupted
     }
     Files.createDirectories(sessions);
     DaemonServer server = new DaemonServer(engine, sessions, maxUploadBytes);
+    if (address instanceof DaemonAddress.Unix unix) {
+      server.socket =
+          Optional.of(
+              UnixSocketListener.start(
+                  engine.actorSystem(), unix.socket(), server.routes().flow(engine.actorSystem())));
+      server.address = address;
+      return server;
+    }
+    DaemonAddress.Tcp tcp = (DaemonAddress.Tcp) address;
     try {
       server.binding =
-          Http.get(engine.actorSystem())
-              .newServerAt(host, port)
-              .bind(server.routes())
-              .toCompletableFuture()
-              .get(30, TimeUnit.SECONDS);
+          Optional.of(
+              Http.get(engine.actorSystem())
+                  .newServerAt(tcp.host(), tcp.port())
+                  .bind(server.routes())
+                  .toCompletableFuture()
+                  .get(30, TimeUnit.SECONDS));
     } catch (Exception e) {
-      throw new IOException("cannot listen on " + host + ":" + port + ": " + e.getMessage(), e);
+      throw new IOException("cannot listen on " + address + ": " + e.getMessage(), e);
     }
+    server.address =
+        new DaemonAddress.Tcp(tcp.host(), server.binding.get().localAddress().getPort());
     return server;
   }
 
-  /** The port the server listens on. */
-  public int port() {
-    return binding.localAddress().getPort();
+  /** Where the server listens (with the port a TCP listener was given). */
+  public DaemonAddress address() {
+    return address;
   }
 
   Route routes() {
@@ -277,7 +293,7 @@ public final class DaemonServer extends AllDirectives implements AutoCloseable {
    * event stream; a bad upload or bad options get a 400 and leave nothing behind.
    */
   private CompletionStage<HttpResponse> build(
-      java.util.Optional<String> header, Source<ByteString, Object> body) {
+      Optional<String> header, Source<ByteString, Object> body) {
     InputStream in =
         body.runWith(StreamConverters.asInputStream(Duration.ofMinutes(5)), engine.actorSystem());
     return CompletableFuture.supplyAsync(
@@ -298,7 +314,11 @@ public final class DaemonServer extends AllDirectives implements AutoCloseable {
           } catch (RemoteBuild.BadRequest | ContextUpload.BadUpload e) {
             drain(in);
             delete(session);
-            return json(StatusCodes.BAD_REQUEST, error(e.getMessage()));
+            return json(
+                e instanceof ContextUpload.TooLarge
+                    ? StatusCodes.PAYLOAD_TOO_LARGE
+                    : StatusCodes.BAD_REQUEST,
+                error(e.getMessage()));
           } catch (IOException | RuntimeException e) {
             drain(in);
             delete(session);
@@ -393,11 +413,15 @@ public final class DaemonServer extends AllDirectives implements AutoCloseable {
 
   /** Stops listening, then lets running builds end (at most a minute). */
   @Override
-  public void close() throws InterruptedException {
-    if (binding != null) {
-      binding.unbind().toCompletableFuture().join();
+  public void close() throws InterruptedException, IOException {
+    binding.ifPresent(b -> b.unbind().toCompletableFuture().join());
+    if (socket.isPresent()) {
+      socket.get().stopAccepting();
     }
     pool.shutdown();
     pool.awaitTermination(1, TimeUnit.MINUTES);
+    if (socket.isPresent()) {
+      socket.get().close();
+    }
   }
 }

@@ -1,0 +1,41 @@
+package dev.kiln.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+
+class DaemonAddressTest {
+  @Test
+  void readsUnixSocketsAndLoopbackPorts() {
+    assertEquals(
+        new DaemonAddress.Unix(Path.of("/run/kiln/kiln.sock")),
+        DaemonAddress.parse("unix:///run/kiln/kiln.sock"));
+    assertEquals(
+        new DaemonAddress.Tcp("127.0.0.1", 8787), DaemonAddress.parse("tcp://127.0.0.1:8787"));
+    assertEquals(
+        "unix:///run/kiln/kiln.sock", DaemonAddress.parse("unix:///run/kiln/kiln.sock").toString());
+  }
+
+  @Test
+  void refusesWhatIsNoDaemonAddressSayingWhatToUse() {
+    for (String bad :
+        new String[] {
+          "unix://run/kiln.sock",
+          "unix:relative.sock",
+          "unix:///x?y=1",
+          "http://127.0.0.1:1",
+          "tcp://127.0.0.1",
+          "tcp://",
+          "127.0.0.1:8787",
+          "::::",
+          "tcp://10.1.2.3:8787"
+        }) {
+      IllegalArgumentException e =
+          assertThrows(IllegalArgumentException.class, () -> DaemonAddress.parse(bad), bad);
+      assertTrue(e.getMessage().startsWith("--addr " + bad + ": "), e.getMessage());
+    }
+  }
+}
