@@ -11,8 +11,8 @@ import dev.kiln.engine.image.Descriptor;
 import dev.kiln.engine.progress.ProgressEvent;
 import dev.kiln.engine.registry.ImageReference;
 import dev.kiln.engine.snapshot.SnapshotterMode;
+import dev.kiln.engine.solver.BuildInputs;
 import dev.kiln.engine.solver.Outcome;
-import dev.kiln.engine.worker.Secrets;
 import dev.kiln.engine.worker.SnapshotResult;
 import dev.kiln.exporter.Destination;
 import dev.kiln.exporter.ExportInput;
@@ -221,6 +221,9 @@ final class BuildCommand implements Callable<Integer> {
       description = "Take steps from a cache exported with --cache-to; repeatable.")
   List<String> cacheFrom = List.of();
 
+  /** Secrets a daemon's client sent with the build (never read from the daemon's files). */
+  Map<String, byte[]> sentSecrets = Map.of();
+
   @Override
   public Integer call() throws Exception {
     Optional<DaemonAddress> address;
@@ -251,7 +254,6 @@ final class BuildCommand implements Callable<Integer> {
           Map.of(
                   "--build-context", buildContexts,
                   "--local", locals,
-                  "--secret", secrets,
                   "--ssh", sshAgents,
                   "--allow", allow,
                   "--cache-from", cacheFrom)
@@ -292,7 +294,14 @@ final class BuildCommand implements Callable<Integer> {
       if (!Files.isRegularFile(dockerfile)) {
         throw new IllegalArgumentException("failed to read " + dockerfile + ": no such file");
       }
-      return DaemonClient.build(address, dir, dockerfile, args, progress, System.err);
+      Map<String, byte[]> sent = SecretFlags.secrets(secrets, System::getenv);
+      for (String id : sent.keySet()) {
+        if (!SecretIds.valid(id)) {
+          throw new IllegalArgumentException(
+              "--secret id=" + id + ": with --addr, an id is " + SecretIds.FORM);
+        }
+      }
+      return DaemonClient.build(address, dir, dockerfile, args, sent, progress, System.err);
     } catch (IllegalArgumentException e) {
       System.err.println("error: " + e.getMessage());
       return 1;
@@ -323,12 +332,12 @@ final class BuildCommand implements Callable<Integer> {
     Optional<SnapshotterMode> mode;
     Optional<Definition> graph = Optional.empty();
     Optional<DockerfileInput> dockerfile = Optional.empty();
-    Secrets buildSecrets;
+    Map<String, byte[]> secretValues;
+    Map<String, Path> agents;
     try {
-      buildSecrets =
-          Secrets.of(
-              SecretFlags.secrets(secrets, System::getenv),
-              SecretFlags.sshAgents(sshAgents, System::getenv));
+      secretValues = new java.util.LinkedHashMap<>(SecretFlags.secrets(secrets, System::getenv));
+      secretValues.putAll(sentSecrets);
+      agents = SecretFlags.sshAgents(sshAgents, System::getenv);
       Optional<Instant> epoch = SourceDateEpoch.from(System::getenv);
       cacheExport = cacheTo.map(CacheSpec::to);
       cacheImports = cacheFrom.stream().map(CacheSpec::from).toList();
@@ -419,8 +428,7 @@ final class BuildCommand implements Callable<Integer> {
         Engine.Running running =
             engine.start(
                 graph.get(),
-                buildLocals,
-                buildSecrets,
+                BuildInputs.of(buildLocals, secretValues, agents),
                 display.andThen(events::add).andThen(streamer));
         sink.building(running.cancel());
         outcome = running.outcome().toCompletableFuture().get();

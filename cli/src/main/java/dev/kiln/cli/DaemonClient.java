@@ -42,6 +42,7 @@ public final class DaemonClient {
       Path context,
       Path dockerfile,
       List<String> args,
+      Map<String, byte[]> secrets,
       String progress,
       PrintStream err)
       throws IOException, InterruptedException {
@@ -57,7 +58,7 @@ public final class DaemonClient {
               "/v1/builds",
               Map.of(
                   DaemonServer.BUILD_HEADER, request.encode(), "Content-Type", "application/x-tar"),
-              Optional.of(out -> writeUpload(out, context, dockerfile, ignore)));
+              Optional.of(out -> writeUpload(out, context, dockerfile, ignore, secrets)));
     } catch (DaemonHttp.Unreachable e) {
       err.println("error: " + e.getMessage());
       return 1;
@@ -114,9 +115,17 @@ public final class DaemonClient {
     return 1;
   }
 
-  /** The upload: {@code context/} (what .dockerignore leaves) and {@code dockerfile/NAME}. */
+  /**
+   * The upload: {@code context/} (what .dockerignore leaves), {@code dockerfile/NAME}, and the
+   * build's secrets as {@code secret/ID} (which the daemon keeps in memory only).
+   */
   private static void writeUpload(
-      OutputStream out, Path context, Path dockerfile, List<String> ignore) throws IOException {
+      OutputStream out,
+      Path context,
+      Path dockerfile,
+      List<String> ignore,
+      Map<String, byte[]> secrets)
+      throws IOException {
     TarArchiveOutputStream tar = new TarArchiveOutputStream(out);
     tar.setLongFileMode(TarArchiveOutputStream.LONGFILE_POSIX);
     tar.setBigNumberMode(TarArchiveOutputStream.BIGNUMBER_POSIX);
@@ -134,6 +143,14 @@ public final class DaemonClient {
           "dockerfile/" + name + ".dockerignore",
           ownIgnore,
           FileInfo.read(ownIgnore).orElseThrow());
+    }
+    for (Map.Entry<String, byte[]> secret : secrets.entrySet()) {
+      TarArchiveEntry entry = new TarArchiveEntry("secret/" + secret.getKey());
+      entry.setMode(0400);
+      entry.setSize(secret.getValue().length);
+      tar.putArchiveEntry(entry);
+      tar.write(secret.getValue());
+      tar.closeArchiveEntry();
     }
     tar.finish();
   }

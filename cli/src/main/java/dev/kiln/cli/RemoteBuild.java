@@ -17,6 +17,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import picocli.CommandLine;
@@ -145,9 +146,11 @@ public final class RemoteBuild {
 
   /**
    * Checks {@code request} against what was uploaded to {@code session} ({@code context/} and
-   * {@code dockerfile/NAME}) and parses its options as {@code kiln build} would.
+   * {@code dockerfile/NAME}) and parses its options as {@code kiln build} would; {@code secrets}
+   * (sent with the upload, held in memory) reach this build's secret mounts only.
    */
-  public static Prepared prepare(Request request, Path session) throws BadRequest {
+  public static Prepared prepare(Request request, Path session, Map<String, byte[]> secrets)
+      throws BadRequest {
     Path context = session.resolve("context");
     Path dockerfile = session.resolve("dockerfile").resolve(request.dockerfile());
     BuildCommand command = new BuildCommand();
@@ -172,6 +175,7 @@ public final class RemoteBuild {
     if (!Files.isRegularFile(dockerfile)) {
       throw new BadRequest("the upload has no dockerfile/" + request.dockerfile());
     }
+    command.sentSecrets = Map.copyOf(secrets);
     return new Prepared(command);
   }
 

@@ -88,11 +88,15 @@ class DaemonTest {
   private record Run(int exit, String err) {}
 
   private Run build(Path context, String... args) throws Exception {
+    return build(context, Map.of(), args);
+  }
+
+  private Run build(Path context, Map<String, byte[]> secrets, String... args) throws Exception {
     ByteArrayOutputStream bytes = new ByteArrayOutputStream();
     PrintStream err = new PrintStream(bytes, true, StandardCharsets.UTF_8);
     int exit =
         DaemonClient.build(
-            address, context, context.resolve("Dockerfile"), List.of(args), "plain", err);
+            address, context, context.resolve("Dockerfile"), List.of(args), secrets, "plain", err);
     return new Run(exit, bytes.toString(StandardCharsets.UTF_8));
   }
 
@@ -314,6 +318,82 @@ class DaemonTest {
     Response huge =
         send("/v1/prune", "POST", Map.of(), "{\"all\":true," + " ".repeat(1 << 20) + "}");
     assertEquals(413, huge.statusCode(), huge.body());
+  }
+
+  @Test
+  void aSecretReachesOnlyTheBuildThatSentItAndNothingTheDaemonWrites() throws Exception {
+    String value = "s3cr3t-" + java.util.UUID.randomUUID();
+    String hash = dev.kiln.engine.graph.Digest.sha256(value).hex();
+    Path context = context("secret", "x\n");
+    Files.writeString(
+        context.resolve("Dockerfile"),
+        "FROM busybox\nRUN --mount=type=secret,id=token"
+            + " test \"$(sha256sum < /run/secrets/token | cut -d' ' -f1)\" = "
+            + hash
+            + " && echo secret-seen\n");
+    Run run = build(context, Map.of("token", value.getBytes(StandardCharsets.UTF_8)), "-t", "s");
+    assertEquals(0, run.exit(), run.err());
+    assertTrue(run.err().contains("secret-seen"), run.err());
+
+    // A later build that mounts the same id without sending it does not find it.
+    Path other = context("no-secret", "y\n");
+    Files.writeString(
+        other.resolve("Dockerfile"),
+        "FROM busybox\nRUN --mount=type=secret,id=token,required=true cat /run/secrets/token\n");
+    Run without = build(other);
+    assertEquals(1, without.exit(), without.err());
+    assertTrue(without.err().contains("secret \"token\" was not given"), without.err());
+
+    assertFalse(send("/v1/builds", "GET").body().contains(value));
+    server.close();
+    engine.close(); // everything written and flushed
+    byte[] needle = value.getBytes(StandardCharsets.UTF_8);
+    try (var files = Files.walk(root)) {
+      for (Path file : files.filter(Files::isRegularFile).toList()) {
+        byte[] bytes = Files.readAllBytes(file);
+        for (int i = 0; i + needle.length <= bytes.length; i++) {
+          if (bytes[i] == needle[0]
+              && java.util.Arrays.equals(bytes, i, i + needle.length, needle, 0, needle.length)) {
+            throw new AssertionError("the secret is in " + file);
+          }
+        }
+      }
+    }
+    startDaemon();
+  }
+
+  @Test
+  void malformedOrOversizedSecretsInAnUploadAreRefused() throws Exception {
+    for (var upload :
+        Map.of(
+                "secret/../escape", "no secret",
+                "secret/a/b", "no secret",
+                "secret/", "no secret",
+                "secret/big", "larger than 500 KiB")
+            .entrySet()) {
+      String content =
+          switch (upload.getKey()) {
+            case "secret/big" -> "x".repeat(600 * 1024);
+            case "secret/" -> ""; // a directory
+            default -> "v";
+          };
+      Response response =
+          post(
+              new RemoteBuild.Request("Dockerfile", List.of()).encode(),
+              tar(
+                  Map.of(
+                      "context/app.txt",
+                      "x\n",
+                      "dockerfile/Dockerfile",
+                      "FROM busybox\n",
+                      upload.getKey(),
+                      content)));
+      assertEquals(400, response.statusCode(), upload.getKey() + ": " + response.body());
+      assertTrue(response.body().contains(upload.getValue()), response.body());
+    }
+    try (var left = Files.list(root.resolve("sessions"))) {
+      assertEquals(List.of(), left.toList(), "a refused upload was left behind");
+    }
   }
 
   @Test

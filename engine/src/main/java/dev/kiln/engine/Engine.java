@@ -28,6 +28,7 @@ import dev.kiln.engine.registry.RegistryImageSource;
 import dev.kiln.engine.snapshot.OverlayProbe;
 import dev.kiln.engine.snapshot.Snapshotter;
 import dev.kiln.engine.snapshot.SnapshotterMode;
+import dev.kiln.engine.solver.BuildInputs;
 import dev.kiln.engine.solver.CacheKey;
 import dev.kiln.engine.solver.Outcome;
 import dev.kiln.engine.solver.Resolver;
@@ -41,7 +42,6 @@ import dev.kiln.engine.source.ImageLoader;
 import dev.kiln.engine.source.ImageSource;
 import dev.kiln.engine.source.LocalSync;
 import dev.kiln.engine.source.OciLayoutSource;
-import dev.kiln.engine.worker.Secrets;
 import dev.kiln.engine.worker.SnapshotCache;
 import dev.kiln.engine.worker.Worker;
 import java.io.IOException;
@@ -169,7 +169,7 @@ public final class Engine implements AutoCloseable {
     // reaches them through references set before any build can be submitted.
     AtomicReference<Worker> worker = new AtomicReference<>();
     AtomicReference<SnapshotCache> cache = new AtomicReference<>();
-    Resolver resolver = (digest, vertex, locals) -> worker.get().resolve(digest, vertex, locals);
+    Resolver resolver = (digest, vertex, inputs) -> worker.get().resolve(digest, vertex, inputs);
     ActorSystem<Solver.Command> system =
         ActorSystem.create(
             Solver.create(
@@ -453,25 +453,13 @@ public final class Engine implements AutoCloseable {
   }
 
   /**
-   * Solves {@code definition} with these host directories as its {@code local://} sources and these
-   * secrets and ssh agents for its secret and ssh mounts (they never enter the graph).
+   * Solves {@code definition} with {@code inputs}: host directories for its {@code local://}
+   * sources, secrets and ssh agents for its secret and ssh mounts (for this build only; they never
+   * enter the graph).
    */
   public CompletionStage<Outcome> solve(
-      Definition definition,
-      Map<String, Path> locals,
-      Secrets secrets,
-      Consumer<ProgressEvent> listener) {
-    return start(definition, locals, secrets, listener).outcome();
-  }
-
-  /** {@link #start(Definition, Map, Consumer)} with these secrets and ssh agents. */
-  public Running start(
-      Definition definition,
-      Map<String, Path> locals,
-      Secrets secrets,
-      Consumer<ProgressEvent> listener) {
-    worker.addSecrets(secrets);
-    return start(definition, locals, listener);
+      Definition definition, BuildInputs inputs, Consumer<ProgressEvent> listener) {
+    return start(definition, inputs, listener).outcome();
   }
 
   /**
@@ -506,13 +494,19 @@ public final class Engine implements AutoCloseable {
    */
   public Running start(
       Definition definition, Map<String, Path> locals, Consumer<ProgressEvent> listener) {
+    return start(definition, BuildInputs.locals(locals), listener);
+  }
+
+  /** {@link #start(Definition, Map, Consumer)} with these secrets and ssh agents too. */
+  public Running start(
+      Definition definition, BuildInputs inputs, Consumer<ProgressEvent> listener) {
     Collector.Lease lease = collector.lease();
     ProgressStream progress = ProgressStream.start(system, listener);
     long ticket = tickets.incrementAndGet();
     CompletionStage<Outcome> outcome =
         AskPattern.ask(
             system,
-            replyTo -> new Solver.Solve(definition, locals, progress.ref(), replyTo, ticket),
+            replyTo -> new Solver.Solve(definition, inputs, progress.ref(), replyTo, ticket),
             SOLVE_TIMEOUT,
             system.scheduler());
     return new Running(

@@ -167,7 +167,13 @@ class DaemonLoadTest {
     PrintStream err = new PrintStream(bytes, true, StandardCharsets.UTF_8);
     int exit =
         DaemonClient.build(
-            address, context, context.resolve("Dockerfile"), List.of("--tag", tag), "plain", err);
+            address,
+            context,
+            context.resolve("Dockerfile"),
+            List.of("--tag", tag),
+            Map.of(),
+            "plain",
+            err);
     return new Outcome(exit, bytes.toString(StandardCharsets.UTF_8));
   }
 

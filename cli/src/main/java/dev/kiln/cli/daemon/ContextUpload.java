@@ -1,5 +1,6 @@
 package dev.kiln.cli.daemon;
 
+import dev.kiln.cli.SecretIds;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
@@ -8,6 +9,8 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermission;
 import java.util.EnumSet;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.Set;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
@@ -33,18 +36,33 @@ final class ContextUpload {
     }
   }
 
+  /** Where secrets travel in an upload. */
+  static final String SECRET_PREFIX = "secret/";
+
+  private static final int MAX_SECRETS = 100;
+  private static final int MAX_SECRET_BYTES = 500 * 1024; // as BuildKit's
+
   private ContextUpload() {}
 
-  /** Unpacks {@code tar} into the empty directory {@code dir}. */
-  static void unpack(InputStream tar, Path dir, long maxBytes, int maxEntries) throws IOException {
+  /**
+   * Unpacks {@code tar} into the empty directory {@code dir}, except its secrets ({@code secret/ID}
+   * entries): those are returned, by id, and never written anywhere.
+   */
+  static Map<String, byte[]> unpack(InputStream tar, Path dir, long maxBytes, int maxEntries)
+      throws IOException {
     long bytes = 0;
     int entries = 0;
+    Map<String, byte[]> secrets = new LinkedHashMap<>();
     TarArchiveInputStream in = new TarArchiveInputStream(tar);
     for (TarArchiveEntry entry = in.getNextEntry(); entry != null; entry = in.getNextEntry()) {
       if (++entries > maxEntries) {
         throw new BadUpload("the upload has more than " + maxEntries + " entries");
       }
       String name = entry.getName();
+      if (name.startsWith(SECRET_PREFIX)) {
+        secret(in, entry, secrets);
+        continue;
+      }
       Path target = dir.resolve(name).normalize();
       if (target.equals(dir) && entry.isDirectory() && !name.startsWith("/")) {
         continue; // "./"
@@ -76,6 +94,26 @@ final class ContextUpload {
         throw new BadUpload("entry \"" + name + "\" is neither a file, a directory nor a symlink");
       }
     }
+    return secrets;
+  }
+
+  /** Reads a secret into memory: a file entry named by a valid id, of at most 500 KiB. */
+  private static void secret(
+      TarArchiveInputStream in, TarArchiveEntry entry, Map<String, byte[]> secrets)
+      throws IOException {
+    String id = entry.getName().substring(SECRET_PREFIX.length());
+    if (!entry.isFile() || !SecretIds.valid(id)) {
+      throw new BadUpload(
+          "entry \"" + entry.getName() + "\" is no secret: use secret/ID, ID of " + SecretIds.FORM);
+    }
+    if (secrets.size() >= MAX_SECRETS || secrets.containsKey(id)) {
+      throw new BadUpload("too many secrets, or secret \"" + id + "\" twice");
+    }
+    if (entry.getSize() > MAX_SECRET_BYTES) {
+      throw new BadUpload(
+          "secret \"" + id + "\" is larger than " + MAX_SECRET_BYTES / 1024 + " KiB");
+    }
+    secrets.put(id, in.readNBytes((int) entry.getSize()));
   }
 
   /** Refuses a name whose parent, inside {@code dir}, is a symlink: writing would follow it. */

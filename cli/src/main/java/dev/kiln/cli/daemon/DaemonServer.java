@@ -306,10 +306,11 @@ public final class DaemonServer extends AllDirectives implements AutoCloseable {
             }
             RemoteBuild.Request request = RemoteBuild.Request.decode(header.get());
             Files.createDirectories(session);
+            java.util.Map<String, byte[]> secrets;
             try (in) {
-              ContextUpload.unpack(in, session, maxUploadBytes, MAX_ENTRIES);
+              secrets = ContextUpload.unpack(in, session, maxUploadBytes, MAX_ENTRIES);
             }
-            RemoteBuild.Prepared prepared = RemoteBuild.prepare(request, session);
+            RemoteBuild.Prepared prepared = RemoteBuild.prepare(request, session, secrets);
             return stream(prepared, table.add(request.dockerfile(), request.args()), session);
           } catch (RemoteBuild.BadRequest | ContextUpload.BadUpload e) {
             drain(in);

@@ -2,8 +2,10 @@ package dev.kiln.engine.solver;
 
 import dev.kiln.engine.graph.Definition;
 import dev.kiln.engine.graph.Digest;
+import dev.kiln.engine.graph.ExecOp;
 import dev.kiln.engine.graph.Input;
 import dev.kiln.engine.graph.InvalidDefinitionException;
+import dev.kiln.engine.graph.Mount;
 import dev.kiln.engine.graph.SourceOp;
 import dev.kiln.engine.graph.Vertex;
 import dev.kiln.engine.progress.ProgressEvent;
@@ -32,23 +34,28 @@ public final class Solver extends AbstractBehavior<Solver.Command> {
   public sealed interface Command permits Solve, Cancel, BuildSession.Ended {}
 
   /**
-   * Solves {@code definition}, its {@code local://NAME} sources reading {@code locals}; events go
-   * to {@code progress}, the outcome to {@code replyTo}.
+   * Solves {@code definition} with {@code inputs} (its {@code local://NAME} directories, secrets
+   * and ssh agents); events go to {@code progress}, the outcome to {@code replyTo}.
    */
   public record Solve(
       Definition definition,
-      Map<String, Path> locals,
+      BuildInputs inputs,
       ActorRef<ProgressEvent> progress,
       ActorRef<Outcome> replyTo,
       long ticket)
       implements Command {
-    public Solve {
-      locals = Map.copyOf(locals);
+    public Solve(
+        Definition definition,
+        Map<String, Path> locals,
+        ActorRef<ProgressEvent> progress,
+        ActorRef<Outcome> replyTo,
+        long ticket) {
+      this(definition, BuildInputs.locals(locals), progress, replyTo, ticket);
     }
 
     public Solve(
         Definition definition, ActorRef<ProgressEvent> progress, ActorRef<Outcome> replyTo) {
-      this(definition, Map.of(), progress, replyTo, 0);
+      this(definition, BuildInputs.NONE, progress, replyTo, 0);
     }
   }
 
@@ -59,10 +66,11 @@ public final class Solver extends AbstractBehavior<Solver.Command> {
   public record Cancel(long ticket) implements Command {}
 
   /**
-   * What a vertex actor stands for: a vertex digest and, when it reads local sources, the
-   * directories they were given (empty otherwise).
+   * What a vertex actor stands for: a vertex digest and what it reads from outside the graph (the
+   * directories its local sources were given, fingerprints of the secrets its steps mount; empty
+   * when nothing), so that builds share a vertex only when they gave it the same.
    */
-  private record VertexKey(Digest digest, String locals) {}
+  private record VertexKey(Digest digest, String outside) {}
 
   private final Resolver resolver;
   private final ResultCache cache;
@@ -113,13 +121,13 @@ public final class Solver extends AbstractBehavior<Solver.Command> {
   private Behavior<Command> onSolve(Solve solve) {
     Definition definition = solve.definition();
     List<Digest> order = definition.topologicalOrder();
-    Map<Digest, VertexKey> keys = keys(definition, order, solve.locals());
+    Map<Digest, VertexKey> keys = keys(definition, order, solve.inputs());
     Map<Digest, OpRunner> runners = new LinkedHashMap<>();
     int resolved = 0;
     try {
       for (Digest digest : order) {
         if (!vertices.containsKey(keys.get(digest))) {
-          runners.put(digest, resolver.resolve(digest, definition.vertex(digest), solve.locals()));
+          runners.put(digest, resolver.resolve(digest, definition.vertex(digest), solve.inputs()));
         }
         resolved++;
       }
@@ -168,28 +176,33 @@ public final class Solver extends AbstractBehavior<Solver.Command> {
   }
 
   /**
-   * Each vertex's key: its digest, with the directories of the local sources it reads (itself or
-   * through its inputs), as {@code NAME=DIR} lines.
+   * Each vertex's key: its digest, with what it reads from outside the graph (itself or through its
+   * inputs) as lines: {@code NAME=DIR} per local source, {@code secret:ID=FINGERPRINT} per secret
+   * or ssh agent its steps mount.
    */
   private static Map<Digest, VertexKey> keys(
-      Definition definition, List<Digest> order, Map<String, Path> locals) {
+      Definition definition, List<Digest> order, BuildInputs inputs) {
     Map<Digest, java.util.SortedSet<String>> reads = new HashMap<>();
     Map<Digest, VertexKey> keys = new HashMap<>();
     for (Digest digest : order) {
       Vertex vertex = definition.vertex(digest);
       java.util.SortedSet<String> names = new java.util.TreeSet<>();
       if (vertex.op() instanceof SourceOp source && source.scheme().equals("local")) {
-        names.add(source.location());
+        names.add(
+            source.location() + "=" + inputs.locals().getOrDefault(source.location(), Path.of("")));
+      }
+      if (vertex.op() instanceof ExecOp exec) {
+        for (Mount mount : exec.mounts()) {
+          mount
+              .secretId()
+              .ifPresent(id -> names.add("secret:" + id + "=" + inputs.fingerprint(id)));
+        }
       }
       for (Input input : vertex.inputs()) {
         names.addAll(reads.get(input.vertex()));
       }
       reads.put(digest, names);
-      StringBuilder dirs = new StringBuilder();
-      for (String name : names) {
-        dirs.append(name).append('=').append(locals.getOrDefault(name, Path.of(""))).append('\n');
-      }
-      keys.put(digest, new VertexKey(digest, dirs.toString()));
+      keys.put(digest, new VertexKey(digest, String.join("\n", names)));
     }
     return keys;
   }

@@ -5,6 +5,7 @@ import dev.kiln.engine.executor.ExecMount;
 import dev.kiln.engine.graph.CacheSharing;
 import dev.kiln.engine.graph.Mount;
 import dev.kiln.engine.snapshot.Snapshot;
+import dev.kiln.engine.solver.BuildInputs;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -24,7 +25,7 @@ final class ExecMounts {
 
   private ExecMounts() {}
 
-  static ExecMounts resolve(List<Mount> mounts, List<Snapshot> inputs, Secrets secrets)
+  static ExecMounts resolve(List<Mount> mounts, List<Snapshot> inputs, BuildInputs secrets)
       throws ExecException {
     ExecMounts resolved = new ExecMounts();
     int sshCount = 0;
@@ -76,7 +77,7 @@ final class ExecMounts {
     return resolved;
   }
 
-  private void secret(Mount m, Secrets secrets) throws ExecException {
+  private void secret(Mount m, BuildInputs secrets) throws ExecException {
     String id = m.secretId().orElseThrow();
     Optional<byte[]> data = secrets.secret(id);
     if (data.isEmpty()) {

@@ -13,6 +13,7 @@ import dev.kiln.engine.graph.SourceOp;
 import dev.kiln.engine.graph.Vertex;
 import dev.kiln.engine.graph.VertexDigests;
 import dev.kiln.engine.snapshot.Snapshotter;
+import dev.kiln.engine.solver.BuildInputs;
 import dev.kiln.engine.solver.OpRunner;
 import dev.kiln.engine.solver.Resolver;
 import dev.kiln.engine.source.DockerImageSource;
@@ -36,7 +37,6 @@ public final class Worker implements Resolver {
   private final HttpSource http;
   private final LocalSync localSync;
   private final Map<String, Path> locals;
-  private final Secrets secrets = Secrets.none();
   private final BlockingPool execPool;
   private final BlockingPool ioPool;
 
@@ -71,11 +71,6 @@ public final class Worker implements Resolver {
     return exec && ioPool.awaitIdle(limit.minusNanos(System.nanoTime() - start));
   }
 
-  /** Adds secrets and ssh agents that steps' secret and ssh mounts read, by id. */
-  public void addSecrets(Secrets more) {
-    secrets.addAll(more);
-  }
-
   /** The engine-wide host directory of {@code local://NAME}, if the engine was given one. */
   public Optional<Path> localDir(String name) {
     return Optional.ofNullable(locals.get(name));
@@ -86,15 +81,15 @@ public final class Worker implements Resolver {
   }
 
   @Override
-  public OpRunner resolve(Digest digest, Vertex vertex, Map<String, Path> buildLocals) {
+  public OpRunner resolve(Digest digest, Vertex vertex, BuildInputs build) {
     Op op = vertex.op();
     // The vertex digest covers the inputs' definitions (a layout's path, say); cache keys take
     // the op alone and the inputs' cache keys, so the same content gives the same key anywhere.
     Digest opDigest = VertexDigests.of(op, List.of());
     if (op instanceof ExecOp exec) {
-      return new ExecRunner(opDigest, exec, executor, snapshotter, secrets, execPool);
+      return new ExecRunner(opDigest, exec, executor, snapshotter, build, execPool);
     } else if (op instanceof SourceOp source) {
-      return source(opDigest, vertex, source, buildLocals);
+      return source(opDigest, vertex, source, build.locals());
     } else if (op instanceof FileOp file) {
       return new FileRunner(opDigest, file, snapshotter, ioPool);
     } else if (op instanceof MergeOp) {

@@ -56,10 +56,10 @@ final class FakeOps implements Resolver {
   }
 
   @Override
-  public OpRunner resolve(Digest digest, Vertex vertex, Map<String, java.nio.file.Path> locals) {
+  public OpRunner resolve(Digest digest, Vertex vertex, BuildInputs inputs) {
     if (vertex.op() instanceof dev.kiln.engine.graph.SourceOp source) {
       // A local source: its value and its cache digest are the directory the build gave it.
-      String name = "local " + locals.get(source.location());
+      String name = "local " + inputs.locals().get(source.location());
       return new OpRunner() {
         @Override
         public CompletionStage<String> cacheDigest(RunContext context) {

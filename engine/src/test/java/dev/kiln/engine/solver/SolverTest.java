@@ -160,6 +160,63 @@ class SolverTest {
     assertEquals(2, ops.runs("use"), "one run per directory");
   }
 
+  @Test
+  void concurrentBuildsShareAStepThatMountsASecretOnlyWhenTheyGaveTheSameSecret() throws Exception {
+    Graph g = new Graph();
+    ExecOp withSecret =
+        new ExecOp(
+            List.of("gate", "deploy"),
+            List.of(),
+            "/",
+            "0",
+            dev.kiln.engine.graph.NetworkMode.NONE,
+            null,
+            List.of(
+                dev.kiln.engine.graph.Mount.secret(
+                    "/run/secrets/token",
+                    "token",
+                    java.util.Optional.empty(),
+                    false,
+                    java.util.Optional.empty(),
+                    java.util.Optional.empty(),
+                    java.util.Optional.empty())));
+    Input deploy = g.put(new Vertex(withSecret, List.of(), null));
+    g.add("ok", "after", deploy);
+    ActorRef<Solver.Command> solver = solver(4);
+
+    var alpha = solve(solver, g.definition(), secret("alpha"));
+    var beta = solve(solver, g.definition(), secret("beta"));
+    var alsoAlpha = solve(solver, g.definition(), secret("alpha"));
+    // Both contents run while the gate is shut (the cache, which leaves secrets out of its keys
+    // as BuildKit's does, could otherwise answer the later one).
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    while (ops.runs("deploy") < 2) {
+      assertTrue(System.nanoTime() < deadline, "the build with another secret shared the step");
+      Thread.onSpinWait();
+    }
+    ops.gate("deploy").complete(null);
+
+    for (var outcome : List.of(alpha, beta, alsoAlpha)) {
+      assertEquals("after(deploy())", value(outcome.receiveMessage()));
+    }
+    assertEquals(2, ops.runs("deploy"), "the builds with the same secret shared the step");
+  }
+
+  private TestProbe<Outcome> solve(
+      ActorRef<Solver.Command> solver, Definition definition, BuildInputs inputs) {
+    TestProbe<Outcome> outcome = kit.createTestProbe();
+    TestProbe<ProgressEvent> progress = kit.createTestProbe();
+    solver.tell(new Solver.Solve(definition, inputs, progress.getRef(), outcome.getRef(), 0));
+    return outcome;
+  }
+
+  private static BuildInputs secret(String token) {
+    return BuildInputs.of(
+        Map.of(),
+        Map.of("token", token.getBytes(java.nio.charset.StandardCharsets.UTF_8)),
+        Map.of());
+  }
+
   private static String value(Outcome outcome) {
     return ((Outcome.Solved) outcome).result().describe();
   }
