@@ -12,20 +12,43 @@ import java.net.UnknownHostException;
 import java.nio.ByteBuffer;
 import java.nio.channels.SocketChannel;
 import java.nio.file.Path;
+import java.util.Optional;
+import javax.net.ssl.SSLParameters;
+import javax.net.ssl.SSLSocket;
 
 /**
- * A daemon's address: {@code unix:///PATH} (a Unix socket) or {@code tcp://HOST:PORT} on a loopback
- * address (no TLS yet); and a connection to it.
+ * A daemon's address: {@code unix:///PATH} (a Unix socket) or {@code tcp://HOST:PORT} (on a
+ * loopback address, or anywhere with TLS); and a connection to it.
  */
 public sealed interface DaemonAddress {
-  /** A loopback TCP address. */
-  record Tcp(String host, int port) implements DaemonAddress {
+  /** A TCP address: on loopback, or anywhere with TLS. */
+  record Tcp(String host, int port, Optional<TlsFiles> tls) implements DaemonAddress {
+    public Tcp(String host, int port) {
+      this(host, port, Optional.empty());
+    }
+
     @Override
     public Connection connect() throws IOException {
-      Socket socket = new Socket();
+      Socket socket =
+          tls.isPresent() ? tls.get().context().getSocketFactory().createSocket() : new Socket();
       try {
         socket.setTcpNoDelay(true);
         socket.connect(new InetSocketAddress(host, port), 10_000);
+        if (socket instanceof SSLSocket secure) {
+          SSLParameters parameters = secure.getSSLParameters();
+          parameters.setEndpointIdentificationAlgorithm("HTTPS"); // the name must match
+          secure.setSSLParameters(parameters);
+          try {
+            secure.startHandshake();
+          } catch (javax.net.ssl.SSLException e) {
+            throw new javax.net.ssl.SSLException(
+                "the TLS handshake failed: "
+                    + e.getMessage()
+                    + " (check --tlscacert, --tlscert"
+                    + " and --tlskey against the daemon's)",
+                e);
+          }
+        }
         return new Connection(socket.getInputStream(), socket.getOutputStream(), socket);
       } catch (IOException e) {
         socket.close();
@@ -95,8 +118,16 @@ public sealed interface DaemonAddress {
   /** Opens a connection to the daemon. */
   Connection connect() throws IOException;
 
-  /** Parses {@code text}; throws naming what is wrong. */
+  /** Parses {@code text}, a plain address; throws naming what is wrong. */
   static DaemonAddress parse(String text) {
+    return parse(text, Optional.empty());
+  }
+
+  /**
+   * Parses {@code text}; a TCP address uses {@code tls} when given, and only then may be other than
+   * loopback. Throws naming what is wrong.
+   */
+  static DaemonAddress parse(String text, Optional<TlsFiles> tls) {
     URI uri;
     try {
       uri = URI.create(text);
@@ -111,6 +142,9 @@ public sealed interface DaemonAddress {
         throw new IllegalArgumentException(
             "--addr " + text + ": use unix:///ABSOLUTE/PATH (three slashes)");
       }
+      if (tls.isPresent()) {
+        throw new IllegalArgumentException("--addr " + text + ": TLS is for tcp:// addresses");
+      }
       return new Unix(Path.of(uri.getPath()));
     }
     if (!"tcp".equals(uri.getScheme()) || uri.getHost() == null || uri.getPort() < 0) {
@@ -118,15 +152,16 @@ public sealed interface DaemonAddress {
           "--addr " + text + ": use unix:///PATH or tcp://127.0.0.1:PORT");
     }
     try {
-      if (!InetAddress.getByName(uri.getHost()).isLoopbackAddress()) {
+      if (tls.isEmpty() && !InetAddress.getByName(uri.getHost()).isLoopbackAddress()) {
         throw new IllegalArgumentException(
             "--addr "
                 + text
-                + ": only loopback addresses until the daemon speaks TLS (see docs/api.md)");
+                + ": an address other than loopback needs TLS (--tlscacert, --tlscert, --tlskey;"
+                + " see docs/api.md)");
       }
     } catch (UnknownHostException e) {
       throw new IllegalArgumentException("--addr " + text + ": unknown host", e);
     }
-    return new Tcp(uri.getHost(), uri.getPort());
+    return new Tcp(uri.getHost(), uri.getPort(), tls);
   }
 }

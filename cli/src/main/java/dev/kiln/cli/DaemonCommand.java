@@ -35,14 +35,51 @@ final class DaemonCommand implements Callable<Integer> {
       description = "The largest build context a client may send (default ${DEFAULT-VALUE}).")
   String maxUpload;
 
+  @Option(
+      names = "--tlscert",
+      paramLabel = "FILE",
+      description = "Serve a tcp:// ADDR over TLS with this certificate (PEM).")
+  java.util.Optional<java.nio.file.Path> tlsCert = java.util.Optional.empty();
+
+  @Option(
+      names = "--tlskey",
+      paramLabel = "FILE",
+      description = "The private key (PEM, PKCS#8) of --tlscert.")
+  java.util.Optional<java.nio.file.Path> tlsKey = java.util.Optional.empty();
+
+  @Option(
+      names = "--tlscacert",
+      paramLabel = "FILE",
+      description =
+          "Accept only clients whose certificate this CA (PEM) signed: mutual TLS, which an"
+              + " address other than loopback needs.")
+  java.util.Optional<java.nio.file.Path> tlsCa = java.util.Optional.empty();
+
   @Override
   public Integer call() throws Exception {
     DaemonAddress address;
     long limit;
     try {
-      address = addr.map(DaemonAddress::parse).orElseGet(DaemonCommand::defaultSocket);
+      java.util.Optional<TlsFiles> tls = TlsFiles.of(tlsCert, tlsKey, tlsCa);
+      if (tls.isPresent() && tls.get().cert().isEmpty()) {
+        throw new IllegalArgumentException("--tlscacert needs --tlscert and --tlskey");
+      }
+      address = addr.map(a -> DaemonAddress.parse(a, tls)).orElseGet(DaemonCommand::defaultSocket);
+      if (address instanceof DaemonAddress.Tcp tcp
+          && tcp.tls().isPresent()
+          && !tcp.tls().get().mutual()
+          && !java.net.InetAddress.getByName(tcp.host()).isLoopbackAddress()) {
+        throw new IllegalArgumentException(
+            "--addr "
+                + address
+                + ": an address other than loopback needs mutual TLS (add --tlscacert with the"
+                + " clients' CA)");
+      }
+      if (tls.isPresent() && addr.isEmpty()) {
+        throw new IllegalArgumentException("TLS is for tcp:// addresses: give --addr tcp://…");
+      }
       limit = Quantities.parseSize(maxUpload);
-    } catch (IllegalArgumentException e) {
+    } catch (IllegalArgumentException | java.net.UnknownHostException e) {
       System.err.println("error: " + e.getMessage());
       return 1;
     }

@@ -25,6 +25,14 @@ final class DaemonHttp {
     void writeTo(OutputStream out) throws IOException;
   }
 
+  /** A body whose bytes are all known beforehand: sent with its length. */
+  record Sized(byte[] bytes) implements Body {
+    @Override
+    public void writeTo(OutputStream out) throws IOException {
+      out.write(bytes);
+    }
+  }
+
   /** The daemon is not there: nothing listens at its address. */
   static final class Unreachable extends IOException {
     Unreachable(DaemonAddress address, IOException cause) {
@@ -85,7 +93,7 @@ final class DaemonHttp {
             "POST",
             path,
             Map.of("Content-Type", "application/json"),
-            Optional.of(out -> out.write(bytes))));
+            Optional.of(new Sized(bytes))));
   }
 
   private static JsonNode json(Answer answer) throws IOException {
@@ -117,8 +125,15 @@ final class DaemonHttp {
     try {
       SendStream out = new SendStream(connection.out());
       try {
-        Http1.writeHead(out, method, path, headers, body.isPresent());
-        if (body.isPresent()) {
+        if (body.isPresent() && body.get() instanceof Sized sized) {
+          // A known length lets the daemon refuse a body beyond its limit before reading it.
+          Http1.writeHead(out, method, path, headers, sized.bytes().length);
+          out.write(sized.bytes());
+          out.flush();
+        } else {
+          Http1.writeHead(out, method, path, headers, body.isPresent() ? Http1.CHUNKED : 0);
+        }
+        if (body.isPresent() && !(body.get() instanceof Sized)) {
           try (OutputStream chunks = Http1.chunked(out)) {
             body.get().writeTo(chunks);
           }

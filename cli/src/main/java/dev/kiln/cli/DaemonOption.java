@@ -1,5 +1,6 @@
 package dev.kiln.cli;
 
+import java.nio.file.Path;
 import java.util.Optional;
 import picocli.CommandLine.Option;
 
@@ -13,10 +14,33 @@ final class DaemonOption {
               + " this process.")
   Optional<String> addr = Optional.empty();
 
+  @Option(
+      names = "--tlscacert",
+      paramLabel = "FILE",
+      description = "With a tcp:// ADDR: the CA certificate (PEM) to check the daemon's with.")
+  Optional<Path> tlsCa = Optional.empty();
+
+  @Option(
+      names = "--tlscert",
+      paramLabel = "FILE",
+      description = "With a tcp:// ADDR: this client's certificate (PEM), for mutual TLS.")
+  Optional<Path> tlsCert = Optional.empty();
+
+  @Option(
+      names = "--tlskey",
+      paramLabel = "FILE",
+      description = "With a tcp:// ADDR: this client's private key (PEM, PKCS#8).")
+  Optional<Path> tlsKey = Optional.empty();
+
   /** The daemon given, if any; throws naming what is wrong with its address. */
   Optional<DaemonAddress> address() {
-    return addr.or(() -> Optional.ofNullable(System.getenv("KILN_HOST")).filter(h -> !h.isEmpty()))
-        .map(DaemonAddress::parse);
+    Optional<TlsFiles> tls = TlsFiles.of(tlsCert, tlsKey, tlsCa);
+    Optional<String> given =
+        addr.or(() -> Optional.ofNullable(System.getenv("KILN_HOST")).filter(h -> !h.isEmpty()));
+    if (given.isEmpty() && tls.isPresent()) {
+      throw new IllegalArgumentException("--tlscacert, --tlscert and --tlskey need --addr");
+    }
+    return given.map(text -> DaemonAddress.parse(text, tls));
   }
 
   /** The daemon given; throws saying how to give one when there is none. */

@@ -20,14 +20,20 @@ final class Http1 {
   private static final int MAX_LINE = 16 * 1024;
   private static final int MAX_HEADERS = 200;
 
+  /** The length of a body sent chunked. */
+  static final long CHUNKED = -1;
+
   private Http1() {}
 
   /** An answer's status and body. */
   record Head(int status, InputStream body) {}
 
-  /** Writes the request line and headers; a request with a body sends it chunked. */
+  /**
+   * Writes the request line and headers for a body of {@code length} bytes, or of a length not
+   * known beforehand ({@link #CHUNKED}), which is then sent chunked.
+   */
   static void writeHead(
-      OutputStream out, String method, String target, Map<String, String> headers, boolean body)
+      OutputStream out, String method, String target, Map<String, String> headers, long length)
       throws IOException {
     StringBuilder head = new StringBuilder();
     head.append(method).append(' ').append(target).append(" HTTP/1.1\r\n");
@@ -42,7 +48,10 @@ final class Http1 {
           }
           head.append(name).append(": ").append(value).append("\r\n");
         });
-    head.append(body ? "Transfer-Encoding: chunked\r\n\r\n" : "Content-Length: 0\r\n\r\n");
+    head.append(
+        length == CHUNKED
+            ? "Transfer-Encoding: chunked\r\n\r\n"
+            : "Content-Length: " + length + "\r\n\r\n");
     out.write(head.toString().getBytes(StandardCharsets.ISO_8859_1));
     out.flush();
   }

@@ -20,6 +20,25 @@ class DaemonAddressTest {
   }
 
   @Test
+  void anAddressOtherThanLoopbackNeedsTls() {
+    TlsFiles tls =
+        new TlsFiles(
+            java.util.Optional.empty(),
+            java.util.Optional.empty(),
+            java.util.Optional.of(Path.of("/ca.pem")));
+    assertEquals(
+        new DaemonAddress.Tcp("10.1.2.3", 8787, java.util.Optional.of(tls)),
+        DaemonAddress.parse("tcp://10.1.2.3:8787", java.util.Optional.of(tls)));
+    IllegalArgumentException e =
+        assertThrows(
+            IllegalArgumentException.class, () -> DaemonAddress.parse("tcp://10.1.2.3:8787"));
+    assertTrue(e.getMessage().contains("needs TLS"), e.getMessage());
+    assertThrows(
+        IllegalArgumentException.class,
+        () -> DaemonAddress.parse("unix:///run/kiln.sock", java.util.Optional.of(tls)));
+  }
+
+  @Test
   void refusesWhatIsNoDaemonAddressSayingWhatToUse() {
     for (String bad :
         new String[] {

@@ -64,10 +64,15 @@ class DaemonTest {
     return new DaemonAddress.Tcp("127.0.0.1", 0);
   }
 
-  private void startDaemon() throws Exception {
+  /** How a client reaches the daemon at {@code served} (a subclass adds its certificates). */
+  DaemonAddress clientOf(DaemonAddress served) {
+    return served;
+  }
+
+  void startDaemon() throws Exception {
     engine = Engine.start(EngineConfig.at(root));
     server = DaemonServer.start(engine, root, listenOn(), 1 << 20);
-    address = server.address();
+    address = clientOf(server.address());
   }
 
   @AfterEach
@@ -231,10 +236,10 @@ class DaemonTest {
     assertEquals(400, malformed.statusCode(), malformed.body());
     assertTrue(malformed.body().contains("not a build id"), malformed.body());
 
-    Cli cancel = cli("cancel", "--addr", address.toString(), unknown);
+    Cli cancel = kiln("cancel", unknown);
     assertEquals(1, cancel.exit());
     assertTrue(cancel.err().contains("error: no build with id " + unknown), cancel.err());
-    Cli notAnId = cli("cancel", "--addr", address.toString(), "../../x");
+    Cli notAnId = kiln("cancel", "../../x");
     assertEquals(1, notAnId.exit());
     assertTrue(notAnId.err().contains("not a build id"), notAnId.err());
     assertEquals("{\"builds\":[]}", send("/v1/builds", "GET").body().strip());
@@ -258,7 +263,7 @@ class DaemonTest {
     assertEquals(
         count(run.err(), " DONE "), build.path("steps").path("completed").asInt(), run.err());
 
-    Cli list = cli("builds", "--addr", address.toString());
+    Cli list = kiln("builds");
     assertEquals(0, list.exit(), list.err());
     assertTrue(
         list.out()
@@ -278,7 +283,7 @@ class DaemonTest {
     Run other = build(context("other", "other\n"));
     assertEquals(0, other.exit(), other.err());
 
-    Cli cancel = cli("cancel", "--addr", address.toString(), id);
+    Cli cancel = kiln("cancel", id);
     assertEquals(0, cancel.exit(), cancel.err());
     Run cancelled = slowRun.get(60, TimeUnit.SECONDS);
     assertEquals(1, cancelled.exit(), cancelled.err());
@@ -298,18 +303,18 @@ class DaemonTest {
   void duAndPruneWorkThroughTheDaemon() throws Exception {
     assertEquals(0, build(context("du", "v1\n")).exit());
 
-    Cli du = cli("du", "--addr", address.toString());
+    Cli du = kiln("du");
     assertEquals(0, du.exit(), du.err());
     assertTrue(du.out().contains("exec"), du.out());
     assertTrue(du.out().contains("Total:"), du.out());
 
-    Cli prune = cli("prune", "--addr", address.toString(), "--all");
+    Cli prune = kiln("prune", "--all");
     assertEquals(0, prune.exit(), prune.err());
     java.util.regex.Matcher deleted =
         java.util.regex.Pattern.compile("Deleted (\\d+) records").matcher(prune.out());
     assertTrue(deleted.find(), prune.out());
     assertTrue(Integer.parseInt(deleted.group(1)) > 0, prune.out());
-    assertFalse(cli("du", "--addr", address.toString()).out().contains("exec"));
+    assertFalse(kiln("du").out().contains("exec"));
 
     for (String body : List.of("not json", "[]", "{\"all\":\"yes\"}", "{\"keepBytes\":-1}")) {
       Response bad = send("/v1/prune", "POST", Map.of(), body);
@@ -497,13 +502,26 @@ class DaemonTest {
             method,
             path,
             headers,
-            body == null ? Optional.empty() : Optional.of(out -> out.write(body)))) {
+            body == null ? Optional.empty() : Optional.of(new DaemonHttp.Sized(body)))) {
       return new Response(
           answer.status(), new String(answer.body().readAllBytes(), StandardCharsets.UTF_8));
     }
   }
 
   private record Cli(int exit, String out, String err) {}
+
+  /** Runs {@code kiln COMMAND --addr ADDR [TLS flags] ARGS} against the test's daemon. */
+  private Cli kiln(String command, String... args) {
+    List<String> line = new java.util.ArrayList<>(List.of(command, "--addr", address.toString()));
+    line.addAll(clientFlags());
+    line.addAll(List.of(args));
+    return cli(line.toArray(String[]::new));
+  }
+
+  /** What else a client command needs to reach the daemon (a subclass adds its certificates). */
+  List<String> clientFlags() {
+    return List.of();
+  }
 
   /** Runs {@code kiln ARGS} in this process; its exit code, standard output and error. */
   private static Cli cli(String... args) {

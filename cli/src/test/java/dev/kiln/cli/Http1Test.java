@@ -64,7 +64,7 @@ class Http1Test {
   @Test
   void writesARequestWithAChunkedBodyAndRefusesHeaderInjection() throws IOException {
     ByteArrayOutputStream wire = new ByteArrayOutputStream();
-    Http1.writeHead(wire, "POST", "/v1/builds", Map.of("Kiln-Build", "abc"), true);
+    Http1.writeHead(wire, "POST", "/v1/builds", Map.of("Kiln-Build", "abc"), Http1.CHUNKED);
     try (OutputStream body = Http1.chunked(wire)) {
       body.write("x".repeat(70_000).getBytes(StandardCharsets.UTF_8));
     }
@@ -75,6 +75,6 @@ class Http1Test {
     assertTrue(sent.endsWith("\r\n0\r\n\r\n"));
     assertThrows(
         IllegalArgumentException.class,
-        () -> Http1.writeHead(wire, "GET", "/", Map.of("X", "a\r\nEvil: 1"), false));
+        () -> Http1.writeHead(wire, "GET", "/", Map.of("X", "a\r\nEvil: 1"), 0));
   }
 }

@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.kiln.cli.CacheJson;
 import dev.kiln.cli.DaemonAddress;
 import dev.kiln.cli.RemoteBuild;
+import dev.kiln.cli.TlsFiles;
 import dev.kiln.engine.Engine;
 import dev.kiln.engine.cache.PrunePolicy;
 import dev.kiln.engine.job.BuildId;
@@ -25,9 +26,14 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLEngine;
 import org.apache.pekko.NotUsed;
+import org.apache.pekko.http.javadsl.ConnectionContext;
 import org.apache.pekko.http.javadsl.Http;
+import org.apache.pekko.http.javadsl.HttpsConnectionContext;
 import org.apache.pekko.http.javadsl.ServerBinding;
+import org.apache.pekko.http.javadsl.ServerBuilder;
 import org.apache.pekko.http.javadsl.model.ContentTypes;
 import org.apache.pekko.http.javadsl.model.HttpEntities;
 import org.apache.pekko.http.javadsl.model.HttpEntity;
@@ -102,20 +108,32 @@ public final class DaemonServer extends AllDirectives implements AutoCloseable {
       return server;
     }
     DaemonAddress.Tcp tcp = (DaemonAddress.Tcp) address;
+    ServerBuilder builder = Http.get(engine.actorSystem()).newServerAt(tcp.host(), tcp.port());
+    if (tcp.tls().isPresent()) {
+      builder = builder.enableHttps(https(tcp.tls().get()));
+    }
     try {
       server.binding =
           Optional.of(
-              Http.get(engine.actorSystem())
-                  .newServerAt(tcp.host(), tcp.port())
-                  .bind(server.routes())
-                  .toCompletableFuture()
-                  .get(30, TimeUnit.SECONDS));
+              builder.bind(server.routes()).toCompletableFuture().get(30, TimeUnit.SECONDS));
     } catch (Exception e) {
       throw new IOException("cannot listen on " + address + ": " + e.getMessage(), e);
     }
     server.address =
-        new DaemonAddress.Tcp(tcp.host(), server.binding.get().localAddress().getPort());
+        new DaemonAddress.Tcp(tcp.host(), server.binding.get().localAddress().getPort(), tcp.tls());
     return server;
+  }
+
+  /** TLS from {@code files}; mutual (a client without a certificate its CA signed is refused). */
+  private static HttpsConnectionContext https(TlsFiles files) throws IOException {
+    SSLContext context = files.context();
+    return ConnectionContext.httpsServer(
+        () -> {
+          SSLEngine engine = context.createSSLEngine();
+          engine.setUseClientMode(false);
+          engine.setNeedClientAuth(files.mutual());
+          return engine;
+        });
   }
 
   /** Where the server listens (with the port a TCP listener was given). */
