@@ -3,7 +3,7 @@
 # Kiln needs: bubblewrap (the sandbox), util-linux (setpriv), busybox-static
 # (the examples' and tests' base image); the examples and tests also use a real registry
 # (docker-registry, with htpasswd from apache2-utils for its auth tests) and check images with
-# skopeo and umoci, and run the terminal display in tmux. Runs apt-get as root, or through sudo
+# skopeo and umoci, run the terminal display in tmux, and make TLS certificates with openssl. Runs apt-get as root, or through sudo
 # when allowed.
 set -euo pipefail
 
@@ -17,6 +17,7 @@ command -v skopeo >/dev/null 2>&1 || missing+=(skopeo)
 command -v umoci >/dev/null 2>&1 || missing+=(umoci)
 command -v curl >/dev/null 2>&1 || missing+=(curl)
 command -v tmux >/dev/null 2>&1 || missing+=(tmux)
+command -v openssl >/dev/null 2>&1 || missing+=(openssl)
 [ ${#missing[@]} -eq 0 ] && exit 0
 
 if [ "$(id -u)" = 0 ]; then
