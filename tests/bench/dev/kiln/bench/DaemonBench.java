@@ -56,6 +56,27 @@ class DaemonBench {
           !cached.output().contains(" DONE") && cached.output().contains(" CACHED"),
           cached.output());
 
+      // A context of 2,000 files (40 MB): sent whole the first time, then only what changed.
+      Path context = Files.createDirectories(temp.resolve("context"));
+      java.util.Random random = new java.util.Random(42);
+      for (int i = 0; i < 2_000; i++) {
+        byte[] data = new byte[20_000];
+        random.nextBytes(data);
+        Path file = context.resolve("d" + i % 20).resolve("f" + i);
+        Files.createDirectories(file.getParent());
+        Files.write(file, data);
+      }
+      Files.writeString(
+          context.resolve("Dockerfile"), "FROM busybox\nCOPY . /ctx\nRUN cat /ctx/d0/f0 | wc -c\n");
+      Benchmarks.KilnProcess first =
+          Benchmarks.kiln("build", "--addr", address, "--progress", "plain", context.toString());
+      assertEquals(0, first.exit(), first.output());
+      Files.writeString(context.resolve("d0/f0"), "changed\n");
+      Benchmarks.KilnProcess changed =
+          Benchmarks.kiln("build", "--addr", address, "--progress", "plain", context.toString());
+      assertEquals(0, changed.exit(), changed.output());
+      assertTrue(changed.output().contains(" 8\n"), changed.output());
+
       Path wide = Files.createDirectories(temp.resolve("wide"));
       StringBuilder dockerfile = new StringBuilder();
       for (int i = 0; i < 64; i++) {
@@ -93,6 +114,9 @@ class DaemonBench {
       Benchmarks.report("baseline: kiln --version (JVM start)", jvm, jvm);
       Benchmarks.report(
           "examples/seed all cached, kiln build --addr unix://, new JVM", cached.seconds(), jvm);
+      Benchmarks.report(
+          "context 2,000 files 40 MB via daemon, first build (all sent)", first.seconds(), jvm);
+      Benchmarks.report("same context, one file changed (one file sent)", changed.seconds(), jvm);
       Benchmarks.reportMemory("daemon resident memory, idle (goal <= 150 MiB)", idle);
       Benchmarks.reportMemory(
           "daemon resident memory, 64-stage wide build (goal <= 600 MiB)", peak.get());

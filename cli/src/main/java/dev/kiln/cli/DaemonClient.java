@@ -4,8 +4,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.kiln.cli.daemon.DaemonServer;
 import dev.kiln.engine.fileop.FileInfo;
-import dev.kiln.engine.fileop.SelectedTree;
-import dev.kiln.engine.fileop.Selection;
 import dev.kiln.engine.progress.ProgressJson;
 import dev.kiln.frontend.dockerfile.DockerIgnore;
 import java.io.BufferedReader;
@@ -48,22 +46,37 @@ public final class DaemonClient {
       throws IOException, InterruptedException {
     List<String> ignore = DockerIgnore.patterns(context, dockerfile);
     String name = dockerfile.getFileName().toString();
-    RemoteBuild.Request request = new RemoteBuild.Request(name, args);
-    DaemonHttp.Answer answer;
+    ContextManifest manifest = ContextManifest.of(context, ignore);
+    String key = contextKey(context);
+    RemoteBuild.Request request = new RemoteBuild.Request(name, args, Optional.of(key));
+    DaemonHttp.Answer sent;
     try {
-      answer =
-          DaemonHttp.exchange(
-              address,
-              "POST",
-              "/v1/builds",
-              Map.of(
-                  DaemonServer.BUILD_HEADER, request.encode(), "Content-Type", "application/x-tar"),
-              Optional.of(out -> writeUpload(out, context, dockerfile, ignore, secrets)));
+      // Another client may change the daemon's copy between the question and the upload: the
+      // daemon then answers 409, and the question is asked again.
+      for (int attempt = 1; ; attempt++) {
+        List<String> missing = missing(address, key, manifest);
+        sent =
+            DaemonHttp.exchange(
+                address,
+                "POST",
+                "/v1/builds",
+                Map.of(
+                    DaemonServer.BUILD_HEADER,
+                    request.encode(),
+                    "Content-Type",
+                    "application/x-tar"),
+                Optional.of(
+                    out -> writeUpload(out, context, manifest, missing, dockerfile, secrets)));
+        if (sent.status() != 409 || attempt == 3) {
+          break;
+        }
+        sent.close();
+      }
     } catch (DaemonHttp.Unreachable e) {
       err.println("error: " + e.getMessage());
       return 1;
     }
-    try (answer) {
+    try (DaemonHttp.Answer answer = sent) {
       if (!answer.ok()) {
         err.println(
             "error: the daemon refused the build (" + answer.status() + "): " + answer.error());
@@ -115,23 +128,89 @@ public final class DaemonClient {
     return 1;
   }
 
+  /** The files of {@code manifest} the daemon's copy of the context {@code key} lacks. */
+  private static List<String> missing(DaemonAddress address, String key, ContextManifest manifest)
+      throws IOException {
+    byte[] listing = manifest.write().getBytes(StandardCharsets.UTF_8);
+    DaemonHttp.Answer answer =
+        DaemonHttp.exchange(
+            address,
+            "POST",
+            "/v1/contexts/" + key,
+            Map.of("Content-Type", "application/x-ndjson"),
+            Optional.of(out -> out.write(listing)));
+    try (answer) {
+      if (!answer.ok()) {
+        throw new DaemonHttp.Refused(answer.status(), answer.error());
+      }
+      List<String> missing = new java.util.ArrayList<>();
+      answer.json().path("missing").forEach(path -> missing.add(path.asText()));
+      return missing;
+    }
+  }
+
   /**
-   * The upload: {@code context/} (what .dockerignore leaves), {@code dockerfile/NAME}, and the
-   * build's secrets as {@code secret/ID} (which the daemon keeps in memory only).
+   * Which of the daemon's copies of build contexts stands for {@code context}: one per host, user
+   * and directory.
+   */
+  static String contextKey(Path context) throws IOException {
+    String host;
+    try {
+      host = Files.readString(Path.of("/proc/sys/kernel/hostname")).strip();
+    } catch (IOException e) {
+      host = "";
+    }
+    return dev.kiln.engine.graph.Digest.sha256(
+            "kiln-context-v1\0"
+                + host
+                + "\0"
+                + System.getProperty("user.name")
+                + "\0"
+                + context.toRealPath())
+        .hex();
+  }
+
+  /**
+   * The upload: the context's manifest and the files of it the daemon lacks (each with its sha256,
+   * which the daemon checks), {@code dockerfile/NAME}, and the build's secrets as {@code secret/ID}
+   * (which the daemon keeps in memory only).
    */
   private static void writeUpload(
       OutputStream out,
       Path context,
+      ContextManifest manifest,
+      List<String> missing,
       Path dockerfile,
-      List<String> ignore,
       Map<String, byte[]> secrets)
       throws IOException {
     TarArchiveOutputStream tar = new TarArchiveOutputStream(out);
     tar.setLongFileMode(TarArchiveOutputStream.LONGFILE_POSIX);
     tar.setBigNumberMode(TarArchiveOutputStream.BIGNUMBER_POSIX);
+    byte[] listing = manifest.write().getBytes(StandardCharsets.UTF_8);
+    TarArchiveEntry list = new TarArchiveEntry(ContextManifest.ENTRY);
+    list.setSize(listing.length);
+    tar.putArchiveEntry(list);
+    tar.write(listing);
+    tar.closeArchiveEntry();
     directory(tar, "context/");
-    for (SelectedTree.Entry entry : SelectedTree.walk(context, Selection.of(List.of(), ignore))) {
-      add(tar, "context/" + entry.relative(), entry.path(), entry.info());
+    for (String path : missing) {
+      ContextManifest.Entry entry = manifest.entries().get(path);
+      if (entry == null || entry.kind() != ContextManifest.Kind.FILE) {
+        throw new IOException("the daemon asked for \"" + path + "\", which is no file listed");
+      }
+      Path file = context.resolve(path);
+      TarArchiveEntry sent = new TarArchiveEntry("context/" + path);
+      sent.setMode(entry.mode());
+      sent.setSize(entry.size());
+      sent.addPaxHeader(ContextManifest.DIGEST_HEADER, sha256(file));
+      tar.putArchiveEntry(sent);
+      try (InputStream in = Files.newInputStream(file)) {
+        long copied = in.transferTo(tar);
+        if (copied != entry.size()) {
+          throw new IOException(file + " changed while it was being sent");
+        }
+      }
+      tar.closeArchiveEntry();
     }
     directory(tar, "dockerfile/");
     String name = dockerfile.getFileName().toString();
@@ -153,6 +232,14 @@ public final class DaemonClient {
       tar.closeArchiveEntry();
     }
     tar.finish();
+  }
+
+  private static String sha256(Path file) throws IOException {
+    java.security.MessageDigest digest = dev.kiln.engine.graph.Digest.newSha256();
+    try (InputStream in = new java.security.DigestInputStream(Files.newInputStream(file), digest)) {
+      in.transferTo(OutputStream.nullOutputStream());
+    }
+    return java.util.HexFormat.of().formatHex(digest.digest());
   }
 
   private static void directory(TarArchiveOutputStream tar, String name) throws IOException {

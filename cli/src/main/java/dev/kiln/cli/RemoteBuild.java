@@ -67,10 +67,17 @@ public final class RemoteBuild {
     void event(ProgressEvent event);
   }
 
-  /** What a client asks: its Dockerfile's file name and the options to build with. */
-  public record Request(String dockerfile, List<String> args) {
+  /**
+   * What a client asks: its Dockerfile's file name, the options to build with, and, when it sends
+   * only the files the daemon lacks, the key of the daemon's copy of its context.
+   */
+  public record Request(String dockerfile, List<String> args, Optional<String> contextKey) {
     public Request {
       args = List.copyOf(args);
+    }
+
+    public Request(String dockerfile, List<String> args) {
+      this(dockerfile, args, Optional.empty());
     }
 
     /** The request as the {@code Kiln-Build} header's value: base64url of its JSON. */
@@ -79,6 +86,7 @@ public final class RemoteBuild {
       json.put("dockerfile", dockerfile);
       ArrayNode list = json.putArray("args");
       args.forEach(list::add);
+      contextKey.ifPresent(key -> json.put("contextKey", key));
       return Base64.getUrlEncoder()
           .withoutPadding()
           .encodeToString(json.toString().getBytes(StandardCharsets.UTF_8));
@@ -106,7 +114,14 @@ public final class RemoteBuild {
         }
         args.add(arg.asText());
       }
-      return new Request(name, args);
+      Optional<String> key = Optional.empty();
+      if (json.has("contextKey")) {
+        if (!json.get("contextKey").isTextual()) {
+          throw new BadRequest("\"contextKey\" must be a string");
+        }
+        key = Optional.of(json.get("contextKey").asText());
+      }
+      return new Request(name, args, key);
     }
   }
 
@@ -145,13 +160,12 @@ public final class RemoteBuild {
   }
 
   /**
-   * Checks {@code request} against what was uploaded to {@code session} ({@code context/} and
-   * {@code dockerfile/NAME}) and parses its options as {@code kiln build} would; {@code secrets}
-   * (sent with the upload, held in memory) reach this build's secret mounts only.
+   * Checks {@code request} against what was uploaded to {@code session} ({@code dockerfile/NAME})
+   * and the build context in {@code context}, and parses its options as {@code kiln build} would;
+   * {@code secrets} (sent with the upload, held in memory) reach this build's secret mounts only.
    */
-  public static Prepared prepare(Request request, Path session, Map<String, byte[]> secrets)
-      throws BadRequest {
-    Path context = session.resolve("context");
+  public static Prepared prepare(
+      Request request, Path session, Path context, Map<String, byte[]> secrets) throws BadRequest {
     Path dockerfile = session.resolve("dockerfile").resolve(request.dockerfile());
     BuildCommand command = new BuildCommand();
     CommandLine line = new CommandLine(command);

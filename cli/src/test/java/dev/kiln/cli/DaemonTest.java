@@ -27,6 +27,7 @@ import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
 
 /** {@code kiln daemon} and {@code kiln build --addr}: a real server on loopback, real builds. */
+@org.junit.jupiter.api.Timeout(value = 5, unit = TimeUnit.MINUTES) // a hang fails, never blocks CI
 class DaemonTest {
   static final String DOCKERFILE = "FROM busybox\nCOPY app.txt /app.txt\nRUN cat /app.txt\n";
 
@@ -315,6 +316,9 @@ class DaemonTest {
     assertTrue(deleted.find(), prune.out());
     assertTrue(Integer.parseInt(deleted.group(1)) > 0, prune.out());
     assertFalse(kiln("du").out().contains("exec"));
+    try (var copies = Files.list(root.resolve("contexts"))) {
+      assertEquals(List.of(), copies.toList(), "prune --all keeps the contexts' copies");
+    }
 
     for (String body : List.of("not json", "[]", "{\"all\":\"yes\"}", "{\"keepBytes\":-1}")) {
       Response bad = send("/v1/prune", "POST", Map.of(), body);
@@ -399,6 +403,126 @@ class DaemonTest {
     try (var left = Files.list(root.resolve("sessions"))) {
       assertEquals(List.of(), left.toList(), "a refused upload was left behind");
     }
+  }
+
+  @Test
+  void aSecondBuildSendsOnlyTheFilesThatChangedAndSeesDeletions() throws Exception {
+    Path context = context("incremental", "v1\n");
+    Files.writeString(
+        context.resolve("Dockerfile"),
+        "FROM busybox\nCOPY . /ctx\nRUN cat /ctx/app.txt && ls /ctx\n");
+    Files.writeString(context.resolve("kept.txt"), "kept\n");
+    Files.writeString(context.resolve("gone.txt"), "gone\n");
+    String key = DaemonClient.contextKey(context);
+    assertEquals(
+        List.of(".dockerignore", "Dockerfile", "app.txt", "gone.txt", "kept.txt"),
+        missing(key, context));
+
+    assertEquals(0, build(context).exit());
+    assertEquals(List.of(), missing(key, context), "the daemon's copy is complete");
+
+    Files.writeString(context.resolve("app.txt"), "v2 changed\n");
+    Files.delete(context.resolve("gone.txt"));
+    assertEquals(List.of("app.txt"), missing(key, context));
+    Run second = build(context);
+    assertEquals(0, second.exit(), second.err());
+    assertTrue(second.err().contains("v2 changed"), second.err());
+    assertFalse(
+        second.err().contains("gone.txt"), "a deleted file reached the build: " + second.err());
+    assertTrue(second.err().contains("kept.txt"), second.err());
+  }
+
+  private List<String> missing(String key, Path context) throws Exception {
+    ContextManifest manifest = ContextManifest.of(context, List.of("secret.key"));
+    Response answer =
+        send(
+            "/v1/contexts/" + key,
+            "POST",
+            Map.of(),
+            manifest.write().getBytes(StandardCharsets.UTF_8));
+    assertEquals(200, answer.statusCode(), answer.body());
+    List<String> missing = new java.util.ArrayList<>();
+    new com.fasterxml.jackson.databind.ObjectMapper()
+        .readTree(answer.body())
+        .path("missing")
+        .forEach(p -> missing.add(p.asText()));
+    java.util.Collections.sort(missing);
+    return missing;
+  }
+
+  @Test
+  void anIncrementalUploadThatIsMalformedStaleOrCorruptIsRefused() throws Exception {
+    String key = "a".repeat(64);
+    String manifest =
+        "{\"path\":\"app.txt\",\"kind\":\"file\",\"mode\":420,\"size\":3,\"mtime\":1}\n";
+    java.util.function.Function<Map<String, String>, byte[]> upload =
+        files -> {
+          try {
+            Map<String, String> all = new java.util.HashMap<>(files);
+            all.put("dockerfile/Dockerfile", "FROM busybox\n");
+            return tar(all);
+          } catch (Exception e) {
+            throw new IllegalStateException(e);
+          }
+        };
+    String header = new RemoteBuild.Request("Dockerfile", List.of(), Optional.of(key)).encode();
+
+    // Listed but neither sent nor on the daemon: the client must ask again.
+    Response stale = post(header, upload.apply(Map.of(ContextManifest.ENTRY, manifest)));
+    assertEquals(409, stale.statusCode(), stale.body());
+    assertTrue(stale.body().contains("send the build again"), stale.body());
+
+    // Sent with a digest it does not have.
+    Response corrupt = post(header, digestTar(manifest, "app.txt", "abc", "0".repeat(64)));
+    assertEquals(400, corrupt.statusCode(), corrupt.body());
+    assertTrue(corrupt.body().contains("did not arrive whole"), corrupt.body());
+
+    String[][] bad = {
+      {
+        "{\"path\":\"../x\",\"kind\":\"file\",\"mode\":420,\"size\":1,\"mtime\":1}",
+        "not a path inside"
+      },
+      {"{\"path\":\"x\",\"kind\":\"fifo\",\"mode\":420,\"size\":1,\"mtime\":1}", "kind must be"},
+      {manifest.strip() + "\n" + manifest.strip(), "comes twice"},
+      {"{\"path\":\"x\",\"kind\":\"symlink\",\"mode\":511,\"size\":0,\"mtime\":0}", "has a link"},
+      {"not json", "context manifest line 1"},
+    };
+    for (String[] c : bad) {
+      Response question = send("/v1/contexts/" + key, "POST", Map.of(), c[0]);
+      assertEquals(400, question.statusCode(), c[0] + ": " + question.body());
+      assertTrue(question.body().contains(c[1]), question.body());
+      Response build = post(header, upload.apply(Map.of(ContextManifest.ENTRY, c[0])));
+      assertEquals(400, build.statusCode(), c[0] + ": " + build.body());
+    }
+    Response badKey = send("/v1/contexts/..%2F..", "POST", Map.of(), manifest);
+    assertEquals(400, badKey.statusCode(), badKey.body());
+    Response noManifest = post(header, upload.apply(Map.of("context/app.txt", "abc")));
+    assertEquals(400, noManifest.statusCode(), noManifest.body());
+    assertFalse(Files.exists(root.resolve("contexts").resolve(key).resolve("tree/app.txt")));
+  }
+
+  private static byte[] digestTar(String manifest, String path, String content, String digest)
+      throws Exception {
+    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+    try (TarArchiveOutputStream tar = new TarArchiveOutputStream(bytes)) {
+      for (String[] file :
+          new String[][] {
+            {ContextManifest.ENTRY, manifest},
+            {"dockerfile/Dockerfile", "FROM busybox\n"},
+            {"context/" + path, content}
+          }) {
+        byte[] data = file[1].getBytes(StandardCharsets.UTF_8);
+        TarArchiveEntry entry = new TarArchiveEntry(file[0], true);
+        entry.setSize(data.length);
+        if (file[0].startsWith("context/")) {
+          entry.addPaxHeader(ContextManifest.DIGEST_HEADER, digest);
+        }
+        tar.putArchiveEntry(entry);
+        tar.write(data);
+        tar.closeArchiveEntry();
+      }
+    }
+    return bytes.toByteArray();
   }
 
   @Test

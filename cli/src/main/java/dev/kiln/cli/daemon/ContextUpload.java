@@ -1,5 +1,6 @@
 package dev.kiln.cli.daemon;
 
+import dev.kiln.cli.ContextManifest;
 import dev.kiln.cli.SecretIds;
 import java.io.IOException;
 import java.io.InputStream;
@@ -11,6 +12,7 @@ import java.nio.file.attribute.PosixFilePermission;
 import java.util.EnumSet;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
@@ -45,14 +47,22 @@ final class ContextUpload {
   private ContextUpload() {}
 
   /**
-   * Unpacks {@code tar} into the empty directory {@code dir}, except its secrets ({@code secret/ID}
-   * entries): those are returned, by id, and never written anywhere.
+   * What an upload carried besides its files: secrets by id, and the context's manifest when the
+   * client sent only the files the daemon lacked.
    */
-  static Map<String, byte[]> unpack(InputStream tar, Path dir, long maxBytes, int maxEntries)
+  record Upload(Map<String, byte[]> secrets, Optional<ContextManifest> manifest) {}
+
+  /**
+   * Unpacks {@code tar} into the empty directory {@code dir}, except its secrets ({@code secret/ID}
+   * entries, kept in memory and never written anywhere) and its context manifest. A file whose
+   * entry carries a digest ({@code KILN.sha256}) must arrive with that digest.
+   */
+  static Upload unpack(InputStream tar, Path dir, long maxBytes, int maxEntries)
       throws IOException {
     long bytes = 0;
     int entries = 0;
     Map<String, byte[]> secrets = new LinkedHashMap<>();
+    Optional<ContextManifest> manifest = Optional.empty();
     TarArchiveInputStream in = new TarArchiveInputStream(tar);
     for (TarArchiveEntry entry = in.getNextEntry(); entry != null; entry = in.getNextEntry()) {
       if (++entries > maxEntries) {
@@ -61,6 +71,21 @@ final class ContextUpload {
       String name = entry.getName();
       if (name.startsWith(SECRET_PREFIX)) {
         secret(in, entry, secrets);
+        continue;
+      }
+      if (name.equals(ContextManifest.ENTRY)) {
+        bytes += entry.getSize();
+        if (bytes > maxBytes) {
+          throw new TooLarge(maxBytes);
+        }
+        if (manifest.isPresent() || !entry.isFile()) {
+          throw new BadUpload("more than one " + ContextManifest.ENTRY + ", or not a file");
+        }
+        try {
+          manifest = Optional.of(ContextManifest.read(in));
+        } catch (IOException e) {
+          throw new BadUpload(e.getMessage());
+        }
         continue;
       }
       Path target = dir.resolve(name).normalize();
@@ -83,10 +108,18 @@ final class ContextUpload {
           throw new TooLarge(maxBytes);
         }
         Files.createDirectories(target.getParent());
+        java.security.MessageDigest sha256 = dev.kiln.engine.graph.Digest.newSha256();
         try (var out =
-            Files.newOutputStream(
-                target, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+            new java.security.DigestOutputStream(
+                Files.newOutputStream(
+                    target, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE),
+                sha256)) {
           in.transferTo(out);
+        }
+        String declared = entry.getExtraPaxHeader(ContextManifest.DIGEST_HEADER);
+        if (declared != null
+            && !declared.equals(java.util.HexFormat.of().formatHex(sha256.digest()))) {
+          throw new BadUpload("\"" + name + "\" did not arrive whole: its sha256 differs");
         }
         Files.setPosixFilePermissions(target, mode(entry.getMode()));
         Files.setLastModifiedTime(target, entry.getLastModifiedTime());
@@ -94,7 +127,7 @@ final class ContextUpload {
         throw new BadUpload("entry \"" + name + "\" is neither a file, a directory nor a symlink");
       }
     }
-    return secrets;
+    return new Upload(secrets, manifest);
   }
 
   /** Reads a secret into memory: a file entry named by a valid id, of at most 500 KiB. */
@@ -129,7 +162,7 @@ final class ContextUpload {
     }
   }
 
-  private static Set<PosixFilePermission> mode(int mode) {
+  static Set<PosixFilePermission> mode(int mode) {
     Set<PosixFilePermission> permissions = EnumSet.noneOf(PosixFilePermission.class);
     PosixFilePermission[] bits = PosixFilePermission.values(); // OWNER_READ … OTHERS_EXECUTE
     for (int i = 0; i < 9; i++) {

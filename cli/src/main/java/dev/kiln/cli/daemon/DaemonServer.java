@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.kiln.cli.CacheJson;
+import dev.kiln.cli.ContextManifest;
 import dev.kiln.cli.DaemonAddress;
 import dev.kiln.cli.RemoteBuild;
 import dev.kiln.cli.TlsFiles;
@@ -70,12 +71,14 @@ public final class DaemonServer extends AllDirectives implements AutoCloseable {
   private final long maxUploadBytes;
   private final ExecutorService pool;
   private final BuildTable table = new BuildTable(KEEP_FINISHED);
+  private final ContextSync contexts;
   private Optional<ServerBinding> binding = Optional.empty();
   private Optional<UnixSocketListener> socket = Optional.empty();
   private DaemonAddress address;
 
-  private DaemonServer(Engine engine, Path sessions, long maxUploadBytes) {
+  private DaemonServer(Engine engine, Path sessions, ContextSync contexts, long maxUploadBytes) {
     this.engine = engine;
+    this.contexts = contexts;
     this.sessions = sessions;
     this.maxUploadBytes = maxUploadBytes;
     this.pool =
@@ -98,7 +101,9 @@ public final class DaemonServer extends AllDirectives implements AutoCloseable {
       FileTrees.deleteRecursively(sessions); // uploads of builds a crash interrupted
     }
     Files.createDirectories(sessions);
-    DaemonServer server = new DaemonServer(engine, sessions, maxUploadBytes);
+    DaemonServer server =
+        new DaemonServer(
+            engine, sessions, new ContextSync(root.resolve("contexts")), maxUploadBytes);
     if (address instanceof DaemonAddress.Unix unix) {
       server.socket =
           Optional.of(
@@ -159,6 +164,22 @@ public final class DaemonServer extends AllDirectives implements AutoCloseable {
                                             completeWithFuture(
                                                 jsonBody(entity, body -> () -> prune(body)))))),
                     pathPrefix(
+                        "contexts",
+                        () ->
+                            path(
+                                key ->
+                                    post(
+                                        () ->
+                                            withSizeLimit(
+                                                maxUploadBytes,
+                                                () ->
+                                                    extractRequestEntity(
+                                                        entity ->
+                                                            completeWithFuture(
+                                                                missing(
+                                                                    key,
+                                                                    entity.getDataBytes()))))))),
+                    pathPrefix(
                         "builds",
                         () ->
                             concat(
@@ -200,6 +221,42 @@ public final class DaemonServer extends AllDirectives implements AutoCloseable {
                 header ->
                     extractRequestEntity(
                         entity -> completeWithFuture(build(header, entity.getDataBytes())))));
+  }
+
+  /**
+   * {@code POST /v1/contexts/KEY}: the files of the posted manifest that the daemon's copy of the
+   * context lacks, which the client then sends.
+   */
+  private CompletionStage<HttpResponse> missing(String key, Source<ByteString, Object> body) {
+    InputStream in =
+        body.runWith(StreamConverters.asInputStream(Duration.ofMinutes(5)), engine.actorSystem());
+    return CompletableFuture.supplyAsync(
+        () -> {
+          try (in) {
+            ContextSync.checkKey(key);
+            ContextManifest manifest;
+            try {
+              manifest = ContextManifest.read(in);
+            } catch (IOException e) {
+              if (isTooLarge(e)) {
+                throw e;
+              }
+              throw new ContextUpload.BadUpload(e.getMessage());
+            }
+            ObjectNode answer = JSON.createObjectNode();
+            contexts.missing(key, manifest).forEach(answer.putArray("missing")::add);
+            return json(StatusCodes.OK, answer);
+          } catch (ContextUpload.BadUpload e) {
+            drain(in);
+            return json(StatusCodes.BAD_REQUEST, error(e.getMessage()));
+          } catch (IOException | RuntimeException e) {
+            drain(in);
+            return isTooLarge(e)
+                ? json(StatusCodes.PAYLOAD_TOO_LARGE, error("the manifest is too large"))
+                : json(StatusCodes.INTERNAL_SERVER_ERROR, error(String.valueOf(e.getMessage())));
+          }
+        },
+        pool);
   }
 
   private HttpResponse builds() {
@@ -264,6 +321,9 @@ public final class DaemonServer extends AllDirectives implements AutoCloseable {
     } catch (IllegalArgumentException e) {
       return json(StatusCodes.BAD_REQUEST, error(e.getMessage()));
     }
+    if (policy.all()) {
+      contexts.pruneUnused(); // as the contexts' file indexes go: the next build sends them all
+    }
     return json(StatusCodes.OK, CacheJson.pruned(engine.prune(policy)));
   }
 
@@ -324,12 +384,42 @@ public final class DaemonServer extends AllDirectives implements AutoCloseable {
             }
             RemoteBuild.Request request = RemoteBuild.Request.decode(header.get());
             Files.createDirectories(session);
-            java.util.Map<String, byte[]> secrets;
+            ContextUpload.Upload upload;
             try (in) {
-              secrets = ContextUpload.unpack(in, session, maxUploadBytes, MAX_ENTRIES);
+              upload = ContextUpload.unpack(in, session, maxUploadBytes, MAX_ENTRIES);
             }
-            RemoteBuild.Prepared prepared = RemoteBuild.prepare(request, session, secrets);
-            return stream(prepared, table.add(request.dockerfile(), request.args()), session);
+            Optional<ContextSync.Lease> lease = Optional.empty();
+            try {
+              Path context = session.resolve("context");
+              if (request.contextKey().isPresent()) {
+                String key = ContextSync.checkKey(request.contextKey().get());
+                ContextManifest manifest =
+                    upload
+                        .manifest()
+                        .orElseThrow(
+                            () ->
+                                new ContextUpload.BadUpload(
+                                    "a build with a contextKey needs " + ContextManifest.ENTRY));
+                lease = Optional.of(contexts.apply(key, manifest, context));
+                context = lease.get().dir();
+              }
+              RemoteBuild.Prepared prepared =
+                  RemoteBuild.prepare(request, session, context, upload.secrets());
+              Optional<ContextSync.Lease> held = lease;
+              return stream(
+                  prepared,
+                  table.add(request.dockerfile(), request.args()),
+                  () -> {
+                    held.ifPresent(ContextSync.Lease::close);
+                    delete(session);
+                  });
+            } catch (IOException | RuntimeException | RemoteBuild.BadRequest e) {
+              lease.ifPresent(ContextSync.Lease::close);
+              throw e;
+            }
+          } catch (ContextSync.Stale e) {
+            delete(session);
+            return json(StatusCodes.CONFLICT, error(e.getMessage()));
           } catch (RemoteBuild.BadRequest | ContextUpload.BadUpload e) {
             drain(in);
             delete(session);
@@ -365,7 +455,7 @@ public final class DaemonServer extends AllDirectives implements AutoCloseable {
    * Starts the build and answers with its lines as they come, its id first. A client that goes away
    * before the build ends cancels it: its steps that no other build needs stop.
    */
-  private HttpResponse stream(RemoteBuild.Prepared prepared, DaemonBuild build, Path session) {
+  private HttpResponse stream(RemoteBuild.Prepared prepared, DaemonBuild build, Runnable cleanup) {
     Pair<BoundedSourceQueue<ByteString>, Source<ByteString, NotUsed>> queue =
         Source.<ByteString>queue(EVENT_BUFFER).preMaterialize(engine.actorSystem());
     RemoteBuild.Lines lines =
@@ -381,7 +471,7 @@ public final class DaemonServer extends AllDirectives implements AutoCloseable {
             code = prepared.run(engine, lines, build);
           } finally {
             table.finished(build, code);
-            delete(session);
+            cleanup.run();
             lines.line(RemoteBuild.exitLine(code));
             try {
               queue.first().complete();
