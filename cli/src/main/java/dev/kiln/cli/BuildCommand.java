@@ -246,7 +246,6 @@ final class BuildCommand implements Callable<Integer> {
       ProgressDisplay.check(progress);
       List<String> local = new ArrayList<>();
       definition.ifPresent(d -> local.add("--definition"));
-      output.ifPresent(o -> local.add("--output"));
       metadataFile.ifPresent(m -> local.add("--metadata-file"));
       snapshotter.ifPresent(s -> local.add("--snapshotter"));
       cacheTo.ifPresent(c -> local.add("--cache-to"));
@@ -301,7 +300,14 @@ final class BuildCommand implements Callable<Integer> {
               "--secret id=" + id + ": with --addr, an id is " + SecretIds.FORM);
         }
       }
-      return DaemonClient.build(address, dir, dockerfile, args, sent, progress, System.err);
+      // An image output names no file: it goes as is; a file output is fetched and written here.
+      Optional<String> fileOutput = output;
+      if (output.isPresent() && OutputSpec.parse(output.get()) instanceof OutputSpec.Image) {
+        args.addAll(List.of("--output", output.get()));
+        fileOutput = Optional.empty();
+      }
+      return DaemonClient.build(
+          address, dir, dockerfile, args, sent, fileOutput, progress, System.err);
     } catch (IllegalArgumentException e) {
       System.err.println("error: " + e.getMessage());
       return 1;

@@ -34,6 +34,8 @@ public final class DaemonClient {
 
   /**
    * Builds {@code context} with {@code dockerfile} and {@code args} on the daemon; the exit code.
+   * {@code output}, a file output ({@code --output type=local|tar|oci|docker,dest=…}), is written
+   * here from the archive the daemon keeps for this client.
    */
   public static int build(
       DaemonAddress address,
@@ -41,14 +43,18 @@ public final class DaemonClient {
       Path dockerfile,
       List<String> args,
       Map<String, byte[]> secrets,
+      Optional<String> output,
       String progress,
       PrintStream err)
       throws IOException, InterruptedException {
+    Optional<OutputSpec> spec = output.map(OutputSpec::parse);
     List<String> ignore = DockerIgnore.patterns(context, dockerfile);
     String name = dockerfile.getFileName().toString();
     ContextManifest manifest = ContextManifest.of(context, ignore);
     String key = contextKey(context);
-    RemoteBuild.Request request = new RemoteBuild.Request(name, args, Optional.of(key));
+    RemoteBuild.Request request =
+        new RemoteBuild.Request(
+            name, args, Optional.of(key), output.map(DaemonClient::remoteOutput));
     DaemonHttp.Answer sent;
     try {
       // Another client may change the daemon's copy between the question and the upload: the
@@ -84,13 +90,47 @@ public final class DaemonClient {
       }
       BufferedReader lines =
           new BufferedReader(new InputStreamReader(answer.body(), StandardCharsets.UTF_8));
-      return show(lines.lines().iterator(), progress, err);
+      Shown shown = show(lines.lines().iterator(), progress, err);
+      if (shown.code() == 0 && spec.isPresent() && shown.output()) {
+        OutputReceiver.receive(address, shown.id(), spec.get(), err);
+      }
+      return shown.code();
     }
   }
 
-  /** Shows the daemon's lines; returns the exit code its last line gives. */
-  private static int show(Iterator<String> lines, String progress, PrintStream err)
+  /**
+   * What the daemon is asked to write for a file output: its type and attributes, without {@code
+   * dest} (the client writes) and {@code tar} (it always sends an archive); a directory comes as a
+   * tar archive the client unpacks.
+   */
+  static String remoteOutput(String text) {
+    List<String> fields = new java.util.ArrayList<>();
+    boolean typed = false;
+    for (String field : text.split(",")) {
+      if (field.startsWith("dest=") || field.startsWith("tar=")) {
+        continue;
+      }
+      if (field.startsWith("type=")) {
+        typed = true;
+        fields.add(field.equals("type=local") ? "type=tar" : field);
+      } else if (field.contains("=")) {
+        fields.add(field);
+      }
+    }
+    if (!typed) {
+      fields.add(0, "type=tar"); // a bare path: a local directory
+    }
+    return String.join(",", fields);
+  }
+
+  /** The end of a build's stream: its exit code, its id, and whether it has an output to fetch. */
+  private record Shown(int code, String id, boolean output) {}
+
+  /** Shows the daemon's lines. */
+  private static Shown show(Iterator<String> lines, String progress, PrintStream err)
       throws IOException, InterruptedException {
+    String id = "";
+    boolean output = false;
     boolean plain = ProgressDisplay.resolve(progress).equals("plain");
     ProgressDisplay display = ProgressDisplay.of(progress, err);
     boolean displaying = true;
@@ -102,10 +142,12 @@ public final class DaemonClient {
         switch (type) {
           case "message" -> err.println(json.path("text").asText());
           case "build" -> {
+            id = json.path("id").asText();
             if (plain) {
-              err.println("#0 build " + json.path("id").asText());
+              err.println("#0 build " + id);
             }
           }
+          case "output" -> output = true;
           case "tick" -> {
             // the daemon checking that this client is still there
           }
@@ -114,7 +156,7 @@ public final class DaemonClient {
             displaying = false;
           }
           case "exit" -> {
-            return json.path("code").asInt(1);
+            return new Shown(json.path("code").asInt(1), id, output);
           }
           default -> display.accept(ProgressJson.read(line));
         }
@@ -125,7 +167,7 @@ public final class DaemonClient {
       }
     }
     err.println("error: the daemon ended the build's stream without its result");
-    return 1;
+    return new Shown(1, id, false);
   }
 
   /** The files of {@code manifest} the daemon's copy of the context {@code key} lacks. */

@@ -71,13 +71,14 @@ public final class RemoteBuild {
    * What a client asks: its Dockerfile's file name, the options to build with, and, when it sends
    * only the files the daemon lacks, the key of the daemon's copy of its context.
    */
-  public record Request(String dockerfile, List<String> args, Optional<String> contextKey) {
+  public record Request(
+      String dockerfile, List<String> args, Optional<String> contextKey, Optional<String> output) {
     public Request {
       args = List.copyOf(args);
     }
 
     public Request(String dockerfile, List<String> args) {
-      this(dockerfile, args, Optional.empty());
+      this(dockerfile, args, Optional.empty(), Optional.empty());
     }
 
     /** The request as the {@code Kiln-Build} header's value: base64url of its JSON. */
@@ -87,6 +88,7 @@ public final class RemoteBuild {
       ArrayNode list = json.putArray("args");
       args.forEach(list::add);
       contextKey.ifPresent(key -> json.put("contextKey", key));
+      output.ifPresent(spec -> json.put("output", spec));
       return Base64.getUrlEncoder()
           .withoutPadding()
           .encodeToString(json.toString().getBytes(StandardCharsets.UTF_8));
@@ -121,16 +123,30 @@ public final class RemoteBuild {
         }
         key = Optional.of(json.get("contextKey").asText());
       }
-      return new Request(name, args, key);
+      Optional<String> output = Optional.empty();
+      if (json.has("output")) {
+        if (!json.get("output").isTextual()) {
+          throw new BadRequest("\"output\" must be a string");
+        }
+        output = Optional.of(json.get("output").asText());
+      }
+      return new Request(name, args, key, output);
     }
   }
 
   /** A checked request, ready to run. */
   public static final class Prepared {
     private final BuildCommand command;
+    private final Optional<Path> output;
 
-    private Prepared(BuildCommand command) {
+    private Prepared(BuildCommand command, Optional<Path> output) {
       this.command = command;
+      this.output = output;
+    }
+
+    /** Where the build writes the archive the client fetches, when it asked for one. */
+    public Optional<Path> output() {
+      return output;
     }
 
     /**
@@ -170,6 +186,11 @@ public final class RemoteBuild {
     BuildCommand command = new BuildCommand();
     CommandLine line = new CommandLine(command);
     List<String> argv = new ArrayList<>(request.args());
+    Optional<Path> outputFile = Optional.empty();
+    if (request.output().isPresent()) {
+      outputFile = Optional.of(session.resolve("output"));
+      argv.addAll(List.of("--output", fileOutput(request.output().get(), outputFile.get())));
+    }
     argv.addAll(List.of("--file", dockerfile.toString(), context.toString()));
     CommandLine.ParseResult parsed;
     try {
@@ -179,7 +200,12 @@ public final class RemoteBuild {
     }
     for (CommandLine.Model.OptionSpec option : parsed.matchedOptions()) {
       String name = option.longestName();
-      if (!ALLOWED.contains(name) && !name.equals("--file")) {
+      boolean allowed =
+          ALLOWED.contains(name)
+              || name.equals("--file")
+              || (name.equals("--output")
+                  && (request.output().isPresent() || isImage(command.output.orElseThrow())));
+      if (!allowed) {
         throw new BadRequest(name + " is not supported through the daemon yet");
       }
     }
@@ -190,7 +216,39 @@ public final class RemoteBuild {
       throw new BadRequest("the upload has no dockerfile/" + request.dockerfile());
     }
     command.sentSecrets = Map.copyOf(secrets);
-    return new Prepared(command);
+    return new Prepared(command, outputFile);
+  }
+
+  /** Whether {@code spec} is an image output (no file of either side); throws if malformed. */
+  private static boolean isImage(String spec) throws BadRequest {
+    try {
+      return OutputSpec.parse(spec) instanceof OutputSpec.Image;
+    } catch (IllegalArgumentException e) {
+      throw new BadRequest(e.getMessage());
+    }
+  }
+
+  /**
+   * The daemon's {@code --output} for a client's file output {@code spec} (its type and attributes,
+   * no {@code dest}): the same, written to {@code file} for the client to fetch.
+   */
+  private static String fileOutput(String spec, Path file) throws BadRequest {
+    if (spec.contains("dest=") || spec.contains("tar=")) {
+      throw new BadRequest("\"output\" names no dest or tar: the client writes the result");
+    }
+    String text = spec + ",dest=" + file;
+    OutputSpec parsed;
+    try {
+      parsed = OutputSpec.parse(text);
+    } catch (IllegalArgumentException e) {
+      throw new BadRequest(e.getMessage());
+    }
+    if (!(parsed instanceof OutputSpec.Tar
+        || parsed instanceof OutputSpec.Oci
+        || parsed instanceof OutputSpec.Docker)) {
+      throw new BadRequest("\"output\" is a tar, oci or docker archive: got " + spec);
+    }
+    return text;
   }
 
   /** Messages as {@code message} lines, progress events as their JSON lines. */

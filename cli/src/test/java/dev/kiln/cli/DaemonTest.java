@@ -98,11 +98,24 @@ class DaemonTest {
   }
 
   private Run build(Path context, Map<String, byte[]> secrets, String... args) throws Exception {
+    return build(context, secrets, Optional.empty(), args);
+  }
+
+  private Run build(
+      Path context, Map<String, byte[]> secrets, Optional<String> output, String... args)
+      throws Exception {
     ByteArrayOutputStream bytes = new ByteArrayOutputStream();
     PrintStream err = new PrintStream(bytes, true, StandardCharsets.UTF_8);
     int exit =
         DaemonClient.build(
-            address, context, context.resolve("Dockerfile"), List.of(args), secrets, "plain", err);
+            address,
+            context,
+            context.resolve("Dockerfile"),
+            List.of(args),
+            secrets,
+            output,
+            "plain",
+            err);
     return new Run(exit, bytes.toString(StandardCharsets.UTF_8));
   }
 
@@ -465,7 +478,9 @@ class DaemonTest {
             throw new IllegalStateException(e);
           }
         };
-    String header = new RemoteBuild.Request("Dockerfile", List.of(), Optional.of(key)).encode();
+    String header =
+        new RemoteBuild.Request("Dockerfile", List.of(), Optional.of(key), Optional.empty())
+            .encode();
 
     // Listed but neither sent nor on the daemon: the client must ask again.
     Response stale = post(header, upload.apply(Map.of(ContextManifest.ENTRY, manifest)));
@@ -523,6 +538,70 @@ class DaemonTest {
       }
     }
     return bytes.toByteArray();
+  }
+
+  @Test
+  void fileOutputsAreWrittenOnTheClientFromWhatTheDaemonKeptOnce() throws Exception {
+    Path context = context("outputs", "payload\n");
+    Files.writeString(
+        context.resolve("Dockerfile"),
+        "FROM busybox AS b\nRUN echo built > /built.txt\nFROM scratch\nCOPY --from=b /built.txt /out/built.txt\nCOPY app.txt /out/app.txt\n");
+    Path dir = temp.resolve("local-out");
+    Run local = build(context, Map.of(), Optional.of("type=local,dest=" + dir));
+    assertEquals(0, local.exit(), local.err());
+    assertTrue(Files.exists(dir.resolve("out/built.txt")), local.err());
+    assertEquals("built\n", Files.readString(dir.resolve("out/built.txt")));
+    assertEquals("payload\n", Files.readString(dir.resolve("out/app.txt")));
+
+    Path tarFile = temp.resolve("out.tar");
+    Run tar = build(context, Map.of(), Optional.of("type=tar,dest=" + tarFile));
+    assertEquals(0, tar.exit(), tar.err());
+    List<String> names = new java.util.ArrayList<>();
+    try (var in =
+        new org.apache.commons.compress.archivers.tar.TarArchiveInputStream(
+            Files.newInputStream(tarFile))) {
+      for (var e = in.getNextEntry(); e != null; e = in.getNextEntry()) {
+        names.add(e.getName());
+      }
+    }
+    assertTrue(names.stream().anyMatch(n -> n.endsWith("out/built.txt")), names.toString());
+
+    Path oci = temp.resolve("image.tar");
+    Run image = build(context, Map.of(), Optional.of("type=oci,dest=" + oci + ",name=app:1"));
+    assertEquals(0, image.exit(), image.err());
+    assertTrue(Files.size(oci) > 0);
+
+    java.util.regex.Matcher id =
+        java.util.regex.Pattern.compile("#0 build ([0-9A-Z]{26})").matcher(image.err());
+    assertTrue(id.find());
+    Response again = send("/v1/builds/" + id.group(1) + "/output", "GET");
+    assertEquals(404, again.statusCode(), "an output is fetched once: " + again.body());
+    try (var left = Files.list(root.resolve("outputs"))) {
+      assertEquals(List.of(), left.toList(), "a fetched output was left behind");
+    }
+  }
+
+  @Test
+  void anOutputRequestThatNamesADaemonPathIsRefused() throws Exception {
+    Map<String, String> files =
+        Map.of("context/app.txt", "x\n", "dockerfile/Dockerfile", "FROM busybox\n");
+    for (String output :
+        List.of("type=tar,dest=/etc/passwd", "type=local", "type=image,name=x", "type=nope")) {
+      Response answer =
+          post(
+              new RemoteBuild.Request(
+                      "Dockerfile", List.of(), Optional.empty(), Optional.of(output))
+                  .encode(),
+              tar(files));
+      assertEquals(400, answer.statusCode(), output + ": " + answer.body());
+    }
+    Response inArgs =
+        post(
+            new RemoteBuild.Request("Dockerfile", List.of("--output", "type=tar,dest=/tmp/x"))
+                .encode(),
+            tar(files));
+    assertEquals(400, inArgs.statusCode(), inArgs.body());
+    assertTrue(inArgs.body().contains("--output is not supported"), inArgs.body());
   }
 
   @Test

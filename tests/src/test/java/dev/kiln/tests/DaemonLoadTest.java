@@ -172,6 +172,7 @@ class DaemonLoadTest {
             context.resolve("Dockerfile"),
             List.of("--tag", tag),
             Map.of(),
+            java.util.Optional.empty(),
             "plain",
             err);
     return new Outcome(exit, bytes.toString(StandardCharsets.UTF_8));

@@ -1,6 +1,7 @@
 package dev.kiln.cli.daemon;
 
 import dev.kiln.cli.ContextManifest;
+import dev.kiln.cli.SafeTar;
 import dev.kiln.engine.fileop.SelectedTree;
 import dev.kiln.engine.fileop.Selection;
 import dev.kiln.engine.snapshot.FileTrees;
@@ -151,7 +152,7 @@ final class ContextSync {
       switch (entry.kind()) {
         case DIRECTORY -> {
           Files.createDirectories(target);
-          Files.setPosixFilePermissions(target, ContextUpload.mode(entry.mode() | 0700));
+          Files.setPosixFilePermissions(target, SafeTar.mode(entry.mode() | 0700));
         }
         case SYMLINK -> {
           if (there == null || !entry.sameAs(there)) {
@@ -178,7 +179,7 @@ final class ContextSync {
               throw new Stale(entry.path());
             }
           }
-          Files.setPosixFilePermissions(target, ContextUpload.mode(entry.mode()));
+          Files.setPosixFilePermissions(target, SafeTar.mode(entry.mode()));
           Files.setLastModifiedTime(
               target, FileTime.from(entry.mtimeNanos(), TimeUnit.NANOSECONDS));
         }

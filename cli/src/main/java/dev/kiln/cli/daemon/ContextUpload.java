@@ -1,19 +1,16 @@
 package dev.kiln.cli.daemon;
 
 import dev.kiln.cli.ContextManifest;
+import dev.kiln.cli.SafeTar;
 import dev.kiln.cli.SecretIds;
 import java.io.IOException;
 import java.io.InputStream;
-import java.nio.file.Files;
-import java.nio.file.LinkOption;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
-import java.nio.file.attribute.PosixFilePermission;
-import java.util.EnumSet;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
 
@@ -25,16 +22,9 @@ import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
  */
 final class ContextUpload {
   /** What is wrong with an upload, for a 400 answer. */
-  static class BadUpload extends IOException {
+  static class BadUpload extends SafeTar.Refused {
     BadUpload(String message) {
       super(message);
-    }
-  }
-
-  /** An upload beyond the size limit, for a 413 answer. */
-  static final class TooLarge extends BadUpload {
-    TooLarge(long maxBytes) {
-      super("the upload is larger than " + maxBytes + " bytes");
     }
   }
 
@@ -59,75 +49,33 @@ final class ContextUpload {
    */
   static Upload unpack(InputStream tar, Path dir, long maxBytes, int maxEntries)
       throws IOException {
-    long bytes = 0;
-    int entries = 0;
     Map<String, byte[]> secrets = new LinkedHashMap<>();
-    Optional<ContextManifest> manifest = Optional.empty();
-    TarArchiveInputStream in = new TarArchiveInputStream(tar);
-    for (TarArchiveEntry entry = in.getNextEntry(); entry != null; entry = in.getNextEntry()) {
-      if (++entries > maxEntries) {
-        throw new BadUpload("the upload has more than " + maxEntries + " entries");
-      }
-      String name = entry.getName();
-      if (name.startsWith(SECRET_PREFIX)) {
-        secret(in, entry, secrets);
-        continue;
-      }
-      if (name.equals(ContextManifest.ENTRY)) {
-        bytes += entry.getSize();
-        if (bytes > maxBytes) {
-          throw new TooLarge(maxBytes);
-        }
-        if (manifest.isPresent() || !entry.isFile()) {
-          throw new BadUpload("more than one " + ContextManifest.ENTRY + ", or not a file");
-        }
-        try {
-          manifest = Optional.of(ContextManifest.read(in));
-        } catch (IOException e) {
-          throw new BadUpload(e.getMessage());
-        }
-        continue;
-      }
-      Path target = dir.resolve(name).normalize();
-      if (target.equals(dir) && entry.isDirectory() && !name.startsWith("/")) {
-        continue; // "./"
-      }
-      if (name.startsWith("/") || target.equals(dir) || !target.startsWith(dir)) {
-        throw new BadUpload("entry \"" + name + "\" leaves the upload's directory");
-      }
-      requireNoLinkAbove(dir, target, name);
-      if (entry.isDirectory()) {
-        Files.createDirectories(target);
-        Files.setPosixFilePermissions(target, mode(entry.getMode() | 0700));
-      } else if (entry.isSymbolicLink()) {
-        Files.createDirectories(target.getParent());
-        Files.createSymbolicLink(target, Path.of(entry.getLinkName()));
-      } else if (entry.isFile()) {
-        bytes += entry.getSize();
-        if (bytes > maxBytes) {
-          throw new TooLarge(maxBytes);
-        }
-        Files.createDirectories(target.getParent());
-        java.security.MessageDigest sha256 = dev.kiln.engine.graph.Digest.newSha256();
-        try (var out =
-            new java.security.DigestOutputStream(
-                Files.newOutputStream(
-                    target, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE),
-                sha256)) {
-          in.transferTo(out);
-        }
-        String declared = entry.getExtraPaxHeader(ContextManifest.DIGEST_HEADER);
-        if (declared != null
-            && !declared.equals(java.util.HexFormat.of().formatHex(sha256.digest()))) {
-          throw new BadUpload("\"" + name + "\" did not arrive whole: its sha256 differs");
-        }
-        Files.setPosixFilePermissions(target, mode(entry.getMode()));
-        Files.setLastModifiedTime(target, entry.getLastModifiedTime());
-      } else {
-        throw new BadUpload("entry \"" + name + "\" is neither a file, a directory nor a symlink");
-      }
-    }
-    return new Upload(secrets, manifest);
+    List<ContextManifest> manifest = new ArrayList<>();
+    SafeTar.unpack(
+        tar,
+        dir,
+        maxBytes,
+        maxEntries,
+        (in, entry) -> {
+          String name = entry.getName();
+          if (name.startsWith(SECRET_PREFIX)) {
+            secret(in, entry, secrets);
+            return true;
+          }
+          if (name.equals(ContextManifest.ENTRY)) {
+            if (!manifest.isEmpty() || !entry.isFile()) {
+              throw new BadUpload("more than one " + ContextManifest.ENTRY + ", or not a file");
+            }
+            try {
+              manifest.add(ContextManifest.read(in));
+            } catch (IOException e) {
+              throw new BadUpload(e.getMessage());
+            }
+            return true;
+          }
+          return false;
+        });
+    return new Upload(secrets, manifest.stream().findFirst());
   }
 
   /** Reads a secret into memory: a file entry named by a valid id, of at most 500 KiB. */
@@ -147,29 +95,5 @@ final class ContextUpload {
           "secret \"" + id + "\" is larger than " + MAX_SECRET_BYTES / 1024 + " KiB");
     }
     secrets.put(id, in.readNBytes((int) entry.getSize()));
-  }
-
-  /** Refuses a name whose parent, inside {@code dir}, is a symlink: writing would follow it. */
-  private static void requireNoLinkAbove(Path dir, Path target, String name) throws BadUpload {
-    for (Path at = target.getParent(); at != null && !at.equals(dir); at = at.getParent()) {
-      if (Files.isSymbolicLink(at)) {
-        throw new BadUpload("entry \"" + name + "\" is below a symlink");
-      }
-    }
-    if (Files.exists(target, LinkOption.NOFOLLOW_LINKS)
-        && !Files.isDirectory(target, LinkOption.NOFOLLOW_LINKS)) {
-      throw new BadUpload("entry \"" + name + "\" comes twice");
-    }
-  }
-
-  static Set<PosixFilePermission> mode(int mode) {
-    Set<PosixFilePermission> permissions = EnumSet.noneOf(PosixFilePermission.class);
-    PosixFilePermission[] bits = PosixFilePermission.values(); // OWNER_READ … OTHERS_EXECUTE
-    for (int i = 0; i < 9; i++) {
-      if ((mode & (1 << (8 - i))) != 0) {
-        permissions.add(bits[i]);
-      }
-    }
-    return permissions;
   }
 }

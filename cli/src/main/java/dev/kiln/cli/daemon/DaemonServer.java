@@ -8,6 +8,7 @@ import dev.kiln.cli.CacheJson;
 import dev.kiln.cli.ContextManifest;
 import dev.kiln.cli.DaemonAddress;
 import dev.kiln.cli.RemoteBuild;
+import dev.kiln.cli.SafeTar;
 import dev.kiln.cli.TlsFiles;
 import dev.kiln.engine.Engine;
 import dev.kiln.engine.cache.PrunePolicy;
@@ -18,7 +19,9 @@ import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.time.Duration;
+import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
@@ -45,6 +48,7 @@ import org.apache.pekko.http.javadsl.server.AllDirectives;
 import org.apache.pekko.http.javadsl.server.Route;
 import org.apache.pekko.japi.Pair;
 import org.apache.pekko.stream.BoundedSourceQueue;
+import org.apache.pekko.stream.javadsl.FileIO;
 import org.apache.pekko.stream.javadsl.Source;
 import org.apache.pekko.stream.javadsl.StreamConverters;
 import org.apache.pekko.util.ByteString;
@@ -65,6 +69,7 @@ public final class DaemonServer extends AllDirectives implements AutoCloseable {
   private static final Duration TICK = Duration.ofSeconds(2);
   private static final int KEEP_FINISHED = 1_000;
   private static final long MAX_JSON_BYTES = 64 * 1024;
+  private static final Duration OUTPUT_KEPT = Duration.ofMinutes(30);
 
   private final Engine engine;
   private final Path sessions;
@@ -72,6 +77,7 @@ public final class DaemonServer extends AllDirectives implements AutoCloseable {
   private final ExecutorService pool;
   private final BuildTable table = new BuildTable(KEEP_FINISHED);
   private final ContextSync contexts;
+  private final Path outputs;
   private Optional<ServerBinding> binding = Optional.empty();
   private Optional<UnixSocketListener> socket = Optional.empty();
   private DaemonAddress address;
@@ -79,6 +85,7 @@ public final class DaemonServer extends AllDirectives implements AutoCloseable {
   private DaemonServer(Engine engine, Path sessions, ContextSync contexts, long maxUploadBytes) {
     this.engine = engine;
     this.contexts = contexts;
+    this.outputs = sessions.resolveSibling("outputs");
     this.sessions = sessions;
     this.maxUploadBytes = maxUploadBytes;
     this.pool =
@@ -101,6 +108,11 @@ public final class DaemonServer extends AllDirectives implements AutoCloseable {
       FileTrees.deleteRecursively(sessions); // uploads of builds a crash interrupted
     }
     Files.createDirectories(sessions);
+    Path outputs = root.resolve("outputs");
+    if (Files.isDirectory(outputs)) {
+      FileTrees.deleteRecursively(outputs); // outputs of builds no client will fetch now
+    }
+    Files.createDirectories(outputs);
     DaemonServer server =
         new DaemonServer(
             engine, sessions, new ContextSync(root.resolve("contexts")), maxUploadBytes);
@@ -205,9 +217,15 @@ public final class DaemonServer extends AllDirectives implements AutoCloseable {
                                                 () ->
                                                     post(
                                                         () ->
+                                                            complete(withBuild(id, this::cancel)))),
+                                            path(
+                                                "output",
+                                                () ->
+                                                    get(
+                                                        () ->
                                                             complete(
                                                                 withBuild(
-                                                                    id, this::cancel)))))))))),
+                                                                    id, this::output)))))))))),
         extractUnmatchedPath(
             path -> complete(json(StatusCodes.NOT_FOUND, error("no such endpoint: " + path)))));
   }
@@ -406,12 +424,17 @@ public final class DaemonServer extends AllDirectives implements AutoCloseable {
               RemoteBuild.Prepared prepared =
                   RemoteBuild.prepare(request, session, context, upload.secrets());
               Optional<ContextSync.Lease> held = lease;
+              DaemonBuild build = table.add(request.dockerfile(), request.args());
               return stream(
                   prepared,
-                  table.add(request.dockerfile(), request.args()),
-                  () -> {
-                    held.ifPresent(ContextSync.Lease::close);
-                    delete(session);
+                  build,
+                  code -> {
+                    try {
+                      return keepOutput(build, prepared, code);
+                    } finally {
+                      held.ifPresent(ContextSync.Lease::close);
+                      delete(session);
+                    }
                   });
             } catch (IOException | RuntimeException | RemoteBuild.BadRequest e) {
               lease.ifPresent(ContextSync.Lease::close);
@@ -420,11 +443,11 @@ public final class DaemonServer extends AllDirectives implements AutoCloseable {
           } catch (ContextSync.Stale e) {
             delete(session);
             return json(StatusCodes.CONFLICT, error(e.getMessage()));
-          } catch (RemoteBuild.BadRequest | ContextUpload.BadUpload e) {
+          } catch (RemoteBuild.BadRequest | SafeTar.Refused e) {
             drain(in);
             delete(session);
             return json(
-                e instanceof ContextUpload.TooLarge
+                e instanceof SafeTar.TooLarge
                     ? StatusCodes.PAYLOAD_TOO_LARGE
                     : StatusCodes.BAD_REQUEST,
                 error(e.getMessage()));
@@ -455,7 +478,63 @@ public final class DaemonServer extends AllDirectives implements AutoCloseable {
    * Starts the build and answers with its lines as they come, its id first. A client that goes away
    * before the build ends cancels it: its steps that no other build needs stop.
    */
-  private HttpResponse stream(RemoteBuild.Prepared prepared, DaemonBuild build, Runnable cleanup) {
+  /** What ends a build's stream: its last lines before the exit code, once its upload is gone. */
+  @FunctionalInterface
+  private interface Finish {
+    List<String> lines(int code);
+  }
+
+  /**
+   * Keeps the archive a successful build wrote for its client ({@code ROOT/outputs/ID}, fetched
+   * once, or removed after {@code OUTPUT_KEPT}); the line that tells the client.
+   */
+  private List<String> keepOutput(DaemonBuild build, RemoteBuild.Prepared prepared, int code) {
+    if (code != 0 || prepared.output().isEmpty() || !Files.isRegularFile(prepared.output().get())) {
+      return List.of();
+    }
+    try {
+      Path kept = outputs.resolve(build.id().value());
+      Files.move(prepared.output().get(), kept, StandardCopyOption.ATOMIC_MOVE);
+      engine
+          .actorSystem()
+          .scheduler()
+          .scheduleOnce(OUTPUT_KEPT, () -> delete(kept), engine.actorSystem().executionContext());
+      ObjectNode line = JSON.createObjectNode();
+      line.put("type", "output");
+      line.put("size", Files.size(kept));
+      return List.of(line.toString());
+    } catch (IOException e) {
+      ObjectNode line = JSON.createObjectNode();
+      line.put("type", "message");
+      line.put("text", "error: cannot keep the output for the client: " + e.getMessage());
+      return List.of(line.toString());
+    }
+  }
+
+  /** {@code GET /v1/builds/ID/output}: the archive, once; then it is gone. */
+  private HttpResponse output(DaemonBuild build) {
+    Path kept = outputs.resolve(build.id().value());
+    long size;
+    try {
+      size = Files.size(kept);
+    } catch (IOException e) {
+      return json(
+          StatusCodes.NOT_FOUND,
+          error("build " + build.id() + " has no output to fetch (none, or fetched already)"));
+    }
+    Source<ByteString, ?> bytes =
+        FileIO.fromPath(kept)
+            .watchTermination(
+                (mat, done) -> {
+                  done.thenRun(() -> delete(kept));
+                  return mat;
+                });
+    return HttpResponse.create()
+        .withStatus(StatusCodes.OK)
+        .withEntity(HttpEntities.create(ContentTypes.APPLICATION_OCTET_STREAM, size, bytes));
+  }
+
+  private HttpResponse stream(RemoteBuild.Prepared prepared, DaemonBuild build, Finish finish) {
     Pair<BoundedSourceQueue<ByteString>, Source<ByteString, NotUsed>> queue =
         Source.<ByteString>queue(EVENT_BUFFER).preMaterialize(engine.actorSystem());
     RemoteBuild.Lines lines =
@@ -470,8 +549,9 @@ public final class DaemonServer extends AllDirectives implements AutoCloseable {
           try {
             code = prepared.run(engine, lines, build);
           } finally {
+            List<String> last = finish.lines(code);
             table.finished(build, code);
-            cleanup.run();
+            last.forEach(lines::line);
             lines.line(RemoteBuild.exitLine(code));
             try {
               queue.first().complete();

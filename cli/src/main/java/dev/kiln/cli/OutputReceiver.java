@@ -1,0 +1,101 @@
+package dev.kiln.cli;
+
+import dev.kiln.engine.fileop.TreeCopier;
+import dev.kiln.engine.snapshot.FileTrees;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * Writes here what a daemon built for a file output: fetches the archive it keeps for this client
+ * ({@code GET /v1/builds/ID/output}) and writes it where {@code --output} says — a file (temp then
+ * rename), standard output, or a directory it unpacks into (checked entry by entry, as the daemon
+ * checks uploads).
+ */
+final class OutputReceiver {
+  private static final long MAX_UNPACKED = Long.MAX_VALUE;
+  private static final int MAX_ENTRIES = 10_000_000;
+
+  private OutputReceiver() {}
+
+  static void receive(DaemonAddress address, String id, OutputSpec spec, PrintStream err)
+      throws IOException {
+    DaemonHttp.Answer answer =
+        DaemonHttp.exchange(
+            address, "GET", "/v1/builds/" + id + "/output", Map.of(), Optional.empty());
+    try (answer) {
+      if (!answer.ok()) {
+        throw new DaemonHttp.Refused(answer.status(), answer.error());
+      }
+      InputStream in = answer.body();
+      if (spec instanceof OutputSpec.Local local) {
+        unpack(in, local.dest());
+      } else if (spec instanceof OutputSpec.Oci oci && !oci.tar()) {
+        unpack(in, oci.dest().orElseThrow());
+      } else {
+        Optional<Path> file = file(spec);
+        if (file.isEmpty()) {
+          in.transferTo(System.out); // dest=-
+          System.out.flush();
+        } else {
+          write(in, file.get());
+        }
+      }
+    }
+    err.println("wrote the output to " + where(spec));
+  }
+
+  private static Optional<Path> file(OutputSpec spec) {
+    if (spec instanceof OutputSpec.Tar tar) {
+      return Optional.of(tar.dest());
+    }
+    if (spec instanceof OutputSpec.Oci oci) {
+      return oci.dest();
+    }
+    return ((OutputSpec.Docker) spec).dest();
+  }
+
+  private static String where(OutputSpec spec) {
+    if (spec instanceof OutputSpec.Local local) {
+      return local.dest().toString();
+    }
+    if (spec instanceof OutputSpec.Oci oci && !oci.tar()) {
+      return oci.dest().orElseThrow().toString();
+    }
+    return file(spec).map(Path::toString).orElse("standard output");
+  }
+
+  private static void write(InputStream in, Path file) throws IOException {
+    Path target = file.toAbsolutePath();
+    Files.createDirectories(target.getParent());
+    Path temp = Files.createTempFile(target.getParent(), "." + target.getFileName(), ".kiln-tmp");
+    try {
+      try (OutputStream out = Files.newOutputStream(temp)) {
+        in.transferTo(out);
+      }
+      Files.move(temp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+    } finally {
+      Files.deleteIfExists(temp);
+    }
+  }
+
+  /** Unpacks beside {@code dir}, then copies in (files of the same names replaced), as local. */
+  private static void unpack(InputStream in, Path dir) throws IOException {
+    Path target = dir.toAbsolutePath().normalize();
+    Files.createDirectories(target);
+    Path temp =
+        Files.createTempDirectory(target.getParent(), "." + target.getFileName() + ".kiln-tmp");
+    try {
+      SafeTar.unpack(in, temp, MAX_UNPACKED, MAX_ENTRIES);
+      TreeCopier.copyContents(temp, target, target, TreeCopier.Options.PRESERVE);
+    } finally {
+      FileTrees.deleteRecursively(temp);
+    }
+  }
+}
