@@ -24,21 +24,7 @@ class DaemonBench {
   @Test
   void cachedSeedThroughTheDaemonAndTheDaemonsMemory() throws Exception {
     Path root = temp.resolve("root");
-    Path base = Files.createDirectories(temp.resolve("base"));
-    Files.writeString(base.resolve("Dockerfile"), "FROM busybox\n");
-    Benchmarks.KilnProcess tagged =
-        Benchmarks.kiln(
-            "build",
-            "--root",
-            root.toString(),
-            "--progress",
-            "quiet",
-            "--build-context",
-            "busybox=" + BusyboxLayout.identifier(),
-            "-t",
-            "busybox",
-            base.toString());
-    assertEquals(0, tagged.exit(), tagged.output());
+    DaemonProcess.tagBusybox(root, temp);
 
     try (DaemonProcess daemon =
         DaemonProcess.start(root, "unix://" + temp.resolve("run/kiln.sock"))) {

@@ -70,13 +70,7 @@ public sealed interface DaemonAddress {
       // Streams of their own, not Channels.newInputStream/newOutputStream, whose blocking
       // channel lock would make a write wait for a pending read.
       InputStream in =
-          new InputStream() {
-            @Override
-            public int read() throws IOException {
-              byte[] one = new byte[1];
-              return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
-            }
-
+          new Http1.BlockInput() {
             @Override
             public int read(byte[] bytes, int offset, int length) throws IOException {
               return length == 0 ? 0 : channel.read(ByteBuffer.wrap(bytes, offset, length));

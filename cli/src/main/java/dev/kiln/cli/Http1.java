@@ -169,20 +169,23 @@ final class Http1 {
     return "\"" + shown.replaceAll("\\p{Cntrl}", "?") + "\"";
   }
 
+  /** A stream that reads in blocks; one byte is a block of one. */
+  abstract static class BlockInput extends InputStream {
+    @Override
+    public int read() throws IOException {
+      byte[] one = new byte[1];
+      return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
+    }
+  }
+
   /** A body of a known size. */
-  private static final class SizedInput extends InputStream {
+  private static final class SizedInput extends BlockInput {
     private final InputStream in;
     private long left;
 
     SizedInput(InputStream in, long left) {
       this.in = in;
       this.left = left;
-    }
-
-    @Override
-    public int read() throws IOException {
-      byte[] one = new byte[1];
-      return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
     }
 
     @Override
@@ -200,19 +203,13 @@ final class Http1 {
   }
 
   /** A chunked body. */
-  private static final class ChunkedInput extends InputStream {
+  private static final class ChunkedInput extends BlockInput {
     private final InputStream in;
     private long left;
     private boolean done;
 
     ChunkedInput(InputStream in) {
       this.in = in;
-    }
-
-    @Override
-    public int read() throws IOException {
-      byte[] one = new byte[1];
-      return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
     }
 
     @Override

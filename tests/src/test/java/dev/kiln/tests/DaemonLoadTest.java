@@ -9,7 +9,6 @@ import dev.kiln.cli.DaemonAddress;
 import dev.kiln.cli.DaemonClient;
 import dev.kiln.engine.Engine;
 import dev.kiln.engine.EngineConfig;
-import dev.kiln.engine.testing.BusyboxLayout;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.net.URI;
@@ -51,21 +50,7 @@ class DaemonLoadTest {
   void thirtyTwoClientsTwoHundredBuildsEachGetTheirOwnResultAndSharedStepsRunOnce()
       throws Exception {
     Path root = temp.resolve("root");
-    Path base = Files.createDirectories(temp.resolve("base"));
-    Files.writeString(base.resolve("Dockerfile"), "FROM busybox\n");
-    KilnRun tagged =
-        KilnRun.of(
-            "build",
-            "--root",
-            root.toString(),
-            "--progress",
-            "quiet",
-            "--build-context",
-            "busybox=" + BusyboxLayout.identifier(),
-            "-t",
-            "busybox",
-            base.toString());
-    assertEquals(0, tagged.exit(), tagged.err());
+    DaemonProcess.tagBusybox(root, temp);
 
     List<Outcome> outcomes = new ArrayList<>();
     try (DaemonProcess daemon = DaemonProcess.start(root)) {

@@ -75,6 +75,30 @@ public final class DaemonProcess implements AutoCloseable {
     throw new IOException("the daemon stopped before it listened:\n" + said);
   }
 
+  /**
+   * Puts busybox into the image store under {@code root}, as a user would before starting a daemon
+   * there (by building {@code FROM busybox} from the test layout, tagged busybox).
+   */
+  public static void tagBusybox(Path root, Path scratch) throws Exception {
+    Path base = java.nio.file.Files.createDirectories(scratch.resolve("busybox-base"));
+    java.nio.file.Files.writeString(base.resolve("Dockerfile"), "FROM busybox\n");
+    KilnRun tagged =
+        KilnRun.of(
+            "build",
+            "--root",
+            root.toString(),
+            "--progress",
+            "quiet",
+            "--build-context",
+            "busybox=" + dev.kiln.engine.testing.BusyboxLayout.identifier(),
+            "-t",
+            "busybox",
+            base.toString());
+    if (tagged.exit() != 0) {
+      throw new IllegalStateException("cannot tag busybox: " + tagged.err());
+    }
+  }
+
   /** Where it listens ({@code tcp://127.0.0.1:PORT}, {@code unix:///PATH}). */
   public String address() {
     return address;
