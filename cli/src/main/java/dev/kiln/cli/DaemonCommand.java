@@ -31,9 +31,29 @@ final class DaemonCommand implements Callable<Integer> {
   @Option(
       names = "--max-upload",
       paramLabel = "SIZE",
-      defaultValue = "10GiB",
-      description = "The largest build context a client may send (default ${DEFAULT-VALUE}).")
-  String maxUpload;
+      description = "The largest build context a client may send (default 10GiB).")
+  java.util.Optional<String> maxUpload = java.util.Optional.empty();
+
+  @Option(
+      names = "--exec-slots",
+      paramLabel = "N",
+      description = "How many steps may run at once, all builds together (default: two per core).")
+  java.util.Optional<Integer> execSlots = java.util.Optional.empty();
+
+  @Option(
+      names = "--build-slots",
+      paramLabel = "N",
+      description =
+          "How many steps of one build may run at once (default: as many as the daemon runs).")
+  java.util.Optional<Integer> buildSlots = java.util.Optional.empty();
+
+  @Option(
+      names = "--config",
+      paramLabel = "FILE",
+      description =
+          "Settings as JSON (addr, root, maxUpload, execSlots, buildSlots, tls: cert, key, ca);"
+              + " flags override them.")
+  java.util.Optional<java.nio.file.Path> config = java.util.Optional.empty();
 
   @Option(
       names = "--tlscert",
@@ -59,8 +79,20 @@ final class DaemonCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     DaemonAddress address;
     long limit;
+    java.nio.file.Path rootDir;
+    EngineConfig engineConfig;
     try {
-      java.util.Optional<TlsFiles> tls = TlsFiles.of(tlsCert, tlsKey, tlsCa);
+      DaemonConfig file = config.isPresent() ? DaemonConfig.read(config.get()) : DaemonConfig.NONE;
+      java.util.Optional<String> addr = this.addr.or(file::addr);
+      java.util.Optional<TlsFiles> tls =
+          TlsFiles.of(tlsCert.or(file::tlsCert), tlsKey.or(file::tlsKey), tlsCa.or(file::tlsCa));
+      rootDir = root.root.or(file::root).orElseGet(RootOption::defaultRoot);
+      int slots = execSlots.or(file::execSlots).orElse(0);
+      int perBuild = buildSlots.or(file::buildSlots).orElse(0);
+      engineConfig =
+          new EngineConfig(rootDir, slots, java.util.Map.of())
+              .withBuildSlots(perBuild)
+              .withGc(GcPolicy.load(GcPolicy.defaultFile(System.getenv())));
       if (tls.isPresent() && tls.get().cert().isEmpty()) {
         throw new IllegalArgumentException("--tlscacert needs --tlscert and --tlskey");
       }
@@ -78,19 +110,16 @@ final class DaemonCommand implements Callable<Integer> {
       if (tls.isPresent() && addr.isEmpty()) {
         throw new IllegalArgumentException("TLS is for tcp:// addresses: give --addr tcp://…");
       }
-      limit = Quantities.parseSize(maxUpload);
-    } catch (IllegalArgumentException | java.net.UnknownHostException e) {
+      limit = maxUpload.map(Quantities::parseSize).or(file::maxUpload).orElse(10L << 30);
+    } catch (IllegalArgumentException | java.io.IOException e) {
       System.err.println("error: " + e.getMessage());
       return 1;
     }
-    Engine engine =
-        Engine.start(
-            EngineConfig.at(root.path())
-                .withGc(GcPolicy.load(GcPolicy.defaultFile(System.getenv()))));
+    Engine engine = Engine.start(engineConfig);
     engine.startReport().forEach(line -> System.err.println("warning: " + line));
     DaemonServer server;
     try {
-      server = DaemonServer.start(engine, root.path(), address, limit);
+      server = DaemonServer.start(engine, rootDir, address, limit);
     } catch (java.io.IOException e) {
       engine.close();
       System.err.println("error: " + e.getMessage());
@@ -117,7 +146,7 @@ final class DaemonCommand implements Callable<Integer> {
             + " ("
             + engine.describe()
             + ", root "
-            + root.path()
+            + rootDir
             + ")");
     stopped.await();
     return 0;

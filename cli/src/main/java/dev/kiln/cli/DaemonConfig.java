@@ -1,0 +1,125 @@
+package dev.kiln.cli;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.kiln.engine.cache.Quantities;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Iterator;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * {@code kiln daemon --config FILE}: the daemon's settings as JSON, each optional, each overridden
+ * by its command-line flag (docs/api.md):
+ *
+ * <pre>{"addr":"unix:///run/kiln/kiln.sock","root":"/var/lib/kiln","maxUpload":"10GiB",
+ *  "execSlots":8,"buildSlots":4,"tls":{"cert":"server.pem","key":"server.key","ca":"ca.pem"}}</pre>
+ *
+ * Relative paths are read from the file's directory.
+ */
+record DaemonConfig(
+    Optional<String> addr,
+    Optional<Path> root,
+    Optional<Long> maxUpload,
+    Optional<Integer> execSlots,
+    Optional<Integer> buildSlots,
+    Optional<Path> tlsCert,
+    Optional<Path> tlsKey,
+    Optional<Path> tlsCa) {
+  private static final Set<String> KEYS =
+      Set.of("addr", "root", "maxUpload", "execSlots", "buildSlots", "tls");
+  private static final Set<String> TLS_KEYS = Set.of("cert", "key", "ca");
+
+  /** No file: every setting from flags or defaults. */
+  static final DaemonConfig NONE =
+      new DaemonConfig(
+          Optional.empty(),
+          Optional.empty(),
+          Optional.empty(),
+          Optional.empty(),
+          Optional.empty(),
+          Optional.empty(),
+          Optional.empty(),
+          Optional.empty());
+
+  /** Reads {@code file}; throws naming the file, the line or the key, and what is wrong. */
+  static DaemonConfig read(Path file) throws IOException {
+    if (Files.size(file) > 64 * 1024) {
+      throw new IOException(file + ": larger than 64 KiB; is it the right file?");
+    }
+    JsonNode json;
+    try {
+      json = new ObjectMapper().readTree(Files.readString(file));
+    } catch (JsonProcessingException e) {
+      throw new IOException(
+          file + ":" + e.getLocation().getLineNr() + ": not JSON: " + e.getOriginalMessage());
+    }
+    if (json == null || !json.isObject()) {
+      throw new IOException(file + ": the settings must be a JSON object");
+    }
+    check(file, json, KEYS, "");
+    JsonNode tls = json.path("tls");
+    if (!tls.isMissingNode()) {
+      if (!tls.isObject()) {
+        throw new IOException(file + ": \"tls\" must be an object with cert, key and ca");
+      }
+      check(file, tls, TLS_KEYS, "tls.");
+    }
+    Path dir = file.toAbsolutePath().getParent();
+    try {
+      return new DaemonConfig(
+          text(file, json, "addr"),
+          text(file, json, "root").map(dir::resolve),
+          text(file, json, "maxUpload").map(Quantities::parseSize),
+          count(file, json, "execSlots"),
+          count(file, json, "buildSlots"),
+          text(file, tls, "cert").map(dir::resolve),
+          text(file, tls, "key").map(dir::resolve),
+          text(file, tls, "ca").map(dir::resolve));
+    } catch (IllegalArgumentException e) {
+      throw new IOException(file + ": " + e.getMessage(), e);
+    }
+  }
+
+  private static void check(Path file, JsonNode json, Set<String> keys, String prefix)
+      throws IOException {
+    for (Iterator<String> names = json.fieldNames(); names.hasNext(); ) {
+      String name = names.next();
+      if (!keys.contains(name)) {
+        throw new IOException(
+            file
+                + ": unknown setting \""
+                + prefix
+                + name
+                + "\" (known: "
+                + String.join(", ", keys.stream().sorted().toList())
+                + ")");
+      }
+    }
+  }
+
+  private static Optional<String> text(Path file, JsonNode json, String key) throws IOException {
+    JsonNode value = json.path(key);
+    if (value.isMissingNode()) {
+      return Optional.empty();
+    }
+    if (!value.isTextual() || value.asText().isEmpty()) {
+      throw new IOException(file + ": \"" + key + "\" must be a non-empty string");
+    }
+    return Optional.of(value.asText());
+  }
+
+  private static Optional<Integer> count(Path file, JsonNode json, String key) throws IOException {
+    JsonNode value = json.path(key);
+    if (value.isMissingNode()) {
+      return Optional.empty();
+    }
+    if (!value.isInt() || value.asInt() < 0) {
+      throw new IOException(file + ": \"" + key + "\" must be a whole number >= 0");
+    }
+    return Optional.of(value.asInt());
+  }
+}
