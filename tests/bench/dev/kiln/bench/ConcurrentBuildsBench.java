@@ -119,6 +119,7 @@ class ConcurrentBuildsBench {
               List.of(),
               Map.of(),
               Optional.empty(),
+              Optional.empty(),
               "quiet",
               new PrintStream(OutputStream.nullOutputStream())));
       ExecutorService clients = Executors.newFixedThreadPool(16);
@@ -137,6 +138,7 @@ class ConcurrentBuildsBench {
                           context.resolve("Dockerfile"),
                           List.of(),
                           Map.of(),
+                          Optional.empty(),
                           Optional.empty(),
                           "plain",
                           new PrintStream(bytes, true, java.nio.charset.StandardCharsets.UTF_8));

@@ -246,7 +246,6 @@ final class BuildCommand implements Callable<Integer> {
       ProgressDisplay.check(progress);
       List<String> local = new ArrayList<>();
       definition.ifPresent(d -> local.add("--definition"));
-      metadataFile.ifPresent(m -> local.add("--metadata-file"));
       snapshotter.ifPresent(s -> local.add("--snapshotter"));
       cacheTo.ifPresent(c -> local.add("--cache-to"));
       for (var flag :
@@ -307,7 +306,7 @@ final class BuildCommand implements Callable<Integer> {
         fileOutput = Optional.empty();
       }
       return DaemonClient.build(
-          address, dir, dockerfile, args, sent, fileOutput, progress, System.err);
+          address, dir, dockerfile, args, sent, fileOutput, metadataFile, progress, System.err);
     } catch (IllegalArgumentException e) {
       System.err.println("error: " + e.getMessage());
       return 1;
@@ -519,10 +518,12 @@ final class BuildCommand implements Callable<Integer> {
                 + "to "
                 + each.describe());
       }
+      var metadata =
+          BuildMetadata.of(solved.key(), conversion.map(Conversion::config), imageManifest);
       if (metadataFile.isPresent()) {
-        BuildMetadata.write(
-            metadataFile.get(), solved.key(), conversion.map(Conversion::config), imageManifest);
+        BuildMetadata.write(metadataFile.get(), metadata);
       }
+      sink.metadata(metadata);
       err.println(
           "built "
               + solved.key().digest().shortForm()

@@ -20,9 +20,8 @@ final class BuildMetadata {
 
   private BuildMetadata() {}
 
-  static void write(
-      Path file, CacheKey key, Optional<ImageConfig> config, Optional<Descriptor> manifest)
-      throws IOException {
+  /** What the build produced, as JSON. */
+  static ObjectNode of(CacheKey key, Optional<ImageConfig> config, Optional<Descriptor> manifest) {
     ObjectNode metadata = JSON.createObjectNode();
     metadata.put("kiln.result.cache-key", key.digest().value());
     manifest.ifPresent(
@@ -31,6 +30,12 @@ final class BuildMetadata {
           metadata.set("containerimage.descriptor", m.toJson());
         });
     config.ifPresent(c -> metadata.set("containerimage.config", ImageConfigJson.write(c)));
+    return metadata;
+  }
+
+  /** Writes {@code metadata} to {@code file}, whole or not at all. */
+  static void write(Path file, com.fasterxml.jackson.databind.JsonNode metadata)
+      throws IOException {
     AtomicFile.write(
         file, JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(metadata), false);
   }

@@ -16,6 +16,9 @@ interface BuildOutput {
   /** Told, once the build runs, how to cancel it (a daemon does when its client goes away). */
   default void building(Runnable cancel) {}
 
+  /** Told what the build produced ({@code --metadata-file}'s JSON) once it has succeeded. */
+  default void metadata(com.fasterxml.jackson.databind.JsonNode metadata) {}
+
   /** Messages and progress on {@code err}, as an embedded build shows them. */
   static BuildOutput terminal(PrintStream err) {
     return new BuildOutput() {

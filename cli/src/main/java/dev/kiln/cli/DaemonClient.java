@@ -35,7 +35,8 @@ public final class DaemonClient {
   /**
    * Builds {@code context} with {@code dockerfile} and {@code args} on the daemon; the exit code.
    * {@code output}, a file output ({@code --output type=local|tar|oci|docker,dest=…}), is written
-   * here from the archive the daemon keeps for this client.
+   * here from the archive the daemon keeps for this client; {@code metadataFile} gets what the
+   * build produced, as {@code --metadata-file} does.
    */
   public static int build(
       DaemonAddress address,
@@ -44,6 +45,7 @@ public final class DaemonClient {
       List<String> args,
       Map<String, byte[]> secrets,
       Optional<String> output,
+      Optional<Path> metadataFile,
       String progress,
       PrintStream err)
       throws IOException, InterruptedException {
@@ -94,6 +96,9 @@ public final class DaemonClient {
       if (shown.code() == 0 && spec.isPresent() && shown.output()) {
         OutputReceiver.receive(address, shown.id(), spec.get(), err);
       }
+      if (shown.code() == 0 && metadataFile.isPresent() && shown.metadata().isPresent()) {
+        BuildMetadata.write(metadataFile.get(), shown.metadata().get());
+      }
       return shown.code();
     }
   }
@@ -124,13 +129,14 @@ public final class DaemonClient {
   }
 
   /** The end of a build's stream: its exit code, its id, and whether it has an output to fetch. */
-  private record Shown(int code, String id, boolean output) {}
+  private record Shown(int code, String id, boolean output, Optional<JsonNode> metadata) {}
 
   /** Shows the daemon's lines. */
   private static Shown show(Iterator<String> lines, String progress, PrintStream err)
       throws IOException, InterruptedException {
     String id = "";
     boolean output = false;
+    Optional<JsonNode> metadata = Optional.empty();
     boolean plain = ProgressDisplay.resolve(progress).equals("plain");
     ProgressDisplay display = ProgressDisplay.of(progress, err);
     boolean displaying = true;
@@ -148,6 +154,7 @@ public final class DaemonClient {
             }
           }
           case "output" -> output = true;
+          case "metadata" -> metadata = Optional.of(json.path("metadata"));
           case "tick" -> {
             // the daemon checking that this client is still there
           }
@@ -156,7 +163,7 @@ public final class DaemonClient {
             displaying = false;
           }
           case "exit" -> {
-            return new Shown(json.path("code").asInt(1), id, output);
+            return new Shown(json.path("code").asInt(1), id, output, metadata);
           }
           default -> display.accept(ProgressJson.read(line));
         }
@@ -167,7 +174,7 @@ public final class DaemonClient {
       }
     }
     err.println("error: the daemon ended the build's stream without its result");
-    return new Shown(1, id, false);
+    return new Shown(1, id, false, Optional.empty());
   }
 
   /** The files of {@code manifest} the daemon's copy of the context {@code key} lacks. */

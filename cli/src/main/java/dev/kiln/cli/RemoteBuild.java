@@ -260,6 +260,14 @@ public final class RemoteBuild {
       }
 
       @Override
+      public void metadata(JsonNode metadata) {
+        ObjectNode line = JSON.createObjectNode();
+        line.put("type", "metadata");
+        line.set("metadata", metadata);
+        lines.line(line.toString());
+      }
+
+      @Override
       public PrintStream messages() {
         return messages;
       }

@@ -114,6 +114,7 @@ class DaemonTest {
             List.of(args),
             secrets,
             output,
+            Optional.empty(),
             "plain",
             err);
     return new Run(exit, bytes.toString(StandardCharsets.UTF_8));
@@ -579,6 +580,32 @@ class DaemonTest {
     try (var left = Files.list(root.resolve("outputs"))) {
       assertEquals(List.of(), left.toList(), "a fetched output was left behind");
     }
+  }
+
+  @Test
+  void theMetadataFileIsWrittenOnTheClient() throws Exception {
+    Path context = context("metadata", "x\n");
+    Path metadata = temp.resolve("meta/build.json");
+    Files.createDirectories(metadata.getParent());
+    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+    int exit =
+        DaemonClient.build(
+            address,
+            context,
+            context.resolve("Dockerfile"),
+            List.of("--tag", "meta"),
+            Map.of(),
+            Optional.empty(),
+            Optional.of(metadata),
+            "quiet",
+            new PrintStream(bytes, true, StandardCharsets.UTF_8));
+    assertEquals(0, exit, bytes.toString(StandardCharsets.UTF_8));
+    var json = new com.fasterxml.jackson.databind.ObjectMapper().readTree(metadata.toFile());
+    String digest = json.path("containerimage.digest").asText();
+    assertTrue(digest.startsWith("sha256:"), json.toString());
+    assertEquals(
+        digest,
+        engine.images().find("docker.io/library/meta:latest").orElseThrow().digest().toString());
   }
 
   @Test

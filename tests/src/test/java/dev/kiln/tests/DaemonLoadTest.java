@@ -158,6 +158,7 @@ class DaemonLoadTest {
             List.of("--tag", tag),
             Map.of(),
             java.util.Optional.empty(),
+            java.util.Optional.empty(),
             "plain",
             err);
     return new Outcome(exit, bytes.toString(StandardCharsets.UTF_8));
