@@ -248,7 +248,7 @@ public final class DaemonServer extends AllDirectives implements AutoCloseable {
   private CompletionStage<HttpResponse> missing(String key, Source<ByteString, Object> body) {
     InputStream in =
         body.runWith(StreamConverters.asInputStream(Duration.ofMinutes(5)), engine.actorSystem());
-    return CompletableFuture.supplyAsync(
+    return offPool(
         () -> {
           try (in) {
             ContextSync.checkKey(key);
@@ -273,8 +273,7 @@ public final class DaemonServer extends AllDirectives implements AutoCloseable {
                 ? json(StatusCodes.PAYLOAD_TOO_LARGE, error("the manifest is too large"))
                 : json(StatusCodes.INTERNAL_SERVER_ERROR, error(String.valueOf(e.getMessage())));
           }
-        },
-        pool);
+        });
   }
 
   private HttpResponse builds() {
@@ -347,15 +346,27 @@ public final class DaemonServer extends AllDirectives implements AutoCloseable {
 
   /** Work that blocks (disk walks, the cache's lock), run off the HTTP threads. */
   private CompletionStage<HttpResponse> blocking(Answer answer) {
-    return CompletableFuture.supplyAsync(
+    return offPool(
         () -> {
           try {
             return answer.get();
           } catch (IOException | RuntimeException e) {
             return json(StatusCodes.INTERNAL_SERVER_ERROR, error(String.valueOf(e.getMessage())));
           }
-        },
-        pool);
+        });
+  }
+
+  /**
+   * Answers on the daemon's own threads (never an HTTP thread); a daemon that is stopping answers
+   * 503 instead.
+   */
+  private CompletionStage<HttpResponse> offPool(java.util.function.Supplier<HttpResponse> answer) {
+    try {
+      return CompletableFuture.supplyAsync(answer, pool);
+    } catch (java.util.concurrent.RejectedExecutionException e) {
+      return CompletableFuture.completedFuture(
+          json(StatusCodes.SERVICE_UNAVAILABLE, error("the daemon is stopping")));
+    }
   }
 
   /** An answer that may fail with an I/O error. */
@@ -392,7 +403,7 @@ public final class DaemonServer extends AllDirectives implements AutoCloseable {
       Optional<String> header, Source<ByteString, Object> body) {
     InputStream in =
         body.runWith(StreamConverters.asInputStream(Duration.ofMinutes(5)), engine.actorSystem());
-    return CompletableFuture.supplyAsync(
+    return offPool(
         () -> {
           Path session = sessions.resolve(UUID.randomUUID().toString());
           try {
@@ -461,8 +472,7 @@ public final class DaemonServer extends AllDirectives implements AutoCloseable {
             }
             return json(StatusCodes.INTERNAL_SERVER_ERROR, error(String.valueOf(e.getMessage())));
           }
-        },
-        pool);
+        });
   }
 
   private static boolean isTooLarge(Throwable e) {
@@ -514,19 +524,22 @@ public final class DaemonServer extends AllDirectives implements AutoCloseable {
   /** {@code GET /v1/builds/ID/output}: the archive, once; then it is gone. */
   private HttpResponse output(DaemonBuild build) {
     Path kept = outputs.resolve(build.id().value());
+    // Claimed by a rename, so that a second request finds nothing even while the first is sent.
+    Path serving = outputs.resolve(build.id().value() + ".sending-" + UUID.randomUUID());
     long size;
     try {
-      size = Files.size(kept);
+      Files.move(kept, serving, StandardCopyOption.ATOMIC_MOVE);
+      size = Files.size(serving);
     } catch (IOException e) {
       return json(
           StatusCodes.NOT_FOUND,
           error("build " + build.id() + " has no output to fetch (none, or fetched already)"));
     }
     Source<ByteString, ?> bytes =
-        FileIO.fromPath(kept)
+        FileIO.fromPath(serving)
             .watchTermination(
                 (mat, done) -> {
-                  done.thenRun(() -> delete(kept));
+                  done.whenComplete((d, failure) -> delete(serving));
                   return mat;
                 });
     return HttpResponse.create()
