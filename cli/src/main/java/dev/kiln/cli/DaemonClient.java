@@ -53,6 +53,7 @@ public final class DaemonClient {
     List<String> ignore = DockerIgnore.patterns(context, dockerfile);
     String name = dockerfile.getFileName().toString();
     ContextManifest manifest = ContextManifest.of(context, ignore);
+    byte[] listing = manifest.write().getBytes(StandardCharsets.UTF_8);
     String key = contextKey(context);
     RemoteBuild.Request request =
         new RemoteBuild.Request(
@@ -62,7 +63,7 @@ public final class DaemonClient {
       // Another client may change the daemon's copy between the question and the upload: the
       // daemon then answers 409, and the question is asked again.
       for (int attempt = 1; ; attempt++) {
-        List<String> missing = missing(address, key, manifest);
+        List<String> missing = missing(address, key, listing);
         sent =
             DaemonHttp.exchange(
                 address,
@@ -74,7 +75,9 @@ public final class DaemonClient {
                     "Content-Type",
                     "application/x-tar"),
                 Optional.of(
-                    out -> writeUpload(out, context, manifest, missing, dockerfile, secrets)));
+                    out ->
+                        writeUpload(
+                            out, context, manifest, listing, missing, dockerfile, secrets)));
         if (sent.status() != 409 || attempt == 3) {
           break;
         }
@@ -178,24 +181,20 @@ public final class DaemonClient {
   }
 
   /** The files of {@code manifest} the daemon's copy of the context {@code key} lacks. */
-  private static List<String> missing(DaemonAddress address, String key, ContextManifest manifest)
+  private static List<String> missing(DaemonAddress address, String key, byte[] listing)
       throws IOException {
-    byte[] listing = manifest.write().getBytes(StandardCharsets.UTF_8);
-    DaemonHttp.Answer answer =
+    JsonNode answer =
         DaemonHttp.exchange(
-            address,
-            "POST",
-            "/v1/contexts/" + key,
-            Map.of("Content-Type", "application/x-ndjson"),
-            Optional.of(out -> out.write(listing)));
-    try (answer) {
-      if (!answer.ok()) {
-        throw new DaemonHttp.Refused(answer.status(), answer.error());
-      }
-      List<String> missing = new java.util.ArrayList<>();
-      answer.json().path("missing").forEach(path -> missing.add(path.asText()));
-      return missing;
-    }
+                address,
+                "POST",
+                "/v1/contexts/" + key,
+                Map.of("Content-Type", "application/x-ndjson"),
+                Optional.of(new DaemonHttp.Sized(listing)))
+            .accepted()
+            .json();
+    List<String> missing = new java.util.ArrayList<>();
+    answer.path("missing").forEach(path -> missing.add(path.asText()));
+    return missing;
   }
 
   /**
@@ -220,14 +219,15 @@ public final class DaemonClient {
   }
 
   /**
-   * The upload: the context's manifest and the files of it the daemon lacks (each with its sha256,
-   * which the daemon checks), {@code dockerfile/NAME}, and the build's secrets as {@code secret/ID}
-   * (which the daemon keeps in memory only).
+   * The upload: the context's manifest ({@code listing}, as written) and the files of it the daemon
+   * lacks (each with its sha256, which the daemon checks), {@code dockerfile/NAME}, and the build's
+   * secrets as {@code secret/ID} (which the daemon keeps in memory only).
    */
   private static void writeUpload(
       OutputStream out,
       Path context,
       ContextManifest manifest,
+      byte[] listing,
       List<String> missing,
       Path dockerfile,
       Map<String, byte[]> secrets)
@@ -235,7 +235,6 @@ public final class DaemonClient {
     TarArchiveOutputStream tar = new TarArchiveOutputStream(out);
     tar.setLongFileMode(TarArchiveOutputStream.LONGFILE_POSIX);
     tar.setBigNumberMode(TarArchiveOutputStream.BIGNUMBER_POSIX);
-    byte[] listing = manifest.write().getBytes(StandardCharsets.UTF_8);
     TarArchiveEntry list = new TarArchiveEntry(ContextManifest.ENTRY);
     list.setSize(listing.length);
     tar.putArchiveEntry(list);

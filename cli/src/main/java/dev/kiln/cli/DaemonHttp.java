@@ -46,6 +46,16 @@ final class DaemonHttp {
       return status / 100 == 2;
     }
 
+    /** This answer, if the daemon accepted the request; else {@link Refused} with its error. */
+    Answer accepted() throws IOException {
+      if (!ok()) {
+        try (this) {
+          throw new Refused(status, error());
+        }
+      }
+      return this;
+    }
+
     /** The body read as JSON. */
     JsonNode json() throws IOException {
       try (body) {
@@ -97,12 +107,7 @@ final class DaemonHttp {
   }
 
   private static JsonNode json(Answer answer) throws IOException {
-    try (answer) {
-      if (!answer.ok()) {
-        throw new Refused(answer.status(), answer.error());
-      }
-      return answer.json();
-    }
+    return answer.accepted().json();
   }
 
   /**

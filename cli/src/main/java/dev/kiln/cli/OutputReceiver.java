@@ -30,10 +30,7 @@ final class OutputReceiver {
         DaemonHttp.exchange(
             address, "GET", "/v1/builds/" + id + "/output", Map.of(), Optional.empty());
     try (answer) {
-      if (!answer.ok()) {
-        throw new DaemonHttp.Refused(answer.status(), answer.error());
-      }
-      InputStream in = answer.body();
+      InputStream in = answer.accepted().body();
       if (spec instanceof OutputSpec.Local local) {
         unpack(in, local.dest());
       } else if (spec instanceof OutputSpec.Oci oci && !oci.tar()) {
