@@ -24,7 +24,6 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 /** {@code kiln daemon} and {@code kiln build --addr}: a real server on loopback, real builds. */
 @org.junit.jupiter.api.Timeout(value = 5, unit = TimeUnit.MINUTES) // a hang fails, never blocks CI
@@ -44,7 +43,7 @@ class DaemonTest {
     Path base = Files.createDirectories(temp.resolve("base"));
     Files.writeString(base.resolve("Dockerfile"), "FROM busybox\n");
     int tagged =
-        new CommandLine(new KilnCommand())
+        KilnCommand.commandLine()
             .execute(
                 "build",
                 "--root",

@@ -1,8 +1,10 @@
 package dev.kiln.cli;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.util.Set;
 import org.junit.jupiter.api.Test;
 
 class KilnCommandTest {
@@ -21,5 +23,27 @@ class KilnCommandTest {
     assertFalse(KilnCommand.startsAnEngine(new String[] {"cancel", "01ABC"}, null));
     assertFalse(KilnCommand.startsAnEngine(new String[] {"--version"}, null));
     assertFalse(KilnCommand.startsAnEngine(new String[] {}, null));
+  }
+
+  @Test
+  void aCommandLineNamingASubcommandModelsThatOneAloneAndAnyOtherModelsAll() {
+    assertEquals(Set.of("build"), KilnCommand.commandLine("build", ".").getSubcommands().keySet());
+    assertEquals(Set.of("cancel"), KilnCommand.commandLine("cancel").getSubcommands().keySet());
+    Set<String> all = KilnCommand.commandLine().getSubcommands().keySet();
+    assertTrue(
+        all.containsAll(Set.of("build", "daemon", "builds", "cancel", "du", "prune", "help")));
+    assertEquals(all, KilnCommand.commandLine("help", "build").getSubcommands().keySet());
+    assertEquals(all, KilnCommand.commandLine("buidl").getSubcommands().keySet());
+    assertEquals(all, KilnCommand.commandLine("--help").getSubcommands().keySet());
+    assertEquals(all, KilnCommand.commandLine().getSubcommands().keySet());
+  }
+
+  @Test
+  void aMistypedSubcommandIsStillRefusedWithTheWholeListToChooseFrom() {
+    java.io.ByteArrayOutputStream err = new java.io.ByteArrayOutputStream();
+    picocli.CommandLine line = KilnCommand.commandLine("buidl");
+    line.setErr(new java.io.PrintWriter(err, true));
+    assertEquals(2, line.execute("buidl"));
+    assertTrue(err.toString().contains("Did you mean: kiln build"), err.toString());
   }
 }

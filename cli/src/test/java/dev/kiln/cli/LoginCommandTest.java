@@ -126,7 +126,7 @@ class LoginCommandTest {
 
   @Test
   void kilnListsLoginAndLogout() {
-    CommandLine kiln = new CommandLine(new KilnCommand());
+    CommandLine kiln = KilnCommand.commandLine();
 
     assertTrue(kiln.getSubcommands().containsKey("login"));
     assertTrue(kiln.getSubcommands().containsKey("logout"));
