@@ -13,6 +13,7 @@ import dev.kiln.engine.registry.ImageReference;
 import dev.kiln.engine.snapshot.SnapshotterMode;
 import dev.kiln.engine.solver.BuildInputs;
 import dev.kiln.engine.solver.Outcome;
+import dev.kiln.engine.source.OciReference;
 import dev.kiln.engine.worker.SnapshotResult;
 import dev.kiln.exporter.Destination;
 import dev.kiln.exporter.ExportInput;
@@ -245,28 +246,55 @@ final class BuildCommand implements Callable<Integer> {
     try {
       ProgressDisplay.check(progress);
       List<String> local = new ArrayList<>();
-      definition.ifPresent(d -> local.add("--definition"));
-      snapshotter.ifPresent(s -> local.add("--snapshotter"));
-      cacheTo.ifPresent(c -> local.add("--cache-to"));
-      for (var flag :
-          Map.of(
-                  "--build-context", buildContexts,
-                  "--local", locals,
-                  "--ssh", sshAgents,
-                  "--allow", allow,
-                  "--cache-from", cacheFrom)
-              .entrySet()) {
-        if (!flag.getValue().isEmpty()) {
-          local.add(flag.getKey());
-        }
-      }
+      definition.ifPresent(d -> local.add("--definition (build graphs)"));
+      snapshotter.ifPresent(s -> local.add("--snapshotter (a setting of the daemon)"));
       if (execSlots != 0) {
-        local.add("--exec-slots");
+        local.add("--exec-slots (kiln daemon --exec-slots, --build-slots)");
+      }
+      if (!locals.isEmpty()) {
+        local.add("--local (build graphs)");
+      }
+      if (!sshAgents.isEmpty()) {
+        local.add("--ssh");
       }
       if (!local.isEmpty()) {
         throw new IllegalArgumentException(
             String.join(", ", local) + ": not supported with --addr yet (see docs/api.md)");
       }
+      List<DaemonClient.LocalDir> dirs = new ArrayList<>();
+      for (Map.Entry<String, String> named :
+          pairs("--build-context", buildContexts, BuildCommand::absoluteContext).entrySet()) {
+        String name = named.getKey();
+        String value = named.getValue();
+        if (value.startsWith(OciReference.SCHEME)) {
+          OciReference layout = OciReference.parse(value);
+          String reference =
+              value.substring(OciReference.SCHEME.length() + layout.dir().toString().length());
+          dirs.add(
+              new DaemonClient.LocalDir(layout.dir(), new SyncedDir.NamedLayout(name, reference)));
+        } else if (value.contains("://")) {
+          args.addAll(List.of("--build-context", name + "=" + value));
+        } else {
+          dirs.add(new DaemonClient.LocalDir(Path.of(value), new SyncedDir.NamedContext(name)));
+        }
+      }
+      for (String from : cacheFrom) {
+        CacheSpec spec = CacheSpec.from(from);
+        if (spec.dir().isPresent()) {
+          dirs.add(new DaemonClient.LocalDir(spec.dir().get(), new SyncedDir.CacheSource()));
+        } else {
+          args.addAll(List.of("--cache-from", from));
+        }
+      }
+      if (cacheTo.isPresent()) {
+        if (CacheSpec.to(cacheTo.get()).dir().isPresent()) {
+          throw new IllegalArgumentException(
+              "--cache-to type=local: not supported with --addr yet; use type=registry or"
+                  + " type=inline");
+        }
+        args.addAll(List.of("--cache-to", cacheTo.get()));
+      }
+      allow.forEach(a -> args.addAll(List.of("--allow", a)));
       if (context.isEmpty()) {
         throw new IllegalArgumentException("give a build CONTEXT (a directory with a Dockerfile)");
       }
@@ -306,7 +334,16 @@ final class BuildCommand implements Callable<Integer> {
         fileOutput = Optional.empty();
       }
       return DaemonClient.build(
-          address, dir, dockerfile, args, sent, fileOutput, metadataFile, progress, System.err);
+          address,
+          dir,
+          dockerfile,
+          args,
+          sent,
+          dirs,
+          fileOutput,
+          metadataFile,
+          progress,
+          System.err);
     } catch (IllegalArgumentException e) {
       System.err.println("error: " + e.getMessage());
       return 1;

@@ -109,7 +109,8 @@ public record ContextManifest(Map<String, Entry> entries) {
 
   /**
    * Reads {@link #write}'s lines; throws naming the line and what is wrong (a path that leaves the
-   * context, a kind that is none of the three, a repeated path, too many entries).
+   * context, a kind that is none of the three, a repeated path, an entry below a symlink or a file
+   * of the manifest, too many entries).
    */
   public static ContextManifest read(InputStream in) throws IOException {
     Map<String, Entry> entries = new LinkedHashMap<>();
@@ -132,6 +133,19 @@ public record ContextManifest(Map<String, Entry> entries) {
       if (entries.put(entry.path(), entry) != null) {
         throw new IOException(
             "context manifest line " + number + ": \"" + entry.path() + "\" comes twice");
+      }
+    }
+    // A daemon writes each entry at its path: one below a symlink would be written through it.
+    for (String path : entries.keySet()) {
+      for (int slash = path.indexOf('/'); slash > 0; slash = path.indexOf('/', slash + 1)) {
+        Entry parent = entries.get(path.substring(0, slash));
+        if (parent != null && parent.kind() != Kind.DIRECTORY) {
+          throw new IOException(
+              "context manifest: \""
+                  + shown(path)
+                  + "\" lies below a "
+                  + parent.kind().name().toLowerCase(java.util.Locale.ROOT));
+        }
       }
     }
     return new ContextManifest(entries);

@@ -32,11 +32,22 @@ public final class DaemonClient {
 
   private DaemonClient() {}
 
+  /** A directory of this host besides the context that the build reads, and how. */
+  public record LocalDir(Path path, SyncedDir.Use use) {}
+
+  /** A directory the daemon keeps a copy of: where it is here, its key and what it holds. */
+  private record Copy(Path dir, String key, ContextManifest manifest, byte[] listing) {
+    static Copy of(Path dir, String key, ContextManifest manifest) {
+      return new Copy(dir, key, manifest, manifest.write().getBytes(StandardCharsets.UTF_8));
+    }
+  }
+
   /**
    * Builds {@code context} with {@code dockerfile} and {@code args} on the daemon; the exit code.
    * {@code output}, a file output ({@code --output type=local|tar|oci|docker,dest=…}), is written
    * here from the archive the daemon keeps for this client; {@code metadataFile} gets what the
-   * build produced, as {@code --metadata-file} does.
+   * build produced, as {@code --metadata-file} does; {@code dirs} are the build's other directories
+   * ({@code --build-context}, {@code --cache-from}), sent as its context is.
    */
   public static int build(
       DaemonAddress address,
@@ -44,6 +55,7 @@ public final class DaemonClient {
       Path dockerfile,
       List<String> args,
       Map<String, byte[]> secrets,
+      List<LocalDir> dirs,
       Optional<String> output,
       Optional<Path> metadataFile,
       String progress,
@@ -52,18 +64,34 @@ public final class DaemonClient {
     Optional<OutputSpec> spec = output.map(OutputSpec::parse);
     List<String> ignore = DockerIgnore.patterns(context, dockerfile);
     String name = dockerfile.getFileName().toString();
-    ContextManifest manifest = ContextManifest.of(context, ignore);
-    byte[] listing = manifest.write().getBytes(StandardCharsets.UTF_8);
-    String key = contextKey(context);
+    Copy main =
+        Copy.of(context, key("kiln-context-v1", context), ContextManifest.of(context, ignore));
+    Map<String, Copy> others = new java.util.TreeMap<>();
+    List<SyncedDir> synced = new java.util.ArrayList<>();
+    for (LocalDir dir : dirs) {
+      if (!Files.isDirectory(dir.path())) {
+        err.println("error: " + dir.path() + " is not a directory");
+        return 1;
+      }
+      String key = key("kiln-dir-v1", dir.path());
+      synced.add(new SyncedDir(key, dir.use()));
+      if (!others.containsKey(key)) {
+        others.put(key, Copy.of(dir.path(), key, ContextManifest.of(dir.path(), List.of())));
+      }
+    }
     RemoteBuild.Request request =
         new RemoteBuild.Request(
-            name, args, Optional.of(key), output.map(DaemonClient::remoteOutput));
+            name, args, Optional.of(main.key()), output.map(DaemonClient::remoteOutput), synced);
     DaemonHttp.Answer sent;
     try {
       // Another client may change the daemon's copy between the question and the upload: the
       // daemon then answers 409, and the question is asked again.
       for (int attempt = 1; ; attempt++) {
-        List<String> missing = missing(address, key, listing);
+        List<String> missing = missing(address, main);
+        Map<String, List<String>> missingOthers = new java.util.TreeMap<>();
+        for (Copy copy : others.values()) {
+          missingOthers.put(copy.key(), missing(address, copy));
+        }
         sent =
             DaemonHttp.exchange(
                 address,
@@ -75,9 +103,19 @@ public final class DaemonClient {
                     "Content-Type",
                     "application/x-tar"),
                 Optional.of(
-                    out ->
-                        writeUpload(
-                            out, context, manifest, listing, missing, dockerfile, secrets)));
+                    out -> {
+                      TarArchiveOutputStream tar = new TarArchiveOutputStream(out);
+                      tar.setLongFileMode(TarArchiveOutputStream.LONGFILE_POSIX);
+                      tar.setBigNumberMode(TarArchiveOutputStream.BIGNUMBER_POSIX);
+                      writeCopy(tar, ContextManifest.ENTRY, "context/", main, missing);
+                      for (Copy copy : others.values()) {
+                        String at = SyncedDir.UPLOAD + "/" + copy.key();
+                        writeCopy(
+                            tar, at + ".manifest", at + "/", copy, missingOthers.get(copy.key()));
+                      }
+                      writeRest(tar, dockerfile, secrets);
+                      tar.finish();
+                    }));
         if (sent.status() != 409 || attempt == 3) {
           break;
         }
@@ -180,16 +218,15 @@ public final class DaemonClient {
     return new Shown(1, id, false, Optional.empty());
   }
 
-  /** The files of {@code manifest} the daemon's copy of the context {@code key} lacks. */
-  private static List<String> missing(DaemonAddress address, String key, byte[] listing)
-      throws IOException {
+  /** The files of {@code copy} the daemon's copy of it lacks. */
+  private static List<String> missing(DaemonAddress address, Copy copy) throws IOException {
     JsonNode answer =
         DaemonHttp.exchange(
                 address,
                 "POST",
-                "/v1/contexts/" + key,
+                "/v1/contexts/" + copy.key(),
                 Map.of("Content-Type", "application/x-ndjson"),
-                Optional.of(new DaemonHttp.Sized(listing)))
+                Optional.of(new DaemonHttp.Sized(copy.listing())))
             .accepted()
             .json();
     List<String> missing = new java.util.ArrayList<>();
@@ -197,11 +234,16 @@ public final class DaemonClient {
     return missing;
   }
 
-  /**
-   * Which of the daemon's copies of build contexts stands for {@code context}: one per host, user
-   * and directory.
-   */
+  /** Which of the daemon's copies of build contexts stands for {@code context}. */
   static String contextKey(Path context) throws IOException {
+    return key("kiln-context-v1", context);
+  }
+
+  /**
+   * Which of the daemon's copies stands for {@code dir}: one per host, user, directory and {@code
+   * kind} (a context, listed after its {@code .dockerignore}, or another directory, listed whole).
+   */
+  private static String key(String kind, Path dir) throws IOException {
     String host;
     try {
       host = Files.readString(Path.of("/proc/sys/kernel/hostname")).strip();
@@ -209,45 +251,35 @@ public final class DaemonClient {
       host = "";
     }
     return dev.kiln.engine.graph.Digest.sha256(
-            "kiln-context-v1\0"
-                + host
-                + "\0"
-                + System.getProperty("user.name")
-                + "\0"
-                + context.toRealPath())
+            kind + "\0" + host + "\0" + System.getProperty("user.name") + "\0" + dir.toRealPath())
         .hex();
   }
 
   /**
-   * The upload: the context's manifest ({@code listing}, as written) and the files of it the daemon
-   * lacks (each with its sha256, which the daemon checks), {@code dockerfile/NAME}, and the build's
-   * secrets as {@code secret/ID} (which the daemon keeps in memory only).
+   * A copy in the upload: its manifest (as {@code listing}, the name {@code manifestEntry}) and the
+   * files of it the daemon lacks below {@code prefix}, each with its sha256, which the daemon
+   * checks.
    */
-  private static void writeUpload(
-      OutputStream out,
-      Path context,
-      ContextManifest manifest,
-      byte[] listing,
-      List<String> missing,
-      Path dockerfile,
-      Map<String, byte[]> secrets)
+  private static void writeCopy(
+      TarArchiveOutputStream tar,
+      String manifestEntry,
+      String prefix,
+      Copy copy,
+      List<String> missing)
       throws IOException {
-    TarArchiveOutputStream tar = new TarArchiveOutputStream(out);
-    tar.setLongFileMode(TarArchiveOutputStream.LONGFILE_POSIX);
-    tar.setBigNumberMode(TarArchiveOutputStream.BIGNUMBER_POSIX);
-    TarArchiveEntry list = new TarArchiveEntry(ContextManifest.ENTRY);
-    list.setSize(listing.length);
+    TarArchiveEntry list = new TarArchiveEntry(manifestEntry);
+    list.setSize(copy.listing().length);
     tar.putArchiveEntry(list);
-    tar.write(listing);
+    tar.write(copy.listing());
     tar.closeArchiveEntry();
-    directory(tar, "context/");
+    directory(tar, prefix);
     for (String path : missing) {
-      ContextManifest.Entry entry = manifest.entries().get(path);
+      ContextManifest.Entry entry = copy.manifest().entries().get(path);
       if (entry == null || entry.kind() != ContextManifest.Kind.FILE) {
         throw new IOException("the daemon asked for \"" + path + "\", which is no file listed");
       }
-      Path file = context.resolve(path);
-      TarArchiveEntry sent = new TarArchiveEntry("context/" + path);
+      Path file = copy.dir().resolve(path);
+      TarArchiveEntry sent = new TarArchiveEntry(prefix + path);
       sent.setMode(entry.mode());
       sent.setSize(entry.size());
       sent.addPaxHeader(ContextManifest.DIGEST_HEADER, sha256(file));
@@ -260,6 +292,14 @@ public final class DaemonClient {
       }
       tar.closeArchiveEntry();
     }
+  }
+
+  /**
+   * The rest of the upload: {@code dockerfile/NAME} (and its own ignore file), and the build's
+   * secrets as {@code secret/ID} (which the daemon keeps in memory only).
+   */
+  private static void writeRest(
+      TarArchiveOutputStream tar, Path dockerfile, Map<String, byte[]> secrets) throws IOException {
     directory(tar, "dockerfile/");
     String name = dockerfile.getFileName().toString();
     add(tar, "dockerfile/" + name, dockerfile, FileInfo.read(dockerfile).orElseThrow());
@@ -279,7 +319,6 @@ public final class DaemonClient {
       tar.write(secret.getValue());
       tar.closeArchiveEntry();
     }
-    tar.finish();
   }
 
   private static String sha256(Path file) throws IOException {

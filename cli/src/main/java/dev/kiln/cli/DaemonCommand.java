@@ -5,6 +5,7 @@ import dev.kiln.engine.Engine;
 import dev.kiln.engine.EngineConfig;
 import dev.kiln.engine.cache.GcPolicy;
 import dev.kiln.engine.cache.Quantities;
+import dev.kiln.frontend.dockerfile.BuildOptions;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.Command;
@@ -51,7 +52,8 @@ final class DaemonCommand implements Callable<Integer> {
       names = "--config",
       paramLabel = "FILE",
       description =
-          "Settings as JSON (addr, root, maxUpload, execSlots, buildSlots, tls: cert, key, ca);"
+          "Settings as JSON (addr, root, maxUpload, execSlots, buildSlots, tls: cert, key, ca,"
+              + " allowInsecureEntitlements);"
               + " flags override them.")
   java.util.Optional<java.nio.file.Path> config = java.util.Optional.empty();
 
@@ -75,12 +77,21 @@ final class DaemonCommand implements Callable<Integer> {
               + " address other than loopback needs.")
   java.util.Optional<java.nio.file.Path> tlsCa = java.util.Optional.empty();
 
+  @Option(
+      names = "--allow-insecure-entitlement",
+      paramLabel = "ENTITLEMENT",
+      description =
+          "Grant network.host or security.insecure to the builds that ask with --allow, as"
+              + " buildkitd; repeatable (none by default).")
+  java.util.List<String> entitlements = java.util.List.of();
+
   @Override
   public Integer call() throws Exception {
     DaemonAddress address;
     long limit;
     java.nio.file.Path rootDir;
     EngineConfig engineConfig;
+    java.util.Set<String> granted;
     try {
       DaemonConfig file = config.isPresent() ? DaemonConfig.read(config.get()) : DaemonConfig.NONE;
       java.util.Optional<String> addr = this.addr.or(file::addr);
@@ -111,6 +122,16 @@ final class DaemonCommand implements Callable<Integer> {
         throw new IllegalArgumentException("TLS is for tcp:// addresses: give --addr tcp://…");
       }
       limit = maxUpload.map(Quantities::parseSize).or(file::maxUpload).orElse(10L << 30);
+      granted = new java.util.TreeSet<>(file.entitlements());
+      for (String entitlement : entitlements) {
+        if (!BuildOptions.ENTITLEMENTS.contains(entitlement)) {
+          throw new IllegalArgumentException(
+              "--allow-insecure-entitlement "
+                  + entitlement
+                  + ": unknown (network.host or security.insecure)");
+        }
+        granted.add(entitlement);
+      }
     } catch (IllegalArgumentException | java.io.IOException e) {
       System.err.println("error: " + e.getMessage());
       return 1;
@@ -119,7 +140,7 @@ final class DaemonCommand implements Callable<Integer> {
     engine.startReport().forEach(line -> System.err.println("warning: " + line));
     DaemonServer server;
     try {
-      server = DaemonServer.start(engine, rootDir, address, limit);
+      server = DaemonServer.start(engine, rootDir, address, limit, granted);
     } catch (java.io.IOException e) {
       engine.close();
       System.err.println("error: " + e.getMessage());

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.kiln.engine.cache.Quantities;
+import dev.kiln.frontend.dockerfile.BuildOptions;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -16,7 +17,8 @@ import java.util.Set;
  * by its command-line flag (docs/api.md):
  *
  * <pre>{"addr":"unix:///run/kiln/kiln.sock","root":"/var/lib/kiln","maxUpload":"10GiB",
- *  "execSlots":8,"buildSlots":4,"tls":{"cert":"server.pem","key":"server.key","ca":"ca.pem"}}</pre>
+ *  "execSlots":8,"buildSlots":4,"tls":{"cert":"server.pem","key":"server.key","ca":"ca.pem"},
+ *  "allowInsecureEntitlements":["network.host"]}</pre>
  *
  * Relative paths are read from the file's directory.
  */
@@ -28,9 +30,17 @@ record DaemonConfig(
     Optional<Integer> buildSlots,
     Optional<Path> tlsCert,
     Optional<Path> tlsKey,
-    Optional<Path> tlsCa) {
+    Optional<Path> tlsCa,
+    Set<String> entitlements) {
   private static final Set<String> KEYS =
-      Set.of("addr", "root", "maxUpload", "execSlots", "buildSlots", "tls");
+      Set.of(
+          "addr",
+          "root",
+          "maxUpload",
+          "execSlots",
+          "buildSlots",
+          "tls",
+          "allowInsecureEntitlements");
   private static final Set<String> TLS_KEYS = Set.of("cert", "key", "ca");
 
   /** No file: every setting from flags or defaults. */
@@ -43,7 +53,8 @@ record DaemonConfig(
           Optional.empty(),
           Optional.empty(),
           Optional.empty(),
-          Optional.empty());
+          Optional.empty(),
+          Set.of());
 
   /** Reads {@code file}; throws naming the file, the line or the key, and what is wrong. */
   static DaemonConfig read(Path file) throws IOException {
@@ -78,7 +89,8 @@ record DaemonConfig(
           count(file, json, "buildSlots"),
           text(file, tls, "cert").map(dir::resolve),
           text(file, tls, "key").map(dir::resolve),
-          text(file, tls, "ca").map(dir::resolve));
+          text(file, tls, "ca").map(dir::resolve),
+          entitlements(file, json.path("allowInsecureEntitlements")));
     } catch (IllegalArgumentException e) {
       throw new IOException(file + ": " + e.getMessage(), e);
     }
@@ -110,6 +122,25 @@ record DaemonConfig(
       throw new IOException(file + ": \"" + key + "\" must be a non-empty string");
     }
     return Optional.of(value.asText());
+  }
+
+  private static Set<String> entitlements(Path file, JsonNode value) throws IOException {
+    if (value.isMissingNode()) {
+      return Set.of();
+    }
+    Set<String> granted = new java.util.TreeSet<>();
+    if (value.isArray()) {
+      for (JsonNode entitlement : value) {
+        granted.add(entitlement.asText(""));
+      }
+    }
+    if (!value.isArray() || !BuildOptions.ENTITLEMENTS.containsAll(granted)) {
+      throw new IOException(
+          file
+              + ": \"allowInsecureEntitlements\" must be a list of "
+              + String.join(", ", new java.util.TreeSet<>(BuildOptions.ENTITLEMENTS)));
+    }
+    return granted;
   }
 
   private static Optional<Integer> count(Path file, JsonNode json, String key) throws IOException {

@@ -72,13 +72,21 @@ public final class RemoteBuild {
    * only the files the daemon lacks, the key of the daemon's copy of its context.
    */
   public record Request(
-      String dockerfile, List<String> args, Optional<String> contextKey, Optional<String> output) {
+      String dockerfile,
+      List<String> args,
+      Optional<String> contextKey,
+      Optional<String> output,
+      List<SyncedDir> dirs) {
+    /** At most this many directories besides the context. */
+    static final int MAX_DIRS = 64;
+
     public Request {
       args = List.copyOf(args);
+      dirs = List.copyOf(dirs);
     }
 
     public Request(String dockerfile, List<String> args) {
-      this(dockerfile, args, Optional.empty(), Optional.empty());
+      this(dockerfile, args, Optional.empty(), Optional.empty(), List.of());
     }
 
     /** The request as the {@code Kiln-Build} header's value: base64url of its JSON. */
@@ -89,6 +97,10 @@ public final class RemoteBuild {
       args.forEach(list::add);
       contextKey.ifPresent(key -> json.put("contextKey", key));
       output.ifPresent(spec -> json.put("output", spec));
+      if (!dirs.isEmpty()) {
+        ArrayNode synced = json.putArray("dirs");
+        dirs.forEach(dir -> synced.add(dir.toJson()));
+      }
       return Base64.getUrlEncoder()
           .withoutPadding()
           .encodeToString(json.toString().getBytes(StandardCharsets.UTF_8));
@@ -130,7 +142,16 @@ public final class RemoteBuild {
         }
         output = Optional.of(json.get("output").asText());
       }
-      return new Request(name, args, key, output);
+      List<SyncedDir> dirs = new ArrayList<>();
+      if (json.has("dirs")) {
+        if (!json.get("dirs").isArray() || json.get("dirs").size() > MAX_DIRS) {
+          throw new BadRequest("\"dirs\" must be an array of at most " + MAX_DIRS);
+        }
+        for (JsonNode dir : json.get("dirs")) {
+          dirs.add(SyncedDir.fromJson(dir));
+        }
+      }
+      return new Request(name, args, key, output, dirs);
     }
   }
 
@@ -176,39 +197,38 @@ public final class RemoteBuild {
   }
 
   /**
-   * Checks {@code request} against what was uploaded to {@code session} ({@code dockerfile/NAME})
-   * and the build context in {@code context}, and parses its options as {@code kiln build} would;
-   * {@code secrets} (sent with the upload, held in memory) reach this build's secret mounts only.
+   * Checks {@code request} against what was uploaded to {@code session} ({@code dockerfile/NAME}),
+   * the build context in {@code context} and the copies of its other directories in {@code dirs}
+   * (by key), and parses its options as {@code kiln build} would; {@code secrets} (sent with the
+   * upload, held in memory) reach this build's secret mounts only; {@code entitlements} are those
+   * the daemon grants to a build that asks with {@code --allow}.
    */
   public static Prepared prepare(
-      Request request, Path session, Path context, Map<String, byte[]> secrets) throws BadRequest {
+      Request request,
+      Path session,
+      Path context,
+      Map<String, Path> dirs,
+      Map<String, byte[]> secrets,
+      Set<String> entitlements)
+      throws BadRequest {
+    checkClientOptions(request, entitlements);
     Path dockerfile = session.resolve("dockerfile").resolve(request.dockerfile());
     BuildCommand command = new BuildCommand();
-    CommandLine line = new CommandLine(command);
     List<String> argv = new ArrayList<>(request.args());
+    for (SyncedDir dir : request.dirs()) {
+      Path copy = dirs.get(dir.key());
+      if (copy == null) {
+        throw new BadRequest("the upload has no copy of directory " + dir.key());
+      }
+      argv.addAll(dir.use().option(copy));
+    }
     Optional<Path> outputFile = Optional.empty();
     if (request.output().isPresent()) {
       outputFile = Optional.of(session.resolve("output"));
       argv.addAll(List.of("--output", fileOutput(request.output().get(), outputFile.get())));
     }
     argv.addAll(List.of("--file", dockerfile.toString(), context.toString()));
-    CommandLine.ParseResult parsed;
-    try {
-      parsed = line.parseArgs(argv.toArray(String[]::new));
-    } catch (CommandLine.ParameterException e) {
-      throw new BadRequest("bad build options: " + e.getMessage());
-    }
-    for (CommandLine.Model.OptionSpec option : parsed.matchedOptions()) {
-      String name = option.longestName();
-      boolean allowed =
-          ALLOWED.contains(name)
-              || name.equals("--file")
-              || (name.equals("--output")
-                  && (request.output().isPresent() || isImage(command.output.orElseThrow())));
-      if (!allowed) {
-        throw new BadRequest(name + " is not supported through the daemon yet");
-      }
-    }
+    parse(command, argv);
     if (!Files.isDirectory(context)) {
       throw new BadRequest("the upload has no context/ directory");
     }
@@ -217,6 +237,85 @@ public final class RemoteBuild {
     }
     command.sentSecrets = Map.copyOf(secrets);
     return new Prepared(command, outputFile);
+  }
+
+  /**
+   * Refuses options of the client that would name a file of the daemon's host or grant what the
+   * daemon does not: files travel in the upload, and the daemon adds the options that read them.
+   */
+  private static void checkClientOptions(Request request, Set<String> entitlements)
+      throws BadRequest {
+    BuildCommand asked = new BuildCommand();
+    CommandLine.ParseResult parsed = parse(asked, request.args());
+    if (!parsed.matchedPositionals().isEmpty()) {
+      throw new BadRequest("\"args\" name no build context: the upload carries it");
+    }
+    try {
+      for (CommandLine.Model.OptionSpec option : parsed.matchedOptions()) {
+        String name = option.longestName();
+        if (ALLOWED.contains(name)) {
+          continue;
+        }
+        switch (name) {
+          case "--output" -> {
+            if (request.output().isPresent() || !isImage(asked.output.orElseThrow())) {
+              throw new BadRequest(
+                  "--output: a file output is the request's \"output\", without dest");
+            }
+          }
+          case "--build-context" -> {
+            for (String value : asked.buildContexts) {
+              if (!value.substring(value.indexOf('=') + 1).startsWith("docker-image://")) {
+                throw new BadRequest(
+                    "--build-context "
+                        + value
+                        + ": a directory or layout travels in the upload (\"dirs\")");
+              }
+            }
+          }
+          case "--cache-from" -> {
+            for (String value : asked.cacheFrom) {
+              if (CacheSpec.from(value).dir().isPresent()) {
+                throw new BadRequest(
+                    "--cache-from " + value + ": a directory travels in the upload (\"dirs\")");
+              }
+            }
+          }
+          case "--cache-to" -> {
+            if (CacheSpec.to(asked.cacheTo.orElseThrow()).dir().isPresent()) {
+              throw new BadRequest(
+                  "--cache-to type=local is not supported through the daemon yet: use"
+                      + " type=registry or type=inline");
+            }
+          }
+          case "--allow" -> {
+            for (String entitlement : asked.allow) {
+              if (!entitlements.contains(entitlement)) {
+                throw new BadRequest(
+                    "--allow "
+                        + entitlement
+                        + ": this daemon does not grant it (kiln daemon"
+                        + " --allow-insecure-entitlement "
+                        + entitlement
+                        + ")");
+              }
+            }
+          }
+          default -> throw new BadRequest(name + " is not supported through the daemon yet");
+        }
+      }
+    } catch (IllegalArgumentException e) {
+      throw new BadRequest(e.getMessage());
+    }
+  }
+
+  private static CommandLine.ParseResult parse(BuildCommand command, List<String> argv)
+      throws BadRequest {
+    try {
+      return new CommandLine(command).parseArgs(argv.toArray(String[]::new));
+    } catch (CommandLine.ParameterException e) {
+      throw new BadRequest("bad build options: " + e.getMessage());
+    }
   }
 
   /** Whether {@code spec} is an image output (no file of either side); throws if malformed. */

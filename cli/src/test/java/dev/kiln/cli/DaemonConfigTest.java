@@ -28,7 +28,8 @@ class DaemonConfigTest {
             file(
                 "{\"addr\":\"tcp://127.0.0.1:9000\",\"root\":\"state\",\"maxUpload\":\"1GiB\","
                     + "\"execSlots\":8,\"buildSlots\":2,"
-                    + "\"tls\":{\"cert\":\"s.pem\",\"key\":\"s.key\",\"ca\":\"/etc/ca.pem\"}}"));
+                    + "\"tls\":{\"cert\":\"s.pem\",\"key\":\"s.key\",\"ca\":\"/etc/ca.pem\"},"
+                    + "\"allowInsecureEntitlements\":[\"network.host\"]}"));
     assertEquals(Optional.of("tcp://127.0.0.1:9000"), config.addr());
     assertEquals(Optional.of(temp.resolve("state")), config.root());
     assertEquals(Optional.of(1L << 30), config.maxUpload());
@@ -36,6 +37,7 @@ class DaemonConfigTest {
     assertEquals(Optional.of(2), config.buildSlots());
     assertEquals(Optional.of(temp.resolve("s.pem")), config.tlsCert());
     assertEquals(Optional.of(Path.of("/etc/ca.pem")), config.tlsCa());
+    assertEquals(java.util.Set.of("network.host"), config.entitlements());
     assertEquals(DaemonConfig.NONE, DaemonConfig.read(file("{}")));
   }
 
@@ -51,6 +53,8 @@ class DaemonConfigTest {
       {"{\"buildSlots\":\"4\"}", "\"buildSlots\" must be a whole number"},
       {"{\"maxUpload\":\"lots\"}", "kiln.json: "},
       {"{\"root\":\"\"}", "\"root\" must be a non-empty string"},
+      {"{\"allowInsecureEntitlements\":[\"root\"]}", "must be a list of network.host"},
+      {"{\"allowInsecureEntitlements\":\"network.host\"}", "must be a list of"},
     };
     for (String[] c : cases) {
       IOException e = assertThrows(IOException.class, () -> DaemonConfig.read(file(c[0])), c[0]);

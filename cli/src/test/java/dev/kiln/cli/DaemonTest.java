@@ -59,6 +59,9 @@ class DaemonTest {
     startDaemon();
   }
 
+  /** The daemon's upload limit: room for a busybox layout, small enough to pass in a test. */
+  static final long UPLOAD_LIMIT = 8 << 20;
+
   /** Where the daemon listens: a free loopback port (a subclass tries a Unix socket). */
   DaemonAddress listenOn() {
     return new DaemonAddress.Tcp("127.0.0.1", 0);
@@ -71,7 +74,7 @@ class DaemonTest {
 
   void startDaemon() throws Exception {
     engine = Engine.start(EngineConfig.at(root));
-    server = DaemonServer.start(engine, root, listenOn(), 1 << 20);
+    server = DaemonServer.start(engine, root, listenOn(), UPLOAD_LIMIT);
     address = clientOf(server.address());
   }
 
@@ -112,6 +115,7 @@ class DaemonTest {
             context.resolve("Dockerfile"),
             List.of(args),
             secrets,
+            List.of(),
             output,
             Optional.empty(),
             "plain",
@@ -201,7 +205,7 @@ class DaemonTest {
   }
 
   @Test
-  void optionsThatNameDaemonFilesAreRefused() throws Exception {
+  void optionsThatNameDaemonFilesOrAskForWhatItDoesNotGrantAreRefused() throws Exception {
     Path context = context("options", "x\n");
     Response response =
         post(
@@ -209,18 +213,116 @@ class DaemonTest {
                 .encode(),
             upload(context, "context/app.txt"));
     assertEquals(400, response.statusCode(), response.body());
-    assertTrue(response.body().contains("--output is not supported through the daemon"));
+    assertTrue(response.body().contains("--output: a file output is the request's"));
 
-    for (List<String> args : List.of(List.of("--file", "/etc/passwd"), List.of("/etc"))) {
+    Map<List<String>, String> refused =
+        Map.of(
+            List.of("--file", "/etc/passwd"), "--file is not supported",
+            List.of("/etc"), "name no build context",
+            List.of("--build-context", "x=/etc"), "travels in the upload",
+            List.of("--build-context", "x=oci-layout:///etc:tag"), "travels in the upload",
+            List.of("--build-context", "x=/etc=docker-image://busybox"), "travels in the upload",
+            List.of("--cache-from", "type=local,src=/etc"), "travels in the upload",
+            List.of("--cache-to", "type=local,dest=/tmp/out"), "--cache-to type=local",
+            List.of("--secret", "id=s,src=/etc/shadow"), "--secret is not supported",
+            List.of("--local", "x=/etc"), "--local is not supported",
+            List.of("--allow", "network.host"), "this daemon does not grant it");
+    for (var args : refused.entrySet()) {
       Response pathArgs =
           post(
-              new RemoteBuild.Request("Dockerfile", args).encode(),
+              new RemoteBuild.Request("Dockerfile", args.getKey()).encode(),
               tar(
                   java.util.Map.of(
                       "context/app.txt", "x\n", "dockerfile/Dockerfile", "FROM busybox\n")));
       assertEquals(400, pathArgs.statusCode(), args + ": " + pathArgs.body());
-      assertTrue(pathArgs.body().contains("bad build options"), pathArgs.body());
+      assertTrue(pathArgs.body().contains(args.getValue()), args + ": " + pathArgs.body());
     }
+  }
+
+  @Test
+  void namedContextsAndLayoutsOfTheClientTravelAsItsContextDoes() throws Exception {
+    Path context = context("named", "x\n");
+    Path extra = Files.createDirectories(temp.resolve("extra"));
+    Files.writeString(extra.resolve("note.txt"), "from the named context\n");
+    Files.writeString(
+        context.resolve("Dockerfile"),
+        "FROM base\nCOPY --from=extra note.txt /note.txt\nRUN cat /note.txt\n");
+    String[] args = {
+      "--progress",
+      "plain",
+      "--build-context",
+      "extra=" + extra,
+      "--build-context",
+      "base=" + BusyboxLayout.identifier(),
+      context.toString()
+    };
+
+    Cli first = kiln("build", args);
+    assertEquals(0, first.exit(), first.err());
+    assertTrue(first.err().contains(" from the named context"), first.err());
+
+    Files.writeString(extra.resolve("note.txt"), "changed on the client\n");
+    Cli second = kiln("build", args);
+    assertEquals(0, second.exit(), second.err());
+    assertTrue(second.err().contains(" changed on the client"), second.err());
+  }
+
+  @Test
+  void aCacheExportedToADirectoryOfTheClientServesABuildThroughTheDaemon() throws Exception {
+    Path context = context("cache-from", "x\n");
+    Files.writeString(
+        context.resolve("Dockerfile"), "FROM busybox\nRUN echo expensive-$RANDOM > /r\n");
+    Path cache = temp.resolve("cache");
+    String busybox = "busybox=" + BusyboxLayout.identifier();
+    Cli exported =
+        cli(
+            "build",
+            "--root",
+            temp.resolve("elsewhere").toString(),
+            "--progress",
+            "quiet",
+            "--build-context",
+            busybox,
+            "--cache-to",
+            "type=local,dest=" + cache,
+            context.toString());
+    assertEquals(0, exported.exit(), exported.err());
+
+    Cli imported =
+        kiln(
+            "build",
+            "--progress",
+            "plain",
+            "--build-context",
+            busybox,
+            "--cache-from",
+            "type=local,src=" + cache,
+            context.toString());
+
+    assertEquals(0, imported.exit(), imported.err());
+    assertTrue(imported.err().contains("importing cache from"), imported.err());
+    assertNothingRan(new Run(imported.exit(), imported.err()));
+  }
+
+  @Test
+  void anEntitlementIsGrantedOnlyByTheDaemon() throws Exception {
+    Path context = context("entitled", "x\n");
+    Files.writeString(
+        context.resolve("Dockerfile"), "FROM busybox\nRUN --network=host echo on-the-host\n");
+
+    Cli refused = kiln("build", "--allow", "network.host", context.toString());
+    assertEquals(1, refused.exit(), refused.err());
+    assertTrue(refused.err().contains("--allow-insecure-entitlement network.host"), refused.err());
+
+    server.close();
+    server =
+        DaemonServer.start(
+            engine, root, listenOn(), UPLOAD_LIMIT, java.util.Set.of("network.host"));
+    address = clientOf(server.address());
+    Cli granted =
+        kiln("build", "--progress", "plain", "--allow", "network.host", context.toString());
+    assertEquals(0, granted.exit(), granted.err());
+    assertTrue(granted.err().contains(" on-the-host"), granted.err());
   }
 
   @Test
@@ -479,7 +581,8 @@ class DaemonTest {
           }
         };
     String header =
-        new RemoteBuild.Request("Dockerfile", List.of(), Optional.of(key), Optional.empty())
+        new RemoteBuild.Request(
+                "Dockerfile", List.of(), Optional.of(key), Optional.empty(), List.of())
             .encode();
 
     // Listed but neither sent nor on the daemon: the client must ask again.
@@ -514,6 +617,116 @@ class DaemonTest {
     Response noManifest = post(header, upload.apply(Map.of("context/app.txt", "abc")));
     assertEquals(400, noManifest.statusCode(), noManifest.body());
     assertFalse(Files.exists(root.resolve("contexts").resolve(key).resolve("tree/app.txt")));
+  }
+
+  @Test
+  void anUploadThatReachesThroughASymlinkOrCarriesStrayDirectoriesIsRefused() throws Exception {
+    Path victim = Files.createDirectories(temp.resolve("victim"));
+    Files.writeString(victim.resolve("secret.txt"), "daemon-only\n");
+    String key = "b".repeat(64);
+    String header =
+        new RemoteBuild.Request(
+                "Dockerfile", List.of(), Optional.of(key), Optional.empty(), List.of())
+            .encode();
+    String file = "{\"path\":\"%s\",\"kind\":\"file\",\"mode\":420,\"size\":12,\"mtime\":1}";
+    String dir = "{\"path\":\"%s\",\"kind\":\"directory\",\"mode\":493,\"size\":0,\"mtime\":0}";
+    String link =
+        "{\"path\":\"a\",\"kind\":\"symlink\",\"mode\":511,\"size\":0,\"mtime\":0,\"link\":\""
+            + victim
+            + "\"}";
+
+    // A manifest whose file lies below its own symlink would be written through it.
+    String throughLink = link + "\n" + file.formatted("a/secret.txt") + "\n";
+    Response question = send("/v1/contexts/" + key, "POST", Map.of(), throughLink);
+    assertEquals(400, question.statusCode(), question.body());
+    assertTrue(question.body().contains("lies below a symlink"), question.body());
+
+    // The upload's context, or a directory in it, a symlink to a directory of the daemon's.
+    byte[] contextIsALink =
+        linkTar(
+            Map.of(ContextManifest.ENTRY, file.formatted("secret.txt") + "\n"),
+            Map.of("context", victim.toString()));
+    byte[] subdirIsALink =
+        linkTar(
+            Map.of(
+                ContextManifest.ENTRY,
+                dir.formatted("sub") + "\n" + file.formatted("sub/secret.txt") + "\n"),
+            Map.of("context/sub", victim.toString()));
+    for (byte[] upload : List.of(contextIsALink, subdirIsALink)) {
+      Response build = post(header, upload);
+      assertEquals(400, build.statusCode(), build.body());
+      assertTrue(build.body().contains("symlink"), build.body());
+    }
+    assertEquals("daemon-only\n", Files.readString(victim.resolve("secret.txt")));
+    assertFalse(Files.exists(root.resolve("contexts").resolve(key).resolve("tree/secret.txt")));
+    assertFalse(Files.exists(root.resolve("contexts").resolve(key).resolve("tree/sub/secret.txt")));
+
+    // A directory the request names without its manifest, or files for one it does not name.
+    String other = "c".repeat(64);
+    String withDir =
+        new RemoteBuild.Request(
+                "Dockerfile",
+                List.of(),
+                Optional.empty(),
+                Optional.empty(),
+                List.of(new SyncedDir(other, new SyncedDir.NamedContext("extra"))))
+            .encode();
+    Map<String, String> files =
+        Map.of("context/app.txt", "x\n", "dockerfile/Dockerfile", "FROM busybox\n");
+    Response unlisted = post(withDir, tar(files));
+    assertEquals(400, unlisted.statusCode(), unlisted.body());
+    assertTrue(unlisted.body().contains("has no dirs/" + other + ".manifest"), unlisted.body());
+    Map<String, String> stray = new java.util.HashMap<>(files);
+    stray.put("dirs/" + other + "/x", "x\n");
+    Response strayFiles =
+        post(new RemoteBuild.Request("Dockerfile", List.of()).encode(), tar(stray));
+    assertEquals(400, strayFiles.statusCode(), strayFiles.body());
+    assertTrue(strayFiles.body().contains("for no directory of the request"), strayFiles.body());
+
+    for (String dirs :
+        List.of(
+            "[{\"key\":\"zz\",\"context\":\"x\"}]",
+            "[{\"key\":\"" + other + "\"}]",
+            "[{\"key\":\"" + other + "\",\"context\":\"x\",\"cache\":true}]",
+            "[{\"key\":\"" + other + "\",\"context\":\"x\",\"layout\":\"/etc\"}]",
+            "[{\"key\":\"" + other + "\",\"context\":\"x\",\"layout\":\":a/b\"}]",
+            "[{\"key\":\"" + other + "\",\"context\":\"../x\"}]",
+            "{}")) {
+      String raw =
+          java.util.Base64.getUrlEncoder()
+              .encodeToString(
+                  ("{\"dockerfile\":\"Dockerfile\",\"args\":[],\"dirs\":" + dirs + "}")
+                      .getBytes(StandardCharsets.UTF_8));
+      Response malformed = post(raw, tar(files));
+      assertEquals(400, malformed.statusCode(), dirs + ": " + malformed.body());
+      assertTrue(malformed.body().contains("dirs"), dirs + ": " + malformed.body());
+    }
+  }
+
+  /** A build upload: {@code files} as files, {@code links} as symlinks, and a Dockerfile. */
+  private static byte[] linkTar(Map<String, String> files, Map<String, String> links)
+      throws Exception {
+    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+    try (TarArchiveOutputStream tar = new TarArchiveOutputStream(bytes)) {
+      tar.setLongFileMode(TarArchiveOutputStream.LONGFILE_POSIX);
+      for (var link : links.entrySet()) {
+        TarArchiveEntry entry = new TarArchiveEntry(link.getKey(), TarArchiveEntry.LF_SYMLINK);
+        entry.setLinkName(link.getValue());
+        tar.putArchiveEntry(entry);
+        tar.closeArchiveEntry();
+      }
+      Map<String, String> all = new java.util.TreeMap<>(files);
+      all.put("dockerfile/Dockerfile", "FROM busybox\n");
+      for (var file : all.entrySet()) {
+        byte[] data = file.getValue().getBytes(StandardCharsets.UTF_8);
+        TarArchiveEntry entry = new TarArchiveEntry(file.getKey(), true);
+        entry.setSize(data.length);
+        tar.putArchiveEntry(entry);
+        tar.write(data);
+        tar.closeArchiveEntry();
+      }
+    }
+    return bytes.toByteArray();
   }
 
   private static byte[] digestTar(String manifest, String path, String content, String digest)
@@ -602,6 +815,7 @@ class DaemonTest {
             context.resolve("Dockerfile"),
             List.of("--tag", "meta"),
             Map.of(),
+            List.of(),
             Optional.empty(),
             Optional.of(metadata),
             "quiet",
@@ -624,7 +838,7 @@ class DaemonTest {
       Response answer =
           post(
               new RemoteBuild.Request(
-                      "Dockerfile", List.of(), Optional.empty(), Optional.of(output))
+                      "Dockerfile", List.of(), Optional.empty(), Optional.of(output), List.of())
                   .encode(),
               tar(files));
       assertEquals(400, answer.statusCode(), output + ": " + answer.body());
@@ -635,7 +849,7 @@ class DaemonTest {
                 .encode(),
             tar(files));
     assertEquals(400, inArgs.statusCode(), inArgs.body());
-    assertTrue(inArgs.body().contains("--output is not supported"), inArgs.body());
+    assertTrue(inArgs.body().contains("--output: a file output is the request's"), inArgs.body());
   }
 
   @Test
@@ -653,7 +867,7 @@ class DaemonTest {
 
   @Test
   void anUploadLargerThanTheLimitIsRefused() throws Exception {
-    byte[] tar = tar("context/big.bin", "x".repeat(2 << 20));
+    byte[] tar = tar("context/big.bin", "x".repeat((int) UPLOAD_LIMIT + 1));
     Response response = post(new RemoteBuild.Request("Dockerfile", List.of()).encode(), tar);
     assertEquals(413, response.statusCode(), response.body());
   }

@@ -157,6 +157,7 @@ class DaemonLoadTest {
             context.resolve("Dockerfile"),
             List.of("--tag", tag),
             Map.of(),
+            List.of(),
             java.util.Optional.empty(),
             java.util.Optional.empty(),
             "plain",

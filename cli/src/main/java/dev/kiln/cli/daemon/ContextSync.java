@@ -15,6 +15,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
@@ -107,6 +108,46 @@ final class ContextSync {
     return lease(tree, lock);
   }
 
+  /**
+   * A copy a build wants: {@code key} brought to {@code manifest} from what {@code received} holds.
+   */
+  record Wanted(String key, ContextManifest manifest, Path received) {}
+
+  /** A build's holds on its copies, by key. */
+  record Leases(Map<String, Lease> byKey) implements AutoCloseable {
+    /** The copy of {@code key}. */
+    Path dir(String key) {
+      return byKey.get(key).dir();
+    }
+
+    @Override
+    public void close() {
+      byKey.values().forEach(Lease::close);
+    }
+  }
+
+  /**
+   * {@link #apply}s each of {@code wanted} (distinct keys) in the order of their keys, so that two
+   * builds that want the same copies never each hold one the other waits to update; on failure,
+   * gives back what it took.
+   */
+  Leases applyAll(List<Wanted> wanted) throws IOException {
+    Leases leases = new Leases(new java.util.TreeMap<>());
+    try {
+      for (Wanted one :
+          wanted.stream().sorted(java.util.Comparator.comparing(Wanted::key)).toList()) {
+        if (leases.byKey().containsKey(one.key())) {
+          throw new ContextUpload.BadUpload("directory key " + one.key() + " given twice");
+        }
+        leases.byKey().put(one.key(), apply(one.key(), one.manifest(), one.received()));
+      }
+      return leases;
+    } catch (IOException | RuntimeException e) {
+      leases.close();
+      throw e;
+    }
+  }
+
   private Semaphore lock(String key) {
     return locks.computeIfAbsent(key, k -> new Semaphore(HOLDERS, true));
   }
@@ -132,6 +173,13 @@ final class ContextSync {
 
   private void update(Path tree, ContextManifest wanted, Path received) throws IOException {
     Files.createDirectories(tree);
+    if (Files.isSymbolicLink(received)) {
+      throw new ContextUpload.BadUpload("the upload's " + received.getFileName() + " is a symlink");
+    }
+    Optional<Path> receivedRoot =
+        Files.isDirectory(received, LinkOption.NOFOLLOW_LINKS)
+            ? Optional.of(received.toRealPath())
+            : Optional.empty();
     ContextManifest have = current(tree);
     // Gone, or of another kind: removed first, deepest first.
     List<String> paths = new ArrayList<>(have.entries().keySet());
@@ -162,6 +210,11 @@ final class ContextSync {
         }
         case FILE -> {
           Path arrived = received.resolve(entry.path());
+          if (Files.isRegularFile(arrived, LinkOption.NOFOLLOW_LINKS)
+              && !arrived.toRealPath().startsWith(receivedRoot.orElseThrow())) {
+            // reached through a symlink of the upload: a file of the daemon's, never the client's
+            throw new ContextUpload.BadUpload("\"" + entry.path() + "\" lies below a symlink");
+          }
           if (Files.isRegularFile(arrived, LinkOption.NOFOLLOW_LINKS)) {
             if (Files.size(arrived) != entry.size()) {
               throw new ContextUpload.BadUpload(
@@ -214,7 +267,7 @@ final class ContextSync {
   }
 
   private static boolean isEmpty(Path dir) throws IOException {
-    if (!Files.isDirectory(dir)) {
+    if (!Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
       return true;
     }
     try (var files = Files.walk(dir)) {

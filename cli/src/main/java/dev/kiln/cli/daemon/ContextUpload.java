@@ -3,6 +3,7 @@ package dev.kiln.cli.daemon;
 import dev.kiln.cli.ContextManifest;
 import dev.kiln.cli.SafeTar;
 import dev.kiln.cli.SecretIds;
+import dev.kiln.cli.SyncedDir;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Path;
@@ -11,6 +12,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
 
@@ -31,16 +34,28 @@ final class ContextUpload {
   /** Where secrets travel in an upload. */
   static final String SECRET_PREFIX = "secret/";
 
+  /**
+   * Where a build's other directories travel: {@code dirs/KEY/…}, listed by {@code
+   * dirs/KEY.manifest}.
+   */
+  static final String DIRS = "dirs";
+
+  private static final Pattern DIR_MANIFEST =
+      Pattern.compile(SyncedDir.UPLOAD + "/([0-9a-f]{64})\\.manifest");
+
   private static final int MAX_SECRETS = 100;
   private static final int MAX_SECRET_BYTES = 500 * 1024; // as BuildKit's
 
   private ContextUpload() {}
 
   /**
-   * What an upload carried besides its files: secrets by id, and the context's manifest when the
-   * client sent only the files the daemon lacked.
+   * What an upload carried besides its files: secrets by id, the context's manifest when the client
+   * sent only the files the daemon lacked, and the manifests of its other directories by key.
    */
-  record Upload(Map<String, byte[]> secrets, Optional<ContextManifest> manifest) {}
+  record Upload(
+      Map<String, byte[]> secrets,
+      Optional<ContextManifest> manifest,
+      Map<String, ContextManifest> dirs) {}
 
   /**
    * Unpacks {@code tar} into the empty directory {@code dir}, except its secrets ({@code secret/ID}
@@ -51,6 +66,7 @@ final class ContextUpload {
       throws IOException {
     Map<String, byte[]> secrets = new LinkedHashMap<>();
     List<ContextManifest> manifest = new ArrayList<>();
+    Map<String, ContextManifest> dirs = new LinkedHashMap<>();
     SafeTar.unpack(
         tar,
         dir,
@@ -66,16 +82,28 @@ final class ContextUpload {
             if (!manifest.isEmpty() || !entry.isFile()) {
               throw new BadUpload("more than one " + ContextManifest.ENTRY + ", or not a file");
             }
-            try {
-              manifest.add(ContextManifest.read(in));
-            } catch (IOException e) {
-              throw new BadUpload(e.getMessage());
+            manifest.add(manifest(in));
+            return true;
+          }
+          Matcher listed = DIR_MANIFEST.matcher(name);
+          if (listed.matches()) {
+            if (dirs.containsKey(listed.group(1)) || !entry.isFile()) {
+              throw new BadUpload("more than one " + name + ", or not a file");
             }
+            dirs.put(listed.group(1), manifest(in));
             return true;
           }
           return false;
         });
-    return new Upload(secrets, manifest.stream().findFirst());
+    return new Upload(secrets, manifest.stream().findFirst(), dirs);
+  }
+
+  private static ContextManifest manifest(InputStream in) throws BadUpload {
+    try {
+      return ContextManifest.read(in);
+    } catch (IOException e) {
+      throw new BadUpload(e.getMessage());
+    }
   }
 
   /** Reads a secret into memory: a file entry named by a valid id, of at most 500 KiB. */

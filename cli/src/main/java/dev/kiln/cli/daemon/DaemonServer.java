@@ -9,6 +9,7 @@ import dev.kiln.cli.ContextManifest;
 import dev.kiln.cli.DaemonAddress;
 import dev.kiln.cli.RemoteBuild;
 import dev.kiln.cli.SafeTar;
+import dev.kiln.cli.SyncedDir;
 import dev.kiln.cli.TlsFiles;
 import dev.kiln.engine.Engine;
 import dev.kiln.engine.cache.PrunePolicy;
@@ -21,8 +22,13 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -77,14 +83,21 @@ public final class DaemonServer extends AllDirectives implements AutoCloseable {
   private final ExecutorService pool;
   private final BuildTable table = new BuildTable(KEEP_FINISHED);
   private final ContextSync contexts;
+  private final Set<String> entitlements;
   private final Path outputs;
   private Optional<ServerBinding> binding = Optional.empty();
   private Optional<UnixSocketListener> socket = Optional.empty();
   private DaemonAddress address;
 
-  private DaemonServer(Engine engine, Path sessions, ContextSync contexts, long maxUploadBytes) {
+  private DaemonServer(
+      Engine engine,
+      Path sessions,
+      ContextSync contexts,
+      long maxUploadBytes,
+      Set<String> entitlements) {
     this.engine = engine;
     this.contexts = contexts;
+    this.entitlements = Set.copyOf(entitlements);
     this.outputs = sessions.resolveSibling("outputs");
     this.sessions = sessions;
     this.maxUploadBytes = maxUploadBytes;
@@ -103,6 +116,20 @@ public final class DaemonServer extends AllDirectives implements AutoCloseable {
    */
   public static DaemonServer start(
       Engine engine, Path root, DaemonAddress address, long maxUploadBytes) throws IOException {
+    return start(engine, root, address, maxUploadBytes, Set.of());
+  }
+
+  /**
+   * As {@link #start(Engine, Path, DaemonAddress, long)}, granting {@code entitlements} ({@code
+   * network.host}, {@code security.insecure}) to the builds that ask for them with {@code --allow}.
+   */
+  public static DaemonServer start(
+      Engine engine,
+      Path root,
+      DaemonAddress address,
+      long maxUploadBytes,
+      Set<String> entitlements)
+      throws IOException {
     Path sessions = root.resolve("sessions");
     if (Files.isDirectory(sessions)) {
       FileTrees.deleteRecursively(sessions); // uploads of builds a crash interrupted
@@ -115,7 +142,11 @@ public final class DaemonServer extends AllDirectives implements AutoCloseable {
     Files.createDirectories(outputs);
     DaemonServer server =
         new DaemonServer(
-            engine, sessions, new ContextSync(root.resolve("contexts")), maxUploadBytes);
+            engine,
+            sessions,
+            new ContextSync(root.resolve("contexts")),
+            maxUploadBytes,
+            entitlements);
     if (address instanceof DaemonAddress.Unix unix) {
       server.socket =
           Optional.of(
@@ -396,6 +427,53 @@ public final class DaemonServer extends AllDirectives implements AutoCloseable {
   }
 
   /**
+   * The copies a build wants brought up to date: its context's (when it sent a key) and those of
+   * its other directories, each listed by a manifest in the upload; nothing else may be in it.
+   */
+  private static List<ContextSync.Wanted> wanted(
+      RemoteBuild.Request request, ContextUpload.Upload upload, Path session) throws IOException {
+    List<ContextSync.Wanted> wanted = new ArrayList<>();
+    if (request.contextKey().isPresent()) {
+      ContextManifest manifest =
+          upload
+              .manifest()
+              .orElseThrow(
+                  () ->
+                      new ContextUpload.BadUpload(
+                          "a build with a contextKey needs " + ContextManifest.ENTRY));
+      wanted.add(
+          new ContextSync.Wanted(
+              ContextSync.checkKey(request.contextKey().get()),
+              manifest,
+              session.resolve("context")));
+    }
+    Set<String> keys = new TreeSet<>();
+    request.dirs().forEach(dir -> keys.add(dir.key()));
+    Path received = session.resolve(SyncedDir.UPLOAD);
+    for (String key : keys) {
+      ContextManifest manifest = upload.dirs().get(key);
+      if (manifest == null) {
+        throw new ContextUpload.BadUpload("the upload has no dirs/" + key + ".manifest");
+      }
+      wanted.add(new ContextSync.Wanted(key, manifest, received.resolve(key)));
+    }
+    if (!keys.containsAll(upload.dirs().keySet())) {
+      throw new ContextUpload.BadUpload("the upload lists a directory the request does not use");
+    }
+    if (Files.isDirectory(received)) {
+      try (var sent = Files.list(received)) {
+        for (Path dir : sent.toList()) {
+          if (!keys.contains(dir.getFileName().toString())) {
+            throw new ContextUpload.BadUpload(
+                "the upload has files under dirs/ for no directory of the request");
+          }
+        }
+      }
+    }
+    return wanted;
+  }
+
+  /**
    * Receives and unpacks the upload, checks the options, then starts the build and answers with its
    * event stream; a bad upload or bad options get a 400 and leave nothing behind.
    */
@@ -417,24 +495,17 @@ public final class DaemonServer extends AllDirectives implements AutoCloseable {
             try (in) {
               upload = ContextUpload.unpack(in, session, maxUploadBytes, MAX_ENTRIES);
             }
-            Optional<ContextSync.Lease> lease = Optional.empty();
+            ContextSync.Leases leases = contexts.applyAll(wanted(request, upload, session));
             try {
-              Path context = session.resolve("context");
-              if (request.contextKey().isPresent()) {
-                String key = ContextSync.checkKey(request.contextKey().get());
-                ContextManifest manifest =
-                    upload
-                        .manifest()
-                        .orElseThrow(
-                            () ->
-                                new ContextUpload.BadUpload(
-                                    "a build with a contextKey needs " + ContextManifest.ENTRY));
-                lease = Optional.of(contexts.apply(key, manifest, context));
-                context = lease.get().dir();
-              }
+              Path context =
+                  request.contextKey().isPresent()
+                      ? leases.dir(request.contextKey().get())
+                      : session.resolve("context");
+              Map<String, Path> dirs = new HashMap<>();
+              request.dirs().forEach(dir -> dirs.put(dir.key(), leases.dir(dir.key())));
               RemoteBuild.Prepared prepared =
-                  RemoteBuild.prepare(request, session, context, upload.secrets());
-              Optional<ContextSync.Lease> held = lease;
+                  RemoteBuild.prepare(
+                      request, session, context, dirs, upload.secrets(), entitlements);
               DaemonBuild build = table.add(request.dockerfile(), request.args());
               return stream(
                   prepared,
@@ -443,12 +514,12 @@ public final class DaemonServer extends AllDirectives implements AutoCloseable {
                     try {
                       return keepOutput(build, prepared, code);
                     } finally {
-                      held.ifPresent(ContextSync.Lease::close);
+                      leases.close();
                       delete(session);
                     }
                   });
-            } catch (IOException | RuntimeException | RemoteBuild.BadRequest e) {
-              lease.ifPresent(ContextSync.Lease::close);
+            } catch (RuntimeException | RemoteBuild.BadRequest e) {
+              leases.close();
               throw e;
             }
           } catch (ContextSync.Stale e) {
