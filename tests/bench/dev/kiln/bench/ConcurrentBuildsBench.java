@@ -21,7 +21,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -114,13 +113,7 @@ class ConcurrentBuildsBench {
           0,
           DaemonClient.build(
               server.address(),
-              warm,
-              warm.resolve("Dockerfile"),
-              List.of(),
-              Map.of(),
-              List.of(),
-              Optional.empty(),
-              Optional.empty(),
+              DaemonClient.Job.of(warm, List.of()),
               "quiet",
               new PrintStream(OutputStream.nullOutputStream())));
       ExecutorService clients = Executors.newFixedThreadPool(16);
@@ -135,13 +128,7 @@ class ConcurrentBuildsBench {
                   int exit =
                       DaemonClient.build(
                           server.address(),
-                          context,
-                          context.resolve("Dockerfile"),
-                          List.of(),
-                          Map.of(),
-                          List.of(),
-                          Optional.empty(),
-                          Optional.empty(),
+                          DaemonClient.Job.of(context, List.of()),
                           "plain",
                           new PrintStream(bytes, true, java.nio.charset.StandardCharsets.UTF_8));
                   String output = bytes.toString(java.nio.charset.StandardCharsets.UTF_8);

@@ -286,12 +286,8 @@ final class BuildCommand implements Callable<Integer> {
           args.addAll(List.of("--cache-from", from));
         }
       }
-      if (cacheTo.isPresent()) {
-        if (CacheSpec.to(cacheTo.get()).dir().isPresent()) {
-          throw new IllegalArgumentException(
-              "--cache-to type=local: not supported with --addr yet; use type=registry or"
-                  + " type=inline");
-        }
+      Optional<String> cacheLayout = cacheTo.filter(to -> CacheSpec.to(to).dir().isPresent());
+      if (cacheTo.isPresent() && cacheLayout.isEmpty()) {
         args.addAll(List.of("--cache-to", cacheTo.get()));
       }
       allow.forEach(a -> args.addAll(List.of("--allow", a)));
@@ -335,13 +331,8 @@ final class BuildCommand implements Callable<Integer> {
       }
       return DaemonClient.build(
           address,
-          dir,
-          dockerfile,
-          args,
-          sent,
-          dirs,
-          fileOutput,
-          metadataFile,
+          new DaemonClient.Job(
+              dir, dockerfile, args, sent, dirs, fileOutput, cacheLayout, metadataFile),
           progress,
           System.err);
     } catch (IllegalArgumentException e) {

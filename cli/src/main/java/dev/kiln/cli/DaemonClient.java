@@ -10,7 +10,6 @@ import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;
-import java.io.OutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -43,24 +42,57 @@ public final class DaemonClient {
   }
 
   /**
-   * Builds {@code context} with {@code dockerfile} and {@code args} on the daemon; the exit code.
-   * {@code output}, a file output ({@code --output type=local|tar|oci|docker,dest=…}), is written
-   * here from the archive the daemon keeps for this client; {@code metadataFile} gets what the
-   * build produced, as {@code --metadata-file} does; {@code dirs} are the build's other directories
-   * ({@code --build-context}, {@code --cache-from}), sent as its context is.
+   * A build for a daemon: {@code context} with {@code dockerfile} and {@code args}; {@code
+   * secrets}; {@code dirs}, the build's other directories ({@code --build-context}, {@code
+   * --cache-from}), sent as its context is; {@code output}, a file output ({@code --output
+   * type=local|tar|oci|docker,dest=…}), written here from the archive the daemon keeps for this
+   * client; {@code cacheTo}, a cache layout ({@code --cache-to type=local,dest=DIR}) brought here
+   * likewise; {@code metadataFile}, written with what the build produced.
    */
-  public static int build(
-      DaemonAddress address,
+  public record Job(
       Path context,
       Path dockerfile,
       List<String> args,
       Map<String, byte[]> secrets,
       List<LocalDir> dirs,
       Optional<String> output,
-      Optional<Path> metadataFile,
-      String progress,
-      PrintStream err)
+      Optional<String> cacheTo,
+      Optional<Path> metadataFile) {
+    /** {@code context}'s Dockerfile with {@code args}, and nothing else. */
+    public static Job of(Path context, List<String> args) {
+      return new Job(
+          context,
+          context.resolve("Dockerfile"),
+          args,
+          Map.of(),
+          List.of(),
+          Optional.empty(),
+          Optional.empty(),
+          Optional.empty());
+    }
+
+    public Job withSecrets(Map<String, byte[]> secrets) {
+      return new Job(context, dockerfile, args, secrets, dirs, output, cacheTo, metadataFile);
+    }
+
+    public Job withOutput(Optional<String> output) {
+      return new Job(context, dockerfile, args, secrets, dirs, output, cacheTo, metadataFile);
+    }
+
+    public Job withMetadataFile(Optional<Path> metadataFile) {
+      return new Job(context, dockerfile, args, secrets, dirs, output, cacheTo, metadataFile);
+    }
+  }
+
+  /**
+   * Runs {@code job} on the daemon at {@code address}, showing it on {@code err}; the exit code.
+   */
+  public static int build(DaemonAddress address, Job job, String progress, PrintStream err)
       throws IOException, InterruptedException {
+    Path context = job.context();
+    Path dockerfile = job.dockerfile();
+    Optional<String> output = job.output();
+    Optional<Path> cacheDest = job.cacheTo().map(to -> CacheSpec.to(to).dir().orElseThrow());
     Optional<OutputSpec> spec = output.map(OutputSpec::parse);
     List<String> ignore = DockerIgnore.patterns(context, dockerfile);
     String name = dockerfile.getFileName().toString();
@@ -68,7 +100,7 @@ public final class DaemonClient {
         Copy.of(context, key("kiln-context-v1", context), ContextManifest.of(context, ignore));
     Map<String, Copy> others = new java.util.TreeMap<>();
     List<SyncedDir> synced = new java.util.ArrayList<>();
-    for (LocalDir dir : dirs) {
+    for (LocalDir dir : job.dirs()) {
       if (!Files.isDirectory(dir.path())) {
         err.println("error: " + dir.path() + " is not a directory");
         return 1;
@@ -81,7 +113,12 @@ public final class DaemonClient {
     }
     RemoteBuild.Request request =
         new RemoteBuild.Request(
-            name, args, Optional.of(main.key()), output.map(DaemonClient::remoteOutput), synced);
+            name,
+            job.args(),
+            Optional.of(main.key()),
+            output.map(DaemonClient::remoteOutput),
+            synced,
+            job.cacheTo().map(DaemonClient::remoteCache));
     DaemonHttp.Answer sent;
     try {
       // Another client may change the daemon's copy between the question and the upload: the
@@ -113,7 +150,7 @@ public final class DaemonClient {
                         writeCopy(
                             tar, at + ".manifest", at + "/", copy, missingOthers.get(copy.key()));
                       }
-                      writeRest(tar, dockerfile, secrets);
+                      writeRest(tar, dockerfile, job.secrets());
                       tar.finish();
                     }));
         if (sent.status() != 409 || attempt == 3) {
@@ -137,11 +174,20 @@ public final class DaemonClient {
       if (shown.code() == 0 && spec.isPresent() && shown.output()) {
         OutputReceiver.receive(address, shown.id(), spec.get(), err);
       }
-      if (shown.code() == 0 && metadataFile.isPresent() && shown.metadata().isPresent()) {
-        BuildMetadata.write(metadataFile.get(), shown.metadata().get());
+      if (shown.code() == 0 && cacheDest.isPresent() && shown.cache()) {
+        OutputReceiver.receiveCache(address, shown.id(), cacheDest.get(), err);
+      }
+      if (shown.code() == 0 && job.metadataFile().isPresent() && shown.metadata().isPresent()) {
+        BuildMetadata.write(job.metadataFile().get(), shown.metadata().get());
       }
       return shown.code();
     }
+  }
+
+  /** What the daemon is asked to write for {@code --cache-to type=local}: without {@code dest}. */
+  static String remoteCache(String text) {
+    return String.join(
+        ",", java.util.Arrays.stream(text.split(",")).filter(f -> !f.startsWith("dest=")).toList());
   }
 
   /**
@@ -170,13 +216,15 @@ public final class DaemonClient {
   }
 
   /** The end of a build's stream: its exit code, its id, and whether it has an output to fetch. */
-  private record Shown(int code, String id, boolean output, Optional<JsonNode> metadata) {}
+  private record Shown(
+      int code, String id, boolean output, boolean cache, Optional<JsonNode> metadata) {}
 
   /** Shows the daemon's lines. */
   private static Shown show(Iterator<String> lines, String progress, PrintStream err)
       throws IOException, InterruptedException {
     String id = "";
     boolean output = false;
+    boolean cache = false;
     Optional<JsonNode> metadata = Optional.empty();
     boolean plain = ProgressDisplay.resolve(progress).equals("plain");
     ProgressDisplay display = ProgressDisplay.of(progress, err);
@@ -195,6 +243,7 @@ public final class DaemonClient {
             }
           }
           case "output" -> output = true;
+          case "cache" -> cache = true;
           case "metadata" -> metadata = Optional.of(json.path("metadata"));
           case "tick" -> {
             // the daemon checking that this client is still there
@@ -204,7 +253,7 @@ public final class DaemonClient {
             displaying = false;
           }
           case "exit" -> {
-            return new Shown(json.path("code").asInt(1), id, output, metadata);
+            return new Shown(json.path("code").asInt(1), id, output, cache, metadata);
           }
           default -> display.accept(ProgressJson.read(line));
         }
@@ -215,7 +264,7 @@ public final class DaemonClient {
       }
     }
     err.println("error: the daemon ended the build's stream without its result");
-    return new Shown(1, id, false, Optional.empty());
+    return new Shown(1, id, false, false, Optional.empty());
   }
 
   /** The files of {@code copy} the daemon's copy of it lacks. */
@@ -282,7 +331,8 @@ public final class DaemonClient {
       TarArchiveEntry sent = new TarArchiveEntry(prefix + path);
       sent.setMode(entry.mode());
       sent.setSize(entry.size());
-      sent.addPaxHeader(ContextManifest.DIGEST_HEADER, sha256(file));
+      sent.addPaxHeader(
+          ContextManifest.DIGEST_HEADER, dev.kiln.engine.graph.Digest.ofFile(file).hex());
       tar.putArchiveEntry(sent);
       try (InputStream in = Files.newInputStream(file)) {
         long copied = in.transferTo(tar);
@@ -319,14 +369,6 @@ public final class DaemonClient {
       tar.write(secret.getValue());
       tar.closeArchiveEntry();
     }
-  }
-
-  private static String sha256(Path file) throws IOException {
-    java.security.MessageDigest digest = dev.kiln.engine.graph.Digest.newSha256();
-    try (InputStream in = new java.security.DigestInputStream(Files.newInputStream(file), digest)) {
-      in.transferTo(OutputStream.nullOutputStream());
-    }
-    return java.util.HexFormat.of().formatHex(digest.digest());
   }
 
   private static void directory(TarArchiveOutputStream tar, String name) throws IOException {

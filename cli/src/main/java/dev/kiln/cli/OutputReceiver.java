@@ -48,6 +48,51 @@ final class OutputReceiver {
     err.println("wrote the output to " + where(spec));
   }
 
+  /**
+   * Brings the cache layout a daemon exported for this client ({@code POST /v1/builds/ID/cache})
+   * into {@code dest}: tells the daemon which blobs are there already, checks each blob that
+   * arrives against its digest, moves it in, and replaces {@code index.json} last, so the layout
+   * never names a blob it lacks (as the exporter writes it without a daemon).
+   */
+  static void receiveCache(DaemonAddress address, String id, Path dest, PrintStream err)
+      throws IOException {
+    Path target = dest.toAbsolutePath().normalize();
+    Path blobs = target.resolve("blobs").resolve("sha256");
+    com.fasterxml.jackson.databind.node.ObjectNode body =
+        com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.objectNode();
+    var have = body.putArray("have");
+    if (Files.isDirectory(blobs)) {
+      try (var files = Files.list(blobs)) {
+        files
+            .map(f -> f.getFileName().toString())
+            .filter(CacheReceipt::isDigest)
+            .forEach(hex -> have.add("sha256:" + hex));
+      }
+    }
+    DaemonHttp.Answer answer =
+        DaemonHttp.exchange(
+            address,
+            "POST",
+            "/v1/builds/" + id + "/cache",
+            Map.of("Content-Type", "application/json"),
+            Optional.of(
+                new DaemonHttp.Sized(
+                    body.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8))));
+    try (answer) {
+      InputStream in = answer.accepted().body();
+      Files.createDirectories(target);
+      Path temp =
+          Files.createTempDirectory(target.getParent(), "." + target.getFileName() + ".kiln-tmp");
+      try {
+        SafeTar.unpack(in, temp, MAX_UNPACKED, MAX_ENTRIES);
+        CacheReceipt.moveIn(temp, target);
+      } finally {
+        FileTrees.deleteRecursively(temp);
+      }
+    }
+    err.println("wrote the cache to " + target);
+  }
+
   private static Optional<Path> file(OutputSpec spec) {
     if (spec instanceof OutputSpec.Tar tar) {
       return Optional.of(tar.dest());

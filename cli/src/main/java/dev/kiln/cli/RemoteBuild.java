@@ -76,7 +76,8 @@ public final class RemoteBuild {
       List<String> args,
       Optional<String> contextKey,
       Optional<String> output,
-      List<SyncedDir> dirs) {
+      List<SyncedDir> dirs,
+      Optional<String> cacheTo) {
     /** At most this many directories besides the context. */
     static final int MAX_DIRS = 64;
 
@@ -86,7 +87,7 @@ public final class RemoteBuild {
     }
 
     public Request(String dockerfile, List<String> args) {
-      this(dockerfile, args, Optional.empty(), Optional.empty(), List.of());
+      this(dockerfile, args, Optional.empty(), Optional.empty(), List.of(), Optional.empty());
     }
 
     /** The request as the {@code Kiln-Build} header's value: base64url of its JSON. */
@@ -97,6 +98,7 @@ public final class RemoteBuild {
       args.forEach(list::add);
       contextKey.ifPresent(key -> json.put("contextKey", key));
       output.ifPresent(spec -> json.put("output", spec));
+      cacheTo.ifPresent(spec -> json.put("cacheTo", spec));
       if (!dirs.isEmpty()) {
         ArrayNode synced = json.putArray("dirs");
         dirs.forEach(dir -> synced.add(dir.toJson()));
@@ -128,20 +130,9 @@ public final class RemoteBuild {
         }
         args.add(arg.asText());
       }
-      Optional<String> key = Optional.empty();
-      if (json.has("contextKey")) {
-        if (!json.get("contextKey").isTextual()) {
-          throw new BadRequest("\"contextKey\" must be a string");
-        }
-        key = Optional.of(json.get("contextKey").asText());
-      }
-      Optional<String> output = Optional.empty();
-      if (json.has("output")) {
-        if (!json.get("output").isTextual()) {
-          throw new BadRequest("\"output\" must be a string");
-        }
-        output = Optional.of(json.get("output").asText());
-      }
+      Optional<String> key = text(json, "contextKey");
+      Optional<String> output = text(json, "output");
+      Optional<String> cacheTo = text(json, "cacheTo");
       List<SyncedDir> dirs = new ArrayList<>();
       if (json.has("dirs")) {
         if (!json.get("dirs").isArray() || json.get("dirs").size() > MAX_DIRS) {
@@ -151,7 +142,17 @@ public final class RemoteBuild {
           dirs.add(SyncedDir.fromJson(dir));
         }
       }
-      return new Request(name, args, key, output, dirs);
+      return new Request(name, args, key, output, dirs, cacheTo);
+    }
+
+    private static Optional<String> text(JsonNode json, String field) throws BadRequest {
+      if (!json.has(field)) {
+        return Optional.empty();
+      }
+      if (!json.get(field).isTextual()) {
+        throw new BadRequest("\"" + field + "\" must be a string");
+      }
+      return Optional.of(json.get(field).asText());
     }
   }
 
@@ -159,15 +160,22 @@ public final class RemoteBuild {
   public static final class Prepared {
     private final BuildCommand command;
     private final Optional<Path> output;
+    private final Optional<Path> cacheLayout;
 
-    private Prepared(BuildCommand command, Optional<Path> output) {
+    private Prepared(BuildCommand command, Optional<Path> output, Optional<Path> cacheLayout) {
       this.command = command;
       this.output = output;
+      this.cacheLayout = cacheLayout;
     }
 
     /** Where the build writes the archive the client fetches, when it asked for one. */
     public Optional<Path> output() {
       return output;
+    }
+
+    /** Where the build writes the cache layout the client fetches, when it asked for one. */
+    public Optional<Path> cacheLayout() {
+      return cacheLayout;
     }
 
     /**
@@ -227,6 +235,11 @@ public final class RemoteBuild {
       outputFile = Optional.of(session.resolve("output"));
       argv.addAll(List.of("--output", fileOutput(request.output().get(), outputFile.get())));
     }
+    Optional<Path> cacheLayout = Optional.empty();
+    if (request.cacheTo().isPresent()) {
+      cacheLayout = Optional.of(session.resolve("cache-layout"));
+      argv.addAll(List.of("--cache-to", cacheLayout(request.cacheTo().get(), cacheLayout.get())));
+    }
     argv.addAll(List.of("--file", dockerfile.toString(), context.toString()));
     parse(command, argv);
     if (!Files.isDirectory(context)) {
@@ -236,7 +249,7 @@ public final class RemoteBuild {
       throw new BadRequest("the upload has no dockerfile/" + request.dockerfile());
     }
     command.sentSecrets = Map.copyOf(secrets);
-    return new Prepared(command, outputFile);
+    return new Prepared(command, outputFile, cacheLayout);
   }
 
   /**
@@ -284,8 +297,8 @@ public final class RemoteBuild {
           case "--cache-to" -> {
             if (CacheSpec.to(asked.cacheTo.orElseThrow()).dir().isPresent()) {
               throw new BadRequest(
-                  "--cache-to type=local is not supported through the daemon yet: use"
-                      + " type=registry or type=inline");
+                  "--cache-to type=local: a cache for the client is the request's \"cacheTo\","
+                      + " without dest");
             }
           }
           case "--allow" -> {
@@ -348,6 +361,27 @@ public final class RemoteBuild {
       throw new BadRequest("\"output\" is a tar, oci or docker archive: got " + spec);
     }
     return text;
+  }
+
+  /**
+   * The daemon's {@code --cache-to} for a client's {@code type=local} cache ({@code spec}, no
+   * {@code dest}): the same, written to {@code dir} for the client to fetch.
+   */
+  private static String cacheLayout(String spec, Path dir) throws BadRequest {
+    try {
+      Map<String, String> fields = KeyValues.parse("\"cacheTo\"", spec);
+      if (fields.containsKey("dest")) {
+        throw new BadRequest("\"cacheTo\" names no dest: the client writes the cache");
+      }
+      if (!"local".equals(fields.get("type"))) {
+        throw new BadRequest("\"cacheTo\" is a type=local cache: got " + spec);
+      }
+      String text = spec + ",dest=" + dir;
+      CacheSpec.to(text);
+      return text;
+    } catch (IllegalArgumentException e) {
+      throw new BadRequest(e.getMessage().replace(dir.toString(), "DIR")); // no daemon paths
+    }
   }
 
   /** Messages as {@code message} lines, progress events as their JSON lines. */

@@ -111,13 +111,7 @@ class DaemonTest {
     int exit =
         DaemonClient.build(
             address,
-            context,
-            context.resolve("Dockerfile"),
-            List.of(args),
-            secrets,
-            List.of(),
-            output,
-            Optional.empty(),
+            DaemonClient.Job.of(context, List.of(args)).withSecrets(secrets).withOutput(output),
             "plain",
             err);
     return new Run(exit, bytes.toString(StandardCharsets.UTF_8));
@@ -240,6 +234,31 @@ class DaemonTest {
   }
 
   @Test
+  void aCacheRequestThatNamesADaemonPathOrNoLayoutIsRefused() throws Exception {
+    Map<String, String> refused =
+        Map.of(
+            "type=local,dest=/etc", "names no dest",
+            "type=registry,ref=example.com/cache", "is a type=local cache",
+            "type=nope", "is a type=local cache",
+            "type=local,mode=most", "mode");
+    for (var cacheTo : refused.entrySet()) {
+      Response answer =
+          post(
+              new RemoteBuild.Request(
+                      "Dockerfile",
+                      List.of(),
+                      Optional.empty(),
+                      Optional.empty(),
+                      List.of(),
+                      Optional.of(cacheTo.getKey()))
+                  .encode(),
+              tar(Map.of("context/app.txt", "x\n", "dockerfile/Dockerfile", "FROM busybox\n")));
+      assertEquals(400, answer.statusCode(), cacheTo + ": " + answer.body());
+      assertTrue(answer.body().contains(cacheTo.getValue()), cacheTo + ": " + answer.body());
+    }
+  }
+
+  @Test
   void namedContextsAndLayoutsOfTheClientTravelAsItsContextDoes() throws Exception {
     Path context = context("named", "x\n");
     Path extra = Files.createDirectories(temp.resolve("extra"));
@@ -302,6 +321,83 @@ class DaemonTest {
     assertEquals(0, imported.exit(), imported.err());
     assertTrue(imported.err().contains("importing cache from"), imported.err());
     assertNothingRan(new Run(imported.exit(), imported.err()));
+  }
+
+  @Test
+  void aCacheExportedThroughTheDaemonLandsOnTheClientAndServesAnotherEngine() throws Exception {
+    Path context = context("cache-to", "x\n");
+    Files.writeString(
+        context.resolve("Dockerfile"), "FROM busybox\nRUN echo exported-$RANDOM > /r\n");
+    Path cache = temp.resolve("client-cache");
+    String busybox = "busybox=" + BusyboxLayout.identifier();
+    String[] args = {
+      "--progress",
+      "plain",
+      "--build-context",
+      busybox,
+      "--cache-to",
+      "type=local,mode=max,dest=" + cache,
+      context.toString()
+    };
+
+    Cli exported = kiln("build", args);
+    assertEquals(0, exported.exit(), exported.err());
+    assertTrue(exported.err().contains("wrote the cache to " + cache), exported.err());
+    assertTrue(Files.isRegularFile(cache.resolve("index.json")));
+    try (var blobs = Files.list(cache.resolve("blobs/sha256"))) {
+      for (Path blob : blobs.toList()) {
+        assertEquals(
+            blob.getFileName().toString(), dev.kiln.engine.graph.Digest.ofFile(blob).hex());
+      }
+    }
+    Cli again = kiln("build", args);
+    assertEquals(0, again.exit(), again.err());
+
+    Cli elsewhere =
+        cli(
+            "build",
+            "--root",
+            temp.resolve("elsewhere").toString(),
+            "--progress",
+            "plain",
+            "--build-context",
+            busybox,
+            "--cache-from",
+            "type=local,src=" + cache,
+            context.toString());
+    assertNothingRan(new Run(elsewhere.exit(), elsewhere.err()));
+  }
+
+  @Test
+  void aCacheFetchThatIsMalformedRepeatedOrForNoBuildIsRefused() throws Exception {
+    Path context = context("cache-fetch", "x\n");
+    Run run = build(context);
+    assertEquals(0, run.exit(), run.err());
+    String id = run.err().lines().filter(l -> l.startsWith("#0 build ")).findFirst().orElseThrow();
+    id = id.substring("#0 build ".length()).strip();
+
+    Map<String, Integer> bodies =
+        Map.of(
+            "{\"have\":[]}",
+            404, // this build exported no cache
+            "{\"have\":[\"md5:x\"]}",
+            400,
+            "{\"have\":\"sha256:x\"}",
+            400,
+            "not json",
+            400,
+            "{\"have\":[\"" + "x".repeat(5 << 20) + "\"]}",
+            413);
+    for (var body : bodies.entrySet()) {
+      Response answer = send("/v1/builds/" + id + "/cache", "POST", Map.of(), body.getKey());
+      assertEquals(
+          body.getValue(),
+          answer.statusCode(),
+          body.getKey().substring(0, Math.min(40, body.getKey().length())) + answer.body());
+    }
+    Response unknown =
+        send("/v1/builds/01ARZ3NDEKTSV4RRFFQ69G5FAV/cache", "POST", Map.of(), "{\"have\":[]}");
+    assertEquals(404, unknown.statusCode(), unknown.body());
   }
 
   @Test
@@ -582,7 +678,12 @@ class DaemonTest {
         };
     String header =
         new RemoteBuild.Request(
-                "Dockerfile", List.of(), Optional.of(key), Optional.empty(), List.of())
+                "Dockerfile",
+                List.of(),
+                Optional.of(key),
+                Optional.empty(),
+                List.of(),
+                Optional.empty())
             .encode();
 
     // Listed but neither sent nor on the daemon: the client must ask again.
@@ -626,7 +727,12 @@ class DaemonTest {
     String key = "b".repeat(64);
     String header =
         new RemoteBuild.Request(
-                "Dockerfile", List.of(), Optional.of(key), Optional.empty(), List.of())
+                "Dockerfile",
+                List.of(),
+                Optional.of(key),
+                Optional.empty(),
+                List.of(),
+                Optional.empty())
             .encode();
     String file = "{\"path\":\"%s\",\"kind\":\"file\",\"mode\":420,\"size\":12,\"mtime\":1}";
     String dir = "{\"path\":\"%s\",\"kind\":\"directory\",\"mode\":493,\"size\":0,\"mtime\":0}";
@@ -669,7 +775,8 @@ class DaemonTest {
                 List.of(),
                 Optional.empty(),
                 Optional.empty(),
-                List.of(new SyncedDir(other, new SyncedDir.NamedContext("extra"))))
+                List.of(new SyncedDir(other, new SyncedDir.NamedContext("extra"))),
+                Optional.empty())
             .encode();
     Map<String, String> files =
         Map.of("context/app.txt", "x\n", "dockerfile/Dockerfile", "FROM busybox\n");
@@ -811,13 +918,8 @@ class DaemonTest {
     int exit =
         DaemonClient.build(
             address,
-            context,
-            context.resolve("Dockerfile"),
-            List.of("--tag", "meta"),
-            Map.of(),
-            List.of(),
-            Optional.empty(),
-            Optional.of(metadata),
+            DaemonClient.Job.of(context, List.of("--tag", "meta"))
+                .withMetadataFile(Optional.of(metadata)),
             "quiet",
             new PrintStream(bytes, true, StandardCharsets.UTF_8));
     assertEquals(0, exit, bytes.toString(StandardCharsets.UTF_8));
@@ -838,7 +940,12 @@ class DaemonTest {
       Response answer =
           post(
               new RemoteBuild.Request(
-                      "Dockerfile", List.of(), Optional.empty(), Optional.of(output), List.of())
+                      "Dockerfile",
+                      List.of(),
+                      Optional.empty(),
+                      Optional.of(output),
+                      List.of(),
+                      Optional.empty())
                   .encode(),
               tar(files));
       assertEquals(400, answer.statusCode(), output + ": " + answer.body());

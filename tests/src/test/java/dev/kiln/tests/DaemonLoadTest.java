@@ -152,16 +152,7 @@ class DaemonLoadTest {
     PrintStream err = new PrintStream(bytes, true, StandardCharsets.UTF_8);
     int exit =
         DaemonClient.build(
-            address,
-            context,
-            context.resolve("Dockerfile"),
-            List.of("--tag", tag),
-            Map.of(),
-            List.of(),
-            java.util.Optional.empty(),
-            java.util.Optional.empty(),
-            "plain",
-            err);
+            address, DaemonClient.Job.of(context, List.of("--tag", tag)), "plain", err);
     return new Outcome(exit, bytes.toString(StandardCharsets.UTF_8));
   }
 

@@ -75,6 +75,9 @@ public final class DaemonServer extends AllDirectives implements AutoCloseable {
   private static final Duration TICK = Duration.ofSeconds(2);
   private static final int KEEP_FINISHED = 1_000;
   private static final long MAX_JSON_BYTES = 64 * 1024;
+  private static final long MAX_HAVE_BYTES = 4 << 20;
+  private static final java.util.regex.Pattern BLOB =
+      java.util.regex.Pattern.compile("sha256:[0-9a-f]{64}");
   private static final Duration OUTPUT_KEPT = Duration.ofMinutes(30);
 
   private final Engine engine;
@@ -205,7 +208,10 @@ public final class DaemonServer extends AllDirectives implements AutoCloseable {
                                     extractRequestEntity(
                                         entity ->
                                             completeWithFuture(
-                                                jsonBody(entity, body -> () -> prune(body)))))),
+                                                jsonBody(
+                                                    entity,
+                                                    MAX_JSON_BYTES,
+                                                    body -> () -> prune(body)))))),
                     pathPrefix(
                         "contexts",
                         () ->
@@ -254,11 +260,23 @@ public final class DaemonServer extends AllDirectives implements AutoCloseable {
                                                 () ->
                                                     get(
                                                         () ->
-                                                            complete(
-                                                                withBuild(
-                                                                    id, this::output)))))))))),
+                                                            complete(withBuild(id, this::output)))),
+                                            path("cache", () -> cache(id)))))))),
         extractUnmatchedPath(
             path -> complete(json(StatusCodes.NOT_FOUND, error("no such endpoint: " + path)))));
+  }
+
+  /** {@code POST /v1/builds/ID/cache}: see {@link #cache(DaemonBuild, String)}. */
+  private Route cache(String id) {
+    return post(
+        () ->
+            extractRequestEntity(
+                entity ->
+                    completeWithFuture(
+                        jsonBody(
+                            entity,
+                            MAX_HAVE_BYTES,
+                            body -> () -> withBuild(id, build -> cache(build, body))))));
   }
 
   private Route submit() {
@@ -346,9 +364,9 @@ public final class DaemonServer extends AllDirectives implements AutoCloseable {
    * the HTTP threads.
    */
   private CompletionStage<HttpResponse> jsonBody(
-      HttpEntity entity, Function<String, Answer> answer) {
+      HttpEntity entity, long limit, Function<String, Answer> answer) {
     return entity
-        .withSizeLimit(MAX_JSON_BYTES)
+        .withSizeLimit(limit)
         .toStrict(30_000, engine.actorSystem())
         .thenCompose(strict -> blocking(answer.apply(strict.getData().utf8String())))
         .exceptionally(
@@ -356,7 +374,7 @@ public final class DaemonServer extends AllDirectives implements AutoCloseable {
                 isTooLarge(e)
                     ? json(
                         StatusCodes.PAYLOAD_TOO_LARGE,
-                        error("the request body is larger than " + MAX_JSON_BYTES + " bytes"))
+                        error("the request body is larger than " + limit + " bytes"))
                     : json(StatusCodes.BAD_REQUEST, error("cannot read the request body")));
   }
 
@@ -512,7 +530,7 @@ public final class DaemonServer extends AllDirectives implements AutoCloseable {
                   build,
                   code -> {
                     try {
-                      return keepOutput(build, prepared, code);
+                      return keepForClient(build, prepared, code);
                     } finally {
                       leases.close();
                       delete(session);
@@ -566,30 +584,89 @@ public final class DaemonServer extends AllDirectives implements AutoCloseable {
   }
 
   /**
-   * Keeps the archive a successful build wrote for its client ({@code ROOT/outputs/ID}, fetched
-   * once, or removed after {@code OUTPUT_KEPT}); the line that tells the client.
+   * Keeps what a successful build wrote for its client: the archive of a file output ({@code
+   * ROOT/outputs/ID}) and a cache layout ({@code ROOT/outputs/ID.cache}), each fetched once or
+   * removed after {@code OUTPUT_KEPT}; the lines that tell the client.
    */
-  private List<String> keepOutput(DaemonBuild build, RemoteBuild.Prepared prepared, int code) {
-    if (code != 0 || prepared.output().isEmpty() || !Files.isRegularFile(prepared.output().get())) {
-      return List.of();
+  private List<String> keepForClient(DaemonBuild build, RemoteBuild.Prepared prepared, int code) {
+    List<String> lines = new ArrayList<>();
+    if (code != 0) {
+      return lines;
     }
+    prepared
+        .output()
+        .filter(Files::isRegularFile)
+        .ifPresent(file -> lines.add(keep(file, outputs.resolve(build.id().value()), "output")));
+    prepared
+        .cacheLayout()
+        .filter(Files::isDirectory)
+        .ifPresent(dir -> lines.add(keep(dir, cacheOf(build), "cache")));
+    return lines;
+  }
+
+  private Path cacheOf(DaemonBuild build) {
+    return outputs.resolve(build.id().value() + ".cache");
+  }
+
+  /** Moves {@code from} to {@code kept} for a while; the line of {@code type} that says so. */
+  private String keep(Path from, Path kept, String type) {
+    ObjectNode line = JSON.createObjectNode();
     try {
-      Path kept = outputs.resolve(build.id().value());
-      Files.move(prepared.output().get(), kept, StandardCopyOption.ATOMIC_MOVE);
+      Files.move(from, kept, StandardCopyOption.ATOMIC_MOVE);
       engine
           .actorSystem()
           .scheduler()
           .scheduleOnce(OUTPUT_KEPT, () -> delete(kept), engine.actorSystem().executionContext());
-      ObjectNode line = JSON.createObjectNode();
-      line.put("type", "output");
-      line.put("size", Files.size(kept));
-      return List.of(line.toString());
+      line.put("type", type);
+      if (Files.isRegularFile(kept)) {
+        line.put("size", Files.size(kept));
+      }
     } catch (IOException e) {
-      ObjectNode line = JSON.createObjectNode();
       line.put("type", "message");
-      line.put("text", "error: cannot keep the output for the client: " + e.getMessage());
-      return List.of(line.toString());
+      line.put("text", "error: cannot keep the " + type + " for the client: " + e.getMessage());
     }
+    return line.toString();
+  }
+
+  /**
+   * {@code POST /v1/builds/ID/cache} with {@code {"have":["sha256:…"]}}: the cache layout as a tar
+   * archive without the blobs the client has, once; then it is gone.
+   */
+  private HttpResponse cache(DaemonBuild build, String body) {
+    Set<String> have = new java.util.HashSet<>();
+    try {
+      JsonNode json = JSON.readTree(body);
+      JsonNode list = json == null ? null : json.get("have");
+      if (list == null || !list.isArray()) {
+        return json(StatusCodes.BAD_REQUEST, error("the body is {\"have\":[\"sha256:…\",…]}"));
+      }
+      for (JsonNode digest : list) {
+        if (!BLOB.matcher(digest.asText("")).matches()) {
+          return json(StatusCodes.BAD_REQUEST, error("not a sha256 digest: " + digest));
+        }
+        have.add(digest.asText().substring("sha256:".length()));
+      }
+    } catch (IOException e) {
+      return json(StatusCodes.BAD_REQUEST, error("the body is not JSON"));
+    }
+    Path serving = outputs.resolve(build.id().value() + ".cache.sending-" + UUID.randomUUID());
+    try {
+      Files.move(cacheOf(build), serving, StandardCopyOption.ATOMIC_MOVE);
+    } catch (IOException e) {
+      return json(
+          StatusCodes.NOT_FOUND,
+          error("build " + build.id() + " has no cache to fetch (none, or fetched already)"));
+    }
+    Path archive = serving.resolveSibling(serving.getFileName() + ".tar");
+    try {
+      CacheArchive.write(serving, have, archive);
+    } catch (IOException e) {
+      delete(archive);
+      return json(StatusCodes.INTERNAL_SERVER_ERROR, error(String.valueOf(e.getMessage())));
+    } finally {
+      delete(serving);
+    }
+    return sendOnce(archive);
   }
 
   /** {@code GET /v1/builds/ID/output}: the archive, once; then it is gone. */
@@ -597,20 +674,30 @@ public final class DaemonServer extends AllDirectives implements AutoCloseable {
     Path kept = outputs.resolve(build.id().value());
     // Claimed by a rename, so that a second request finds nothing even while the first is sent.
     Path serving = outputs.resolve(build.id().value() + ".sending-" + UUID.randomUUID());
-    long size;
     try {
       Files.move(kept, serving, StandardCopyOption.ATOMIC_MOVE);
-      size = Files.size(serving);
     } catch (IOException e) {
       return json(
           StatusCodes.NOT_FOUND,
           error("build " + build.id() + " has no output to fetch (none, or fetched already)"));
     }
+    return sendOnce(serving);
+  }
+
+  /** Sends {@code file}, then deletes it. */
+  private static HttpResponse sendOnce(Path file) {
+    long size;
+    try {
+      size = Files.size(file);
+    } catch (IOException e) {
+      delete(file);
+      return json(StatusCodes.INTERNAL_SERVER_ERROR, error(String.valueOf(e.getMessage())));
+    }
     Source<ByteString, ?> bytes =
-        FileIO.fromPath(serving)
+        FileIO.fromPath(file)
             .watchTermination(
                 (mat, done) -> {
-                  done.whenComplete((d, failure) -> delete(serving));
+                  done.whenComplete((d, failure) -> delete(file));
                   return mat;
                 });
     return HttpResponse.create()

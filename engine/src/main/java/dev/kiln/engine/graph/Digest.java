@@ -31,6 +31,16 @@ public record Digest(String value) implements Comparable<Digest> {
     return sha256(text.getBytes(StandardCharsets.UTF_8));
   }
 
+  /** The digest of {@code file}'s content, read as a stream. */
+  public static Digest ofFile(java.nio.file.Path file) throws java.io.IOException {
+    MessageDigest digest = newSha256();
+    try (java.io.InputStream in =
+        new java.security.DigestInputStream(java.nio.file.Files.newInputStream(file), digest)) {
+      in.transferTo(java.io.OutputStream.nullOutputStream());
+    }
+    return new Digest("sha256:" + HexFormat.of().formatHex(digest.digest()));
+  }
+
   public static Digest fromHex(String hex) {
     return new Digest("sha256:" + hex);
   }
