@@ -225,6 +225,9 @@ final class BuildCommand implements Callable<Integer> {
   /** Secrets a daemon's client sent with the build (never read from the daemon's files). */
   Map<String, byte[]> sentSecrets = Map.of();
 
+  /** The layouts the build may read: through a daemon, only what its client sent. */
+  LayoutPolicy layouts = LayoutPolicy.ANY;
+
   @Override
   public Integer call() throws Exception {
     Optional<DaemonAddress> address;
@@ -246,13 +249,9 @@ final class BuildCommand implements Callable<Integer> {
     try {
       ProgressDisplay.check(progress);
       List<String> local = new ArrayList<>();
-      definition.ifPresent(d -> local.add("--definition (build graphs)"));
       snapshotter.ifPresent(s -> local.add("--snapshotter (a setting of the daemon)"));
       if (execSlots != 0) {
         local.add("--exec-slots (kiln daemon --exec-slots, --build-slots)");
-      }
-      if (!locals.isEmpty()) {
-        local.add("--local (build graphs)");
       }
       if (!sshAgents.isEmpty()) {
         local.add("--ssh");
@@ -291,8 +290,12 @@ final class BuildCommand implements Callable<Integer> {
         args.addAll(List.of("--cache-to", cacheTo.get()));
       }
       allow.forEach(a -> args.addAll(List.of("--allow", a)));
-      if (context.isEmpty()) {
-        throw new IllegalArgumentException("give a build CONTEXT (a directory with a Dockerfile)");
+      pairs("--local", locals, Path::of)
+          .forEach(
+              (name, dir) -> dirs.add(new DaemonClient.LocalDir(dir, new SyncedDir.Local(name))));
+      if (definition.isPresent() == context.isPresent()) {
+        throw new IllegalArgumentException(
+            "give a build CONTEXT (a directory with a Dockerfile) or --definition FILE, not both");
       }
       target.ifPresent(t -> args.addAll(List.of("--target", t)));
       buildArgs.forEach(a -> args.addAll(List.of("--build-arg", a)));
@@ -308,10 +311,15 @@ final class BuildCommand implements Callable<Integer> {
       if (explain) {
         args.add("--explain");
       }
-      Path dir = context.get();
-      Path dockerfile = file.orElse(dir.resolve("Dockerfile"));
-      if (!Files.isDirectory(dir)) {
-        throw new IllegalArgumentException("build context " + dir + " is not a directory");
+      Path dockerfile;
+      if (context.isPresent()) {
+        Path dir = context.get();
+        dockerfile = file.orElse(dir.resolve("Dockerfile"));
+        if (!Files.isDirectory(dir)) {
+          throw new IllegalArgumentException("build context " + dir + " is not a directory");
+        }
+      } else {
+        dockerfile = definition.orElseThrow();
       }
       if (!Files.isRegularFile(dockerfile)) {
         throw new IllegalArgumentException("failed to read " + dockerfile + ": no such file");
@@ -332,7 +340,7 @@ final class BuildCommand implements Callable<Integer> {
       return DaemonClient.build(
           address,
           new DaemonClient.Job(
-              dir, dockerfile, args, sent, dirs, fileOutput, cacheLayout, metadataFile),
+              context, dockerfile, args, sent, dirs, fileOutput, cacheLayout, metadataFile),
           progress,
           System.err);
     } catch (IllegalArgumentException e) {
@@ -399,6 +407,7 @@ final class BuildCommand implements Callable<Integer> {
       }
       if (definition.isPresent()) {
         graph = Optional.of(DefinitionReader.read(definition.get()));
+        layouts.check(graph.get());
       } else {
         Path dir = context.get();
         dockerfile =
@@ -435,8 +444,9 @@ final class BuildCommand implements Callable<Integer> {
       Map<String, Path> buildLocals = localDirs;
       Optional<Conversion> conversion = Optional.empty();
       if (dockerfile.isPresent()) {
-        conversion = Optional.of(dockerfile.get().convert(engine));
+        conversion = Optional.of(dockerfile.get().convert(engine, layouts));
         graph = Optional.of(conversion.get().definition());
+        layouts.check(graph.get());
         buildLocals = dockerfile.get().locals(conversion.get());
       }
       List<ProgressEvent> events = new java.util.concurrent.CopyOnWriteArrayList<>();

@@ -42,16 +42,17 @@ public final class DaemonClient {
   }
 
   /**
-   * A build for a daemon: {@code context} with {@code dockerfile} and {@code args}; {@code
-   * secrets}; {@code dirs}, the build's other directories ({@code --build-context}, {@code
-   * --cache-from}), sent as its context is; {@code output}, a file output ({@code --output
+   * A build for a daemon: {@code file}, the Dockerfile of {@code context} or, without a context, a
+   * build graph ({@code --definition}), with {@code args}; {@code secrets}; {@code dirs}, the
+   * build's other directories ({@code --build-context}, {@code --cache-from}, {@code --local}),
+   * sent as its context is; {@code output}, a file output ({@code --output
    * type=local|tar|oci|docker,dest=…}), written here from the archive the daemon keeps for this
    * client; {@code cacheTo}, a cache layout ({@code --cache-to type=local,dest=DIR}) brought here
    * likewise; {@code metadataFile}, written with what the build produced.
    */
   public record Job(
-      Path context,
-      Path dockerfile,
+      Optional<Path> context,
+      Path file,
       List<String> args,
       Map<String, byte[]> secrets,
       List<LocalDir> dirs,
@@ -61,7 +62,7 @@ public final class DaemonClient {
     /** {@code context}'s Dockerfile with {@code args}, and nothing else. */
     public static Job of(Path context, List<String> args) {
       return new Job(
-          context,
+          Optional.of(context),
           context.resolve("Dockerfile"),
           args,
           Map.of(),
@@ -72,15 +73,15 @@ public final class DaemonClient {
     }
 
     public Job withSecrets(Map<String, byte[]> secrets) {
-      return new Job(context, dockerfile, args, secrets, dirs, output, cacheTo, metadataFile);
+      return new Job(context, file, args, secrets, dirs, output, cacheTo, metadataFile);
     }
 
     public Job withOutput(Optional<String> output) {
-      return new Job(context, dockerfile, args, secrets, dirs, output, cacheTo, metadataFile);
+      return new Job(context, file, args, secrets, dirs, output, cacheTo, metadataFile);
     }
 
     public Job withMetadataFile(Optional<Path> metadataFile) {
-      return new Job(context, dockerfile, args, secrets, dirs, output, cacheTo, metadataFile);
+      return new Job(context, file, args, secrets, dirs, output, cacheTo, metadataFile);
     }
   }
 
@@ -89,15 +90,13 @@ public final class DaemonClient {
    */
   public static int build(DaemonAddress address, Job job, String progress, PrintStream err)
       throws IOException, InterruptedException {
-    Path context = job.context();
-    Path dockerfile = job.dockerfile();
+    Path dockerfile = job.file();
     Optional<String> output = job.output();
     Optional<Path> cacheDest = job.cacheTo().map(to -> CacheSpec.to(to).dir().orElseThrow());
     Optional<OutputSpec> spec = output.map(OutputSpec::parse);
-    List<String> ignore = DockerIgnore.patterns(context, dockerfile);
     String name = dockerfile.getFileName().toString();
-    Copy main =
-        Copy.of(context, key("kiln-context-v1", context), ContextManifest.of(context, ignore));
+    Optional<Copy> main =
+        job.context().isEmpty() ? Optional.empty() : Optional.of(contextCopy(job));
     Map<String, Copy> others = new java.util.TreeMap<>();
     List<SyncedDir> synced = new java.util.ArrayList<>();
     for (LocalDir dir : job.dirs()) {
@@ -115,16 +114,17 @@ public final class DaemonClient {
         new RemoteBuild.Request(
             name,
             job.args(),
-            Optional.of(main.key()),
+            main.map(Copy::key),
             output.map(DaemonClient::remoteOutput),
             synced,
-            job.cacheTo().map(DaemonClient::remoteCache));
+            job.cacheTo().map(DaemonClient::remoteCache),
+            job.context().isEmpty());
     DaemonHttp.Answer sent;
     try {
       // Another client may change the daemon's copy between the question and the upload: the
       // daemon then answers 409, and the question is asked again.
       for (int attempt = 1; ; attempt++) {
-        List<String> missing = missing(address, main);
+        List<String> missing = main.isPresent() ? missing(address, main.get()) : List.of();
         Map<String, List<String>> missingOthers = new java.util.TreeMap<>();
         for (Copy copy : others.values()) {
           missingOthers.put(copy.key(), missing(address, copy));
@@ -144,7 +144,9 @@ public final class DaemonClient {
                       TarArchiveOutputStream tar = new TarArchiveOutputStream(out);
                       tar.setLongFileMode(TarArchiveOutputStream.LONGFILE_POSIX);
                       tar.setBigNumberMode(TarArchiveOutputStream.BIGNUMBER_POSIX);
-                      writeCopy(tar, ContextManifest.ENTRY, "context/", main, missing);
+                      if (main.isPresent()) {
+                        writeCopy(tar, ContextManifest.ENTRY, "context/", main.get(), missing);
+                      }
                       for (Copy copy : others.values()) {
                         String at = SyncedDir.UPLOAD + "/" + copy.key();
                         writeCopy(
@@ -182,6 +184,13 @@ public final class DaemonClient {
       }
       return shown.code();
     }
+  }
+
+  /** The copy of the job's context: what its {@code .dockerignore} leaves. */
+  private static Copy contextCopy(Job job) throws IOException {
+    Path context = job.context().orElseThrow();
+    List<String> ignore = DockerIgnore.patterns(context, job.file());
+    return Copy.of(context, key("kiln-context-v1", context), ContextManifest.of(context, ignore));
   }
 
   /** What the daemon is asked to write for {@code --cache-to type=local}: without {@code dest}. */

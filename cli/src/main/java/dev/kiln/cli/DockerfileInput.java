@@ -69,10 +69,20 @@ final class DockerfileInput {
     }
   }
 
-  /** The build graph, resolving base images through {@code engine}. */
-  Conversion convert(Engine engine) throws InputError {
+  /** The build graph, resolving base images through {@code engine} as {@code layouts} allow. */
+  Conversion convert(Engine engine, LayoutPolicy layouts) throws InputError {
     try {
-      return DockerfileConverter.convert(parsed, options, engine::imageConfig);
+      return DockerfileConverter.convert(
+          parsed,
+          options,
+          identifier -> {
+            try {
+              layouts.check(identifier);
+            } catch (IllegalArgumentException e) {
+              throw new java.io.IOException(e.getMessage(), e);
+            }
+            return engine.imageConfig(identifier);
+          });
     } catch (DockerfileError e) {
       throw new InputError(
           ErrorExcerpt.render(parsed.lines(), displayName, e.line(), e.getMessage()));

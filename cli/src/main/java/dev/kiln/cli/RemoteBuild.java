@@ -77,7 +77,8 @@ public final class RemoteBuild {
       Optional<String> contextKey,
       Optional<String> output,
       List<SyncedDir> dirs,
-      Optional<String> cacheTo) {
+      Optional<String> cacheTo,
+      boolean definition) {
     /** At most this many directories besides the context. */
     static final int MAX_DIRS = 64;
 
@@ -87,7 +88,28 @@ public final class RemoteBuild {
     }
 
     public Request(String dockerfile, List<String> args) {
-      this(dockerfile, args, Optional.empty(), Optional.empty(), List.of(), Optional.empty());
+      this(
+          dockerfile, args, Optional.empty(), Optional.empty(), List.of(), Optional.empty(), false);
+    }
+
+    public Request withContextKey(Optional<String> contextKey) {
+      return new Request(dockerfile, args, contextKey, output, dirs, cacheTo, definition);
+    }
+
+    public Request withOutput(Optional<String> output) {
+      return new Request(dockerfile, args, contextKey, output, dirs, cacheTo, definition);
+    }
+
+    public Request withDirs(List<SyncedDir> dirs) {
+      return new Request(dockerfile, args, contextKey, output, dirs, cacheTo, definition);
+    }
+
+    public Request withCacheTo(Optional<String> cacheTo) {
+      return new Request(dockerfile, args, contextKey, output, dirs, cacheTo, definition);
+    }
+
+    public Request asDefinition() {
+      return new Request(dockerfile, args, contextKey, output, dirs, cacheTo, true);
     }
 
     /** The request as the {@code Kiln-Build} header's value: base64url of its JSON. */
@@ -99,6 +121,9 @@ public final class RemoteBuild {
       contextKey.ifPresent(key -> json.put("contextKey", key));
       output.ifPresent(spec -> json.put("output", spec));
       cacheTo.ifPresent(spec -> json.put("cacheTo", spec));
+      if (definition) {
+        json.put("definition", true);
+      }
       if (!dirs.isEmpty()) {
         ArrayNode synced = json.putArray("dirs");
         dirs.forEach(dir -> synced.add(dir.toJson()));
@@ -142,7 +167,14 @@ public final class RemoteBuild {
           dirs.add(SyncedDir.fromJson(dir));
         }
       }
-      return new Request(name, args, key, output, dirs, cacheTo);
+      JsonNode definition = json.path("definition");
+      if (!definition.isMissingNode() && !definition.isBoolean()) {
+        throw new BadRequest("\"definition\" must be true or false");
+      }
+      if (definition.asBoolean(false) && key.isPresent()) {
+        throw new BadRequest("a build graph (\"definition\") has no context: no \"contextKey\"");
+      }
+      return new Request(name, args, key, output, dirs, cacheTo, definition.asBoolean(false));
     }
 
     private static Optional<String> text(JsonNode json, String field) throws BadRequest {
@@ -240,15 +272,20 @@ public final class RemoteBuild {
       cacheLayout = Optional.of(session.resolve("cache-layout"));
       argv.addAll(List.of("--cache-to", cacheLayout(request.cacheTo().get(), cacheLayout.get())));
     }
-    argv.addAll(List.of("--file", dockerfile.toString(), context.toString()));
+    if (request.definition()) {
+      argv.addAll(List.of("--definition", dockerfile.toString()));
+    } else {
+      argv.addAll(List.of("--file", dockerfile.toString(), context.toString()));
+    }
     parse(command, argv);
-    if (!Files.isDirectory(context)) {
+    if (!request.definition() && !Files.isDirectory(context)) {
       throw new BadRequest("the upload has no context/ directory");
     }
     if (!Files.isRegularFile(dockerfile)) {
       throw new BadRequest("the upload has no dockerfile/" + request.dockerfile());
     }
     command.sentSecrets = Map.copyOf(secrets);
+    command.layouts = LayoutPolicy.within(dirs.values());
     return new Prepared(command, outputFile, cacheLayout);
   }
 

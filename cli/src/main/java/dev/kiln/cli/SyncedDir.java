@@ -52,6 +52,14 @@ public record SyncedDir(String key, Use use) {
     }
   }
 
+  /** {@code --local NAME=DIR}: the directory that a build graph's {@code local://NAME} reads. */
+  public record Local(String name) implements Use {
+    @Override
+    public List<String> option(Path dir) {
+      return List.of("--local", name + "=" + dir);
+    }
+  }
+
   /** {@code --cache-from type=local,src=DIR}: a cache exported to a directory. */
   public record CacheSource() implements Use {
     @Override
@@ -69,6 +77,8 @@ public record SyncedDir(String key, Use use) {
     } else if (use instanceof NamedLayout layout) {
       json.put("context", layout.name());
       json.put("layout", layout.reference());
+    } else if (use instanceof Local local) {
+      json.put("local", local.name());
     } else {
       json.put("cache", true);
     }
@@ -84,21 +94,19 @@ public record SyncedDir(String key, Use use) {
     if (!key.matches("[0-9a-f]{64}")) {
       throw new RemoteBuild.BadRequest("\"dirs\": not a directory key (64 hex digits): " + key);
     }
-    Optional<String> name = Optional.empty();
-    if (json.has("context")) {
-      String text = json.get("context").asText("");
-      if (!json.get("context").isTextual() || !NAME.matcher(text).matches()) {
-        throw new RemoteBuild.BadRequest("\"dirs\": not a context name: " + json.get("context"));
-      }
-      name = Optional.of(text);
-    }
+    Optional<String> name = name(json, "context");
+    Optional<String> local = name(json, "local");
     boolean cache = json.path("cache").asBoolean(false);
-    if (name.isPresent() == cache) {
+    if ((name.isPresent() ? 1 : 0) + (local.isPresent() ? 1 : 0) + (cache ? 1 : 0) != 1) {
       throw new RemoteBuild.BadRequest(
-          "\"dirs\": each directory is either a named \"context\" or the \"cache\"");
+          "\"dirs\": each directory is one of a named \"context\", a \"local\" or the"
+              + " \"cache\"");
     }
     if (cache) {
       return new SyncedDir(key, new CacheSource());
+    }
+    if (local.isPresent()) {
+      return new SyncedDir(key, new Local(local.get()));
     }
     if (!json.has("layout")) {
       return new SyncedDir(key, new NamedContext(name.get()));
@@ -110,6 +118,17 @@ public record SyncedDir(String key, Use use) {
               + json.get("layout"));
     }
     return new SyncedDir(key, new NamedLayout(name.get(), reference));
+  }
+
+  private static Optional<String> name(JsonNode json, String field) throws RemoteBuild.BadRequest {
+    if (!json.has(field)) {
+      return Optional.empty();
+    }
+    String text = json.get(field).asText("");
+    if (!json.get(field).isTextual() || !NAME.matcher(text).matches()) {
+      throw new RemoteBuild.BadRequest("\"dirs\": not a name: " + json.get(field));
+    }
+    return Optional.of(text);
   }
 
   /** Whether {@code reference} is what may follow a layout's directory, and nothing more. */

@@ -244,13 +244,8 @@ class DaemonTest {
     for (var cacheTo : refused.entrySet()) {
       Response answer =
           post(
-              new RemoteBuild.Request(
-                      "Dockerfile",
-                      List.of(),
-                      Optional.empty(),
-                      Optional.empty(),
-                      List.of(),
-                      Optional.of(cacheTo.getKey()))
+              new RemoteBuild.Request("Dockerfile", List.of())
+                  .withCacheTo(Optional.of(cacheTo.getKey()))
                   .encode(),
               tar(Map.of("context/app.txt", "x\n", "dockerfile/Dockerfile", "FROM busybox\n")));
       assertEquals(400, answer.statusCode(), cacheTo + ": " + answer.body());
@@ -398,6 +393,67 @@ class DaemonTest {
     Response unknown =
         send("/v1/builds/01ARZ3NDEKTSV4RRFFQ69G5FAV/cache", "POST", Map.of(), "{\"have\":[]}");
     assertEquals(404, unknown.statusCode(), unknown.body());
+  }
+
+  @Test
+  void aBuildGraphWithItsLocalDirectoriesRunsThroughTheDaemon() throws Exception {
+    Path files = Files.createDirectories(temp.resolve("graph-files"));
+    Files.writeString(files.resolve("hello.txt"), "hello from a local directory\n");
+    Path graph = temp.resolve("graph.json");
+    Files.writeString(
+        graph,
+        """
+        {"vertices": [
+          {"id": "base", "op": {"type": "source", "identifier": "docker-image://busybox"}},
+          {"id": "files", "op": {"type": "source", "identifier": "local://files"}},
+          {"id": "both", "op": {"type": "merge"}, "inputs": [{"vertex": "base"}, {"vertex": "files"}]},
+          {"id": "show", "op": {"type": "exec", "args": ["cat", "/hello.txt"]},
+           "inputs": [{"vertex": "both"}]}
+        ], "root": {"vertex": "show"}}
+        """);
+
+    Cli built =
+        kiln(
+            "build",
+            "--progress",
+            "plain",
+            "--definition",
+            graph.toString(),
+            "--local",
+            "files=" + files);
+
+    assertEquals(0, built.exit(), built.err());
+    assertTrue(built.err().contains(" hello from a local directory"), built.err());
+  }
+
+  @Test
+  void aLayoutPathOfTheDaemonsHostIsNeverRead() throws Exception {
+    String layout = BusyboxLayout.identifier();
+    Path context = context("daemon-layout", "x\n");
+    Files.writeString(context.resolve("Dockerfile"), "FROM " + layout + "\nRUN true\n");
+    Cli fromLine = kiln("build", context.toString());
+    assertEquals(1, fromLine.exit(), fromLine.err());
+    assertTrue(fromLine.err().contains("a layout comes from the client"), fromLine.err());
+    assertTrue(fromLine.err().contains("Dockerfile:1"), fromLine.err());
+
+    Path graph = temp.resolve("layout-graph.json");
+    Files.writeString(
+        graph,
+        "{\"vertices\": [{\"id\": \"l\", \"op\": {\"type\": \"source\", \"identifier\": \""
+            + layout
+            + "\"}}], \"root\": {\"vertex\": \"l\"}}");
+    Cli fromGraph = kiln("build", "--definition", graph.toString());
+    assertEquals(1, fromGraph.exit(), fromGraph.err());
+    assertTrue(fromGraph.err().contains("a layout comes from the client"), fromGraph.err());
+
+    // A layout the client sends may not hold a symlink: the engine would follow it.
+    Path linked = Files.createDirectories(temp.resolve("linked-layout"));
+    Files.writeString(linked.resolve("oci-layout"), "{\"imageLayoutVersion\":\"1.0.0\"}");
+    Files.createSymbolicLink(linked.resolve("index.json"), Path.of("/etc/hostname"));
+    Cli symlinked =
+        kiln("build", "--build-context", "base=oci-layout://" + linked, context.toString());
+    assertEquals(1, symlinked.exit(), symlinked.err());
+    assertTrue(symlinked.err().contains("holds no symlinks"), symlinked.err());
   }
 
   @Test
@@ -677,14 +733,7 @@ class DaemonTest {
           }
         };
     String header =
-        new RemoteBuild.Request(
-                "Dockerfile",
-                List.of(),
-                Optional.of(key),
-                Optional.empty(),
-                List.of(),
-                Optional.empty())
-            .encode();
+        new RemoteBuild.Request("Dockerfile", List.of()).withContextKey(Optional.of(key)).encode();
 
     // Listed but neither sent nor on the daemon: the client must ask again.
     Response stale = post(header, upload.apply(Map.of(ContextManifest.ENTRY, manifest)));
@@ -726,14 +775,7 @@ class DaemonTest {
     Files.writeString(victim.resolve("secret.txt"), "daemon-only\n");
     String key = "b".repeat(64);
     String header =
-        new RemoteBuild.Request(
-                "Dockerfile",
-                List.of(),
-                Optional.of(key),
-                Optional.empty(),
-                List.of(),
-                Optional.empty())
-            .encode();
+        new RemoteBuild.Request("Dockerfile", List.of()).withContextKey(Optional.of(key)).encode();
     String file = "{\"path\":\"%s\",\"kind\":\"file\",\"mode\":420,\"size\":12,\"mtime\":1}";
     String dir = "{\"path\":\"%s\",\"kind\":\"directory\",\"mode\":493,\"size\":0,\"mtime\":0}";
     String link =
@@ -770,13 +812,8 @@ class DaemonTest {
     // A directory the request names without its manifest, or files for one it does not name.
     String other = "c".repeat(64);
     String withDir =
-        new RemoteBuild.Request(
-                "Dockerfile",
-                List.of(),
-                Optional.empty(),
-                Optional.empty(),
-                List.of(new SyncedDir(other, new SyncedDir.NamedContext("extra"))),
-                Optional.empty())
+        new RemoteBuild.Request("Dockerfile", List.of())
+            .withDirs(List.of(new SyncedDir(other, new SyncedDir.NamedContext("extra"))))
             .encode();
     Map<String, String> files =
         Map.of("context/app.txt", "x\n", "dockerfile/Dockerfile", "FROM busybox\n");
@@ -795,6 +832,8 @@ class DaemonTest {
             "[{\"key\":\"zz\",\"context\":\"x\"}]",
             "[{\"key\":\"" + other + "\"}]",
             "[{\"key\":\"" + other + "\",\"context\":\"x\",\"cache\":true}]",
+            "[{\"key\":\"" + other + "\",\"local\":\"x\",\"cache\":true}]",
+            "[{\"key\":\"" + other + "\",\"local\":\"\"}]",
             "[{\"key\":\"" + other + "\",\"context\":\"x\",\"layout\":\"/etc\"}]",
             "[{\"key\":\"" + other + "\",\"context\":\"x\",\"layout\":\":a/b\"}]",
             "[{\"key\":\"" + other + "\",\"context\":\"../x\"}]",
@@ -808,6 +847,15 @@ class DaemonTest {
       assertEquals(400, malformed.statusCode(), dirs + ": " + malformed.body());
       assertTrue(malformed.body().contains("dirs"), dirs + ": " + malformed.body());
     }
+    Response graphWithContext =
+        post(
+            new RemoteBuild.Request("graph.json", List.of())
+                .withContextKey(Optional.of("d".repeat(64)))
+                .asDefinition()
+                .encode(),
+            tar(files));
+    assertEquals(400, graphWithContext.statusCode(), graphWithContext.body());
+    assertTrue(graphWithContext.body().contains("has no context"), graphWithContext.body());
   }
 
   /** A build upload: {@code files} as files, {@code links} as symlinks, and a Dockerfile. */
@@ -939,13 +987,8 @@ class DaemonTest {
         List.of("type=tar,dest=/etc/passwd", "type=local", "type=image,name=x", "type=nope")) {
       Response answer =
           post(
-              new RemoteBuild.Request(
-                      "Dockerfile",
-                      List.of(),
-                      Optional.empty(),
-                      Optional.of(output),
-                      List.of(),
-                      Optional.empty())
+              new RemoteBuild.Request("Dockerfile", List.of())
+                  .withOutput(Optional.of(output))
                   .encode(),
               tar(files));
       assertEquals(400, answer.statusCode(), output + ": " + answer.body());

@@ -466,12 +466,26 @@ public final class DaemonServer extends AllDirectives implements AutoCloseable {
               session.resolve("context")));
     }
     Set<String> keys = new TreeSet<>();
-    request.dirs().forEach(dir -> keys.add(dir.key()));
+    Set<String> layouts = new TreeSet<>();
+    for (SyncedDir dir : request.dirs()) {
+      keys.add(dir.key());
+      if (dir.use() instanceof SyncedDir.NamedLayout
+          || dir.use() instanceof SyncedDir.CacheSource) {
+        layouts.add(dir.key());
+      }
+    }
     Path received = session.resolve(SyncedDir.UPLOAD);
     for (String key : keys) {
       ContextManifest manifest = upload.dirs().get(key);
       if (manifest == null) {
         throw new ContextUpload.BadUpload("the upload has no dirs/" + key + ".manifest");
+      }
+      if (layouts.contains(key)
+          && manifest.entries().values().stream()
+              .anyMatch(e -> e.kind() == ContextManifest.Kind.SYMLINK)) {
+        // The engine reads a layout's files, and would follow a symlink to the daemon's.
+        throw new ContextUpload.BadUpload(
+            "directory " + key + " is an OCI layout, which holds no symlinks");
       }
       wanted.add(new ContextSync.Wanted(key, manifest, received.resolve(key)));
     }
