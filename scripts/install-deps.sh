@@ -3,8 +3,9 @@
 # Kiln needs: bubblewrap (the sandbox), util-linux (setpriv), busybox-static
 # (the examples' and tests' base image); the examples and tests also use a real registry
 # (docker-registry, with htpasswd from apache2-utils for its auth tests) and check images with
-# skopeo and umoci, run the terminal display in tmux, and make TLS certificates with openssl. Runs apt-get as root, or through sudo
-# when allowed.
+# skopeo and umoci, run the terminal display in tmux, make TLS certificates with openssl, and
+# forward a real ssh agent (openssh-client) to a step's static test client (gcc, libc6-dev). Runs
+# apt-get as root, or through sudo when allowed.
 set -euo pipefail
 
 missing=()
@@ -18,6 +19,9 @@ command -v umoci >/dev/null 2>&1 || missing+=(umoci)
 command -v curl >/dev/null 2>&1 || missing+=(curl)
 command -v tmux >/dev/null 2>&1 || missing+=(tmux)
 command -v openssl >/dev/null 2>&1 || missing+=(openssl)
+command -v ssh-agent >/dev/null 2>&1 || missing+=(openssh-client)
+command -v gcc >/dev/null 2>&1 || missing+=(gcc)
+[ -f /usr/lib/x86_64-linux-gnu/libc.a ] || [ -f /usr/lib/aarch64-linux-gnu/libc.a ] || missing+=(libc6-dev)
 [ ${#missing[@]} -eq 0 ] && exit 0
 
 if [ "$(id -u)" = 0 ]; then

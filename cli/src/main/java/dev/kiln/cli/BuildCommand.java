@@ -253,9 +253,6 @@ final class BuildCommand implements Callable<Integer> {
       if (execSlots != 0) {
         local.add("--exec-slots (kiln daemon --exec-slots, --build-slots)");
       }
-      if (!sshAgents.isEmpty()) {
-        local.add("--ssh");
-      }
       if (!local.isEmpty()) {
         throw new IllegalArgumentException(
             String.join(", ", local) + ": not supported with --addr yet (see docs/api.md)");
@@ -340,7 +337,15 @@ final class BuildCommand implements Callable<Integer> {
       return DaemonClient.build(
           address,
           new DaemonClient.Job(
-              context, dockerfile, args, sent, dirs, fileOutput, cacheLayout, metadataFile),
+              context,
+              dockerfile,
+              args,
+              sent,
+              dirs,
+              fileOutput,
+              cacheLayout,
+              metadataFile,
+              SecretFlags.sshAgents(sshAgents, System::getenv)),
           progress,
           System.err);
     } catch (IllegalArgumentException e) {

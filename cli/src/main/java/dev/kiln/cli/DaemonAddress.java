@@ -9,7 +9,6 @@ import java.net.Socket;
 import java.net.URI;
 import java.net.UnixDomainSocketAddress;
 import java.net.UnknownHostException;
-import java.nio.ByteBuffer;
 import java.nio.channels.SocketChannel;
 import java.nio.file.Path;
 import java.util.Optional;
@@ -67,31 +66,7 @@ public sealed interface DaemonAddress {
     @Override
     public Connection connect() throws IOException {
       SocketChannel channel = SocketChannel.open(UnixDomainSocketAddress.of(socket));
-      // Streams of their own, not Channels.newInputStream/newOutputStream, whose blocking
-      // channel lock would make a write wait for a pending read.
-      InputStream in =
-          new Http1.BlockInput() {
-            @Override
-            public int read(byte[] bytes, int offset, int length) throws IOException {
-              return length == 0 ? 0 : channel.read(ByteBuffer.wrap(bytes, offset, length));
-            }
-          };
-      OutputStream out =
-          new OutputStream() {
-            @Override
-            public void write(int b) throws IOException {
-              write(new byte[] {(byte) b}, 0, 1);
-            }
-
-            @Override
-            public void write(byte[] bytes, int offset, int length) throws IOException {
-              ByteBuffer buffer = ByteBuffer.wrap(bytes, offset, length);
-              while (buffer.hasRemaining()) {
-                channel.write(buffer);
-              }
-            }
-          };
-      return new Connection(in, out, channel);
+      return new Connection(ChannelStreams.in(channel), ChannelStreams.out(channel), channel);
     }
 
     @Override

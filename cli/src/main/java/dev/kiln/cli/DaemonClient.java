@@ -48,7 +48,8 @@ public final class DaemonClient {
    * sent as its context is; {@code output}, a file output ({@code --output
    * type=local|tar|oci|docker,dest=…}), written here from the archive the daemon keeps for this
    * client; {@code cacheTo}, a cache layout ({@code --cache-to type=local,dest=DIR}) brought here
-   * likewise; {@code metadataFile}, written with what the build produced.
+   * likewise; {@code metadataFile}, written with what the build produced; {@code sshAgents}, the
+   * sockets of the ssh agents here that the build's steps reach through the daemon, by id.
    */
   public record Job(
       Optional<Path> context,
@@ -58,7 +59,8 @@ public final class DaemonClient {
       List<LocalDir> dirs,
       Optional<String> output,
       Optional<String> cacheTo,
-      Optional<Path> metadataFile) {
+      Optional<Path> metadataFile,
+      Map<String, Path> sshAgents) {
     /** {@code context}'s Dockerfile with {@code args}, and nothing else. */
     public static Job of(Path context, List<String> args) {
       return new Job(
@@ -69,19 +71,24 @@ public final class DaemonClient {
           List.of(),
           Optional.empty(),
           Optional.empty(),
-          Optional.empty());
+          Optional.empty(),
+          Map.of());
     }
 
     public Job withSecrets(Map<String, byte[]> secrets) {
-      return new Job(context, file, args, secrets, dirs, output, cacheTo, metadataFile);
+      return new Job(context, file, args, secrets, dirs, output, cacheTo, metadataFile, sshAgents);
     }
 
     public Job withOutput(Optional<String> output) {
-      return new Job(context, file, args, secrets, dirs, output, cacheTo, metadataFile);
+      return new Job(context, file, args, secrets, dirs, output, cacheTo, metadataFile, sshAgents);
+    }
+
+    public Job withSshAgents(Map<String, Path> sshAgents) {
+      return new Job(context, file, args, secrets, dirs, output, cacheTo, metadataFile, sshAgents);
     }
 
     public Job withMetadataFile(Optional<Path> metadataFile) {
-      return new Job(context, file, args, secrets, dirs, output, cacheTo, metadataFile);
+      return new Job(context, file, args, secrets, dirs, output, cacheTo, metadataFile, sshAgents);
     }
   }
 
@@ -118,7 +125,8 @@ public final class DaemonClient {
             output.map(DaemonClient::remoteOutput),
             synced,
             job.cacheTo().map(DaemonClient::remoteCache),
-            job.context().isEmpty());
+            job.context().isEmpty(),
+            List.copyOf(job.sshAgents().keySet()));
     DaemonHttp.Answer sent;
     try {
       // Another client may change the daemon's copy between the question and the upload: the
@@ -172,7 +180,12 @@ public final class DaemonClient {
       }
       BufferedReader lines =
           new BufferedReader(new InputStreamReader(answer.body(), StandardCharsets.UTF_8));
-      Shown shown = show(lines.lines().iterator(), progress, err);
+      Shown shown =
+          show(
+              lines.lines().iterator(),
+              progress,
+              err,
+              (id, ssh) -> tunnel(address, id, ssh, job.sshAgents(), err));
       if (shown.code() == 0 && spec.isPresent() && shown.output()) {
         OutputReceiver.receive(address, shown.id(), spec.get(), err);
       }
@@ -228,8 +241,39 @@ public final class DaemonClient {
   private record Shown(
       int code, String id, boolean output, boolean cache, Optional<JsonNode> metadata) {}
 
+  /** What a client does when a step of build {@code id} connects to one of its agents. */
+  @FunctionalInterface
+  private interface AgentCalls {
+    void connected(String id, JsonNode line);
+  }
+
+  /**
+   * Joins the step's connection the {@code ssh} line names to its agent, on a thread of its own.
+   */
+  private static void tunnel(
+      DaemonAddress address, String id, JsonNode ssh, Map<String, Path> agents, PrintStream err) {
+    Path agent = agents.get(ssh.path("agent").asText());
+    if (agent == null) {
+      err.println("warning: the daemon asked for an ssh agent not given: " + ssh.path("agent"));
+      return;
+    }
+    Thread thread =
+        new Thread(
+            () -> {
+              try {
+                AgentTunnel.join(address, id, ssh.path("conn").asText(), agent);
+              } catch (IOException e) {
+                err.println("warning: ssh agent " + ssh.path("agent") + ": " + e.getMessage());
+              }
+            },
+            "kiln-ssh-agent");
+    thread.setDaemon(true);
+    thread.start();
+  }
+
   /** Shows the daemon's lines. */
-  private static Shown show(Iterator<String> lines, String progress, PrintStream err)
+  private static Shown show(
+      Iterator<String> lines, String progress, PrintStream err, AgentCalls agents)
       throws IOException, InterruptedException {
     String id = "";
     boolean output = false;
@@ -253,6 +297,7 @@ public final class DaemonClient {
           }
           case "output" -> output = true;
           case "cache" -> cache = true;
+          case "ssh" -> agents.connected(id, json);
           case "metadata" -> metadata = Optional.of(json.path("metadata"));
           case "tick" -> {
             // the daemon checking that this client is still there

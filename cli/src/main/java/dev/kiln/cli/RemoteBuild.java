@@ -78,38 +78,54 @@ public final class RemoteBuild {
       Optional<String> output,
       List<SyncedDir> dirs,
       Optional<String> cacheTo,
-      boolean definition) {
+      boolean definition,
+      List<String> ssh) {
     /** At most this many directories besides the context. */
     static final int MAX_DIRS = 64;
+
+    /** At most this many ssh agents. */
+    static final int MAX_AGENTS = 16;
 
     public Request {
       args = List.copyOf(args);
       dirs = List.copyOf(dirs);
+      ssh = List.copyOf(ssh);
     }
 
     public Request(String dockerfile, List<String> args) {
       this(
-          dockerfile, args, Optional.empty(), Optional.empty(), List.of(), Optional.empty(), false);
+          dockerfile,
+          args,
+          Optional.empty(),
+          Optional.empty(),
+          List.of(),
+          Optional.empty(),
+          false,
+          List.of());
     }
 
     public Request withContextKey(Optional<String> contextKey) {
-      return new Request(dockerfile, args, contextKey, output, dirs, cacheTo, definition);
+      return new Request(dockerfile, args, contextKey, output, dirs, cacheTo, definition, ssh);
     }
 
     public Request withOutput(Optional<String> output) {
-      return new Request(dockerfile, args, contextKey, output, dirs, cacheTo, definition);
+      return new Request(dockerfile, args, contextKey, output, dirs, cacheTo, definition, ssh);
     }
 
     public Request withDirs(List<SyncedDir> dirs) {
-      return new Request(dockerfile, args, contextKey, output, dirs, cacheTo, definition);
+      return new Request(dockerfile, args, contextKey, output, dirs, cacheTo, definition, ssh);
     }
 
     public Request withCacheTo(Optional<String> cacheTo) {
-      return new Request(dockerfile, args, contextKey, output, dirs, cacheTo, definition);
+      return new Request(dockerfile, args, contextKey, output, dirs, cacheTo, definition, ssh);
+    }
+
+    public Request withSsh(List<String> ssh) {
+      return new Request(dockerfile, args, contextKey, output, dirs, cacheTo, definition, ssh);
     }
 
     public Request asDefinition() {
-      return new Request(dockerfile, args, contextKey, output, dirs, cacheTo, true);
+      return new Request(dockerfile, args, contextKey, output, dirs, cacheTo, true, ssh);
     }
 
     /** The request as the {@code Kiln-Build} header's value: base64url of its JSON. */
@@ -123,6 +139,10 @@ public final class RemoteBuild {
       cacheTo.ifPresent(spec -> json.put("cacheTo", spec));
       if (definition) {
         json.put("definition", true);
+      }
+      if (!ssh.isEmpty()) {
+        ArrayNode agents = json.putArray("ssh");
+        ssh.forEach(agents::add);
       }
       if (!dirs.isEmpty()) {
         ArrayNode synced = json.putArray("dirs");
@@ -174,7 +194,21 @@ public final class RemoteBuild {
       if (definition.asBoolean(false) && key.isPresent()) {
         throw new BadRequest("a build graph (\"definition\") has no context: no \"contextKey\"");
       }
-      return new Request(name, args, key, output, dirs, cacheTo, definition.asBoolean(false));
+      List<String> ssh = new ArrayList<>();
+      if (json.has("ssh")) {
+        if (!json.get("ssh").isArray() || json.get("ssh").size() > MAX_AGENTS) {
+          throw new BadRequest("\"ssh\" must be an array of at most " + MAX_AGENTS + " ids");
+        }
+        for (JsonNode agent : json.get("ssh")) {
+          if (!agent.isTextual()
+              || !SecretIds.valid(agent.asText())
+              || ssh.contains(agent.asText())) {
+            throw new BadRequest("\"ssh\": an agent id is " + SecretIds.FORM + ", each once");
+          }
+          ssh.add(agent.asText());
+        }
+      }
+      return new Request(name, args, key, output, dirs, cacheTo, definition.asBoolean(false), ssh);
     }
 
     private static Optional<String> text(JsonNode json, String field) throws BadRequest {
@@ -193,11 +227,25 @@ public final class RemoteBuild {
     private final BuildCommand command;
     private final Optional<Path> output;
     private final Optional<Path> cacheLayout;
+    private final Map<String, Path> agentSockets;
 
-    private Prepared(BuildCommand command, Optional<Path> output, Optional<Path> cacheLayout) {
+    private Prepared(
+        BuildCommand command,
+        Optional<Path> output,
+        Optional<Path> cacheLayout,
+        Map<String, Path> agentSockets) {
       this.command = command;
       this.output = output;
       this.cacheLayout = cacheLayout;
+      this.agentSockets = Map.copyOf(agentSockets);
+    }
+
+    /**
+     * Where the build's steps find each ssh agent of the client, by id: sockets the daemon must
+     * listen on before the build runs.
+     */
+    public Map<String, Path> agentSockets() {
+      return agentSockets;
     }
 
     /** Where the build writes the archive the client fetches, when it asked for one. */
@@ -267,6 +315,12 @@ public final class RemoteBuild {
       outputFile = Optional.of(session.resolve("output"));
       argv.addAll(List.of("--output", fileOutput(request.output().get(), outputFile.get())));
     }
+    Map<String, Path> agentSockets = new java.util.LinkedHashMap<>();
+    for (String agent : request.ssh()) {
+      Path socket = session.resolve("ssh").resolve(agentSockets.size() + ".sock");
+      agentSockets.put(agent, socket);
+      argv.addAll(List.of("--ssh", agent + "=" + socket));
+    }
     Optional<Path> cacheLayout = Optional.empty();
     if (request.cacheTo().isPresent()) {
       cacheLayout = Optional.of(session.resolve("cache-layout"));
@@ -286,7 +340,7 @@ public final class RemoteBuild {
     }
     command.sentSecrets = Map.copyOf(secrets);
     command.layouts = LayoutPolicy.within(dirs.values());
-    return new Prepared(command, outputFile, cacheLayout);
+    return new Prepared(command, outputFile, cacheLayout, agentSockets);
   }
 
   /**

@@ -457,6 +457,77 @@ class DaemonTest {
   }
 
   @Test
+  void aStepReachesTheClientsSshAgentThroughTheDaemon() throws Exception {
+    Path tools = Files.createDirectories(temp.resolve("agent-tools"));
+    Path source = tools.resolve("agent-identities.c");
+    try (java.io.InputStream in = DaemonTest.class.getResourceAsStream("agent-identities.c")) {
+      Files.copy(in, source);
+    }
+    run(
+        "gcc",
+        "-static",
+        "-O2",
+        "-o",
+        tools.resolve("agent-identities").toString(),
+        source.toString());
+    Files.delete(source);
+    Path keys = Files.createDirectories(temp.resolve("agent"));
+    Path socket = keys.resolve("agent.sock");
+    Process agent =
+        new ProcessBuilder("ssh-agent", "-D", "-a", socket.toString())
+            .redirectErrorStream(true)
+            .start();
+    try {
+      // In the foreground, ssh-agent prints its socket once it listens there.
+      String first =
+          new java.io.BufferedReader(
+                  new java.io.InputStreamReader(agent.getInputStream(), StandardCharsets.UTF_8))
+              .readLine();
+      assertTrue(first != null && first.contains(socket.toString()), String.valueOf(first));
+      run("ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", keys.resolve("id").toString());
+      ProcessBuilder add = new ProcessBuilder("ssh-add", keys.resolve("id").toString());
+      add.environment().put("SSH_AUTH_SOCK", socket.toString());
+      assertEquals(0, add.redirectErrorStream(true).start().waitFor());
+
+      Path context = context("ssh", "x\n");
+      Files.writeString(
+          context.resolve("Dockerfile"),
+          "FROM busybox\nCOPY --from=tools agent-identities /bin/\n"
+              + "RUN --mount=type=ssh agent-identities\n");
+      Cli built =
+          kiln(
+              "build",
+              "--progress",
+              "plain",
+              "--no-cache",
+              "--build-context",
+              "tools=" + tools,
+              "--ssh",
+              "default=" + socket,
+              context.toString());
+
+      assertEquals(0, built.exit(), built.err());
+      assertTrue(built.err().contains("agent-identities=1"), built.err());
+    } finally {
+      agent.destroy();
+      agent.waitFor();
+    }
+    Response stray =
+        send(
+            "/v1/builds/01ARZ3NDEKTSV4RRFFQ69G5FAV/ssh/" + java.util.UUID.randomUUID(),
+            "POST",
+            Map.of(),
+            "x");
+    assertEquals(404, stray.statusCode(), stray.body());
+  }
+
+  private static void run(String... command) throws Exception {
+    Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
+    String out = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertEquals(0, process.waitFor(), String.join(" ", command) + ": " + out);
+  }
+
+  @Test
   void anEntitlementIsGrantedOnlyByTheDaemon() throws Exception {
     Path context = context("entitled", "x\n");
     Files.writeString(

@@ -88,6 +88,14 @@ public final class DaemonServer extends AllDirectives implements AutoCloseable {
   private final ContextSync contexts;
   private final Set<String> entitlements;
   private final Path outputs;
+  private final java.util.concurrent.ScheduledExecutorService timer =
+      Executors.newSingleThreadScheduledExecutor(
+          task -> {
+            Thread thread = new Thread(task, "kiln-daemon-timer");
+            thread.setDaemon(true);
+            return thread;
+          });
+  private final AgentRelay.Waitlist agents = new AgentRelay.Waitlist(timer);
   private Optional<ServerBinding> binding = Optional.empty();
   private Optional<UnixSocketListener> socket = Optional.empty();
   private DaemonAddress address;
@@ -261,9 +269,62 @@ public final class DaemonServer extends AllDirectives implements AutoCloseable {
                                                     get(
                                                         () ->
                                                             complete(withBuild(id, this::output)))),
-                                            path("cache", () -> cache(id)))))))),
+                                            path("cache", () -> cache(id)),
+                                            pathPrefix(
+                                                "ssh", () -> path(conn -> tunnel(id, conn))))))))),
         extractUnmatchedPath(
             path -> complete(json(StatusCodes.NOT_FOUND, error("no such endpoint: " + path)))));
+  }
+
+  /**
+   * {@code POST /v1/builds/ID/ssh/CONN}: joins a step's connection to its client's ssh agent, the
+   * request's body carrying what the agent says, the response's what the step says, both as they
+   * come; {@code 404} for a connection that is not waiting (claimed, timed out, of another build).
+   */
+  private Route tunnel(String build, String conn) {
+    return post(() -> extractRequestEntity(entity -> complete(tunnel(build, conn, entity))));
+  }
+
+  private HttpResponse tunnel(String build, String conn, HttpEntity entity) {
+    Optional<AgentRelay.Waiting> waiting = agents.claim(build, conn);
+    if (waiting.isEmpty()) {
+      entity.discardBytes(engine.actorSystem());
+      return json(
+          StatusCodes.NOT_FOUND,
+          error("no agent connection " + conn + " waits for build " + build));
+    }
+    java.nio.channels.SocketChannel step = waiting.get().channel();
+    InputStream fromAgent =
+        entity
+            .getDataBytes()
+            .runWith(StreamConverters.asInputStream(Duration.ofHours(1)), engine.actorSystem());
+    pool.execute(
+        () -> {
+          try (fromAgent;
+              java.io.OutputStream toStep = dev.kiln.cli.ChannelStreams.out(step)) {
+            dev.kiln.cli.ChannelStreams.pump(fromAgent, toStep);
+          } catch (IOException e) {
+            closeQuietly(step); // the client or the step went away
+          }
+        });
+    Source<ByteString, ?> fromStep =
+        StreamConverters.fromInputStream(() -> dev.kiln.cli.ChannelStreams.in(step), 16 * 1024)
+            .watchTermination(
+                (mat, done) -> {
+                  done.whenComplete((d, failure) -> closeQuietly(step));
+                  return mat;
+                });
+    return HttpResponse.create()
+        .withStatus(StatusCodes.OK)
+        .withEntity(HttpEntities.createChunked(ContentTypes.APPLICATION_OCTET_STREAM, fromStep));
+  }
+
+  private static void closeQuietly(java.nio.channels.Channel channel) {
+    try {
+      channel.close();
+    } catch (IOException e) {
+      // closing
+    }
   }
 
   /** {@code POST /v1/builds/ID/cache}: see {@link #cache(DaemonBuild, String)}. */
@@ -728,12 +789,38 @@ public final class DaemonServer extends AllDirectives implements AutoCloseable {
     first.put("type", "build");
     first.put("id", build.id().value());
     lines.line(first.toString());
+    List<AgentRelay> relays = new ArrayList<>();
+    try {
+      for (var agent : prepared.agentSockets().entrySet()) {
+        relays.add(
+            AgentRelay.start(
+                agent.getValue(),
+                build.id().value(),
+                agent.getKey(),
+                agents,
+                pool,
+                conn -> {
+                  ObjectNode line = JSON.createObjectNode();
+                  line.put("type", "ssh");
+                  line.put("agent", agent.getKey());
+                  line.put("conn", conn);
+                  lines.line(line.toString());
+                }));
+      }
+    } catch (IOException e) {
+      relays.forEach(AgentRelay::close);
+      ObjectNode line = JSON.createObjectNode();
+      line.put("type", "message");
+      line.put("text", "error: cannot listen for the build's ssh agents: " + e.getMessage());
+      lines.line(line.toString()); // the build then fails: its agent's socket is missing
+    }
     pool.execute(
         () -> {
           int code = 1;
           try {
             code = prepared.run(engine, lines, build);
           } finally {
+            relays.forEach(AgentRelay::close);
             List<String> last = finish.lines(code);
             table.finished(build, code);
             last.forEach(lines::line);
@@ -794,6 +881,7 @@ public final class DaemonServer extends AllDirectives implements AutoCloseable {
     }
     pool.shutdown();
     pool.awaitTermination(1, TimeUnit.MINUTES);
+    timer.shutdownNow();
     if (socket.isPresent()) {
       socket.get().close();
     }
