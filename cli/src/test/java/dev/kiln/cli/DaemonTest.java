@@ -178,6 +178,81 @@ class DaemonTest {
     assertTrue(b.err().contains("from client two"), b.err());
   }
 
+  @Test
+  void clientsWhoseContextsAreOtherDirectoriesWithTheSameFilesRunTheirStepOnce() throws Exception {
+    server.close();
+    server =
+        DaemonServer.start(
+            engine, root, listenOn(), UPLOAD_LIMIT, java.util.Set.of("network.host"));
+    address = clientOf(server.address());
+    try (java.net.ServerSocket gate =
+        new java.net.ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress())) {
+      int port = gate.getLocalPort();
+      gate.close(); // shut until both builds are at the step; opened again below
+      String dockerfile =
+          "FROM busybox\nCOPY app.txt /app.txt\n"
+              + "RUN --network=host sh -c 'until nc 127.0.0.1 "
+              + port
+              + " </dev/null; do sleep 0.1; done; echo ran-$RANDOM'\n";
+      List<Path> contexts = List.of(context("same-one", "same\n"), context("same-two", "same\n"));
+      List<ByteArrayOutputStream> logs = new java.util.ArrayList<>();
+      List<CompletableFuture<Integer>> exits = new java.util.ArrayList<>();
+      for (Path context : contexts) {
+        Files.writeString(context.resolve("Dockerfile"), dockerfile);
+        ByteArrayOutputStream log = new ByteArrayOutputStream();
+        PrintStream err = new PrintStream(log, true, StandardCharsets.UTF_8);
+        logs.add(log);
+        exits.add(
+            CompletableFuture.supplyAsync(
+                () ->
+                    unchecked(
+                        () ->
+                            DaemonClient.build(
+                                address,
+                                DaemonClient.Job.of(context, List.of("--allow", "network.host")),
+                                "plain",
+                                err))));
+      }
+      // Both builds are at the step (one running it, the other waiting for it) before it ends.
+      long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(2);
+      while (!logs.stream().allMatch(log -> logOf(log).contains("RUN --network=host"))) {
+        assertTrue(System.nanoTime() < deadline, logs.toString());
+        Thread.onSpinWait();
+      }
+      try (java.net.ServerSocket open =
+          new java.net.ServerSocket(port, 50, java.net.InetAddress.getLoopbackAddress())) {
+        Thread accepting =
+            new Thread(
+                () -> {
+                  while (!open.isClosed()) {
+                    try {
+                      open.accept().close();
+                    } catch (java.io.IOException e) {
+                      return;
+                    }
+                  }
+                });
+        accepting.start();
+        for (CompletableFuture<Integer> exit : exits) {
+          assertEquals(0, exit.get(2, TimeUnit.MINUTES), logs.toString());
+        }
+      }
+      List<String> ran =
+          logs.stream()
+              .map(log -> java.util.regex.Pattern.compile("ran-\\d+").matcher(logOf(log)))
+              .map(m -> m.find() ? m.group() : "none")
+              .toList();
+      assertEquals(ran.get(0), ran.get(1), "each build ran the step: " + logs);
+      assertTrue(ran.get(0).startsWith("ran-"), logs.toString());
+    }
+  }
+
+  private static String logOf(ByteArrayOutputStream log) {
+    synchronized (log) {
+      return log.toString(StandardCharsets.UTF_8);
+    }
+  }
+
   private Run quietly(Path context) {
     try {
       return build(context);

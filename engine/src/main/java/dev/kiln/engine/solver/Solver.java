@@ -15,6 +15,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.stream.Collectors;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
@@ -70,12 +71,21 @@ public final class Solver extends AbstractBehavior<Solver.Command> {
    * directories its local sources were given, fingerprints of the secrets its steps mount; empty
    * when nothing), so that builds share a vertex only when they gave it the same.
    */
-  private record VertexKey(Digest digest, String outside) {}
+  private record VertexKey(Digest digest, String outside) {
+    /** What the vertex reads that its cache key leaves out: the secrets and agents it mounts. */
+    String unkeyed() {
+      return outside
+          .lines()
+          .filter(line -> line.startsWith("secret:"))
+          .collect(Collectors.joining("\n"));
+    }
+  }
 
   private final Resolver resolver;
   private final ResultCache cache;
   private final ActorRef<ExecutionSlots.Command> slots;
   private final Map<VertexKey, ActorRef<VertexActor.Command>> vertices = new HashMap<>();
+  private final ActorRef<RunningKeys.Command> runningKeys;
   private final Map<VertexKey, Integer> users = new HashMap<>();
   private final Map<Long, List<VertexKey>> builds = new HashMap<>();
   private final Map<Long, ActorRef<BuildSession.Command>> tickets = new HashMap<>();
@@ -104,6 +114,7 @@ public final class Solver extends AbstractBehavior<Solver.Command> {
       ResultCache cache,
       ActorRef<ExecutionSlots.Command> slots) {
     super(context);
+    this.runningKeys = context.spawn(RunningKeys.create(), "running-keys");
     this.resolver = resolver;
     this.cache = cache;
     this.slots = slots;
@@ -219,7 +230,17 @@ public final class Solver extends AbstractBehavior<Solver.Command> {
       inputs.add(vertices.get(keys.get(input.vertex())));
     }
     return getContext()
-        .spawnAnonymous(VertexActor.create(digest, vertex, runner, inputs, slots, build, cache));
+        .spawnAnonymous(
+            VertexActor.create(
+                digest,
+                vertex,
+                runner,
+                inputs,
+                slots,
+                build,
+                cache,
+                runningKeys,
+                keys.get(digest).unkeyed()));
   }
 
   private Behavior<Command> onEnded(BuildSession.Ended ended) {

@@ -48,7 +48,10 @@ public final class VertexActor extends AbstractBehavior<VertexActor.Command> {
           HitLoaded,
           SlotGranted,
           Executed,
-          Recorded {}
+          Recorded,
+          ClaimAnswered,
+          LeaderProgress,
+          LeaderStopped {}
 
   /** Asks for this vertex's cache key only; {@code progress} receives its events. */
   public record ResolveKey(ActorRef<Reply> replyTo, ActorRef<ProgressEvent> progress)
@@ -74,6 +77,14 @@ public final class VertexActor extends AbstractBehavior<VertexActor.Command> {
   private record Executed(List<Result> outputs, Throwable failure) implements Command {}
 
   private record Recorded(Throwable failure) implements Command {}
+
+  private record ClaimAnswered(RunningKeys.Claimed claimed) implements Command {}
+
+  private record LeaderProgress(ProgressEvent event) implements Command {}
+
+  private enum LeaderStopped implements Command {
+    INSTANCE
+  }
 
   /** The answer to {@link ResolveKey} and {@link Resolve}. */
   public sealed interface Reply permits Keyed, Done, Failed {
@@ -101,6 +112,8 @@ public final class VertexActor extends AbstractBehavior<VertexActor.Command> {
     KEYED,
     KEYED_HIT,
     LOADING,
+    CLAIMING,
+    FOLLOWING,
     RESOLVING_INPUTS,
     QUEUED,
     RUNNING,
@@ -114,11 +127,17 @@ public final class VertexActor extends AbstractBehavior<VertexActor.Command> {
   private final ActorRef<ExecutionSlots.Command> slots;
   private final long build;
   private final ResultCache cache;
+  private final ActorRef<RunningKeys.Command> runningKeys;
+  private final String scope;
+  private Optional<RunningKeys.Owner> leader = Optional.empty();
+  private boolean owner;
   private final List<ActorRef<Reply>> keySubscribers = new ArrayList<>();
   private final List<ActorRef<Reply>> subscribers = new ArrayList<>();
   private final Set<ActorRef<ProgressEvent>> listeners = new CopyOnWriteArraySet<>();
   private final ActorRef<Reply> inputAdapter;
   private final ActorRef<ExecutionSlots.Granted> slotAdapter;
+  private final ActorRef<RunningKeys.Claimed> claimAdapter;
+  private final ActorRef<ProgressEvent> leaderAdapter;
   private final Cancellation cancellation = new Cancellation();
 
   private State state = State.IDLE;
@@ -140,9 +159,13 @@ public final class VertexActor extends AbstractBehavior<VertexActor.Command> {
       List<ActorRef<Command>> inputs,
       ActorRef<ExecutionSlots.Command> slots,
       long build,
-      ResultCache cache) {
+      ResultCache cache,
+      ActorRef<RunningKeys.Command> runningKeys,
+      String scope) {
     return Behaviors.setup(
-        context -> new VertexActor(context, digest, vertex, runner, inputs, slots, build, cache));
+        context ->
+            new VertexActor(
+                context, digest, vertex, runner, inputs, slots, build, cache, runningKeys, scope));
   }
 
   private VertexActor(
@@ -153,8 +176,12 @@ public final class VertexActor extends AbstractBehavior<VertexActor.Command> {
       List<ActorRef<Command>> inputs,
       ActorRef<ExecutionSlots.Command> slots,
       long build,
-      ResultCache cache) {
+      ResultCache cache,
+      ActorRef<RunningKeys.Command> runningKeys,
+      String scope) {
     super(context);
+    this.runningKeys = runningKeys;
+    this.scope = scope;
     this.build = build;
     this.digest = digest;
     this.vertex = vertex;
@@ -167,6 +194,8 @@ public final class VertexActor extends AbstractBehavior<VertexActor.Command> {
     this.inputAdapter = context.messageAdapter(Reply.class, InputReplied::new);
     this.slotAdapter =
         context.messageAdapter(ExecutionSlots.Granted.class, g -> SlotGranted.INSTANCE);
+    this.claimAdapter = context.messageAdapter(RunningKeys.Claimed.class, ClaimAnswered::new);
+    this.leaderAdapter = context.messageAdapter(ProgressEvent.class, LeaderProgress::new);
     this.logs = new VertexLogs(digest, listeners);
   }
 
@@ -182,6 +211,9 @@ public final class VertexActor extends AbstractBehavior<VertexActor.Command> {
         .onMessageEquals(SlotGranted.INSTANCE, this::onSlotGranted)
         .onMessage(Executed.class, this::onExecuted)
         .onMessage(Recorded.class, this::onRecorded)
+        .onMessage(ClaimAnswered.class, this::onClaimAnswered)
+        .onMessage(LeaderProgress.class, this::onLeaderProgress)
+        .onMessageEquals(LeaderStopped.INSTANCE, this::onLeaderStopped)
         .onSignal(PostStop.class, signal -> onStop())
         .build();
   }
@@ -209,7 +241,7 @@ public final class VertexActor extends AbstractBehavior<VertexActor.Command> {
     subscribers.add(request.replyTo());
     listen(request.progress());
     if (state == State.KEYED) {
-      resolveInputs();
+      runOrFollow();
     } else if (state == State.KEYED_HIT) {
       loadHit();
     }
@@ -251,6 +283,12 @@ public final class VertexActor extends AbstractBehavior<VertexActor.Command> {
 
   private Behavior<Command> onInputReplied(InputReplied message) {
     Reply reply = message.reply();
+    if (state == State.FOLLOWING) {
+      // No input is asked while following: the answer is the leader's.
+      return leader.filter(l -> l.digest().equals(reply.vertex())).isPresent()
+          ? onFollowed(reply)
+          : this;
+    }
     if (reply instanceof Failed failed) {
       if (state == State.KEYING || state == State.RESOLVING_INPUTS) {
         finish(failed);
@@ -368,9 +406,94 @@ public final class VertexActor extends AbstractBehavior<VertexActor.Command> {
             uncached));
     answerKeySubscribers(new Keyed(digest, key.orElseThrow(), uncached));
     if (!subscribers.isEmpty()) {
-      resolveInputs();
+      runOrFollow();
     }
     return this;
+  }
+
+  /**
+   * The outputs are wanted and not cached: run, unless a vertex of another digest is making the
+   * same key's result now, whose result this one then takes (a vertex that ignores the cache runs
+   * itself).
+   */
+  private void runOrFollow() {
+    if (owner || uncached) {
+      resolveInputs();
+      return;
+    }
+    state = State.CLAIMING;
+    runningKeys.tell(
+        new RunningKeys.Claim(
+            new RunningKeys.Scoped(key.orElseThrow(), scope),
+            new RunningKeys.Owner(getContext().getSelf(), digest),
+            leader.map(RunningKeys.Owner::vertex),
+            claimAdapter));
+    leader = Optional.empty();
+  }
+
+  private Behavior<Command> onClaimAnswered(ClaimAnswered answer) {
+    Optional<RunningKeys.Owner> found = answer.claimed().owner();
+    if (state != State.CLAIMING) {
+      if (found.isEmpty()) {
+        release(); // granted after this vertex stopped wanting it
+      }
+      return this;
+    }
+    if (found.isEmpty()) {
+      owner = true;
+      resolveInputs();
+      return this;
+    }
+    follow(found.get());
+    return this;
+  }
+
+  /** Takes the result {@code found} makes: its log lines show as this vertex's. */
+  private void follow(RunningKeys.Owner found) {
+    state = State.FOLLOWING;
+    leader = Optional.of(found);
+    getContext().watchWith(found.vertex(), LeaderStopped.INSTANCE);
+    startedAt = Instant.now();
+    logs.markStarted();
+    emit(new ProgressEvent.VertexStarted(digest, vertex.name(), startedAt));
+    // Its answer comes through the input adapter (one adapter per message class): see
+    // onInputReplied.
+    found.vertex().tell(new Resolve(inputAdapter, leaderAdapter));
+  }
+
+  private Behavior<Command> onLeaderProgress(LeaderProgress progress) {
+    if (state == State.FOLLOWING
+        && progress.event() instanceof ProgressEvent.VertexLog line
+        && leader.filter(l -> l.digest().equals(line.vertex())).isPresent()) {
+      emit(new ProgressEvent.VertexLog(digest, line.stream(), line.line(), line.sinceStart()));
+    }
+    return this;
+  }
+
+  private Behavior<Command> onFollowed(Reply reply) {
+    getContext().unwatch(leader.orElseThrow().vertex());
+    if (reply instanceof Done done) {
+      emit(new ProgressEvent.VertexCompleted(digest, vertex.name(), took()));
+      finish(new Done(digest, key.orElseThrow(), done.outputs(), uncached));
+    } else if (reply instanceof Failed failed) {
+      emit(new ProgressEvent.VertexFailed(digest, vertex.name(), failed.error().message(), took()));
+      finish(new Failed(digest, failed.error()));
+    }
+    return this;
+  }
+
+  /** The vertex followed stopped (its builds ended) before its result came: run, or follow anew. */
+  private Behavior<Command> onLeaderStopped() {
+    if (state == State.FOLLOWING) {
+      runOrFollow();
+    }
+    return this;
+  }
+
+  private void release() {
+    runningKeys.tell(
+        new RunningKeys.Release(
+            new RunningKeys.Scoped(key.orElseThrow(), scope), getContext().getSelf()));
   }
 
   private void resolveInputs() {
@@ -469,6 +592,10 @@ public final class VertexActor extends AbstractBehavior<VertexActor.Command> {
   }
 
   private void finish(Reply reply) {
+    if (owner) {
+      owner = false;
+      release();
+    }
     state = State.FINISHED;
     outcome = Optional.of(reply);
     subscribers.forEach(s -> s.tell(reply));

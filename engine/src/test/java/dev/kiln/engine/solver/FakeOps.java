@@ -30,6 +30,10 @@ final class FakeOps implements Resolver {
   final Map<String, AtomicInteger> runs = new ConcurrentHashMap<>();
   final Map<String, AtomicInteger> cacheDigests = new ConcurrentHashMap<>();
   final Map<String, CompletableFuture<Void>> gates = new ConcurrentHashMap<>();
+
+  /** The content checksum of a local directory, by directory; default: its path. */
+  final Map<String, String> contents = new ConcurrentHashMap<>();
+
   final Map<String, CompletableFuture<Void>> started = new ConcurrentHashMap<>();
   final Map<String, CompletableFuture<Void>> cancelled = new ConcurrentHashMap<>();
   final AtomicInteger running = new AtomicInteger();
@@ -58,12 +62,14 @@ final class FakeOps implements Resolver {
   @Override
   public OpRunner resolve(Digest digest, Vertex vertex, BuildInputs inputs) {
     if (vertex.op() instanceof dev.kiln.engine.graph.SourceOp source) {
-      // A local source: its value and its cache digest are the directory the build gave it.
-      String name = "local " + inputs.locals().get(source.location());
+      // A local source: its value is the directory the build gave it, its cache digest that
+      // directory's content (its path unless the test says otherwise).
+      String dir = String.valueOf(inputs.locals().get(source.location()));
+      String name = "local " + dir;
       return new OpRunner() {
         @Override
         public CompletionStage<String> cacheDigest(RunContext context) {
-          return CompletableFuture.completedFuture(name);
+          return CompletableFuture.completedFuture(contents.getOrDefault(dir, name));
         }
 
         @Override

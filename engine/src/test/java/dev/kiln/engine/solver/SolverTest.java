@@ -161,6 +161,93 @@ class SolverTest {
   }
 
   @Test
+  void buildsWhoseStepHasOneKeyRunItOnceThoughTheirContextsAreOtherDirectories() throws Exception {
+    Graph g = new Graph();
+    Input context =
+        g.put(new Vertex(dev.kiln.engine.graph.SourceOp.of("local://context"), List.of(), null));
+    g.add("gate", "use", context);
+    ops.contents.put("/a", "the same files");
+    ops.contents.put("/b", "the same files");
+    ActorRef<Solver.Command> solver = solver(4);
+    TestProbe<ProgressEvent> aProgress = kit.createTestProbe();
+    TestProbe<ProgressEvent> bProgress = kit.createTestProbe();
+
+    var a = solve(solver, g.definition(), "/a", aProgress);
+    var b = solve(solver, g.definition(), "/b", bProgress);
+    // Both builds' steps are under way (one running, one waiting for it) before it may end.
+    awaitStarted(aProgress, "use");
+    awaitStarted(bProgress, "use");
+    ops.gate("use").complete(null);
+
+    String result = value(a.receiveMessage());
+    assertEquals(result, value(b.receiveMessage()), "the builds got one result");
+    assertEquals(1, ops.runs("use"), "the step of one key ran once");
+  }
+
+  @Test
+  void aBuildWaitingForAnotherBuildsStepRunsItItselfWhenThatBuildIsCancelled() throws Exception {
+    Graph g = new Graph();
+    Input context =
+        g.put(new Vertex(dev.kiln.engine.graph.SourceOp.of("local://context"), List.of(), null));
+    g.add("gate", "use", context);
+    ops.contents.put("/a", "the same files");
+    ops.contents.put("/b", "the same files");
+    ActorRef<Solver.Command> solver = solver(4);
+    TestProbe<ProgressEvent> aProgress = kit.createTestProbe();
+    TestProbe<ProgressEvent> bProgress = kit.createTestProbe();
+
+    TestProbe<Outcome> a = kit.createTestProbe();
+    solver.tell(
+        new Solver.Solve(
+            g.definition(),
+            BuildInputs.of(Map.of("context", java.nio.file.Path.of("/a")), Map.of(), Map.of()),
+            aProgress.getRef(),
+            a.getRef(),
+            9));
+    ops.startedSignal("use").get(10, TimeUnit.SECONDS);
+    var b = solve(solver, g.definition(), "/b", bProgress);
+    awaitStarted(bProgress, "use");
+    solver.tell(new Solver.Cancel(9));
+    assertInstanceOf(Outcome.SolveFailed.class, a.receiveMessage());
+    ops.cancelledSignal("use").get(10, TimeUnit.SECONDS);
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    while (ops.runs("use") < 2) {
+      assertTrue(System.nanoTime() < deadline, "the waiting build never ran the step itself");
+      Thread.onSpinWait();
+    }
+    ops.gate("use").complete(null);
+
+    // Its context's files are the cached ones of the same key, which the first build recorded.
+    assertEquals("use(local /a)", value(b.receiveMessage()));
+    assertEquals(2, ops.runs("use"));
+  }
+
+  private TestProbe<Outcome> solve(
+      ActorRef<Solver.Command> solver,
+      Definition definition,
+      String context,
+      TestProbe<ProgressEvent> progress) {
+    TestProbe<Outcome> outcome = kit.createTestProbe();
+    solver.tell(
+        new Solver.Solve(
+            definition,
+            BuildInputs.of(Map.of("context", java.nio.file.Path.of(context)), Map.of(), Map.of()),
+            progress.getRef(),
+            outcome.getRef(),
+            0));
+    return outcome;
+  }
+
+  private static void awaitStarted(TestProbe<ProgressEvent> progress, String step) {
+    progress.fishForMessage(
+        Duration.ofSeconds(10),
+        event ->
+            event instanceof ProgressEvent.VertexStarted started && started.name().contains(step)
+                ? org.apache.pekko.actor.testkit.typed.javadsl.FishingOutcomes.complete()
+                : org.apache.pekko.actor.testkit.typed.javadsl.FishingOutcomes.continueAndIgnore());
+  }
+
+  @Test
   void concurrentBuildsShareAStepThatMountsASecretOnlyWhenTheyGaveTheSameSecret() throws Exception {
     Graph g = new Graph();
     ExecOp withSecret =
