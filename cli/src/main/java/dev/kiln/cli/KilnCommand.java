@@ -33,6 +33,23 @@ public final class KilnCommand implements Runnable {
     System.exit(run(args));
   }
 
+  private static int callQuietly(BuildCommand command) {
+    try {
+      return command.call();
+    } catch (Exception e) {
+      System.err.println("error: " + e.getMessage());
+      return 1;
+    }
+  }
+
+  /** Whether {@code args} name a daemon ({@code --addr}, or {@code KILN_HOST} set). */
+  static boolean isClient(String[] args, String kilnHost) {
+    java.util.List<String> words = java.util.List.of(args);
+    return words.contains("--addr")
+        || words.stream().anyMatch(w -> w.startsWith("--addr="))
+        || (kilnHost != null && !kilnHost.isEmpty());
+  }
+
   /**
    * Whether the command will start an engine (and so gains from loading its configuration early):
    * not for a client of a daemon, nor for help, version, login and logout.
@@ -42,10 +59,7 @@ public final class KilnCommand implements Runnable {
     if (words.isEmpty()) {
       return false;
     }
-    boolean client =
-        words.contains("--addr")
-            || words.stream().anyMatch(w -> w.startsWith("--addr="))
-            || (kilnHost != null && !kilnHost.isEmpty());
+    boolean client = isClient(args, kilnHost);
     return switch (words.get(0)) {
       case "build" -> !client;
       case "du", "prune" -> !client;
@@ -56,6 +70,13 @@ public final class KilnCommand implements Runnable {
 
   /** Runs the command line and returns the exit code (for tests). */
   public static int run(String... args) {
+    if (args.length > 0 && args[0].equals("build") && isClient(args, System.getenv("KILN_HOST"))) {
+      // A daemon's client: filled without picocli when the command line is a plain one.
+      BuildCommand quick = new BuildCommand();
+      if (QuickArgs.fill(quick, java.util.List.of(args).subList(1, args.length))) {
+        return callQuietly(quick);
+      }
+    }
     return commandLine(args).execute(args);
   }
 
