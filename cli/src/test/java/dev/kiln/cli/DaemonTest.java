@@ -356,11 +356,31 @@ class DaemonTest {
     assertTrue(second.err().contains(" changed on the client"), second.err());
   }
 
+  /**
+   * {@code kiln build} options that build {@code context} on {@code busybox} from a local cache.
+   */
+  private static String[] fromCache(String busybox, Path cache, Path context) {
+    return new String[] {
+      "--progress",
+      "plain",
+      "--build-context",
+      busybox,
+      "--cache-from",
+      "type=local,src=" + cache,
+      context.toString()
+    };
+  }
+
+  /** A context whose one step writes a random number: a step that ran again shows. */
+  private Path randomStep(String name) throws Exception {
+    Path context = context(name, "x\n");
+    Files.writeString(context.resolve("Dockerfile"), "FROM busybox\nRUN echo $RANDOM > /r\n");
+    return context;
+  }
+
   @Test
   void aCacheExportedToADirectoryOfTheClientServesABuildThroughTheDaemon() throws Exception {
-    Path context = context("cache-from", "x\n");
-    Files.writeString(
-        context.resolve("Dockerfile"), "FROM busybox\nRUN echo expensive-$RANDOM > /r\n");
+    Path context = randomStep("cache-from");
     Path cache = temp.resolve("cache");
     String busybox = "busybox=" + BusyboxLayout.identifier();
     Cli exported =
@@ -377,16 +397,7 @@ class DaemonTest {
             context.toString());
     assertEquals(0, exported.exit(), exported.err());
 
-    Cli imported =
-        kiln(
-            "build",
-            "--progress",
-            "plain",
-            "--build-context",
-            busybox,
-            "--cache-from",
-            "type=local,src=" + cache,
-            context.toString());
+    Cli imported = kiln("build", fromCache(busybox, cache, context));
 
     assertEquals(0, imported.exit(), imported.err());
     assertTrue(imported.err().contains("importing cache from"), imported.err());
@@ -395,9 +406,7 @@ class DaemonTest {
 
   @Test
   void aCacheExportedThroughTheDaemonLandsOnTheClientAndServesAnotherEngine() throws Exception {
-    Path context = context("cache-to", "x\n");
-    Files.writeString(
-        context.resolve("Dockerfile"), "FROM busybox\nRUN echo exported-$RANDOM > /r\n");
+    Path context = randomStep("cache-to");
     Path cache = temp.resolve("client-cache");
     String busybox = "busybox=" + BusyboxLayout.identifier();
     String[] args = {
@@ -423,18 +432,10 @@ class DaemonTest {
     Cli again = kiln("build", args);
     assertEquals(0, again.exit(), again.err());
 
-    Cli elsewhere =
-        cli(
-            "build",
-            "--root",
-            temp.resolve("elsewhere").toString(),
-            "--progress",
-            "plain",
-            "--build-context",
-            busybox,
-            "--cache-from",
-            "type=local,src=" + cache,
-            context.toString());
+    List<String> line =
+        new java.util.ArrayList<>(List.of("build", "--root", temp.resolve("elsewhere").toString()));
+    line.addAll(List.of(fromCache(busybox, cache, context)));
+    Cli elsewhere = cli(line.toArray(String[]::new));
     assertNothingRan(new Run(elsewhere.exit(), elsewhere.err()));
   }
 
@@ -1007,27 +1008,9 @@ class DaemonTest {
   /** A build upload: {@code files} as files, {@code links} as symlinks, and a Dockerfile. */
   private static byte[] linkTar(Map<String, String> files, Map<String, String> links)
       throws Exception {
-    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-    try (TarArchiveOutputStream tar = new TarArchiveOutputStream(bytes)) {
-      tar.setLongFileMode(TarArchiveOutputStream.LONGFILE_POSIX);
-      for (var link : links.entrySet()) {
-        TarArchiveEntry entry = new TarArchiveEntry(link.getKey(), TarArchiveEntry.LF_SYMLINK);
-        entry.setLinkName(link.getValue());
-        tar.putArchiveEntry(entry);
-        tar.closeArchiveEntry();
-      }
-      Map<String, String> all = new java.util.TreeMap<>(files);
-      all.put("dockerfile/Dockerfile", "FROM busybox\n");
-      for (var file : all.entrySet()) {
-        byte[] data = file.getValue().getBytes(StandardCharsets.UTF_8);
-        TarArchiveEntry entry = new TarArchiveEntry(file.getKey(), true);
-        entry.setSize(data.length);
-        tar.putArchiveEntry(entry);
-        tar.write(data);
-        tar.closeArchiveEntry();
-      }
-    }
-    return bytes.toByteArray();
+    Map<String, String> all = new java.util.TreeMap<>(files);
+    all.put("dockerfile/Dockerfile", "FROM busybox\n");
+    return tar(all, links);
   }
 
   private static byte[] digestTar(String manifest, String path, String content, String digest)
@@ -1314,8 +1297,20 @@ class DaemonTest {
   }
 
   private static byte[] tar(java.util.Map<String, String> files) throws Exception {
+    return tar(files, Map.of());
+  }
+
+  /** {@code links} as symlinks (first), then {@code files}. */
+  private static byte[] tar(Map<String, String> files, Map<String, String> links) throws Exception {
     ByteArrayOutputStream bytes = new ByteArrayOutputStream();
     try (TarArchiveOutputStream tar = new TarArchiveOutputStream(bytes)) {
+      tar.setLongFileMode(TarArchiveOutputStream.LONGFILE_POSIX);
+      for (var link : links.entrySet()) {
+        TarArchiveEntry entry = new TarArchiveEntry(link.getKey(), TarArchiveEntry.LF_SYMLINK);
+        entry.setLinkName(link.getValue());
+        tar.putArchiveEntry(entry);
+        tar.closeArchiveEntry();
+      }
       for (var file : files.entrySet()) {
         byte[] data = file.getValue().getBytes(StandardCharsets.UTF_8);
         TarArchiveEntry entry = new TarArchiveEntry(file.getKey(), true);

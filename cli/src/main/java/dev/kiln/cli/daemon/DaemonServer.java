@@ -208,18 +208,7 @@ public final class DaemonServer extends AllDirectives implements AutoCloseable {
                 concat(
                     path("info", () -> get(() -> complete(json(StatusCodes.OK, info())))),
                     path("du", () -> get(() -> completeWithFuture(blocking(this::diskUsage)))),
-                    path(
-                        "prune",
-                        () ->
-                            post(
-                                () ->
-                                    extractRequestEntity(
-                                        entity ->
-                                            completeWithFuture(
-                                                jsonBody(
-                                                    entity,
-                                                    MAX_JSON_BYTES,
-                                                    body -> () -> prune(body)))))),
+                    path("prune", () -> postJson(MAX_JSON_BYTES, body -> () -> prune(body))),
                     pathPrefix(
                         "contexts",
                         () ->
@@ -308,15 +297,21 @@ public final class DaemonServer extends AllDirectives implements AutoCloseable {
           }
         });
     Source<ByteString, ?> fromStep =
-        StreamConverters.fromInputStream(() -> dev.kiln.cli.ChannelStreams.in(step), 16 * 1024)
-            .watchTermination(
-                (mat, done) -> {
-                  done.whenComplete((d, failure) -> closeQuietly(step));
-                  return mat;
-                });
+        whenDone(
+            StreamConverters.fromInputStream(() -> dev.kiln.cli.ChannelStreams.in(step), 16 * 1024),
+            () -> closeQuietly(step));
     return HttpResponse.create()
         .withStatus(StatusCodes.OK)
         .withEntity(HttpEntities.createChunked(ContentTypes.APPLICATION_OCTET_STREAM, fromStep));
+  }
+
+  /** {@code bytes}, running {@code cleanup} once they are sent or the sending fails. */
+  private static <M> Source<ByteString, M> whenDone(Source<ByteString, M> bytes, Runnable cleanup) {
+    return bytes.watchTermination(
+        (mat, done) -> {
+          done.whenComplete((d, failure) -> cleanup.run());
+          return mat;
+        });
   }
 
   private static void closeQuietly(java.nio.channels.Channel channel) {
@@ -329,15 +324,15 @@ public final class DaemonServer extends AllDirectives implements AutoCloseable {
 
   /** {@code POST /v1/builds/ID/cache}: see {@link #cache(DaemonBuild, String)}. */
   private Route cache(String id) {
+    return postJson(MAX_HAVE_BYTES, body -> () -> withBuild(id, build -> cache(build, body)));
+  }
+
+  /**
+   * A POST whose JSON body, of at most {@code limit} bytes, {@code answer} answers off the pool.
+   */
+  private Route postJson(long limit, Function<String, Answer> answer) {
     return post(
-        () ->
-            extractRequestEntity(
-                entity ->
-                    completeWithFuture(
-                        jsonBody(
-                            entity,
-                            MAX_HAVE_BYTES,
-                            body -> () -> withBuild(id, build -> cache(build, body))))));
+        () -> extractRequestEntity(entity -> completeWithFuture(jsonBody(entity, limit, answer))));
   }
 
   private Route submit() {
@@ -768,13 +763,7 @@ public final class DaemonServer extends AllDirectives implements AutoCloseable {
       delete(file);
       return json(StatusCodes.INTERNAL_SERVER_ERROR, error(String.valueOf(e.getMessage())));
     }
-    Source<ByteString, ?> bytes =
-        FileIO.fromPath(file)
-            .watchTermination(
-                (mat, done) -> {
-                  done.whenComplete((d, failure) -> delete(file));
-                  return mat;
-                });
+    Source<ByteString, ?> bytes = whenDone(FileIO.fromPath(file), () -> delete(file));
     return HttpResponse.create()
         .withStatus(StatusCodes.OK)
         .withEntity(HttpEntities.create(ContentTypes.APPLICATION_OCTET_STREAM, size, bytes));

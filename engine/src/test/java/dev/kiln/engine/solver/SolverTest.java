@@ -140,10 +140,7 @@ class SolverTest {
 
   @Test
   void concurrentBuildsGivingALocalSourceOtherDirectoriesEachGetTheirOwn() throws Exception {
-    Graph g = new Graph();
-    Input context =
-        g.put(new Vertex(dev.kiln.engine.graph.SourceOp.of("local://context"), List.of(), null));
-    g.add("gate", "use", context);
+    Graph g = stepOnContext();
     ActorRef<Solver.Command> solver = solver(4);
 
     var a = solve(solver, g.definition(), Map.of("context", java.nio.file.Path.of("/a")));
@@ -162,12 +159,8 @@ class SolverTest {
 
   @Test
   void buildsWhoseStepHasOneKeyRunItOnceThoughTheirContextsAreOtherDirectories() throws Exception {
-    Graph g = new Graph();
-    Input context =
-        g.put(new Vertex(dev.kiln.engine.graph.SourceOp.of("local://context"), List.of(), null));
-    g.add("gate", "use", context);
-    ops.contents.put("/a", "the same files");
-    ops.contents.put("/b", "the same files");
+    Graph g = stepOnContext();
+    sameFiles("/a", "/b");
     ActorRef<Solver.Command> solver = solver(4);
     TestProbe<ProgressEvent> aProgress = kit.createTestProbe();
     TestProbe<ProgressEvent> bProgress = kit.createTestProbe();
@@ -186,12 +179,8 @@ class SolverTest {
 
   @Test
   void aBuildWaitingForAnotherBuildsStepRunsItItselfWhenThatBuildIsCancelled() throws Exception {
-    Graph g = new Graph();
-    Input context =
-        g.put(new Vertex(dev.kiln.engine.graph.SourceOp.of("local://context"), List.of(), null));
-    g.add("gate", "use", context);
-    ops.contents.put("/a", "the same files");
-    ops.contents.put("/b", "the same files");
+    Graph g = stepOnContext();
+    sameFiles("/a", "/b");
     ActorRef<Solver.Command> solver = solver(4);
     TestProbe<ProgressEvent> aProgress = kit.createTestProbe();
     TestProbe<ProgressEvent> bProgress = kit.createTestProbe();
@@ -236,6 +225,22 @@ class SolverTest {
             outcome.getRef(),
             0));
     return outcome;
+  }
+
+  /** The directories {@code dirs} hold the same files: their sources have one cache key. */
+  private void sameFiles(String... dirs) {
+    for (String dir : dirs) {
+      ops.contents.put(dir, "the same files");
+    }
+  }
+
+  /** A gated step "use" on the local source {@code context}. */
+  private static Graph stepOnContext() {
+    Graph g = new Graph();
+    Input context =
+        g.put(new Vertex(dev.kiln.engine.graph.SourceOp.of("local://context"), List.of(), null));
+    g.add("gate", "use", context);
+    return g;
   }
 
   private static void awaitStarted(TestProbe<ProgressEvent> progress, String step) {
