@@ -84,6 +84,7 @@ final class Benchmarks {
 
   /** Runs {@code kiln args} in a JVM of its own and waits for it. */
   static KilnProcess kiln(String... args) throws Exception {
+    archive();
     long start = System.nanoTime();
     Process process = startKiln(args);
     String output =
@@ -96,20 +97,29 @@ final class Benchmarks {
   private static boolean archived;
 
   /**
+   * Makes {@code ./kiln}'s class-data archive, once per run, so that no timed start pays for it.
+   */
+  private static synchronized void archive() throws Exception {
+    if (!archived) {
+      Process first = new ProcessBuilder(kiln().toString(), "--version").inheritIO().start();
+      if (first.waitFor() != 0) {
+        throw new IllegalStateException("./kiln --version failed");
+      }
+      archived = true;
+    }
+  }
+
+  private static Path kiln() {
+    return dev.kiln.engine.testing.BusyboxLayout.repositoryRoot().resolve("kiln");
+  }
+
+  /**
    * Starts {@code kiln args} as users run it: the repository's {@code ./kiln}, whose JVM starts
-   * from its class-data-sharing archive. The first call makes that archive (once per jar), untimed.
+   * from its class-data-sharing archive (made first, untimed).
    */
   static Process startKiln(String... args) throws Exception {
-    Path kiln = dev.kiln.engine.testing.BusyboxLayout.repositoryRoot().resolve("kiln");
-    synchronized (Benchmarks.class) {
-      if (!archived) {
-        Process first = new ProcessBuilder(kiln.toString(), "--version").inheritIO().start();
-        if (first.waitFor() != 0) {
-          throw new IllegalStateException("./kiln --version failed");
-        }
-        archived = true;
-      }
-    }
+    archive();
+    Path kiln = kiln();
     java.util.List<String> command = new java.util.ArrayList<>(java.util.List.of(kiln.toString()));
     command.addAll(java.util.List.of(args));
     Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
