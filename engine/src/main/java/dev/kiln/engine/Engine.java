@@ -177,7 +177,10 @@ public final class Engine implements AutoCloseable {
                 new LateCache(cache),
                 config.effectiveSlots(),
                 config.effectiveBuildSlots()),
-            "kiln");
+            "kiln",
+            // Build jobs journal under the root (engine.job); the plugins start with the first job.
+            dev.kiln.engine.job.JobJournal.config(root)
+                .withFallback(com.typesafe.config.ConfigFactory.load()));
     var dispatchers = system.dispatchers();
     cache.set(
         new SnapshotCache(

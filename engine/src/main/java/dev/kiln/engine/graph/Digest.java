@@ -18,7 +18,7 @@ public record Digest(String value) implements Comparable<Digest> {
     }
   }
 
-  @JsonCreator
+  @JsonCreator(mode = JsonCreator.Mode.DELEGATING)
   public static Digest parse(String value) {
     return new Digest(value);
   }

@@ -1,5 +1,7 @@
 package dev.kiln.engine.job;
 
+import com.fasterxml.jackson.annotation.JsonCreator;
+import com.fasterxml.jackson.annotation.JsonValue;
 import java.security.SecureRandom;
 import java.util.regex.Pattern;
 
@@ -52,6 +54,7 @@ public record BuildId(String value) {
   }
 
   /** Reads an id a user or a client gave, case-insensitively as ULIDs are. */
+  @JsonCreator(mode = JsonCreator.Mode.DELEGATING)
   public static BuildId parse(String text) {
     return new BuildId(text.toUpperCase(java.util.Locale.ROOT));
   }
@@ -70,6 +73,7 @@ public record BuildId(String value) {
     return "\"" + shown.replaceAll("\\p{Cntrl}", "?") + "\"";
   }
 
+  @JsonValue
   @Override
   public String toString() {
     return value;

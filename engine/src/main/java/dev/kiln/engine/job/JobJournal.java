@@ -1,0 +1,30 @@
+package dev.kiln.engine.job;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
+import java.nio.file.Path;
+import java.util.Map;
+
+/**
+ * Where a root's build jobs are journaled: Pekko Persistence's LevelDB journal through LevelDB JNI
+ * under {@code ROOT/journal}, every write synced, and its snapshot store under {@code
+ * ROOT/snapshots-journal} (design.md's layout). The plugins start when the first job does, so a
+ * process that runs no job pays nothing for them.
+ */
+public final class JobJournal {
+  private JobJournal() {}
+
+  /** The actor system settings for {@code root}'s journal. */
+  public static Config config(Path root) {
+    Path absolute = root.toAbsolutePath();
+    return ConfigFactory.parseMap(
+        Map.of(
+            "pekko.persistence.journal.plugin", "pekko.persistence.journal.leveldb",
+            "pekko.persistence.journal.leveldb.dir", absolute.resolve("journal").toString(),
+            "pekko.persistence.journal.leveldb.native", "on",
+            "pekko.persistence.journal.leveldb.fsync", "on",
+            "pekko.persistence.snapshot-store.plugin", "pekko.persistence.snapshot-store.local",
+            "pekko.persistence.snapshot-store.local.dir",
+                absolute.resolve("snapshots-journal").toString()));
+  }
+}
