@@ -16,6 +16,7 @@ import dev.kiln.engine.executor.BwrapExecutor;
 import dev.kiln.engine.executor.ExecException;
 import dev.kiln.engine.executor.Executor;
 import dev.kiln.engine.graph.Definition;
+import dev.kiln.engine.graph.DefinitionWriter;
 import dev.kiln.engine.graph.GraphJson;
 import dev.kiln.engine.graph.Op;
 import dev.kiln.engine.graph.SourceOp;
@@ -58,6 +59,7 @@ import java.util.Set;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
+import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.DispatcherSelector;
 import org.apache.pekko.actor.typed.javadsl.AskPattern;
@@ -69,6 +71,8 @@ import org.apache.pekko.actor.typed.javadsl.AskPattern;
 public final class Engine implements AutoCloseable {
   /** Longer than any build; the ask only guards against a solver that never answers. */
   private static final Duration SOLVE_TIMEOUT = Duration.ofDays(30);
+
+  private static final Duration JOURNAL_TIMEOUT = Duration.ofSeconds(30);
 
   private final ActorSystem<Solver.Command> system;
   private final java.util.concurrent.atomic.AtomicLong tickets =
@@ -517,6 +521,129 @@ public final class Engine implements AutoCloseable {
             .thenCombine(progress.drained(), (result, drained) -> result)
             .whenComplete((result, failure) -> lease.close()),
         () -> system.tell(new Solver.Cancel(ticket)));
+  }
+
+  /**
+   * What a build's job records of it besides its definition (see {@link
+   * dev.kiln.engine.job.JobEvent.BuildAccepted}): its id, frontend, inputs by digest, options and
+   * outputs as given, and who asked.
+   */
+  public record JobSpec(
+      dev.kiln.engine.job.BuildId id,
+      String frontend,
+      Map<String, dev.kiln.engine.graph.Digest> inputs,
+      List<String> options,
+      List<String> outputs,
+      String client) {}
+
+  /**
+   * {@link #start(Definition, BuildInputs, Consumer)} as a persistent job ({@code docs/jobs.md}):
+   * the definition goes into the content store and the job's {@code BuildAccepted} into the journal
+   * before anything runs; the build's progress and its end follow as events. Throws if the job
+   * cannot be accepted (its id is taken, or the journal cannot be written).
+   */
+  public Running start(
+      Definition definition, BuildInputs inputs, Consumer<ProgressEvent> listener, JobSpec job)
+      throws IOException {
+    byte[] json =
+        DefinitionWriter.write(definition).getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    dev.kiln.engine.graph.Digest stored =
+        content.ingest(new java.io.ByteArrayInputStream(json), Optional.empty(), json.length);
+    Map<String, dev.kiln.engine.graph.Digest> all = new java.util.TreeMap<>(job.inputs());
+    all.put("definition", stored);
+    ActorRef<dev.kiln.engine.job.BuildJob.Command> actor =
+        system.systemActorOf(
+            dev.kiln.engine.job.BuildJob.create(job.id()),
+            "job-" + job.id().value(),
+            org.apache.pekko.actor.typed.Props.empty());
+    dev.kiln.engine.job.BuildJob.Reply accepted;
+    try {
+      accepted =
+          AskPattern.<dev.kiln.engine.job.BuildJob.Command, dev.kiln.engine.job.BuildJob.Reply>ask(
+                  actor,
+                  replyTo ->
+                      new dev.kiln.engine.job.BuildJob.Accept(
+                          new dev.kiln.engine.job.JobEvent.BuildAccepted(
+                              job.id(),
+                              job.frontend(),
+                              all,
+                              job.options(),
+                              job.outputs(),
+                              job.client(),
+                              java.time.Instant.now()),
+                          replyTo),
+                  JOURNAL_TIMEOUT,
+                  system.scheduler())
+              .toCompletableFuture()
+              .get();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      actor.tell(dev.kiln.engine.job.BuildJob.Stop.INSTANCE);
+      throw new IOException("interrupted while the build's job was written", e);
+    } catch (java.util.concurrent.ExecutionException e) {
+      actor.tell(dev.kiln.engine.job.BuildJob.Stop.INSTANCE);
+      throw new IOException("the build's job could not be written: " + e.getCause(), e);
+    }
+    if (accepted instanceof dev.kiln.engine.job.BuildJob.Refused refused) {
+      throw new IOException("the build's job was refused: " + refused.why());
+    }
+    java.util.concurrent.atomic.AtomicBoolean cancelled =
+        new java.util.concurrent.atomic.AtomicBoolean();
+    Running running =
+        start(
+            definition,
+            inputs,
+            listener.andThen(new dev.kiln.engine.job.JobRecorder(actor, system.ignoreRef())));
+    CompletionStage<Outcome> recorded =
+        running
+            .outcome()
+            .thenCompose(
+                outcome ->
+                    AskPattern
+                        .<dev.kiln.engine.job.BuildJob.Command, dev.kiln.engine.job.BuildJob.Reply>
+                            ask(
+                                actor,
+                                replyTo ->
+                                    new dev.kiln.engine.job.BuildJob.Record(
+                                        dev.kiln.engine.job.JobRecorder.end(
+                                            outcome, cancelled.get(), "cancelled"),
+                                        replyTo),
+                                JOURNAL_TIMEOUT,
+                                system.scheduler())
+                        .handle((reply, failure) -> outcome))
+            .whenComplete(
+                (outcome, failure) -> actor.tell(dev.kiln.engine.job.BuildJob.Stop.INSTANCE));
+    return new Running(
+        recorded,
+        () -> {
+          cancelled.set(true);
+          running.cancel().run();
+        });
+  }
+
+  /**
+   * The journaled state of build {@code id}'s job ({@link dev.kiln.engine.job.JobState#NEW} when
+   * there is none), read by recovering its events. Blocking.
+   */
+  public dev.kiln.engine.job.JobState job(dev.kiln.engine.job.BuildId id) throws IOException {
+    ActorRef<dev.kiln.engine.job.BuildJob.Command> reader =
+        system.systemActorOf(
+            dev.kiln.engine.job.BuildJob.create(id),
+            "job-" + id.value() + "-read-" + java.util.UUID.randomUUID(),
+            org.apache.pekko.actor.typed.Props.empty());
+    try {
+      return AskPattern.<dev.kiln.engine.job.BuildJob.Command, dev.kiln.engine.job.JobState>ask(
+              reader, dev.kiln.engine.job.BuildJob.Get::new, JOURNAL_TIMEOUT, system.scheduler())
+          .toCompletableFuture()
+          .get();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IOException("interrupted while reading the job of " + id, e);
+    } catch (java.util.concurrent.ExecutionException e) {
+      throw new IOException("cannot read the job of " + id + ": " + e.getCause(), e);
+    } finally {
+      reader.tell(dev.kiln.engine.job.BuildJob.Stop.INSTANCE);
+    }
   }
 
   /**

@@ -31,6 +31,11 @@ public final class BuildJob extends EventSourcedBehavior<BuildJob.Command, JobEv
   /** The job's state now. */
   public record Get(ActorRef<JobState> replyTo) implements Command {}
 
+  /** Stop the job's actor (its journal stays): its build is over, or its process is. */
+  public enum Stop implements Command {
+    INSTANCE
+  }
+
   /** The answer to {@link Accept} and {@link Record}. */
   public sealed interface Reply extends JobSerializable {}
 
@@ -66,6 +71,7 @@ public final class BuildJob extends EventSourcedBehavior<BuildJob.Command, JobEv
         .onCommand(Accept.class, this::onAccept)
         .onCommand(Record.class, this::onRecord)
         .onCommand(Get.class, (state, get) -> Effect().reply(get.replyTo(), state))
+        .onCommand(Stop.class, (state, stop) -> Effect().stop())
         .build();
   }
 

@@ -1,0 +1,77 @@
+package dev.kiln.engine.job;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.kiln.engine.Engine;
+import dev.kiln.engine.EngineConfig;
+import dev.kiln.engine.graph.Definition;
+import dev.kiln.engine.graph.State;
+import dev.kiln.engine.solver.BuildInputs;
+import dev.kiln.engine.solver.Outcome;
+import dev.kiln.engine.testing.BusyboxLayout;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class EngineJobTest {
+  @TempDir Path root;
+
+  private static Engine.JobSpec spec(BuildId id) {
+    return new Engine.JobSpec(
+        id, "definition", Map.of(), List.of("--target", "x"), List.of(), "test");
+  }
+
+  private static Outcome run(Engine engine, Definition definition, BuildId id) throws Exception {
+    return engine
+        .start(definition, BuildInputs.locals(Map.of()), event -> {}, spec(id))
+        .outcome()
+        .toCompletableFuture()
+        .get(2, TimeUnit.MINUTES);
+  }
+
+  @Test
+  void aBuildIsJournaledAsAJobThatOutlivesItsEngine() throws Exception {
+    BuildId id = BuildId.next();
+    Definition definition =
+        State.source(BusyboxLayout.identifier()).run("sh", "-c", "echo job > /job").definition();
+    try (Engine engine = Engine.start(EngineConfig.at(root))) {
+      assertInstanceOf(Outcome.Solved.class, run(engine, definition, id));
+    }
+
+    try (Engine engine = Engine.start(EngineConfig.at(root))) {
+      JobState job = engine.job(id);
+      assertEquals(JobState.Status.FINISHED, job.status());
+      assertEquals(List.of("--target", "x"), job.accepted().orElseThrow().options());
+      var stored = job.accepted().orElseThrow().inputs().get("definition");
+      assertTrue(engine.content().has(stored), "the definition is in the content store");
+      assertTrue(
+          job.completed().containsKey(definition.root().vertex()),
+          "the step that ran is recorded with its key: " + job.completed());
+      assertEquals(JobState.NEW, engine.job(BuildId.next()));
+    }
+  }
+
+  @Test
+  void aFailedBuildsJobNamesTheVertexAndAnIdIsAcceptedOnce() throws Exception {
+    BuildId id = BuildId.next();
+    Definition failing =
+        State.source(BusyboxLayout.identifier()).run("sh", "-c", "exit 3").definition();
+    try (Engine engine = Engine.start(EngineConfig.at(root))) {
+      assertInstanceOf(Outcome.SolveFailed.class, run(engine, failing, id));
+      JobState job = engine.job(id);
+      assertEquals(JobState.Status.FAILED, job.status());
+      var failed = (JobEvent.BuildFailed) job.end().orElseThrow();
+      assertEquals(failing.root().vertex(), failed.vertex().orElseThrow());
+
+      IOException again = assertThrows(IOException.class, () -> run(engine, failing, id));
+      assertTrue(again.getMessage().contains("accepted already"), again.getMessage());
+    }
+  }
+}
