@@ -8,6 +8,7 @@ import dev.kiln.engine.graph.Definition;
 import dev.kiln.engine.graph.DefinitionReader;
 import dev.kiln.engine.graph.InvalidDefinitionException;
 import dev.kiln.engine.image.Descriptor;
+import dev.kiln.engine.job.BuildId;
 import dev.kiln.engine.progress.ProgressEvent;
 import dev.kiln.engine.registry.ImageReference;
 import dev.kiln.engine.snapshot.SnapshotterMode;
@@ -228,6 +229,15 @@ final class BuildCommand implements Callable<Integer> {
   /** The layouts the build may read: through a daemon, only what its client sent. */
   LayoutPolicy layouts = LayoutPolicy.ANY;
 
+  /** The build's id: a daemon's, or else a new one. */
+  Optional<BuildId> buildId = Optional.empty();
+
+  /** The command line as given (after {@code build}), which the build's job records. */
+  List<String> commandLine = List.of();
+
+  /** Who asked, which the build's job records. */
+  String client = "kiln build (embedded)";
+
   @Override
   public Integer call() throws Exception {
     Optional<DaemonAddress> address;
@@ -423,6 +433,10 @@ final class BuildCommand implements Callable<Integer> {
       err.println("error: " + e.getMessage());
       return 1;
     }
+    BuildId id = buildId.orElseGet(BuildId::next);
+    if (shared.isEmpty() && ProgressDisplay.resolve(progress).equals("plain")) {
+      err.println("#0 build " + id); // as a daemon's client prints it
+    }
     Path state = root.path();
     Timings timings = new Timings();
     try (EngineHold hold =
@@ -477,7 +491,14 @@ final class BuildCommand implements Callable<Integer> {
             engine.start(
                 graph.get(),
                 BuildInputs.of(buildLocals, secretValues, agents),
-                display.andThen(events::add).andThen(streamer));
+                display.andThen(events::add).andThen(streamer),
+                new Engine.JobSpec(
+                    id,
+                    dockerfile.isPresent() ? "dockerfile" : "definition",
+                    Map.of(),
+                    commandLine,
+                    output.map(List::of).orElse(List.of()),
+                    client));
         sink.building(running.cancel());
         outcome = running.outcome().toCompletableFuture().get();
       }

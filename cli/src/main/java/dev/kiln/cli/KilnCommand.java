@@ -74,10 +74,17 @@ public final class KilnCommand implements Runnable {
       // A daemon's client: filled without picocli when the command line is a plain one.
       BuildCommand quick = new BuildCommand();
       if (QuickArgs.fill(quick, java.util.List.of(args).subList(1, args.length))) {
+        quick.commandLine = java.util.List.of(args).subList(1, args.length);
         return callQuietly(quick);
       }
     }
-    return commandLine(args).execute(args);
+    CommandLine line = commandLine(args);
+    CommandLine build = line.getSubcommands().get("build");
+    if (build != null && args.length > 0 && args[0].equals("build")) {
+      ((BuildCommand) build.getCommand()).commandLine =
+          java.util.List.of(args).subList(1, args.length);
+    }
+    return line.execute(args);
   }
 
   /** The whole command, with every subcommand. */

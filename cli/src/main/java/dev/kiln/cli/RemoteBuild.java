@@ -60,6 +60,9 @@ public final class RemoteBuild {
 
   /** Who follows a running build: told how to cancel it, and shown its progress. */
   public interface Watcher {
+    /** The build's id, which its job is journaled under. */
+    dev.kiln.engine.job.BuildId id();
+
     /** Told, once the build runs, how to cancel it. */
     void building(Runnable cancel);
 
@@ -265,6 +268,7 @@ public final class RemoteBuild {
     public int run(Engine engine, Lines lines, Watcher watcher) {
       int code;
       PrintStream messages = new PrintStream(new LineStream(lines), true, StandardCharsets.UTF_8);
+      command.buildId = Optional.of(watcher.id());
       try {
         code = command.run(sink(messages, lines, watcher), Optional.of(engine));
       } catch (Exception e) {
@@ -340,6 +344,8 @@ public final class RemoteBuild {
     }
     command.sentSecrets = Map.copyOf(secrets);
     command.layouts = LayoutPolicy.within(dirs.values());
+    command.commandLine = request.args();
+    command.client = "a client of the daemon";
     return new Prepared(command, outputFile, cacheLayout, agentSockets);
   }
 

@@ -356,6 +356,46 @@ class DaemonTest {
     assertTrue(second.err().contains(" changed on the client"), second.err());
   }
 
+  @Test
+  void everyBuildIsJournaledAsAJobUnderTheIdItsClientShows() throws Exception {
+    Path context = context("journaled", "x\n");
+    Run remote = build(context, "--tag", "journaled");
+    assertEquals(0, remote.exit(), remote.err());
+    dev.kiln.engine.job.JobState job = engine.job(buildId(remote.err()));
+    assertEquals(dev.kiln.engine.job.JobState.Status.FINISHED, job.status());
+    assertEquals("dockerfile", job.accepted().orElseThrow().frontend());
+    assertEquals(List.of("--tag", "journaled"), job.accepted().orElseThrow().options());
+
+    Path elsewhere = temp.resolve("embedded-root");
+    Cli embedded =
+        cli(
+            "build",
+            "--root",
+            elsewhere.toString(),
+            "--progress",
+            "plain",
+            "--build-context",
+            "busybox=" + BusyboxLayout.identifier(),
+            context.toString());
+    assertEquals(0, embedded.exit(), embedded.err());
+    try (Engine other = Engine.start(EngineConfig.at(elsewhere))) {
+      dev.kiln.engine.job.JobState own = other.job(buildId(embedded.err()));
+      assertEquals(dev.kiln.engine.job.JobState.Status.FINISHED, own.status());
+      assertTrue(own.accepted().orElseThrow().options().contains("--build-context"));
+    }
+  }
+
+  /** The id a build's plain output names first ({@code #0 build ID}). */
+  private static dev.kiln.engine.job.BuildId buildId(String plain) {
+    String line =
+        plain
+            .lines()
+            .filter(l -> l.startsWith("#0 build "))
+            .findFirst()
+            .orElseThrow(() -> new AssertionError(plain));
+    return dev.kiln.engine.job.BuildId.parse(line.substring("#0 build ".length()).strip());
+  }
+
   /**
    * {@code kiln build} options that build {@code context} on {@code busybox} from a local cache.
    */

@@ -49,7 +49,8 @@ final class DaemonBuild implements RemoteBuild.Watcher {
     this.args = List.copyOf(args);
   }
 
-  BuildId id() {
+  @Override
+  public BuildId id() {
     return id;
   }
 
