@@ -104,6 +104,7 @@ class JobJournalBench {
                           List.of(),
                           List.of(),
                           "bench",
+                          "/work",
                           Instant.now()),
                       reply));
       assertInstanceOf(BuildJob.Persisted.class, accepted);

@@ -238,6 +238,11 @@ final class BuildCommand implements Callable<Integer> {
   /** Who asked, which the build's job records. */
   String client = "kiln build (embedded)";
 
+  /**
+   * Whether this build goes on with the interrupted job of {@link #buildId} ({@code kiln resume}).
+   */
+  boolean resume;
+
   @Override
   public Integer call() throws Exception {
     Optional<DaemonAddress> address;
@@ -498,7 +503,9 @@ final class BuildCommand implements Callable<Integer> {
                     Map.of(),
                     commandLine,
                     output.map(List::of).orElse(List.of()),
-                    client));
+                    client,
+                    shared.isEmpty() ? Path.of("").toAbsolutePath().toString() : "",
+                    resume));
         sink.building(running.cancel());
         outcome = running.outcome().toCompletableFuture().get();
       }

@@ -117,6 +117,7 @@ public final class KilnCommand implements Runnable {
     commands.put("prune", PruneCommand::new);
     commands.put("builds", BuildsCommand::new);
     commands.put("cancel", CancelCommand::new);
+    commands.put("resume", ResumeCommand::new);
     commands.put("warm-up", WarmUpCommand::new);
     commands.put("help", CommandLine.HelpCommand::new);
     return Collections.unmodifiableMap(commands);

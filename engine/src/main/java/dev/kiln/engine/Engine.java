@@ -17,11 +17,17 @@ import dev.kiln.engine.executor.ExecException;
 import dev.kiln.engine.executor.Executor;
 import dev.kiln.engine.graph.Definition;
 import dev.kiln.engine.graph.DefinitionWriter;
+import dev.kiln.engine.graph.Digest;
 import dev.kiln.engine.graph.GraphJson;
 import dev.kiln.engine.graph.Op;
 import dev.kiln.engine.graph.SourceOp;
 import dev.kiln.engine.image.Descriptor;
 import dev.kiln.engine.image.ImageStore;
+import dev.kiln.engine.job.BuildId;
+import dev.kiln.engine.job.JobEvent;
+import dev.kiln.engine.job.JobRecorder;
+import dev.kiln.engine.job.JobState;
+import dev.kiln.engine.job.Jobs;
 import dev.kiln.engine.progress.ProgressEvent;
 import dev.kiln.engine.progress.ProgressStream;
 import dev.kiln.engine.registry.RegistryClient;
@@ -59,7 +65,6 @@ import java.util.Set;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
-import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.DispatcherSelector;
 import org.apache.pekko.actor.typed.javadsl.AskPattern;
@@ -72,13 +77,12 @@ public final class Engine implements AutoCloseable {
   /** Longer than any build; the ask only guards against a solver that never answers. */
   private static final Duration SOLVE_TIMEOUT = Duration.ofDays(30);
 
-  private static final Duration JOURNAL_TIMEOUT = Duration.ofSeconds(30);
-
   private final ActorSystem<Solver.Command> system;
   private final java.util.concurrent.atomic.AtomicLong tickets =
       new java.util.concurrent.atomic.AtomicLong();
   private final Snapshotter snapshotter;
   private final ContentStore content;
+  private final Jobs jobs;
   private final Executor executor;
   private final OciLayoutSource layouts;
   private final DockerImageSource dockerImages;
@@ -111,6 +115,7 @@ public final class Engine implements AutoCloseable {
       FileChannel lockChannel,
       FileLock lock) {
     this.system = system;
+    this.jobs = new Jobs(system);
     this.snapshotter = snapshotter;
     this.content = content;
     this.executor = executor;
@@ -526,93 +531,56 @@ public final class Engine implements AutoCloseable {
   /**
    * What a build's job records of it besides its definition (see {@link
    * dev.kiln.engine.job.JobEvent.BuildAccepted}): its id, frontend, inputs by digest, options and
-   * outputs as given, and who asked.
+   * outputs as given, who asked and in which directory; with {@code resume}, an interrupted job
+   * goes on.
    */
   public record JobSpec(
-      dev.kiln.engine.job.BuildId id,
+      BuildId id,
       String frontend,
-      Map<String, dev.kiln.engine.graph.Digest> inputs,
+      Map<String, Digest> inputs,
       List<String> options,
       List<String> outputs,
-      String client) {}
+      String client,
+      String workdir,
+      boolean resume) {}
 
   /**
    * {@link #start(Definition, BuildInputs, Consumer)} as a persistent job ({@code docs/jobs.md}):
    * the definition goes into the content store and the job's {@code BuildAccepted} into the journal
-   * before anything runs; the build's progress and its end follow as events. Throws if the job
-   * cannot be accepted (its id is taken, or the journal cannot be written).
+   * before anything runs (with {@code resume}, the interrupted job goes on instead); the build's
+   * progress and its end follow as events. Throws if the job cannot be opened.
    */
   public Running start(
       Definition definition, BuildInputs inputs, Consumer<ProgressEvent> listener, JobSpec job)
       throws IOException {
     byte[] json =
         DefinitionWriter.write(definition).getBytes(java.nio.charset.StandardCharsets.UTF_8);
-    dev.kiln.engine.graph.Digest stored =
+    Digest stored =
         content.ingest(new java.io.ByteArrayInputStream(json), Optional.empty(), json.length);
-    Map<String, dev.kiln.engine.graph.Digest> all = new java.util.TreeMap<>(job.inputs());
+    Map<String, Digest> all = new java.util.TreeMap<>(job.inputs());
     all.put("definition", stored);
-    ActorRef<dev.kiln.engine.job.BuildJob.Command> actor =
-        system.systemActorOf(
-            dev.kiln.engine.job.BuildJob.create(job.id()),
-            "job-" + job.id().value(),
-            org.apache.pekko.actor.typed.Props.empty());
-    dev.kiln.engine.job.BuildJob.Reply accepted;
-    try {
-      accepted =
-          AskPattern.<dev.kiln.engine.job.BuildJob.Command, dev.kiln.engine.job.BuildJob.Reply>ask(
-                  actor,
-                  replyTo ->
-                      new dev.kiln.engine.job.BuildJob.Accept(
-                          new dev.kiln.engine.job.JobEvent.BuildAccepted(
-                              job.id(),
-                              job.frontend(),
-                              all,
-                              job.options(),
-                              job.outputs(),
-                              job.client(),
-                              java.time.Instant.now()),
-                          replyTo),
-                  JOURNAL_TIMEOUT,
-                  system.scheduler())
-              .toCompletableFuture()
-              .get();
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      actor.tell(dev.kiln.engine.job.BuildJob.Stop.INSTANCE);
-      throw new IOException("interrupted while the build's job was written", e);
-    } catch (java.util.concurrent.ExecutionException e) {
-      actor.tell(dev.kiln.engine.job.BuildJob.Stop.INSTANCE);
-      throw new IOException("the build's job could not be written: " + e.getCause(), e);
-    }
-    if (accepted instanceof dev.kiln.engine.job.BuildJob.Refused refused) {
-      throw new IOException("the build's job was refused: " + refused.why());
-    }
+    Jobs.Open open =
+        jobs.open(
+            new JobEvent.BuildAccepted(
+                job.id(),
+                job.frontend(),
+                all,
+                job.options(),
+                job.outputs(),
+                job.client(),
+                job.workdir(),
+                java.time.Instant.now()),
+            job.resume());
     java.util.concurrent.atomic.AtomicBoolean cancelled =
         new java.util.concurrent.atomic.AtomicBoolean();
-    Running running =
-        start(
-            definition,
-            inputs,
-            listener.andThen(new dev.kiln.engine.job.JobRecorder(actor, system.ignoreRef())));
+    Running running = start(definition, inputs, listener.andThen(open.recorder()));
     CompletionStage<Outcome> recorded =
         running
             .outcome()
             .thenCompose(
                 outcome ->
-                    AskPattern
-                        .<dev.kiln.engine.job.BuildJob.Command, dev.kiln.engine.job.BuildJob.Reply>
-                            ask(
-                                actor,
-                                replyTo ->
-                                    new dev.kiln.engine.job.BuildJob.Record(
-                                        dev.kiln.engine.job.JobRecorder.end(
-                                            outcome, cancelled.get(), "cancelled"),
-                                        replyTo),
-                                JOURNAL_TIMEOUT,
-                                system.scheduler())
-                        .handle((reply, failure) -> outcome))
-            .whenComplete(
-                (outcome, failure) -> actor.tell(dev.kiln.engine.job.BuildJob.Stop.INSTANCE));
+                    open.end(JobRecorder.end(outcome, cancelled.get(), "cancelled"))
+                        .handle((reply, failure) -> outcome));
     return new Running(
         recorded,
         () -> {
@@ -621,29 +589,9 @@ public final class Engine implements AutoCloseable {
         });
   }
 
-  /**
-   * The journaled state of build {@code id}'s job ({@link dev.kiln.engine.job.JobState#NEW} when
-   * there is none), read by recovering its events. Blocking.
-   */
-  public dev.kiln.engine.job.JobState job(dev.kiln.engine.job.BuildId id) throws IOException {
-    ActorRef<dev.kiln.engine.job.BuildJob.Command> reader =
-        system.systemActorOf(
-            dev.kiln.engine.job.BuildJob.create(id),
-            "job-" + id.value() + "-read-" + java.util.UUID.randomUUID(),
-            org.apache.pekko.actor.typed.Props.empty());
-    try {
-      return AskPattern.<dev.kiln.engine.job.BuildJob.Command, dev.kiln.engine.job.JobState>ask(
-              reader, dev.kiln.engine.job.BuildJob.Get::new, JOURNAL_TIMEOUT, system.scheduler())
-          .toCompletableFuture()
-          .get();
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IOException("interrupted while reading the job of " + id, e);
-    } catch (java.util.concurrent.ExecutionException e) {
-      throw new IOException("cannot read the job of " + id + ": " + e.getCause(), e);
-    } finally {
-      reader.tell(dev.kiln.engine.job.BuildJob.Stop.INSTANCE);
-    }
+  /** The journaled state of build {@code id}'s job ({@link JobState#NEW} when there is none). */
+  public JobState job(BuildId id) throws IOException {
+    return jobs.read(id);
   }
 
   /**

@@ -32,7 +32,8 @@ public sealed interface JobEvent extends JobSerializable {
   /**
    * The build was accepted: the frontend ({@code dockerfile} or {@code definition}), its inputs by
    * digest (the definition, the Dockerfile, the context's snapshot: in the content store before
-   * this event is written), the options and outputs as given, and who asked.
+   * this event is written), the options and outputs as given, who asked, and the directory it was
+   * asked in (relative paths in the options are relative to it; empty for a daemon's build).
    */
   record BuildAccepted(
       BuildId build,
@@ -41,6 +42,7 @@ public sealed interface JobEvent extends JobSerializable {
       List<String> options,
       List<String> outputs,
       String client,
+      String workdir,
       Instant at)
       implements JobEvent {
     public BuildAccepted {

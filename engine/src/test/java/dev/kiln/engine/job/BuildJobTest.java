@@ -50,6 +50,7 @@ class BuildJobTest {
                 List.of("--target", "app"),
                 List.of(),
                 "test",
+                "/work",
                 Instant.now()),
             reply.getRef()));
     return reply.receiveMessage();
@@ -106,7 +107,7 @@ class BuildJobTest {
         record(
             job,
             new JobEvent.BuildAccepted(
-                build, "x", Map.of(), List.of(), List.of(), "", Instant.now())));
+                build, "x", Map.of(), List.of(), List.of(), "", "/work", Instant.now())));
     assertInstanceOf(
         BuildJob.Persisted.class,
         record(job, new JobEvent.BuildFinished(Digest.sha256("result"), Instant.now())));

@@ -23,14 +23,19 @@ import org.junit.jupiter.api.io.TempDir;
 class EngineJobTest {
   @TempDir Path root;
 
-  private static Engine.JobSpec spec(BuildId id) {
+  private static Engine.JobSpec spec(BuildId id, boolean resume) {
     return new Engine.JobSpec(
-        id, "definition", Map.of(), List.of("--target", "x"), List.of(), "test");
+        id, "definition", Map.of(), List.of("--target", "x"), List.of(), "test", "/work", resume);
   }
 
   private static Outcome run(Engine engine, Definition definition, BuildId id) throws Exception {
+    return run(engine, definition, id, false);
+  }
+
+  private static Outcome run(Engine engine, Definition definition, BuildId id, boolean resume)
+      throws Exception {
     return engine
-        .start(definition, BuildInputs.locals(Map.of()), event -> {}, spec(id))
+        .start(definition, BuildInputs.locals(Map.of()), event -> {}, spec(id, resume))
         .outcome()
         .toCompletableFuture()
         .get(2, TimeUnit.MINUTES);
@@ -72,6 +77,42 @@ class EngineJobTest {
 
       IOException again = assertThrows(IOException.class, () -> run(engine, failing, id));
       assertTrue(again.getMessage().contains("accepted already"), again.getMessage());
+    }
+  }
+
+  @Test
+  void anInterruptedJobResumesToItsEndAndOnlyAnInterruptedOneDoes() throws Exception {
+    BuildId id = BuildId.next();
+    Definition definition =
+        State.source(BusyboxLayout.identifier()).run("sh", "-c", "echo resumed > /r").definition();
+    try (Engine engine = Engine.start(EngineConfig.at(root))) {
+      // A job accepted and never ended: what a process killed mid-build leaves.
+      new Jobs(engine.actorSystem())
+          .open(
+              new JobEvent.BuildAccepted(
+                  id,
+                  "definition",
+                  Map.of(),
+                  List.of(),
+                  List.of(),
+                  "test",
+                  "/work",
+                  java.time.Instant.now()),
+              false);
+    }
+    try (Engine engine = Engine.start(EngineConfig.at(root))) {
+      assertEquals(JobState.Status.RUNNING, engine.job(id).status());
+      assertInstanceOf(Outcome.Solved.class, run(engine, definition, id, true));
+      assertEquals(JobState.Status.FINISHED, engine.job(id).status());
+
+      IOException finished =
+          assertThrows(IOException.class, () -> run(engine, definition, id, true));
+      assertTrue(
+          finished.getMessage().contains("is not interrupted: it finished"), finished.getMessage());
+      BuildId unknown = BuildId.next();
+      IOException none =
+          assertThrows(IOException.class, () -> run(engine, definition, unknown, true));
+      assertTrue(none.getMessage().contains("has no job here"), none.getMessage());
     }
   }
 }

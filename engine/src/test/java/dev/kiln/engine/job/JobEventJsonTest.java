@@ -47,6 +47,7 @@ class JobEventJsonTest {
             List.of("--target", "app"),
             List.of("type=image,name=app"),
             "unix:uid=1000",
+            "/home/dev/app",
             AT),
         "vertex-started",
         new JobEvent.VertexStarted(VERTEX, "[app 2/3] RUN make", AT),
