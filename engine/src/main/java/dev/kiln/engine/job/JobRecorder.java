@@ -1,13 +1,10 @@
 package dev.kiln.engine.job;
 
-import dev.kiln.engine.graph.Digest;
 import dev.kiln.engine.progress.ProgressEvent;
 import dev.kiln.engine.solver.Outcome;
 import java.time.Instant;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Consumer;
 import org.apache.pekko.actor.typed.ActorRef;
 
@@ -21,7 +18,6 @@ import org.apache.pekko.actor.typed.ActorRef;
 public final class JobRecorder implements Consumer<ProgressEvent> {
   private final ActorRef<BuildJob.Command> job;
   private final ActorRef<BuildJob.Reply> ignored;
-  private final Map<Digest, Digest> keys = new ConcurrentHashMap<>();
 
   public JobRecorder(ActorRef<BuildJob.Command> job, ActorRef<BuildJob.Reply> ignored) {
     this.job = job;
@@ -30,15 +26,12 @@ public final class JobRecorder implements Consumer<ProgressEvent> {
 
   @Override
   public void accept(ProgressEvent event) {
-    if (event instanceof ProgressEvent.VertexMissed missed) {
-      keys.put(missed.vertex(), missed.key());
-    } else if (event instanceof ProgressEvent.VertexStarted started) {
+    if (event instanceof ProgressEvent.VertexStarted started) {
       record(new JobEvent.VertexStarted(started.vertex(), started.name(), started.at()));
-    } else if (event instanceof ProgressEvent.VertexCompleted completed) {
-      Digest key = keys.get(completed.vertex());
-      if (key != null) {
-        record(new JobEvent.VertexCompleted(completed.vertex(), key, List.of(), Instant.now()));
-      }
+    } else if (event instanceof ProgressEvent.VertexRecorded recorded) {
+      record(
+          new JobEvent.VertexCompleted(
+              recorded.vertex(), recorded.key(), List.of(), Instant.now()));
     }
   }
 

@@ -34,6 +34,12 @@ public sealed interface ProgressEvent {
   /** A vertex finished executing. */
   record VertexCompleted(Digest vertex, String name, Duration took) implements ProgressEvent {}
 
+  /**
+   * A vertex that ran has its outputs recorded in the cache under {@code key}, durably: a later
+   * build, or a resumed one, takes them from there and never runs it again.
+   */
+  record VertexRecorded(Digest vertex, String name, Digest key) implements ProgressEvent {}
+
   /** A vertex failed; {@code error} is one paragraph. */
   record VertexFailed(Digest vertex, String name, String error, Duration took)
       implements ProgressEvent {}

@@ -39,6 +39,9 @@ public final class ProgressJson {
     } else if (event instanceof ProgressEvent.VertexCompleted e) {
       vertex(json, "completed", e.vertex(), e.name());
       json.put("tookMs", e.took().toMillis());
+    } else if (event instanceof ProgressEvent.VertexRecorded e) {
+      vertex(json, "recorded", e.vertex(), e.name());
+      json.put("key", e.key().toString());
     } else if (event instanceof ProgressEvent.VertexFailed e) {
       vertex(json, "failed", e.vertex(), e.name());
       json.put("error", e.error());
@@ -93,6 +96,9 @@ public final class ProgressJson {
         case "completed" ->
             new ProgressEvent.VertexCompleted(
                 digest(json, "vertex"), text(json, "name"), millis(json, "tookMs"));
+        case "recorded" ->
+            new ProgressEvent.VertexRecorded(
+                digest(json, "vertex"), text(json, "name"), digest(json, "key"));
         case "failed" ->
             new ProgressEvent.VertexFailed(
                 digest(json, "vertex"),

@@ -575,7 +575,9 @@ public final class VertexActor extends AbstractBehavior<VertexActor.Command> {
   }
 
   private Behavior<Command> onRecorded(Recorded recorded) {
-    if (recorded.failure() != null) {
+    if (recorded.failure() == null) {
+      emit(new ProgressEvent.VertexRecorded(digest, vertex.name(), key.orElseThrow().digest()));
+    } else {
       // The result stands; only its reuse by a later build is lost.
       logs.line(
           LogStream.STDERR,

@@ -24,6 +24,7 @@ class ProgressJsonTest {
             new ProgressEvent.VertexStarted(
                 V, "[1/2] RUN make", Instant.parse("2026-11-27T03:00:00Z")),
             new ProgressEvent.VertexCached(V, "[1/2] RUN make", K),
+            new ProgressEvent.VertexRecorded(V, "[1/2] RUN make", K),
             new ProgressEvent.VertexCompleted(V, "[1/2] RUN make", Duration.ofMillis(1234)),
             new ProgressEvent.VertexFailed(
                 V, "[1/2] RUN make", "exit code 2", Duration.ofMillis(5)),
