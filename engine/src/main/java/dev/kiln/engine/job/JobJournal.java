@@ -14,9 +14,18 @@ import java.util.Map;
 public final class JobJournal {
   private JobJournal() {}
 
-  /** The actor system settings for {@code root}'s journal. */
+  /**
+   * The actor system settings for {@code root}'s journal, whose directories it makes: LevelDB makes
+   * only the last level of its own, and would fail on a root not made yet.
+   */
   public static Config config(Path root) {
     Path absolute = root.toAbsolutePath();
+    try {
+      java.nio.file.Files.createDirectories(absolute.resolve("journal"));
+      java.nio.file.Files.createDirectories(absolute.resolve("snapshots-journal"));
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException("cannot make the job journal under " + root, e);
+    }
     return ConfigFactory.parseMap(
         Map.of(
             "pekko.persistence.journal.plugin", "pekko.persistence.journal.leveldb",

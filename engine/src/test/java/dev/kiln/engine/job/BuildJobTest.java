@@ -138,4 +138,14 @@ class BuildJobTest {
       assertTrue(snapshots.findAny().isPresent(), "no snapshot was written");
     }
   }
+
+  @Test
+  void aRootNotMadeYetGetsItsJournal() {
+    kit =
+        ActorTestKit.create(
+            "kiln",
+            JobJournal.config(root.resolve("not/made/yet")).withFallback(ConfigFactory.load()));
+    assertInstanceOf(BuildJob.Persisted.class, accept(kit.spawn(BuildJob.create(build))));
+    assertTrue(Files.isDirectory(root.resolve("not/made/yet/journal")));
+  }
 }
