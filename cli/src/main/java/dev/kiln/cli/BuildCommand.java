@@ -9,6 +9,7 @@ import dev.kiln.engine.graph.DefinitionReader;
 import dev.kiln.engine.graph.InvalidDefinitionException;
 import dev.kiln.engine.image.Descriptor;
 import dev.kiln.engine.job.BuildId;
+import dev.kiln.engine.job.JobEvent;
 import dev.kiln.engine.progress.ProgressEvent;
 import dev.kiln.engine.registry.ImageReference;
 import dev.kiln.engine.snapshot.SnapshotterMode;
@@ -497,7 +498,7 @@ final class BuildCommand implements Callable<Integer> {
                 graph.get(),
                 BuildInputs.of(buildLocals, secretValues, agents),
                 display.andThen(events::add).andThen(streamer),
-                new Engine.JobSpec(
+                new JobEvent.BuildAccepted(
                     id,
                     dockerfile.isPresent() ? "dockerfile" : "definition",
                     Map.of(),
@@ -505,7 +506,8 @@ final class BuildCommand implements Callable<Integer> {
                     output.map(List::of).orElse(List.of()),
                     client,
                     shared.isEmpty() ? Path.of("").toAbsolutePath().toString() : "",
-                    resume));
+                    java.time.Instant.now()),
+                resume);
         sink.building(running.cancel());
         outcome = running.outcome().toCompletableFuture().get();
       }

@@ -529,48 +529,24 @@ public final class Engine implements AutoCloseable {
   }
 
   /**
-   * What a build's job records of it besides its definition (see {@link
-   * dev.kiln.engine.job.JobEvent.BuildAccepted}): its id, frontend, inputs by digest, options and
-   * outputs as given, who asked and in which directory; with {@code resume}, an interrupted job
-   * goes on.
-   */
-  public record JobSpec(
-      BuildId id,
-      String frontend,
-      Map<String, Digest> inputs,
-      List<String> options,
-      List<String> outputs,
-      String client,
-      String workdir,
-      boolean resume) {}
-
-  /**
    * {@link #start(Definition, BuildInputs, Consumer)} as a persistent job ({@code docs/jobs.md}):
-   * the definition goes into the content store and the job's {@code BuildAccepted} into the journal
-   * before anything runs (with {@code resume}, the interrupted job goes on instead); the build's
-   * progress and its end follow as events. Throws if the job cannot be opened.
+   * the definition goes into the content store (its digest joins {@code accepted}'s inputs) and
+   * {@code accepted} into the journal before anything runs; with {@code resume}, the interrupted
+   * job of that build goes on instead. The build's progress and its end follow as events. Throws if
+   * the job cannot be opened.
    */
   public Running start(
-      Definition definition, BuildInputs inputs, Consumer<ProgressEvent> listener, JobSpec job)
+      Definition definition,
+      BuildInputs inputs,
+      Consumer<ProgressEvent> listener,
+      JobEvent.BuildAccepted accepted,
+      boolean resume)
       throws IOException {
     byte[] json =
         DefinitionWriter.write(definition).getBytes(java.nio.charset.StandardCharsets.UTF_8);
     Digest stored =
         content.ingest(new java.io.ByteArrayInputStream(json), Optional.empty(), json.length);
-    Map<String, Digest> all = new java.util.TreeMap<>(job.inputs());
-    all.put("definition", stored);
-    Jobs.Open open =
-        jobs.open(
-            new JobEvent.BuildAccepted(
-                job.id(),
-                job.frontend(),
-                all,
-                job.options(),
-                job.outputs(),
-                job.client(),
-                job.workdir(),
-                java.time.Instant.now()),
-            job.resume());
+    Jobs.Open open = jobs.open(accepted.withInput("definition", stored), resume);
     java.util.concurrent.atomic.AtomicBoolean cancelled =
         new java.util.concurrent.atomic.AtomicBoolean();
     Running running = start(definition, inputs, listener.andThen(open.recorder()));

@@ -26,6 +26,21 @@ public final class DaemonProcess implements AutoCloseable {
     this.address = address;
   }
 
+  /** The command that runs {@code kiln args} in a JVM of its own, on the tests' class path. */
+  public static List<String> kiln(String... args) {
+    List<String> command =
+        new ArrayList<>(
+            List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-XX:TieredStopAtLevel=1",
+                "-XX:+UseSerialGC",
+                "-cp",
+                System.getProperty("java.class.path"),
+                "dev.kiln.cli.KilnCommand"));
+    command.addAll(List.of(args));
+    return command;
+  }
+
   /** Starts a daemon on {@code root}, on a free loopback port, and waits until it listens. */
   public static DaemonProcess start(Path root) throws IOException {
     return start(root, "tcp://127.0.0.1:0");
@@ -33,21 +48,8 @@ public final class DaemonProcess implements AutoCloseable {
 
   /** Starts a daemon on {@code root} listening on {@code address}, and waits until it listens. */
   public static DaemonProcess start(Path root, String address) throws IOException {
-    List<String> command =
-        new ArrayList<>(
-            List.of(
-                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xms16m",
-                "-XX:TieredStopAtLevel=1",
-                "-XX:+UseSerialGC",
-                "-cp",
-                System.getProperty("java.class.path"),
-                "dev.kiln.cli.KilnCommand",
-                "daemon",
-                "--root",
-                root.toString(),
-                "--addr",
-                address));
+    List<String> command = kiln("daemon", "--root", root.toString(), "--addr", address);
+    command.add(1, "-Xms16m"); // as ./kiln starts a daemon
     Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
     process.getOutputStream().close();
     BufferedReader output =

@@ -17,7 +17,6 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
@@ -45,24 +44,17 @@ class ResumeTest {
             + "RUN echo first-$RANDOM | tee /first\n"
             + "RUN echo second-started && sleep 3 && echo second > /second\n");
     List<String> command =
-        new ArrayList<>(
-            List.of(
-                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-XX:TieredStopAtLevel=1",
-                "-XX:+UseSerialGC",
-                "-cp",
-                System.getProperty("java.class.path"),
-                "dev.kiln.cli.KilnCommand",
-                "build",
-                "--root",
-                root.toString(),
-                "--progress",
-                "plain",
-                "--build-context",
-                "busybox=" + BusyboxLayout.identifier(),
-                "--output",
-                "type=local,dest=" + out,
-                context.toString()));
+        DaemonProcess.kiln(
+            "build",
+            "--root",
+            root.toString(),
+            "--progress",
+            "plain",
+            "--build-context",
+            "busybox=" + BusyboxLayout.identifier(),
+            "--output",
+            "type=local,dest=" + out,
+            context.toString());
     Process build = new ProcessBuilder(command).redirectErrorStream(true).start();
     build.getOutputStream().close();
     BufferedReader lines =

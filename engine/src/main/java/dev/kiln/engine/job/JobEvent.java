@@ -51,6 +51,13 @@ public sealed interface JobEvent extends JobSerializable {
       options = List.copyOf(options);
       outputs = List.copyOf(outputs);
     }
+
+    /** This event with {@code digest} as its input {@code name}. */
+    public BuildAccepted withInput(String name, Digest digest) {
+      Map<String, Digest> more = new java.util.TreeMap<>(inputs);
+      more.put(name, digest);
+      return new BuildAccepted(build, frontend, more, options, outputs, client, workdir, at);
+    }
   }
 
   /** A vertex began to run. */

@@ -23,9 +23,16 @@ import org.junit.jupiter.api.io.TempDir;
 class EngineJobTest {
   @TempDir Path root;
 
-  private static Engine.JobSpec spec(BuildId id, boolean resume) {
-    return new Engine.JobSpec(
-        id, "definition", Map.of(), List.of("--target", "x"), List.of(), "test", "/work", resume);
+  private static JobEvent.BuildAccepted accepted(BuildId id) {
+    return new JobEvent.BuildAccepted(
+        id,
+        "definition",
+        Map.of(),
+        List.of("--target", "x"),
+        List.of(),
+        "test",
+        "/work",
+        java.time.Instant.now());
   }
 
   private static Outcome run(Engine engine, Definition definition, BuildId id) throws Exception {
@@ -35,7 +42,7 @@ class EngineJobTest {
   private static Outcome run(Engine engine, Definition definition, BuildId id, boolean resume)
       throws Exception {
     return engine
-        .start(definition, BuildInputs.locals(Map.of()), event -> {}, spec(id, resume))
+        .start(definition, BuildInputs.locals(Map.of()), event -> {}, accepted(id), resume)
         .outcome()
         .toCompletableFuture()
         .get(2, TimeUnit.MINUTES);
@@ -89,18 +96,7 @@ class EngineJobTest {
         State.source(BusyboxLayout.identifier()).run("sh", "-c", "echo resumed > /r").definition();
     try (Engine engine = Engine.start(EngineConfig.at(root))) {
       // A job accepted and never ended: what a process killed mid-build leaves.
-      new Jobs(engine.actorSystem())
-          .open(
-              new JobEvent.BuildAccepted(
-                  id,
-                  "definition",
-                  Map.of(),
-                  List.of(),
-                  List.of(),
-                  "test",
-                  "/work",
-                  java.time.Instant.now()),
-              false);
+      new Jobs(engine.actorSystem()).open(accepted(id), false);
     }
     try (Engine engine = Engine.start(EngineConfig.at(root))) {
       assertEquals(JobState.Status.RUNNING, engine.job(id).status());
