@@ -118,6 +118,7 @@ public final class KilnCommand implements Runnable {
     commands.put("builds", BuildsCommand::new);
     commands.put("cancel", CancelCommand::new);
     commands.put("resume", ResumeCommand::new);
+    commands.put("ls", LsCommand::new);
     commands.put("warm-up", WarmUpCommand::new);
     commands.put("help", CommandLine.HelpCommand::new);
     return Collections.unmodifiableMap(commands);

@@ -571,6 +571,21 @@ public final class Engine implements AutoCloseable {
   }
 
   /**
+   * Every job this root holds, oldest first. Blocking: each is read back. (The journal also names
+   * ids that were only looked up, which have no event: they are left out.)
+   */
+  public List<JobState> jobs() throws IOException {
+    List<JobState> all = new java.util.ArrayList<>();
+    for (BuildId id : jobs.ids()) {
+      JobState job = jobs.read(id);
+      if (job.status() != JobState.Status.NEW) {
+        all.add(job);
+      }
+    }
+    return all;
+  }
+
+  /**
    * A hold on the cache: no automatic collection runs while one is open. {@link #solve} takes its
    * own; a caller that reads a build's results afterwards (an export) holds one around both.
    */

@@ -80,6 +80,10 @@ class ResumeTest {
     }
     build.waitFor();
     assertTrue(id != null && first != null, before.toString());
+    String killed = id;
+    String listed = out(() -> KilnCommand.run("ls", "--root", root.toString()));
+    assertTrue(
+        listed.lines().anyMatch(l -> l.startsWith(killed) && l.contains("interrupted")), listed);
     assertFalse(Files.exists(out), "the killed build wrote its output");
 
     ByteArrayOutputStream err = new ByteArrayOutputStream();
@@ -103,5 +107,20 @@ class ResumeTest {
       assertEquals(JobState.Status.FINISHED, engine.job(BuildId.parse(id)).status());
     }
     assertEquals(1, KilnCommand.run("resume", id, "--root", root.toString()), "resumed twice");
+    String after = out(() -> KilnCommand.run("ls", "--root", root.toString(), "--format", "json"));
+    assertTrue(after.contains("\"id\" : \"" + id + "\"") && after.contains("\"finished\""), after);
+  }
+
+  /** What {@code run} prints on standard output. */
+  private static String out(java.util.function.IntSupplier run) {
+    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+    PrintStream old = System.out;
+    System.setOut(new PrintStream(bytes, true, StandardCharsets.UTF_8));
+    try {
+      assertEquals(0, run.getAsInt());
+    } finally {
+      System.setOut(old);
+    }
+    return bytes.toString(StandardCharsets.UTF_8);
   }
 }

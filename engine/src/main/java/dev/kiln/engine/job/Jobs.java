@@ -82,6 +82,45 @@ public final class Jobs {
     }
   }
 
+  /**
+   * The ids of the builds this journal names, oldest first (ids sort by time): those with a job,
+   * and those only looked up ({@link #read} of an unknown id leaves its name behind).
+   */
+  public java.util.List<BuildId> ids() throws IOException {
+    var journal =
+        org.apache.pekko.persistence.query.PersistenceQuery.get(system)
+            .getReadJournalFor(
+                org.apache.pekko.persistence.query.journal.leveldb.javadsl.LeveldbReadJournal.class,
+                org.apache.pekko.persistence.query.journal.leveldb.javadsl.LeveldbReadJournal
+                    .Identifier());
+    java.util.List<String> names;
+    try {
+      names =
+          journal
+              .currentPersistenceIds()
+              .runWith(org.apache.pekko.stream.javadsl.Sink.seq(), system)
+              .toCompletableFuture()
+              .get(JOURNAL_TIMEOUT.toSeconds(), java.util.concurrent.TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IOException("interrupted while listing the journal's jobs", e);
+    } catch (ExecutionException | java.util.concurrent.TimeoutException e) {
+      throw new IOException("cannot list the journal's jobs: " + e, e);
+    }
+    java.util.List<BuildId> ids = new java.util.ArrayList<>();
+    for (String name : names) {
+      if (name.startsWith("build-")) {
+        try {
+          ids.add(BuildId.parse(name.substring("build-".length())));
+        } catch (IllegalArgumentException e) {
+          // not a job of Kiln's
+        }
+      }
+    }
+    ids.sort(java.util.Comparator.comparing(BuildId::value));
+    return ids;
+  }
+
   /** The journaled state of build {@code id}'s job ({@link JobState#NEW} when there is none). */
   public JobState read(BuildId id) throws IOException {
     ActorRef<BuildJob.Command> reader =

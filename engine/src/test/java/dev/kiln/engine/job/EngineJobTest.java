@@ -69,6 +69,9 @@ class EngineJobTest {
       assertTrue(recorded != null, "the step that ran is recorded: " + job.completed());
       assertTrue(engine.cacheRecord(recorded.cacheKey()).isPresent(), "its record is in the cache");
       assertEquals(JobState.NEW, engine.job(BuildId.next()));
+      assertEquals(
+          List.of(id),
+          engine.jobs().stream().map(j -> j.accepted().orElseThrow().build()).toList());
     }
   }
 
