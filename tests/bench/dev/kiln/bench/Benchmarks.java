@@ -115,10 +115,9 @@ final class Benchmarks {
 
   /**
    * Starts {@code kiln args} as users run it: the repository's {@code ./kiln}, whose JVM starts
-   * from its class-data-sharing archive (made first, untimed).
+   * from its class-data-sharing archive ({@link #kiln(String...)} makes it first, untimed).
    */
-  static Process startKiln(String... args) throws Exception {
-    archive();
+  private static Process startKiln(String... args) throws Exception {
     Path kiln = kiln();
     java.util.List<String> command = new java.util.ArrayList<>(java.util.List.of(kiln.toString()));
     command.addAll(java.util.List.of(args));

@@ -44,7 +44,7 @@ final class AgentTunnel {
                 } catch (IOException e) {
                   // the step or the daemon went away: the agent's side closes below
                 } finally {
-                  close(local);
+                  ChannelStreams.closeQuietly(local);
                 }
               },
               "kiln-ssh-tunnel");
@@ -58,14 +58,6 @@ final class AgentTunnel {
       answers.join();
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-    }
-  }
-
-  private static void close(SocketChannel channel) {
-    try {
-      channel.close();
-    } catch (IOException e) {
-      // closing
     }
   }
 }

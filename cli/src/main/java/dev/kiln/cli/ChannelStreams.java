@@ -63,6 +63,15 @@ public final class ChannelStreams {
     };
   }
 
+  /** Closes {@code channel}, which may be closed already or gone. */
+  public static void closeQuietly(java.nio.channels.Channel channel) {
+    try {
+      channel.close();
+    } catch (IOException e) {
+      // closing: nothing more to do
+    }
+  }
+
   /**
    * Copies {@code in} to {@code out} as bytes arrive, flushing each read (a request of a few bytes
    * must not wait in a buffer for more); returns at the end of {@code in}.

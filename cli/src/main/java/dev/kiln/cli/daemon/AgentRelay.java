@@ -1,5 +1,6 @@
 package dev.kiln.cli.daemon;
 
+import dev.kiln.cli.ChannelStreams;
 import java.io.IOException;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
@@ -45,7 +46,9 @@ final class AgentRelay implements AutoCloseable {
       String id = UUID.randomUUID().toString();
       waiting.put(id, connection);
       timer.schedule(
-          () -> Optional.ofNullable(waiting.remove(id)).ifPresent(w -> close(w.channel())),
+          () ->
+              Optional.ofNullable(waiting.remove(id))
+                  .ifPresent(w -> ChannelStreams.closeQuietly(w.channel())),
           CLAIM_WITHIN.toMillis(),
           TimeUnit.MILLISECONDS);
       return id;
@@ -101,14 +104,6 @@ final class AgentRelay implements AutoCloseable {
 
   @Override
   public void close() {
-    close(server);
-  }
-
-  private static void close(java.nio.channels.Channel channel) {
-    try {
-      channel.close();
-    } catch (IOException e) {
-      // closing
-    }
+    ChannelStreams.closeQuietly(server);
   }
 }

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.kiln.cli.CacheJson;
+import dev.kiln.cli.ChannelStreams;
 import dev.kiln.cli.ContextManifest;
 import dev.kiln.cli.DaemonAddress;
 import dev.kiln.cli.RemoteBuild;
@@ -290,16 +291,16 @@ public final class DaemonServer extends AllDirectives implements AutoCloseable {
     pool.execute(
         () -> {
           try (fromAgent;
-              java.io.OutputStream toStep = dev.kiln.cli.ChannelStreams.out(step)) {
-            dev.kiln.cli.ChannelStreams.pump(fromAgent, toStep);
+              java.io.OutputStream toStep = ChannelStreams.out(step)) {
+            ChannelStreams.pump(fromAgent, toStep);
           } catch (IOException e) {
-            closeQuietly(step); // the client or the step went away
+            ChannelStreams.closeQuietly(step); // the client or the step went away
           }
         });
     Source<ByteString, ?> fromStep =
         whenDone(
-            StreamConverters.fromInputStream(() -> dev.kiln.cli.ChannelStreams.in(step), 16 * 1024),
-            () -> closeQuietly(step));
+            StreamConverters.fromInputStream(() -> ChannelStreams.in(step), 16 * 1024),
+            () -> ChannelStreams.closeQuietly(step));
     return HttpResponse.create()
         .withStatus(StatusCodes.OK)
         .withEntity(HttpEntities.createChunked(ContentTypes.APPLICATION_OCTET_STREAM, fromStep));
@@ -312,14 +313,6 @@ public final class DaemonServer extends AllDirectives implements AutoCloseable {
           done.whenComplete((d, failure) -> cleanup.run());
           return mat;
         });
-  }
-
-  private static void closeQuietly(java.nio.channels.Channel channel) {
-    try {
-      channel.close();
-    } catch (IOException e) {
-      // closing
-    }
   }
 
   /** {@code POST /v1/builds/ID/cache}: see {@link #cache(DaemonBuild, String)}. */

@@ -1,5 +1,6 @@
 package dev.kiln.cli.daemon;
 
+import dev.kiln.cli.ChannelStreams;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.StandardProtocolFamily;
@@ -135,7 +136,7 @@ final class UnixSocketListener implements AutoCloseable {
                     .via(connections.flow())
                     .joinMat(transport(channel), Keep.right())
                     .run(materializer)
-                    .whenComplete((done, failure) -> close(channel));
+                    .whenComplete((done, failure) -> ChannelStreams.closeQuietly(channel));
               }
             },
             "kiln-daemon-accept");
@@ -184,14 +185,6 @@ final class UnixSocketListener implements AutoCloseable {
     // The connection ends when the HTTP side stops writing; closing the channel then ends the
     // pending read.
     return Flow.fromSinkAndSourceMat(out, in, Keep.left());
-  }
-
-  private static void close(SocketChannel channel) {
-    try {
-      channel.close();
-    } catch (IOException e) {
-      // closed already
-    }
   }
 
   /** Stops accepting connections; open ones go on (their builds may still be running). */
