@@ -115,7 +115,7 @@ public final class Engine implements AutoCloseable {
       FileChannel lockChannel,
       FileLock lock) {
     this.system = system;
-    this.jobs = new Jobs(system);
+    this.jobs = Jobs.of(system);
     this.snapshotter = snapshotter;
     this.content = content;
     this.executor = executor;
@@ -568,6 +568,14 @@ public final class Engine implements AutoCloseable {
   /** The journaled state of build {@code id}'s job ({@link JobState#NEW} when there is none). */
   public JobState job(BuildId id) throws IOException {
     return jobs.read(id);
+  }
+
+  /**
+   * The jobs of this root that have not ended, oldest first: found through the index of unfinished
+   * jobs, so this costs what they do, not what every job ever run would.
+   */
+  public List<JobState> unfinishedJobs() throws IOException {
+    return jobs.unfinished();
   }
 
   /**

@@ -9,7 +9,7 @@ import java.util.regex.Pattern;
  * A build's id: a ULID (26 characters of Crockford base32, 48 bits of milliseconds then 80 random
  * bits), so ids sort by the time the build was accepted and never repeat.
  */
-public record BuildId(String value) {
+public record BuildId(String value) implements Comparable<BuildId> {
   private static final char[] ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ".toCharArray();
   private static final Pattern FORM = Pattern.compile("[0-7][0-9A-HJKMNP-TV-Z]{25}");
   private static final SecureRandom RANDOM = new SecureRandom();
@@ -77,5 +77,11 @@ public record BuildId(String value) {
   @Override
   public String toString() {
     return value;
+  }
+
+  /** Oldest first: ids sort by the time they were made. */
+  @Override
+  public int compareTo(BuildId other) {
+    return value.compareTo(other.value);
   }
 }

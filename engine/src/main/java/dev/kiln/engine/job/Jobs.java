@@ -15,20 +15,54 @@ import org.apache.pekko.actor.typed.javadsl.AskPattern;
  * An engine's build jobs: opens a build's job (accepted anew, or an interrupted one resumed), reads
  * a job back. Its methods block until the journal has answered; callers are not actors.
  */
-public final class Jobs {
+public final class Jobs implements org.apache.pekko.actor.typed.Extension {
+  /** One per actor system: two indexes of one journal would write over each other. */
+  private static final org.apache.pekko.actor.typed.ExtensionId<Jobs> ID =
+      new org.apache.pekko.actor.typed.ExtensionId<>() {
+        @Override
+        public Jobs createExtension(ActorSystem<?> system) {
+          return new Jobs(system);
+        }
+      };
+
   private static final Duration JOURNAL_TIMEOUT = Duration.ofSeconds(30);
 
-  private final ActorSystem<?> system;
+  /** How many jobs {@link #unfinished} reads at once. */
+  private static final int READ_PARALLELISM = 8;
 
-  public Jobs(ActorSystem<?> system) {
+  private final ActorSystem<?> system;
+  private volatile ActorRef<JobIndex.Command> index;
+
+  private Jobs(ActorSystem<?> system) {
     this.system = system;
+  }
+
+  /** The jobs of {@code system}'s journal. */
+  public static Jobs of(ActorSystem<?> system) {
+    return ID.apply(system);
+  }
+
+  /** The index of unfinished jobs, started with the first use (the journal's plugins with it). */
+  private ActorRef<JobIndex.Command> index() {
+    ActorRef<JobIndex.Command> started = index;
+    if (started == null) {
+      synchronized (this) {
+        if (index == null) {
+          index = system.systemActorOf(JobIndex.create(), "job-index", Props.empty());
+        }
+        started = index;
+      }
+    }
+    return started;
   }
 
   /** A build's job while the build runs: where its events go, and how it ends. */
   public final class Open {
+    private final BuildId id;
     private final ActorRef<BuildJob.Command> actor;
 
-    private Open(ActorRef<BuildJob.Command> actor) {
+    private Open(BuildId id, ActorRef<BuildJob.Command> actor) {
+      this.id = id;
       this.actor = actor;
     }
 
@@ -37,14 +71,23 @@ public final class Jobs {
       return new JobRecorder(actor, system.ignoreRef());
     }
 
-    /** Records {@code event}, the build's end, then lets the job's actor go. */
+    /**
+     * Records {@code event}, the build's end, then lets the job's actor go and closes the job in
+     * the index (a crash before that leaves it to the next {@link #unfinished}).
+     */
     public CompletionStage<BuildJob.Reply> end(JobEvent event) {
       return AskPattern.<BuildJob.Command, BuildJob.Reply>ask(
               actor,
               replyTo -> new BuildJob.Record(event, replyTo),
               JOURNAL_TIMEOUT,
               system.scheduler())
-          .whenComplete((reply, failure) -> actor.tell(BuildJob.Stop.INSTANCE));
+          .whenComplete(
+              (reply, failure) -> {
+                actor.tell(BuildJob.Stop.INSTANCE);
+                if (reply instanceof BuildJob.Persisted) {
+                  index().tell(new JobIndex.Close(id, system.<org.apache.pekko.Done>ignoreRef()));
+                }
+              });
     }
   }
 
@@ -58,8 +101,11 @@ public final class Jobs {
     ActorRef<BuildJob.Command> actor =
         system.systemActorOf(BuildJob.create(id), "job-" + id.value(), Props.empty());
     try {
+      // Named unfinished before it is accepted; again on resume, for a job the index lost.
+      this.<org.apache.pekko.Done, JobIndex.Command>ask(
+          index(), replyTo -> new JobIndex.Open(id, replyTo), "build " + id);
       if (resume) {
-        JobState state = ask(actor, BuildJob.Get::new, id);
+        JobState state = ask(actor, BuildJob.Get::new, "build " + id);
         if (state.status() != JobState.Status.RUNNING) {
           throw new IOException(
               "build "
@@ -70,12 +116,13 @@ public final class Jobs {
                           + state.status().name().toLowerCase(Locale.ROOT)));
         }
       } else {
-        BuildJob.Reply reply = ask(actor, replyTo -> new BuildJob.Accept(accepted, replyTo), id);
+        BuildJob.Reply reply =
+            ask(actor, replyTo -> new BuildJob.Accept(accepted, replyTo), "build " + id);
         if (reply instanceof BuildJob.Refused refused) {
           throw new IOException("the job of build " + id + " was refused: " + refused.why());
         }
       }
-      return new Open(actor);
+      return new Open(id, actor);
     } catch (IOException | RuntimeException e) {
       actor.tell(BuildJob.Stop.INSTANCE);
       throw e;
@@ -123,31 +170,58 @@ public final class Jobs {
 
   /** The journaled state of build {@code id}'s job ({@link JobState#NEW} when there is none). */
   public JobState read(BuildId id) throws IOException {
+    return await(reading(id), "build " + id);
+  }
+
+  /** {@link #read}, answered when the journal has. */
+  private CompletionStage<JobState> reading(BuildId id) {
     ActorRef<BuildJob.Command> reader =
         system.systemActorOf(
             BuildJob.create(id), "job-" + id.value() + "-read-" + UUID.randomUUID(), Props.empty());
-    try {
-      return ask(reader, BuildJob.Get::new, id);
-    } finally {
-      reader.tell(BuildJob.Stop.INSTANCE);
-    }
+    return AskPattern.<BuildJob.Command, JobState>ask(
+            reader, BuildJob.Get::new, JOURNAL_TIMEOUT, system.scheduler())
+        .whenComplete((state, failure) -> reader.tell(BuildJob.Stop.INSTANCE));
   }
 
-  private <T> T ask(
-      ActorRef<BuildJob.Command> actor,
-      org.apache.pekko.japi.function.Function<ActorRef<T>, BuildJob.Command> message,
-      BuildId id)
+  /**
+   * The jobs that have not ended, oldest first, read {@value #READ_PARALLELISM} at a time; the
+   * index forgets those it names that have ended or were never accepted.
+   */
+  public java.util.List<JobState> unfinished() throws IOException {
+    java.util.List<BuildId> open = ask(index(), JobIndex.Get::new, "the job index").open();
+    java.util.List<JobState> states =
+        await(
+            org.apache.pekko.stream.javadsl.Source.from(open)
+                .mapAsync(READ_PARALLELISM, this::reading)
+                .runWith(org.apache.pekko.stream.javadsl.Sink.seq(), system),
+            "the unfinished jobs");
+    java.util.List<JobState> unfinished = new java.util.ArrayList<>();
+    for (int i = 0; i < states.size(); i++) {
+      if (states.get(i).status() == JobState.Status.RUNNING) {
+        unfinished.add(states.get(i));
+      } else {
+        index().tell(new JobIndex.Close(open.get(i), system.<org.apache.pekko.Done>ignoreRef()));
+      }
+    }
+    return unfinished;
+  }
+
+  private <T, C> T ask(
+      ActorRef<C> actor, org.apache.pekko.japi.function.Function<ActorRef<T>, C> message, Object id)
       throws IOException {
+    return await(AskPattern.ask(actor, message, JOURNAL_TIMEOUT, system.scheduler()), id);
+  }
+
+  /** Waits for the journal's answer about {@code what}. */
+  private static <T> T await(CompletionStage<T> answer, Object what) throws IOException {
     try {
-      return AskPattern.ask(actor, message, JOURNAL_TIMEOUT, system.scheduler())
-          .toCompletableFuture()
-          .get();
+      return answer.toCompletableFuture().get();
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      throw new IOException("interrupted while the journal answered for build " + id, e);
+      throw new IOException("interrupted while the journal answered for " + what, e);
     } catch (ExecutionException e) {
       throw new IOException(
-          "the journal did not answer for build " + id + ": " + e.getCause().getMessage(), e);
+          "the journal did not answer for " + what + ": " + e.getCause().getMessage(), e);
     }
   }
 }

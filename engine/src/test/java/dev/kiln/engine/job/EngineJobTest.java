@@ -99,7 +99,7 @@ class EngineJobTest {
         State.source(BusyboxLayout.identifier()).run("sh", "-c", "echo resumed > /r").definition();
     try (Engine engine = Engine.start(EngineConfig.at(root))) {
       // A job accepted and never ended: what a process killed mid-build leaves.
-      new Jobs(engine.actorSystem()).open(accepted(id), false);
+      Jobs.of(engine.actorSystem()).open(accepted(id), false);
     }
     try (Engine engine = Engine.start(EngineConfig.at(root))) {
       assertEquals(JobState.Status.RUNNING, engine.job(id).status());
@@ -114,6 +114,29 @@ class EngineJobTest {
       IOException none =
           assertThrows(IOException.class, () -> run(engine, definition, unknown, true));
       assertTrue(none.getMessage().contains("has no job here"), none.getMessage());
+    }
+  }
+
+  @Test
+  void unfinishedJobsAreFoundThroughTheIndexAndLeaveItWhenTheyEnd() throws Exception {
+    BuildId interrupted = BuildId.next();
+    BuildId finished = BuildId.next();
+    Definition definition =
+        State.source(BusyboxLayout.identifier()).run("sh", "-c", "echo index > /i").definition();
+    try (Engine engine = Engine.start(EngineConfig.at(root))) {
+      Jobs.of(engine.actorSystem()).open(accepted(interrupted), false);
+      assertInstanceOf(Outcome.Solved.class, run(engine, definition, finished));
+    }
+    try (Engine engine = Engine.start(EngineConfig.at(root))) {
+      assertEquals(
+          List.of(interrupted),
+          engine.unfinishedJobs().stream().map(j -> j.accepted().orElseThrow().build()).toList());
+      assertInstanceOf(Outcome.Solved.class, run(engine, definition, interrupted, true));
+      assertEquals(List.of(), engine.unfinishedJobs());
+    }
+    try (Engine engine = Engine.start(EngineConfig.at(root))) {
+      assertEquals(List.of(), engine.unfinishedJobs(), "the index's state outlives its process");
+      assertEquals(2, engine.jobs().size(), "the index is no job: " + engine.jobs());
     }
   }
 }

@@ -37,30 +37,42 @@ class JobEventJsonTest {
     kit.shutdownTestKit();
   }
 
-  static Map<String, JobEvent> samples() {
-    return Map.of(
-        "build-accepted",
-        new JobEvent.BuildAccepted(
-            BuildId.parse("01KB0Z5Q7ZJ9W3D1XH0G5ZB4TN"),
-            "dockerfile",
-            Map.of("dockerfile", Digest.sha256("FROM busybox\n")),
-            List.of("--target", "app"),
-            List.of("type=image,name=app"),
-            "unix:uid=1000",
-            "/home/dev/app",
-            AT),
-        "vertex-started",
-        new JobEvent.VertexStarted(VERTEX, "[app 2/3] RUN make", AT),
-        "vertex-completed",
-        new JobEvent.VertexCompleted(VERTEX, KEY, List.of("snapshot-1"), AT),
-        "export-completed",
-        new JobEvent.ExportCompleted("type=image,name=app", Optional.of(Digest.sha256("m")), AT),
-        "build-finished",
-        new JobEvent.BuildFinished(KEY, AT),
-        "build-failed",
-        new JobEvent.BuildFailed("process exited with code 2", Optional.of(VERTEX), AT),
-        "build-cancelled",
-        new JobEvent.BuildCancelled("cancelled through the API", AT));
+  static Map<String, JobSerializable> samples() {
+    return Map.ofEntries(
+        Map.entry(
+            "build-accepted",
+            new JobEvent.BuildAccepted(
+                BuildId.parse("01KB0Z5Q7ZJ9W3D1XH0G5ZB4TN"),
+                "dockerfile",
+                Map.of("dockerfile", Digest.sha256("FROM busybox\n")),
+                List.of("--target", "app"),
+                List.of("type=image,name=app"),
+                "unix:uid=1000",
+                "/home/dev/app",
+                AT)),
+        Map.entry("vertex-started", new JobEvent.VertexStarted(VERTEX, "[app 2/3] RUN make", AT)),
+        Map.entry(
+            "vertex-completed",
+            new JobEvent.VertexCompleted(VERTEX, KEY, List.of("snapshot-1"), AT)),
+        Map.entry(
+            "export-completed",
+            new JobEvent.ExportCompleted(
+                "type=image,name=app", Optional.of(Digest.sha256("m")), AT)),
+        Map.entry("build-finished", new JobEvent.BuildFinished(KEY, AT)),
+        Map.entry(
+            "build-failed",
+            new JobEvent.BuildFailed("process exited with code 2", Optional.of(VERTEX), AT)),
+        Map.entry("build-cancelled", new JobEvent.BuildCancelled("cancelled through the API", AT)),
+        Map.entry(
+            "job-opened", new JobIndex.JobOpened(BuildId.parse("01KB0Z5Q7ZJ9W3D1XH0G5ZB4TN"), AT)),
+        Map.entry(
+            "job-closed", new JobIndex.JobClosed(BuildId.parse("01KB0Z5Q7ZJ9W3D1XH0G5ZB4TN"), AT)),
+        Map.entry(
+            "job-index-state",
+            new JobIndex.State(
+                List.of(
+                    BuildId.parse("01KB0Z5Q7ZJ9W3D1XH0G5ZB4TN"),
+                    BuildId.parse("01KB0Z60000000000000000000")))));
   }
 
   @Test
@@ -68,7 +80,7 @@ class JobEventJsonTest {
     Serialization serialization = SerializationExtension.get(kit.system().classicSystem());
     List<String> missing = new java.util.ArrayList<>();
     for (var sample : samples().entrySet()) {
-      JobEvent event = sample.getValue();
+      JobSerializable event = sample.getValue();
       var serializer = (SerializerWithStringManifest) serialization.findSerializerFor(event);
       String written = new String(serialization.serialize(event).get(), StandardCharsets.UTF_8);
       String name = sample.getKey() + ".json";
