@@ -159,6 +159,14 @@ final class BuildCommand implements Callable<Integer> {
   @Mixin DaemonOption daemon = new DaemonOption();
 
   @Option(
+      names = "--reconnect-timeout",
+      paramLabel = "DURATION",
+      description =
+          "With --addr: how long to keep trying to reattach to the build when the daemon goes"
+              + " away (seconds, or with s, m or h; 0 to fail at once). Default: 60s.")
+  String reconnectTimeout = "60s";
+
+  @Option(
       names = "--metadata-file",
       paramLabel = "FILE",
       description =
@@ -361,7 +369,8 @@ final class BuildCommand implements Callable<Integer> {
               fileOutput,
               cacheLayout,
               metadataFile,
-              SecretFlags.sshAgents(sshAgents, System::getenv)),
+              SecretFlags.sshAgents(sshAgents, System::getenv),
+              Durations.parse("--reconnect-timeout", reconnectTimeout)),
           progress,
           System.err);
     } catch (IllegalArgumentException e) {

@@ -49,7 +49,9 @@ public final class DaemonClient {
    * type=local|tar|oci|docker,dest=…}), written here from the archive the daemon keeps for this
    * client; {@code cacheTo}, a cache layout ({@code --cache-to type=local,dest=DIR}) brought here
    * likewise; {@code metadataFile}, written with what the build produced; {@code sshAgents}, the
-   * sockets of the ssh agents here that the build's steps reach through the daemon, by id.
+   * sockets of the ssh agents here that the build's steps reach through the daemon, by id; {@code
+   * reconnect}, how long to keep trying to reattach to the build when its stream breaks (zero: fail
+   * at once).
    */
   public record Job(
       Optional<Path> context,
@@ -60,7 +62,11 @@ public final class DaemonClient {
       Optional<String> output,
       Optional<String> cacheTo,
       Optional<Path> metadataFile,
-      Map<String, Path> sshAgents) {
+      Map<String, Path> sshAgents,
+      java.time.Duration reconnect) {
+    /** How long a client keeps trying to reattach by default, as {@code --reconnect-timeout}. */
+    public static final java.time.Duration RECONNECT = java.time.Duration.ofSeconds(60);
+
     /** {@code context}'s Dockerfile with {@code args}, and nothing else. */
     public static Job of(Path context, List<String> args) {
       return new Job(
@@ -72,23 +78,33 @@ public final class DaemonClient {
           Optional.empty(),
           Optional.empty(),
           Optional.empty(),
-          Map.of());
+          Map.of(),
+          RECONNECT);
     }
 
     public Job withSecrets(Map<String, byte[]> secrets) {
-      return new Job(context, file, args, secrets, dirs, output, cacheTo, metadataFile, sshAgents);
+      return new Job(
+          context, file, args, secrets, dirs, output, cacheTo, metadataFile, sshAgents, reconnect);
     }
 
     public Job withOutput(Optional<String> output) {
-      return new Job(context, file, args, secrets, dirs, output, cacheTo, metadataFile, sshAgents);
+      return new Job(
+          context, file, args, secrets, dirs, output, cacheTo, metadataFile, sshAgents, reconnect);
     }
 
     public Job withSshAgents(Map<String, Path> sshAgents) {
-      return new Job(context, file, args, secrets, dirs, output, cacheTo, metadataFile, sshAgents);
+      return new Job(
+          context, file, args, secrets, dirs, output, cacheTo, metadataFile, sshAgents, reconnect);
+    }
+
+    public Job withReconnect(java.time.Duration reconnect) {
+      return new Job(
+          context, file, args, secrets, dirs, output, cacheTo, metadataFile, sshAgents, reconnect);
     }
 
     public Job withMetadataFile(Optional<Path> metadataFile) {
-      return new Job(context, file, args, secrets, dirs, output, cacheTo, metadataFile, sshAgents);
+      return new Job(
+          context, file, args, secrets, dirs, output, cacheTo, metadataFile, sshAgents, reconnect);
     }
   }
 
@@ -178,14 +194,16 @@ public final class DaemonClient {
             "error: the daemon refused the build (" + answer.status() + "): " + answer.error());
         return 1;
       }
-      BufferedReader lines =
-          new BufferedReader(new InputStreamReader(answer.body(), StandardCharsets.UTF_8));
-      Shown shown =
-          show(
-              lines.lines().iterator(),
-              progress,
-              err,
-              (id, ssh) -> tunnel(address, id, ssh, job.sshAgents(), err));
+      Shown shown;
+      try (Following following = new Following(address, job.reconnect(), true, err)) {
+        shown =
+            show(
+                lines(answer),
+                progress,
+                err,
+                (id, ssh) -> tunnel(address, id, ssh, job.sshAgents(), err),
+                following);
+      }
       if (shown.code() == 0 && spec.isPresent() && shown.output()) {
         OutputReceiver.receive(address, shown.id(), spec.get(), err);
       }
@@ -194,6 +212,33 @@ public final class DaemonClient {
       }
       if (shown.code() == 0 && job.metadataFile().isPresent() && shown.metadata().isPresent()) {
         BuildMetadata.write(job.metadataFile().get(), shown.metadata().get());
+      }
+      return shown.code();
+    }
+  }
+
+  /**
+   * Follows build {@code id} on the daemon at {@code address} from its first line, as its own
+   * client shows it ({@code kiln attach}); its exit code. An interrupt stops following and leaves
+   * the build running.
+   */
+  public static int attach(DaemonAddress address, String id, String progress, PrintStream err)
+      throws IOException, InterruptedException {
+    try (Following following = new Following(address, Job.RECONNECT, false, err)) {
+      Optional<Iterator<String>> lines = following.connect(id, 0);
+      if (lines.isEmpty()) {
+        return 1;
+      }
+      Shown shown =
+          show(
+              lines.get(),
+              progress,
+              err,
+              (build, ssh) -> err.println("warning: a step asks for its client's ssh agent"),
+              following);
+      if (shown.output() || shown.cache()) {
+        err.println(
+            "note: the build's output is kept for the client that started it, which fetches it");
       }
       return shown.code();
     }
@@ -271,9 +316,156 @@ public final class DaemonClient {
     thread.start();
   }
 
-  /** Shows the daemon's lines. */
+  private static Iterator<String> lines(DaemonHttp.Answer answer) {
+    return new BufferedReader(new InputStreamReader(answer.body(), StandardCharsets.UTF_8))
+        .lines()
+        .iterator();
+  }
+
+  /**
+   * A client following its build: it reattaches when the stream breaks (the daemon restarted, the
+   * connection dropped), and cancels the build if this process is interrupted first, as BuildKit's
+   * client does; a client killed outright leaves the build running ({@code kiln attach}).
+   */
+  static final class Following implements AutoCloseable {
+    private final DaemonAddress address;
+    private final java.time.Duration reconnect;
+    private final boolean cancelOnInterrupt;
+    private final PrintStream err;
+    private Optional<DaemonHttp.Answer> current = Optional.empty();
+    private Optional<Thread> canceller = Optional.empty();
+
+    /**
+     * Follows on {@code address}, reattaching for up to {@code reconnect}; with {@code
+     * cancelOnInterrupt}, as the build's own client.
+     */
+    Following(
+        DaemonAddress address,
+        java.time.Duration reconnect,
+        boolean cancelOnInterrupt,
+        PrintStream err) {
+      this.address = address;
+      this.reconnect = reconnect;
+      this.cancelOnInterrupt = cancelOnInterrupt;
+      this.err = err;
+    }
+
+    /** The build is {@code id}: an interrupt of this process from now on cancels it. */
+    synchronized void building(String id) {
+      if (!cancelOnInterrupt || canceller.isPresent() || id.isEmpty()) {
+        return;
+      }
+      Thread hook =
+          new Thread(
+              () -> {
+                try {
+                  DaemonHttp.post(
+                      address,
+                      "/v1/builds/" + id + "/cancel",
+                      com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.objectNode());
+                  err.println("cancelled build " + id);
+                } catch (IOException e) {
+                  // The daemon is gone: nothing runs the build to cancel.
+                }
+              },
+              "kiln-cancel-on-interrupt");
+      Runtime.getRuntime().addShutdownHook(hook);
+      canceller = Optional.of(hook);
+    }
+
+    /**
+     * The lines of build {@code id} after the first {@code seen}, from a new request; retried with
+     * a backoff while the daemon is away, for up to the reconnect timeout. Empty when it gave up.
+     */
+    Optional<Iterator<String>> reattach(String id, long seen) throws InterruptedException {
+      if (reconnect.isZero() || id.isEmpty()) {
+        return Optional.empty();
+      }
+      err.println("lost the daemon's stream; reattaching to build " + id);
+      return connect(id, seen);
+    }
+
+    /** {@link #reattach}, said nothing about. */
+    Optional<Iterator<String>> connect(String id, long seen) throws InterruptedException {
+      long deadline = System.nanoTime() + reconnect.toNanos();
+      long backoff = 100;
+      String last = "";
+      while (true) {
+        try {
+          DaemonHttp.Answer answer =
+              DaemonHttp.exchange(
+                  address,
+                  "GET",
+                  "/v1/builds/" + id + "/events?after=" + seen,
+                  Map.of(),
+                  Optional.empty());
+          if (answer.ok()) {
+            replace(answer);
+            return Optional.of(lines(answer));
+          }
+          last = answer.status() + ": " + answer.error();
+          answer.close();
+          if (answer.status() == 404 || answer.status() == 400) {
+            err.println("error: cannot reattach to build " + id + " (" + last + ")");
+            return Optional.empty();
+          }
+        } catch (IOException e) {
+          last = e.getMessage(); // the daemon is not back yet
+        }
+        if (System.nanoTime() > deadline) {
+          err.println(
+              "error: the daemon did not come back within --reconnect-timeout "
+                  + reconnect.toSeconds()
+                  + "s ("
+                  + last
+                  + "); build "
+                  + id
+                  + " may still finish: kiln attach "
+                  + id);
+          return Optional.empty();
+        }
+        Thread.sleep(backoff); // a retry's backoff, not a wait for an event
+        backoff = Math.min(backoff * 2, 2_000);
+      }
+    }
+
+    private synchronized void replace(DaemonHttp.Answer answer) {
+      current.ifPresent(Following::closeQuietly);
+      current = Optional.of(answer);
+    }
+
+    private static void closeQuietly(DaemonHttp.Answer answer) {
+      try {
+        answer.close();
+      } catch (IOException e) {
+        // a stream already broken
+      }
+    }
+
+    /** The build has ended, or this client gives up on it: an interrupt no longer cancels. */
+    @Override
+    public synchronized void close() {
+      current.ifPresent(Following::closeQuietly);
+      if (canceller.isPresent()) {
+        try {
+          Runtime.getRuntime().removeShutdownHook(canceller.get());
+        } catch (IllegalStateException e) {
+          // the JVM is stopping: the hook runs
+        }
+      }
+    }
+  }
+
+  /**
+   * Shows the daemon's lines; when the stream breaks before the exit line, goes on with what {@code
+   * following} reattaches to.
+   */
   private static Shown show(
-      Iterator<String> lines, String progress, PrintStream err, AgentCalls agents)
+      Iterator<String> stream,
+      String progress,
+      PrintStream err,
+      AgentCalls agents,
+      Following following)
       throws IOException, InterruptedException {
     String id = "";
     boolean output = false;
@@ -282,35 +474,53 @@ public final class DaemonClient {
     boolean plain = ProgressDisplay.resolve(progress).equals("plain");
     ProgressDisplay display = ProgressDisplay.of(progress, err);
     boolean displaying = true;
+    long seen = 0;
+    Optional<Iterator<String>> more = Optional.of(stream);
     try {
-      while (lines.hasNext()) {
-        String line = lines.next();
-        JsonNode json = JSON.readTree(line);
-        String type = json.path("type").asText();
-        switch (type) {
-          case "message" -> err.println(json.path("text").asText());
-          case "build" -> {
-            id = json.path("id").asText();
-            if (plain) {
-              err.println("#0 build " + id);
+      while (more.isPresent()) {
+        Iterator<String> lines = more.get();
+        try {
+          while (lines.hasNext()) {
+            String line = lines.next();
+            JsonNode json = JSON.readTree(line);
+            String type = json.path("type").asText();
+            if (!type.equals("tick")) {
+              seen++;
+            }
+            if (!displaying && json.has("vertex")) {
+              display = ProgressDisplay.of(progress, err); // a resumed build shows its steps again
+              displaying = true;
+            }
+            switch (type) {
+              case "message" -> err.println(json.path("text").asText());
+              case "build" -> {
+                id = json.path("id").asText();
+                following.building(id);
+                if (plain) {
+                  err.println("#0 build " + id);
+                }
+              }
+              case "output" -> output = true;
+              case "cache" -> cache = true;
+              case "ssh" -> agents.connected(id, json);
+              case "metadata" -> metadata = Optional.of(json.path("metadata"));
+              case "tick" -> {
+                // the daemon checking that this client is still there
+              }
+              case "progress-done" -> {
+                display.close();
+                displaying = false;
+              }
+              case "exit" -> {
+                return new Shown(json.path("code").asInt(1), id, output, cache, metadata);
+              }
+              default -> display.accept(ProgressJson.read(line));
             }
           }
-          case "output" -> output = true;
-          case "cache" -> cache = true;
-          case "ssh" -> agents.connected(id, json);
-          case "metadata" -> metadata = Optional.of(json.path("metadata"));
-          case "tick" -> {
-            // the daemon checking that this client is still there
-          }
-          case "progress-done" -> {
-            display.close();
-            displaying = false;
-          }
-          case "exit" -> {
-            return new Shown(json.path("code").asInt(1), id, output, cache, metadata);
-          }
-          default -> display.accept(ProgressJson.read(line));
+        } catch (java.io.UncheckedIOException e) {
+          // the stream broke: reattach below
         }
+        more = following.reattach(id, seen);
       }
     } finally {
       if (displaying) {

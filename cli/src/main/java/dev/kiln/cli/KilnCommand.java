@@ -117,6 +117,7 @@ public final class KilnCommand implements Runnable {
     commands.put("prune", PruneCommand::new);
     commands.put("builds", BuildsCommand::new);
     commands.put("cancel", CancelCommand::new);
+    commands.put("attach", AttachCommand::new);
     commands.put("resume", ResumeCommand::new);
     commands.put("ls", LsCommand::new);
     commands.put("warm-up", WarmUpCommand::new);

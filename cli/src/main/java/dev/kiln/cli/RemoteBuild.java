@@ -251,6 +251,11 @@ public final class RemoteBuild {
       return agentSockets;
     }
 
+    /** Makes the build go on with its interrupted job (a daemon restarted under it). */
+    public void resuming() {
+      command.resume = true;
+    }
+
     /** Where the build writes the archive the client fetches, when it asked for one. */
     public Optional<Path> output() {
       return output;

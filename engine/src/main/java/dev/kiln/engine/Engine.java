@@ -570,6 +570,11 @@ public final class Engine implements AutoCloseable {
     return jobs.read(id);
   }
 
+  /** Ends build {@code id}'s unfinished job with {@code end}, without running it. */
+  public void endJob(BuildId id, JobEvent end) throws IOException {
+    jobs.end(id, end);
+  }
+
   /**
    * The jobs of this root that have not ended, oldest first: found through the index of unfinished
    * jobs, so this costs what they do, not what every job ever run would.

@@ -114,6 +114,12 @@ public final class DaemonProcess implements AutoCloseable {
     return process.isAlive();
   }
 
+  /** SIGKILL, as a crash or the OOM killer would; returns once the process is gone. */
+  public void kill() throws InterruptedException {
+    process.destroyForcibly();
+    process.waitFor();
+  }
+
   /** SIGTERM, then waits (at most two minutes) for the daemon to stop; its exit code. */
   public int stop() throws InterruptedException {
     process.destroy();

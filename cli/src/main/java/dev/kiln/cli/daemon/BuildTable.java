@@ -10,7 +10,8 @@ import java.util.Optional;
 
 /**
  * The daemon's builds by id: every running one, and the most recent finished ones (at most {@code
- * keepFinished}, oldest forgotten first). Held in memory: a daemon restart forgets them.
+ * keepFinished}, oldest forgotten first). Held in memory: after a restart it holds the builds
+ * resumed and the new ones.
  */
 final class BuildTable {
   private final int keepFinished;
@@ -20,9 +21,9 @@ final class BuildTable {
     this.keepFinished = keepFinished;
   }
 
-  /** Adds a new running build. */
-  synchronized DaemonBuild add(String dockerfile, List<String> args) {
-    DaemonBuild build = new DaemonBuild(BuildId.next(), dockerfile, args);
+  /** Adds a running build (a new one, or one resumed after a restart). */
+  synchronized DaemonBuild add(BuildId id, String dockerfile, List<String> args, BuildLog log) {
+    DaemonBuild build = new DaemonBuild(id, dockerfile, args, log);
     builds.put(build.id(), build);
     return build;
   }

@@ -30,6 +30,7 @@ final class DaemonBuild implements RemoteBuild.Watcher {
   private static final ObjectMapper JSON = new ObjectMapper();
 
   private final BuildId id;
+  private final BuildLog log;
   private final String dockerfile;
   private final List<String> args;
   private State state = State.RUNNING;
@@ -43,8 +44,9 @@ final class DaemonBuild implements RemoteBuild.Watcher {
   private int failed;
   private Runnable cancel = () -> {};
 
-  DaemonBuild(BuildId id, String dockerfile, List<String> args) {
+  DaemonBuild(BuildId id, String dockerfile, List<String> args, BuildLog log) {
     this.id = id;
+    this.log = log;
     this.dockerfile = dockerfile;
     this.args = List.copyOf(args);
   }
@@ -52,6 +54,11 @@ final class DaemonBuild implements RemoteBuild.Watcher {
   @Override
   public BuildId id() {
     return id;
+  }
+
+  /** Its lines, for its clients. */
+  BuildLog log() {
+    return log;
   }
 
   synchronized State state() {

@@ -18,7 +18,6 @@ import dev.kiln.engine.job.BuildId;
 import dev.kiln.engine.snapshot.FileTrees;
 import java.io.IOException;
 import java.io.InputStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -53,8 +52,6 @@ import org.apache.pekko.http.javadsl.model.StatusCode;
 import org.apache.pekko.http.javadsl.model.StatusCodes;
 import org.apache.pekko.http.javadsl.server.AllDirectives;
 import org.apache.pekko.http.javadsl.server.Route;
-import org.apache.pekko.japi.Pair;
-import org.apache.pekko.stream.BoundedSourceQueue;
 import org.apache.pekko.stream.javadsl.FileIO;
 import org.apache.pekko.stream.javadsl.Source;
 import org.apache.pekko.stream.javadsl.StreamConverters;
@@ -89,6 +86,7 @@ public final class DaemonServer extends AllDirectives implements AutoCloseable {
   private final ContextSync contexts;
   private final Set<String> entitlements;
   private final Path outputs;
+  private final Path logs;
   private final java.util.concurrent.ScheduledExecutorService timer =
       Executors.newSingleThreadScheduledExecutor(
           task -> {
@@ -111,6 +109,7 @@ public final class DaemonServer extends AllDirectives implements AutoCloseable {
     this.contexts = contexts;
     this.entitlements = Set.copyOf(entitlements);
     this.outputs = sessions.resolveSibling("outputs");
+    this.logs = sessions.resolveSibling("logs");
     this.sessions = sessions;
     this.maxUploadBytes = maxUploadBytes;
     this.pool =
@@ -142,16 +141,9 @@ public final class DaemonServer extends AllDirectives implements AutoCloseable {
       long maxUploadBytes,
       Set<String> entitlements)
       throws IOException {
-    Path sessions = root.resolve("sessions");
-    if (Files.isDirectory(sessions)) {
-      FileTrees.deleteRecursively(sessions); // uploads of builds a crash interrupted
-    }
-    Files.createDirectories(sessions);
-    Path outputs = root.resolve("outputs");
-    if (Files.isDirectory(outputs)) {
-      FileTrees.deleteRecursively(outputs); // outputs of builds no client will fetch now
-    }
-    Files.createDirectories(outputs);
+    Path sessions = Files.createDirectories(root.resolve("sessions"));
+    Path outputs = Files.createDirectories(root.resolve("outputs"));
+    Files.createDirectories(root.resolve("logs"));
     DaemonServer server =
         new DaemonServer(
             engine,
@@ -159,6 +151,7 @@ public final class DaemonServer extends AllDirectives implements AutoCloseable {
             new ContextSync(root.resolve("contexts")),
             maxUploadBytes,
             entitlements);
+    server.recover(); // before it listens: no new build can take a copy a resumed one needs
     if (address instanceof DaemonAddress.Unix unix) {
       server.socket =
           Optional.of(
@@ -256,10 +249,9 @@ public final class DaemonServer extends AllDirectives implements AutoCloseable {
                                             path(
                                                 "output",
                                                 () ->
-                                                    get(
-                                                        () ->
-                                                            complete(withBuild(id, this::output)))),
+                                                    get(() -> complete(withId(id, this::output)))),
                                             path("cache", () -> cache(id)),
+                                            path("events", () -> events(id)),
                                             pathPrefix(
                                                 "ssh", () -> path(conn -> tunnel(id, conn))))))))),
         extractUnmatchedPath(
@@ -315,9 +307,9 @@ public final class DaemonServer extends AllDirectives implements AutoCloseable {
         });
   }
 
-  /** {@code POST /v1/builds/ID/cache}: see {@link #cache(DaemonBuild, String)}. */
+  /** {@code POST /v1/builds/ID/cache}: see {@link #cache(BuildId, String)}. */
   private Route cache(String id) {
-    return postJson(MAX_HAVE_BYTES, body -> () -> withBuild(id, build -> cache(build, body)));
+    return postJson(MAX_HAVE_BYTES, body -> () -> withId(id, build -> cache(build, body)));
   }
 
   /**
@@ -383,16 +375,25 @@ public final class DaemonServer extends AllDirectives implements AutoCloseable {
 
   /** {@code answer} for the build {@code id} names: 400 if it is no id, 404 if no such build. */
   private HttpResponse withBuild(String id, Function<DaemonBuild, HttpResponse> answer) {
+    return withId(
+        id,
+        buildId ->
+            table
+                .get(buildId)
+                .map(answer)
+                .orElseGet(
+                    () -> json(StatusCodes.NOT_FOUND, error("no build with id " + buildId))));
+  }
+
+  /** {@code answer} for the build id {@code id}: 400 if it is no id. */
+  private static HttpResponse withId(String id, Function<BuildId, HttpResponse> answer) {
     BuildId buildId;
     try {
       buildId = BuildId.parse(id);
     } catch (IllegalArgumentException e) {
       return json(StatusCodes.BAD_REQUEST, error(e.getMessage()));
     }
-    return table
-        .get(buildId)
-        .map(answer)
-        .orElseGet(() -> json(StatusCodes.NOT_FOUND, error("no build with id " + buildId)));
+    return answer.apply(buildId);
   }
 
   private HttpResponse cancel(DaemonBuild build) {
@@ -556,7 +557,7 @@ public final class DaemonServer extends AllDirectives implements AutoCloseable {
 
   /**
    * Receives and unpacks the upload, checks the options, then starts the build and answers with its
-   * event stream; a bad upload or bad options get a 400 and leave nothing behind.
+   * lines; a bad upload or bad options get a 400 and leave nothing behind.
    */
   private CompletionStage<HttpResponse> build(
       Optional<String> header, Source<ByteString, Object> body) {
@@ -564,7 +565,8 @@ public final class DaemonServer extends AllDirectives implements AutoCloseable {
         body.runWith(StreamConverters.asInputStream(Duration.ofMinutes(5)), engine.actorSystem());
     return offPool(
         () -> {
-          Path session = sessions.resolve(UUID.randomUUID().toString());
+          BuildId id = BuildId.next();
+          Path session = sessions.resolve(id.value());
           try {
             if (header.isEmpty()) {
               return json(
@@ -576,33 +578,8 @@ public final class DaemonServer extends AllDirectives implements AutoCloseable {
             try (in) {
               upload = ContextUpload.unpack(in, session, maxUploadBytes, MAX_ENTRIES);
             }
-            ContextSync.Leases leases = contexts.applyAll(wanted(request, upload, session));
-            try {
-              Path context =
-                  request.contextKey().isPresent()
-                      ? leases.dir(request.contextKey().get())
-                      : session.resolve("context");
-              Map<String, Path> dirs = new HashMap<>();
-              request.dirs().forEach(dir -> dirs.put(dir.key(), leases.dir(dir.key())));
-              RemoteBuild.Prepared prepared =
-                  RemoteBuild.prepare(
-                      request, session, context, dirs, upload.secrets(), entitlements);
-              DaemonBuild build = table.add(request.dockerfile(), request.args());
-              return stream(
-                  prepared,
-                  build,
-                  code -> {
-                    try {
-                      return keepForClient(build, prepared, code);
-                    } finally {
-                      leases.close();
-                      delete(session);
-                    }
-                  });
-            } catch (RuntimeException | RemoteBuild.BadRequest e) {
-              leases.close();
-              throw e;
-            }
+            SavedRequest.of(request, upload).write(session);
+            return respond(launch(id, request, upload, session, false).log().follow(0));
           } catch (ContextSync.Stale e) {
             delete(session);
             return json(StatusCodes.CONFLICT, error(e.getMessage()));
@@ -627,6 +604,181 @@ public final class DaemonServer extends AllDirectives implements AutoCloseable {
         });
   }
 
+  /**
+   * Takes the copies the build reads, checks its options and runs it on the pool as build {@code
+   * id}, its lines going to its log; with {@code resume}, its interrupted job goes on. Its session
+   * goes when it ends.
+   */
+  private DaemonBuild launch(
+      BuildId id,
+      RemoteBuild.Request request,
+      ContextUpload.Upload upload,
+      Path session,
+      boolean resume)
+      throws IOException, RemoteBuild.BadRequest {
+    ContextSync.Leases leases = contexts.applyAll(wanted(request, upload, session));
+    try {
+      Path context =
+          request.contextKey().isPresent()
+              ? leases.dir(request.contextKey().get())
+              : session.resolve("context");
+      Map<String, Path> dirs = new HashMap<>();
+      request.dirs().forEach(dir -> dirs.put(dir.key(), leases.dir(dir.key())));
+      RemoteBuild.Prepared prepared =
+          RemoteBuild.prepare(request, session, context, dirs, upload.secrets(), entitlements);
+      if (resume) {
+        prepared.resuming();
+      }
+      BuildLog log = BuildLog.open(logOf(id), EVENT_BUFFER, engine.actorSystem());
+      DaemonBuild build = table.add(id, request.dockerfile(), request.args(), log);
+      if (resume) {
+        log.line(message("the daemon restarted: build " + id + " goes on where it stood"));
+      } else {
+        ObjectNode first = JSON.createObjectNode();
+        first.put("type", "build");
+        first.put("id", id.value());
+        log.line(first.toString());
+      }
+      run(
+          prepared,
+          build,
+          () -> {
+            leases.close();
+            delete(session);
+          });
+      return build;
+    } catch (IOException | RemoteBuild.BadRequest | RuntimeException e) {
+      leases.close();
+      throw e;
+    }
+  }
+
+  private Path logOf(BuildId id) {
+    return logs.resolve(id.value() + ".ndjson");
+  }
+
+  /** A {@code message} line saying {@code text}. */
+  private static String message(String text) {
+    ObjectNode line = JSON.createObjectNode();
+    line.put("type", "message");
+    line.put("text", text);
+    return line.toString();
+  }
+
+  /**
+   * Goes on with the daemon's builds that a crash interrupted (docs/jobs.md), and clears what else
+   * it left: the sessions of builds that never started or have ended, outputs and logs past their
+   * time, half-sent outputs.
+   */
+  private void recover() throws IOException {
+    Set<BuildId> interrupted = new TreeSet<>();
+    for (var job : engine.unfinishedJobs()) {
+      var accepted = job.accepted().orElseThrow();
+      if (accepted.workdir().isEmpty()) { // an embedded build's is kiln resume's
+        interrupted.add(accepted.build());
+      }
+    }
+    try (var left = Files.list(sessions)) {
+      for (Path session : left.toList()) {
+        if (!idOf(session.getFileName().toString()).filter(interrupted::contains).isPresent()) {
+          delete(session);
+        }
+      }
+    }
+    sweep(outputs, Set.of());
+    sweep(logs, interrupted);
+    for (BuildId id : interrupted) {
+      resume(id);
+    }
+  }
+
+  private static Optional<BuildId> idOf(String name) {
+    try {
+      return Optional.of(BuildId.parse(name));
+    } catch (IllegalArgumentException e) {
+      return Optional.empty();
+    }
+  }
+
+  /**
+   * Removes from {@code dir} what a crash left half-sent and what is past {@code OUTPUT_KEPT};
+   * schedules the removal of the rest, except the logs of {@code resuming} builds. A log of a build
+   * that ended without its exit line (the crash came between the two) gets it.
+   */
+  private void sweep(Path dir, Set<BuildId> resuming) throws IOException {
+    java.time.Instant now = java.time.Instant.now();
+    try (var files = Files.list(dir)) {
+      for (Path file : files.toList()) {
+        String name = file.getFileName().toString();
+        Optional<BuildId> id = idOf(name.substring(0, Math.min(name.length(), 26)));
+        if (id.isPresent() && resuming.contains(id.get())) {
+          continue;
+        }
+        Duration age = Duration.between(Files.getLastModifiedTime(file).toInstant(), now).abs();
+        if (name.contains(".sending-")
+            || name.endsWith(".tar")
+            || age.compareTo(OUTPUT_KEPT) >= 0) {
+          delete(file);
+          continue;
+        }
+        if (dir.equals(logs) && id.isPresent()) {
+          endLog(id.get());
+        }
+        removeLater(file, OUTPUT_KEPT.minus(age));
+      }
+    }
+  }
+
+  /** Gives the log of ended build {@code id} its exit line if the crash left it without. */
+  private void endLog(BuildId id) throws IOException {
+    Optional<String> last = BuildLog.lastLine(logOf(id));
+    if (last.isPresent() && BuildLog.isExit(last.get())) {
+      return;
+    }
+    var status = engine.job(id).status();
+    BuildLog log = BuildLog.open(logOf(id), EVENT_BUFFER, engine.actorSystem());
+    log.line(RemoteBuild.exitLine(status == dev.kiln.engine.job.JobState.Status.FINISHED ? 0 : 1));
+  }
+
+  private void removeLater(Path file, Duration after) {
+    engine
+        .actorSystem()
+        .scheduler()
+        .scheduleOnce(after, () -> delete(file), engine.actorSystem().executionContext());
+  }
+
+  /**
+   * Runs interrupted build {@code id} again from its session: its finished steps come from the
+   * cache. One whose session is gone or damaged ends failed, saying why.
+   */
+  private void resume(BuildId id) {
+    Path session = sessions.resolve(id.value());
+    String why;
+    try {
+      Optional<SavedRequest> saved = SavedRequest.read(session);
+      if (saved.isPresent()) {
+        launch(id, saved.get().request(), saved.get().upload(), session, true);
+        return;
+      }
+      why = "its upload did not outlive the daemon";
+    } catch (IOException | RemoteBuild.BadRequest | RuntimeException e) {
+      why = String.valueOf(e.getMessage());
+    }
+    delete(session);
+    try {
+      engine.endJob(
+          id,
+          new dev.kiln.engine.job.JobEvent.BuildFailed(
+              "cannot resume: " + why, Optional.empty(), java.time.Instant.now()));
+      BuildLog log = BuildLog.open(logOf(id), EVENT_BUFFER, engine.actorSystem());
+      log.line(message("error: build " + id + " cannot resume: " + why));
+      log.line(RemoteBuild.exitLine(1));
+      removeLater(logOf(id), OUTPUT_KEPT);
+    } catch (IOException e) {
+      // The job stays interrupted; the next start tries again.
+    }
+  }
+
   private static boolean isTooLarge(Throwable e) {
     for (Throwable t = e; t != null; t = t.getCause()) {
       if (t instanceof org.apache.pekko.http.scaladsl.model.EntityStreamSizeException) {
@@ -634,16 +786,6 @@ public final class DaemonServer extends AllDirectives implements AutoCloseable {
       }
     }
     return false;
-  }
-
-  /**
-   * Starts the build and answers with its lines as they come, its id first. A client that goes away
-   * before the build ends cancels it: its steps that no other build needs stop.
-   */
-  /** What ends a build's stream: its last lines before the exit code, once its upload is gone. */
-  @FunctionalInterface
-  private interface Finish {
-    List<String> lines(int code);
   }
 
   /**
@@ -663,12 +805,12 @@ public final class DaemonServer extends AllDirectives implements AutoCloseable {
     prepared
         .cacheLayout()
         .filter(Files::isDirectory)
-        .ifPresent(dir -> lines.add(keep(dir, cacheOf(build), "cache")));
+        .ifPresent(dir -> lines.add(keep(dir, cacheOf(build.id()), "cache")));
     return lines;
   }
 
-  private Path cacheOf(DaemonBuild build) {
-    return outputs.resolve(build.id().value() + ".cache");
+  private Path cacheOf(BuildId build) {
+    return outputs.resolve(build.value() + ".cache");
   }
 
   /** Moves {@code from} to {@code kept} for a while; the line of {@code type} that says so. */
@@ -676,10 +818,7 @@ public final class DaemonServer extends AllDirectives implements AutoCloseable {
     ObjectNode line = JSON.createObjectNode();
     try {
       Files.move(from, kept, StandardCopyOption.ATOMIC_MOVE);
-      engine
-          .actorSystem()
-          .scheduler()
-          .scheduleOnce(OUTPUT_KEPT, () -> delete(kept), engine.actorSystem().executionContext());
+      removeLater(kept, OUTPUT_KEPT);
       line.put("type", type);
       if (Files.isRegularFile(kept)) {
         line.put("size", Files.size(kept));
@@ -695,7 +834,7 @@ public final class DaemonServer extends AllDirectives implements AutoCloseable {
    * {@code POST /v1/builds/ID/cache} with {@code {"have":["sha256:…"]}}: the cache layout as a tar
    * archive without the blobs the client has, once; then it is gone.
    */
-  private HttpResponse cache(DaemonBuild build, String body) {
+  private HttpResponse cache(BuildId build, String body) {
     Set<String> have = new java.util.HashSet<>();
     try {
       JsonNode json = JSON.readTree(body);
@@ -712,13 +851,13 @@ public final class DaemonServer extends AllDirectives implements AutoCloseable {
     } catch (IOException e) {
       return json(StatusCodes.BAD_REQUEST, error("the body is not JSON"));
     }
-    Path serving = outputs.resolve(build.id().value() + ".cache.sending-" + UUID.randomUUID());
+    Path serving = outputs.resolve(build.value() + ".cache.sending-" + UUID.randomUUID());
     try {
       Files.move(cacheOf(build), serving, StandardCopyOption.ATOMIC_MOVE);
     } catch (IOException e) {
       return json(
           StatusCodes.NOT_FOUND,
-          error("build " + build.id() + " has no cache to fetch (none, or fetched already)"));
+          error("build " + build + " has no cache to fetch (none, or fetched already)"));
     }
     Path archive = serving.resolveSibling(serving.getFileName() + ".tar");
     try {
@@ -733,16 +872,16 @@ public final class DaemonServer extends AllDirectives implements AutoCloseable {
   }
 
   /** {@code GET /v1/builds/ID/output}: the archive, once; then it is gone. */
-  private HttpResponse output(DaemonBuild build) {
-    Path kept = outputs.resolve(build.id().value());
+  private HttpResponse output(BuildId build) {
+    Path kept = outputs.resolve(build.value());
     // Claimed by a rename, so that a second request finds nothing even while the first is sent.
-    Path serving = outputs.resolve(build.id().value() + ".sending-" + UUID.randomUUID());
+    Path serving = outputs.resolve(build.value() + ".sending-" + UUID.randomUUID());
     try {
       Files.move(kept, serving, StandardCopyOption.ATOMIC_MOVE);
     } catch (IOException e) {
       return json(
           StatusCodes.NOT_FOUND,
-          error("build " + build.id() + " has no output to fetch (none, or fetched already)"));
+          error("build " + build + " has no output to fetch (none, or fetched already)"));
     }
     return sendOnce(serving);
   }
@@ -762,15 +901,13 @@ public final class DaemonServer extends AllDirectives implements AutoCloseable {
         .withEntity(HttpEntities.create(ContentTypes.APPLICATION_OCTET_STREAM, size, bytes));
   }
 
-  private HttpResponse stream(RemoteBuild.Prepared prepared, DaemonBuild build, Finish finish) {
-    Pair<BoundedSourceQueue<ByteString>, Source<ByteString, NotUsed>> queue =
-        Source.<ByteString>queue(EVENT_BUFFER).preMaterialize(engine.actorSystem());
-    RemoteBuild.Lines lines =
-        line -> queue.first().offer(ByteString.fromString(line + "\n", StandardCharsets.UTF_8));
-    ObjectNode first = JSON.createObjectNode();
-    first.put("type", "build");
-    first.put("id", build.id().value());
-    lines.line(first.toString());
+  /**
+   * Runs {@code prepared} as {@code build} on the pool, with the ssh agents' sockets it needs, and
+   * writes its lines to its log, the exit code last; {@code release} gives back its copies and
+   * session once its outputs are kept for the client.
+   */
+  private void run(RemoteBuild.Prepared prepared, DaemonBuild build, Runnable release) {
+    BuildLog lines = build.log();
     List<AgentRelay> relays = new ArrayList<>();
     try {
       for (var agent : prepared.agentSockets().entrySet()) {
@@ -791,10 +928,8 @@ public final class DaemonServer extends AllDirectives implements AutoCloseable {
       }
     } catch (IOException e) {
       relays.forEach(AgentRelay::close);
-      ObjectNode line = JSON.createObjectNode();
-      line.put("type", "message");
-      line.put("text", "error: cannot listen for the build's ssh agents: " + e.getMessage());
-      lines.line(line.toString()); // the build then fails: its agent's socket is missing
+      // The build then fails: its agent's socket is missing.
+      lines.line(message("error: cannot listen for the build's ssh agents: " + e.getMessage()));
     }
     pool.execute(
         () -> {
@@ -803,37 +938,75 @@ public final class DaemonServer extends AllDirectives implements AutoCloseable {
             code = prepared.run(engine, lines, build);
           } finally {
             relays.forEach(AgentRelay::close);
-            List<String> last = finish.lines(code);
+            List<String> last;
+            try {
+              last = keepForClient(build, prepared, code);
+            } finally {
+              release.run();
+            }
             table.finished(build, code);
             last.forEach(lines::line);
             lines.line(RemoteBuild.exitLine(code));
-            try {
-              queue.first().complete();
-            } catch (IllegalStateException e) {
-              // The client went away: the stream is over already.
-            }
+            removeLater(logOf(build.id()), OUTPUT_KEPT);
           }
         });
+  }
+
+  /**
+   * Answers with a build's {@code lines} as they come. A client that goes away leaves the build
+   * running: it may come back for the rest ({@code GET /v1/builds/ID/events}), and {@code kiln
+   * cancel} or the client's interrupt stops it.
+   */
+  private HttpResponse respond(Source<ByteString, NotUsed> lines) {
     // A quiet step sends nothing for minutes; a tick every two seconds finds a client that is gone
     // (the write fails), which a quiet connection would not.
     Source<ByteString, ?> ticks =
         Source.tick(TICK, TICK, ByteString.fromString("{\"type\":\"tick\"}\n"));
-    Source<ByteString, NotUsed> body =
-        queue
-            .second()
-            .merge(ticks, true)
-            .watchTermination(
-                (notUsed, done) -> {
-                  done.whenComplete((d, failure) -> build.cancel("its client went away"));
-                  return notUsed;
-                });
     HttpEntity.Chunked entity =
         HttpEntities.createChunked(
             ContentTypes.create(
                 org.apache.pekko.http.javadsl.model.MediaTypes.applicationWithFixedCharset(
                     "x-ndjson", org.apache.pekko.http.javadsl.model.HttpCharsets.UTF_8)),
-            body);
+            lines.merge(ticks, true));
     return HttpResponse.create().withStatus(StatusCodes.OK).withEntity(entity);
+  }
+
+  /**
+   * {@code GET /v1/builds/ID/events?after=N}: the build's lines after the first {@code N} (those a
+   * client has seen), then the live ones until it ends; from the log of a build that ended before
+   * the daemon restarted too.
+   */
+  private Route events(String id) {
+    return get(
+        () ->
+            parameterOptional(
+                "after", after -> completeWithFuture(blocking(() -> events(id, after)))));
+  }
+
+  private HttpResponse events(String id, Optional<String> after) throws IOException {
+    Optional<BuildId> build;
+    try {
+      build = Optional.of(BuildId.parse(id));
+    } catch (IllegalArgumentException e) {
+      return json(StatusCodes.BAD_REQUEST, error(e.getMessage()));
+    }
+    long skip;
+    try {
+      skip = Long.parseLong(after.orElse("0"));
+    } catch (NumberFormatException e) {
+      skip = -1;
+    }
+    if (skip < 0) {
+      return json(StatusCodes.BAD_REQUEST, error("after is a count of lines (0 or more)"));
+    }
+    Optional<DaemonBuild> running = table.get(build.get());
+    if (running.isPresent()) {
+      return respond(running.get().log().follow(skip));
+    }
+    if (Files.isRegularFile(logOf(build.get()))) {
+      return respond(BuildLog.replay(logOf(build.get()), skip));
+    }
+    return json(StatusCodes.NOT_FOUND, error("no build with id " + build.get()));
   }
 
   private static void drain(InputStream in) {

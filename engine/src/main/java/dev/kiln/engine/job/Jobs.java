@@ -130,6 +130,19 @@ public final class Jobs implements org.apache.pekko.actor.typed.Extension {
   }
 
   /**
+   * Ends build {@code id}'s unfinished job with {@code end} without running it (a build that cannot
+   * resume); throws if the journal refuses.
+   */
+  public void end(BuildId id, JobEvent end) throws IOException {
+    ActorRef<BuildJob.Command> actor =
+        system.systemActorOf(BuildJob.create(id), "job-" + id.value(), Props.empty());
+    BuildJob.Reply reply = await(new Open(id, actor).end(end), "build " + id);
+    if (reply instanceof BuildJob.Refused refused) {
+      throw new IOException("cannot end the job of build " + id + ": " + refused.why());
+    }
+  }
+
+  /**
    * The ids of the builds this journal names, oldest first (ids sort by time): those with a job,
    * and those only looked up ({@link #read} of an unknown id leaves its name behind).
    */

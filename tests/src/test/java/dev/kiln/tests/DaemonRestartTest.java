@@ -1,0 +1,206 @@
+package dev.kiln.tests;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.kiln.cli.KilnCommand;
+import java.io.BufferedReader;
+import java.io.ByteArrayOutputStream;
+import java.io.InputStreamReader;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Daemon builds that outlive a crash of either side (issue 8): a daemon killed with SIGKILL resumes
+ * its build when it starts again and its client reattaches; a client killed leaves its build
+ * running for {@code kiln attach}. Real processes throughout.
+ */
+@Timeout(value = 5, unit = TimeUnit.MINUTES)
+class DaemonRestartTest {
+  private static final Pattern BUILD = Pattern.compile("#0 build (\\S+)");
+  private static final Pattern FIRST = Pattern.compile("first-\\d+");
+
+  @TempDir Path temp;
+
+  private Path context(String dockerfile) throws Exception {
+    Path context = Files.createDirectories(temp.resolve("context"));
+    Files.writeString(context.resolve("Dockerfile"), dockerfile);
+    Files.writeString(context.resolve("app.txt"), "from the context\n");
+    return context;
+  }
+
+  /** A {@code kiln build} client process; its output merged. */
+  private static Process client(String address, Path out, Path context) throws Exception {
+    Process client =
+        new ProcessBuilder(
+                DaemonProcess.kiln(
+                    "build",
+                    "--addr",
+                    address,
+                    "--progress",
+                    "plain",
+                    "--output",
+                    "type=local,dest=" + out,
+                    context.toString()))
+            .redirectErrorStream(true)
+            .start();
+    client.getOutputStream().close();
+    return client;
+  }
+
+  @Test
+  void aClientReattachesWhenItsDaemonIsKilledAndNoFinishedStepRunsAgain() throws Exception {
+    Path root = temp.resolve("root");
+    DaemonProcess.tagBusybox(root, temp);
+    String address = "unix://" + temp.resolve("kiln.sock");
+    Path context =
+        context(
+            "FROM busybox\n"
+                + "COPY app.txt /app.txt\n"
+                + "RUN echo first-$RANDOM | tee /first\n"
+                + "RUN echo second-started && sleep 3 && echo second > /second\n");
+    Path out = temp.resolve("out");
+    DaemonProcess daemon = DaemonProcess.start(root, address);
+    try {
+      Process client = client(address, out, context);
+      BufferedReader lines =
+          new BufferedReader(
+              new InputStreamReader(client.getInputStream(), StandardCharsets.UTF_8));
+      StringBuilder before = new StringBuilder();
+      String id = null;
+      String first = null;
+      for (String line = lines.readLine(); line != null; line = lines.readLine()) {
+        before.append(line).append('\n');
+        Matcher named = BUILD.matcher(line);
+        if (named.find()) {
+          id = named.group(1);
+        }
+        Matcher made = FIRST.matcher(line);
+        if (made.find()) {
+          first = made.group();
+        }
+        if (line.contains("second-started")) {
+          daemon.kill(); // mid-step, the first step finished
+          break;
+        }
+      }
+      assertTrue(id != null && first != null, before.toString());
+      daemon = DaemonProcess.start(root, address);
+
+      StringBuilder after = new StringBuilder();
+      for (String line = lines.readLine(); line != null; line = lines.readLine()) {
+        after.append(line).append('\n');
+      }
+      assertTrue(client.waitFor(2, TimeUnit.MINUTES));
+      String shown = before + "\n--- killed ---\n" + after;
+      assertEquals(0, client.exitValue(), shown);
+      assertTrue(after.toString().contains("reattaching to build " + id), shown);
+      assertTrue(after.toString().contains("goes on where it stood"), shown);
+      assertFalse(FIRST.matcher(after).find(), "the finished step ran again:\n" + shown);
+      assertEquals(first + "\n", Files.readString(out.resolve("first")));
+      assertEquals("second\n", Files.readString(out.resolve("second")));
+      assertEquals("from the context\n", Files.readString(out.resolve("app.txt")));
+      try (var sessions = Files.list(root.resolve("sessions"))) {
+        assertEquals(List.of(), sessions.toList(), "the resumed build's upload is gone");
+      }
+    } finally {
+      daemon.close();
+    }
+  }
+
+  @Test
+  void aBuildWhoseClientIsKilledRunsOnAndKilnAttachFollowsItToItsEnd() throws Exception {
+    Path root = temp.resolve("root");
+    DaemonProcess.tagBusybox(root, temp);
+    Path context =
+        context("FROM busybox\nRUN echo started && sleep 3 && echo done-$((6 * 7)) > /done\n");
+    try (DaemonProcess daemon = DaemonProcess.start(root)) {
+      Process client = client(daemon.address(), temp.resolve("out"), context);
+      BufferedReader lines =
+          new BufferedReader(
+              new InputStreamReader(client.getInputStream(), StandardCharsets.UTF_8));
+      String id = null;
+      for (String line = lines.readLine(); line != null; line = lines.readLine()) {
+        Matcher named = BUILD.matcher(line);
+        if (named.find()) {
+          id = named.group(1);
+        }
+        if (line.contains("started")) {
+          client.destroyForcibly(); // SIGKILL: no time to cancel its build
+          break;
+        }
+      }
+      client.waitFor();
+      assertTrue(id != null);
+
+      ByteArrayOutputStream err = new ByteArrayOutputStream();
+      PrintStream old = System.err;
+      System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
+      int exit;
+      try {
+        exit = KilnCommand.run("attach", id, "--addr", daemon.address(), "--progress", "plain");
+      } finally {
+        System.setErr(old);
+      }
+      String followed = err.toString(StandardCharsets.UTF_8);
+      assertEquals(0, exit, followed);
+      assertTrue(followed.contains("#0 build " + id), followed);
+      assertTrue(followed.contains("started"), "what it missed is replayed:\n" + followed);
+      assertTrue(followed.contains("DONE"), followed);
+    }
+  }
+
+  @Test
+  void anInterruptedClientCancelsItsBuild() throws Exception {
+    Path root = temp.resolve("root");
+    DaemonProcess.tagBusybox(root, temp);
+    Path context = context("FROM busybox\nRUN echo started && sleep 600\n");
+    try (DaemonProcess daemon = DaemonProcess.start(root)) {
+      Process client = client(daemon.address(), temp.resolve("out"), context);
+      BufferedReader lines =
+          new BufferedReader(
+              new InputStreamReader(client.getInputStream(), StandardCharsets.UTF_8));
+      String id = null;
+      StringBuilder shown = new StringBuilder();
+      for (String line = lines.readLine(); line != null; line = lines.readLine()) {
+        shown.append(line).append('\n');
+        Matcher named = BUILD.matcher(line);
+        if (named.find()) {
+          id = named.group(1);
+        }
+        if (line.contains("started")) {
+          // SIGINT, as Ctrl-C sends it (Process.destroy would also close the output read here).
+          assertEquals(
+              0, new ProcessBuilder("kill", "-INT", Long.toString(client.pid())).start().waitFor());
+          break;
+        }
+      }
+      lines.lines().forEach(line -> shown.append(line).append('\n'));
+      client.waitFor();
+      assertTrue(id != null, shown.toString());
+      assertTrue(shown.toString().contains("cancelled build " + id), shown.toString());
+
+      // The build ends long before its step's 600 s would (the test's timeout is 5 minutes).
+      ByteArrayOutputStream err = new ByteArrayOutputStream();
+      PrintStream old = System.err;
+      System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
+      int exit;
+      try {
+        exit = KilnCommand.run("attach", id, "--addr", daemon.address(), "--progress", "plain");
+      } finally {
+        System.setErr(old);
+      }
+      assertTrue(exit != 0, err.toString(StandardCharsets.UTF_8));
+    }
+  }
+}
