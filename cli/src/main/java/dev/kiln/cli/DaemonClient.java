@@ -195,7 +195,8 @@ public final class DaemonClient {
         return 1;
       }
       Shown shown;
-      try (Following following = new Following(address, job.reconnect(), true, err)) {
+      try (Following following =
+          new Following(address, job.reconnect(), true, job.secrets(), err)) {
         shown =
             show(
                 lines(answer),
@@ -224,7 +225,7 @@ public final class DaemonClient {
    */
   public static int attach(DaemonAddress address, String id, String progress, PrintStream err)
       throws IOException, InterruptedException {
-    try (Following following = new Following(address, Job.RECONNECT, false, err)) {
+    try (Following following = new Following(address, Job.RECONNECT, false, Map.of(), err)) {
       Optional<Iterator<String>> lines = following.connect(id, 0);
       if (lines.isEmpty()) {
         return 1;
@@ -331,22 +332,25 @@ public final class DaemonClient {
     private final DaemonAddress address;
     private final java.time.Duration reconnect;
     private final boolean cancelOnInterrupt;
+    private final Map<String, byte[]> secrets;
     private final PrintStream err;
     private Optional<DaemonHttp.Answer> current = Optional.empty();
     private Optional<Thread> canceller = Optional.empty();
 
     /**
      * Follows on {@code address}, reattaching for up to {@code reconnect}; with {@code
-     * cancelOnInterrupt}, as the build's own client.
+     * cancelOnInterrupt}, as the build's own client, which holds its {@code secrets}.
      */
     Following(
         DaemonAddress address,
         java.time.Duration reconnect,
         boolean cancelOnInterrupt,
+        Map<String, byte[]> secrets,
         PrintStream err) {
       this.address = address;
       this.reconnect = reconnect;
       this.cancelOnInterrupt = cancelOnInterrupt;
+      this.secrets = Map.copyOf(secrets);
       this.err = err;
     }
 
@@ -429,6 +433,34 @@ public final class DaemonClient {
       }
     }
 
+    /**
+     * The daemon restarted and build {@code id} waits for what {@code line} names: the build's own
+     * client sends its secrets again (its ssh agents are still here); another one cannot.
+     */
+    void needsSecrets(String id, JsonNode line) throws IOException {
+      if (!cancelOnInterrupt) {
+        err.println("build " + id + " waits for the client that started it to send its secrets");
+        return;
+      }
+      java.io.ByteArrayOutputStream body = new java.io.ByteArrayOutputStream();
+      try (TarArchiveOutputStream tar = new TarArchiveOutputStream(body)) {
+        writeSecrets(tar, secrets);
+      }
+      try (DaemonHttp.Answer answer =
+          DaemonHttp.exchange(
+              address,
+              "POST",
+              "/v1/builds/" + id + "/secrets",
+              Map.of("Content-Type", "application/x-tar"),
+              Optional.of(new DaemonHttp.Sized(body.toByteArray())))) {
+        if (answer.ok()) {
+          err.println("sent build " + id + " its secrets again");
+        } else if (answer.status() != 409) { // 409: sent already, before a reattach
+          err.println("warning: the daemon refused build " + id + "'s secrets: " + answer.error());
+        }
+      }
+    }
+
     private synchronized void replace(DaemonHttp.Answer answer) {
       current.ifPresent(Following::closeQuietly);
       current = Optional.of(answer);
@@ -503,6 +535,7 @@ public final class DaemonClient {
               case "output" -> output = true;
               case "cache" -> cache = true;
               case "ssh" -> agents.connected(id, json);
+              case "needs-secrets" -> following.needsSecrets(id, json);
               case "metadata" -> metadata = Optional.of(json.path("metadata"));
               case "tick" -> {
                 // the daemon checking that this client is still there
@@ -625,6 +658,12 @@ public final class DaemonClient {
           ownIgnore,
           FileInfo.read(ownIgnore).orElseThrow());
     }
+    writeSecrets(tar, secrets);
+  }
+
+  /** {@code secrets} as {@code secret/ID} entries, which the daemon keeps in memory only. */
+  private static void writeSecrets(TarArchiveOutputStream tar, Map<String, byte[]> secrets)
+      throws IOException {
     for (Map.Entry<String, byte[]> secret : secrets.entrySet()) {
       TarArchiveEntry entry = new TarArchiveEntry("secret/" + secret.getKey());
       entry.setMode(0400);

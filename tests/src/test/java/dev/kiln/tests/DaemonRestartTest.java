@@ -39,40 +39,49 @@ class DaemonRestartTest {
     return context;
   }
 
-  /** A {@code kiln build} client process; its output merged. */
-  private static Process client(String address, Path out, Path context) throws Exception {
+  /** A {@code kiln build} client process with {@code more} options; its output merged. */
+  private static Process client(String address, Path out, Path context, String... more)
+      throws Exception {
+    List<String> args =
+        new java.util.ArrayList<>(
+            List.of(
+                "build",
+                "--addr",
+                address,
+                "--progress",
+                "plain",
+                "--output",
+                "type=local,dest=" + out));
+    args.addAll(List.of(more));
+    args.add(context.toString());
     Process client =
-        new ProcessBuilder(
-                DaemonProcess.kiln(
-                    "build",
-                    "--addr",
-                    address,
-                    "--progress",
-                    "plain",
-                    "--output",
-                    "type=local,dest=" + out,
-                    context.toString()))
+        new ProcessBuilder(DaemonProcess.kiln(args.toArray(String[]::new)))
             .redirectErrorStream(true)
             .start();
     client.getOutputStream().close();
     return client;
   }
 
-  @Test
-  void aClientReattachesWhenItsDaemonIsKilledAndNoFinishedStepRunsAgain() throws Exception {
-    Path root = temp.resolve("root");
+  /** What a client showed of a build whose daemon was killed mid-step and started again. */
+  private record Killed(String id, String first, String before, String after, int exit) {
+    String shown() {
+      return before + "\n--- killed ---\n" + after;
+    }
+  }
+
+  /**
+   * Builds {@code dockerfile} through a daemon on a Unix socket, kills the daemon with SIGKILL once
+   * a step prints {@code second-started}, starts it again on the same root, and lets the client
+   * finish; its output in {@code out}.
+   */
+  private Killed buildThroughAKilledDaemon(Path root, String dockerfile, Path out, String... more)
+      throws Exception {
     DaemonProcess.tagBusybox(root, temp);
     String address = "unix://" + temp.resolve("kiln.sock");
-    Path context =
-        context(
-            "FROM busybox\n"
-                + "COPY app.txt /app.txt\n"
-                + "RUN echo first-$RANDOM | tee /first\n"
-                + "RUN echo second-started && sleep 3 && echo second > /second\n");
-    Path out = temp.resolve("out");
+    Path context = context(dockerfile);
     DaemonProcess daemon = DaemonProcess.start(root, address);
     try {
-      Process client = client(address, out, context);
+      Process client = client(address, out, context, more);
       BufferedReader lines =
           new BufferedReader(
               new InputStreamReader(client.getInputStream(), StandardCharsets.UTF_8));
@@ -96,25 +105,73 @@ class DaemonRestartTest {
       }
       assertTrue(id != null && first != null, before.toString());
       daemon = DaemonProcess.start(root, address);
-
       StringBuilder after = new StringBuilder();
       for (String line = lines.readLine(); line != null; line = lines.readLine()) {
         after.append(line).append('\n');
       }
       assertTrue(client.waitFor(2, TimeUnit.MINUTES));
-      String shown = before + "\n--- killed ---\n" + after;
-      assertEquals(0, client.exitValue(), shown);
-      assertTrue(after.toString().contains("reattaching to build " + id), shown);
-      assertTrue(after.toString().contains("goes on where it stood"), shown);
-      assertFalse(FIRST.matcher(after).find(), "the finished step ran again:\n" + shown);
-      assertEquals(first + "\n", Files.readString(out.resolve("first")));
-      assertEquals("second\n", Files.readString(out.resolve("second")));
-      assertEquals("from the context\n", Files.readString(out.resolve("app.txt")));
-      try (var sessions = Files.list(root.resolve("sessions"))) {
-        assertEquals(List.of(), sessions.toList(), "the resumed build's upload is gone");
-      }
+      return new Killed(id, first, before.toString(), after.toString(), client.exitValue());
     } finally {
       daemon.close();
+    }
+  }
+
+  @Test
+  void aClientReattachesWhenItsDaemonIsKilledAndNoFinishedStepRunsAgain() throws Exception {
+    Path root = temp.resolve("root");
+    Path out = temp.resolve("out");
+    Killed killed =
+        buildThroughAKilledDaemon(
+            root,
+            "FROM busybox\n"
+                + "COPY app.txt /app.txt\n"
+                + "RUN echo first-$RANDOM | tee /first\n"
+                + "RUN echo second-started && sleep 3 && echo second > /second\n",
+            out);
+    assertEquals(0, killed.exit(), killed.shown());
+    assertTrue(killed.after().contains("reattaching to build " + killed.id()), killed.shown());
+    assertTrue(killed.after().contains("goes on where it stood"), killed.shown());
+    assertFalse(
+        FIRST.matcher(killed.after()).find(), "the first step ran again:\n" + killed.shown());
+    assertEquals(killed.first() + "\n", Files.readString(out.resolve("first")));
+    assertEquals("second\n", Files.readString(out.resolve("second")));
+    assertEquals("from the context\n", Files.readString(out.resolve("app.txt")));
+    try (var sessions = Files.list(root.resolve("sessions"))) {
+      assertEquals(List.of(), sessions.toList(), "the resumed build's upload is gone");
+    }
+  }
+
+  @Test
+  void aResumedBuildWaitsForItsSecretUntilItsClientSendsItAgain() throws Exception {
+    Path root = temp.resolve("root");
+    Path out = temp.resolve("out");
+    Path token = Files.writeString(temp.resolve("token"), "s3cr3t-token-5b1f\n");
+    Killed killed =
+        buildThroughAKilledDaemon(
+            root,
+            "FROM busybox\n"
+                + "RUN echo first-$RANDOM | tee /first\n"
+                + "RUN --mount=type=secret,id=token echo second-started && sleep 3"
+                + " && sha256sum < /run/secrets/token > /token.sha256\n",
+            out,
+            "--secret",
+            "id=token,src=" + token);
+    assertEquals(0, killed.exit(), killed.shown());
+    assertTrue(killed.after().contains("waits for its client to send its secrets"), killed.shown());
+    assertTrue(
+        killed.after().contains("sent build " + killed.id() + " its secrets"), killed.shown());
+    assertFalse(
+        FIRST.matcher(killed.after()).find(), "the first step ran again:\n" + killed.shown());
+    assertEquals(
+        dev.kiln.engine.graph.Digest.sha256("s3cr3t-token-5b1f\n").hex(),
+        Files.readString(out.resolve("token.sha256")).split(" ")[0],
+        "the resumed step read the secret sent again");
+    try (var files = Files.walk(root)) {
+      for (Path file : files.filter(Files::isRegularFile).toList()) {
+        assertFalse(
+            Files.readString(file, StandardCharsets.ISO_8859_1).contains("s3cr3t-token-5b1f"),
+            "the secret is in " + file);
+      }
     }
   }
 

@@ -42,11 +42,9 @@ final class BuildTable {
   /** {@code build} is over with {@code code}; the oldest finished builds beyond the limit go. */
   synchronized void finished(DaemonBuild build, int code) {
     build.finished(code);
-    long over =
-        builds.values().stream().filter(b -> b.state() != DaemonBuild.State.RUNNING).count()
-            - keepFinished;
+    long over = builds.values().stream().filter(b -> b.state().ended()).count() - keepFinished;
     for (Iterator<DaemonBuild> it = builds.values().iterator(); over > 0 && it.hasNext(); ) {
-      if (it.next().state() != DaemonBuild.State.RUNNING) {
+      if (it.next().state().ended()) {
         it.remove();
         over--;
       }

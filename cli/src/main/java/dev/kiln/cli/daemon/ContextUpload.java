@@ -98,6 +98,27 @@ final class ContextUpload {
     return new Upload(secrets, manifest.stream().findFirst(), dirs);
   }
 
+  /**
+   * Reads a tar of secrets only ({@code secret/ID} entries, as in an upload) into memory: what a
+   * client sends again for a build that resumed without them.
+   */
+  static Map<String, byte[]> secrets(InputStream tar) throws IOException {
+    Map<String, byte[]> secrets = new LinkedHashMap<>();
+    try (TarArchiveInputStream in = new TarArchiveInputStream(tar)) {
+      for (TarArchiveEntry entry = in.getNextEntry(); entry != null; entry = in.getNextEntry()) {
+        if (!entry.getName().startsWith(SECRET_PREFIX)) {
+          throw new BadUpload("entry \"" + entry.getName() + "\" is no secret/ID");
+        }
+        secret(in, entry, secrets);
+      }
+    } catch (BadUpload e) {
+      throw e;
+    } catch (IOException | RuntimeException e) {
+      throw new BadUpload("the secrets are no tar archive: " + e.getMessage());
+    }
+    return secrets;
+  }
+
   private static ContextManifest manifest(InputStream in) throws BadUpload {
     try {
       return ContextManifest.read(in);

@@ -18,12 +18,18 @@ final class DaemonBuild implements RemoteBuild.Watcher {
   /** Where a build stands; the last three are final. */
   enum State {
     RUNNING,
+    /** Resumed after a restart, it waits for its client to send the secrets it was given. */
+    NEEDS_SECRETS,
     SUCCEEDED,
     FAILED,
     CANCELLED;
 
     String json() {
-      return name().toLowerCase(Locale.ROOT);
+      return name().toLowerCase(Locale.ROOT).replace('_', '-');
+    }
+
+    boolean ended() {
+      return this == SUCCEEDED || this == FAILED || this == CANCELLED;
     }
   }
 
@@ -69,7 +75,7 @@ final class DaemonBuild implements RemoteBuild.Watcher {
   @Override
   public synchronized void building(Runnable action) {
     cancel = action;
-    if (cancelledBecause.isPresent() && state == State.RUNNING) {
+    if (cancelledBecause.isPresent() && !state.ended()) {
       action.run();
     }
   }
@@ -90,12 +96,28 @@ final class DaemonBuild implements RemoteBuild.Watcher {
     }
   }
 
+  /** It waits for its secrets (its cancel ends its job); {@link #running} when they came. */
+  synchronized void needsSecrets(Runnable cancelWaiting) {
+    state = State.NEEDS_SECRETS;
+    cancel = cancelWaiting;
+  }
+
+  /** It runs (again): its secrets came. False if it was not waiting for them. */
+  synchronized boolean running() {
+    if (state != State.NEEDS_SECRETS) {
+      return false;
+    }
+    state = State.RUNNING;
+    cancel = () -> {};
+    return true;
+  }
+
   /**
    * Cancels the build ({@code why}: who asked); false when it had finished. Steps that no other
    * build needs stop, and the build ends as cancelled.
    */
   synchronized boolean cancel(String why) {
-    if (state != State.RUNNING) {
+    if (state.ended()) {
       return false;
     }
     if (cancelledBecause.isEmpty()) {
@@ -127,7 +149,7 @@ final class DaemonBuild implements RemoteBuild.Watcher {
     steps.put("cached", cached);
     steps.put("completed", completed);
     steps.put("failed", failed);
-    if (state != State.RUNNING) {
+    if (state.ended()) {
       json.put("exitCode", exitCode);
     }
     error.ifPresent(e -> json.put("error", e));

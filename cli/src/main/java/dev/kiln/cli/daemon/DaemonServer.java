@@ -74,6 +74,7 @@ public final class DaemonServer extends AllDirectives implements AutoCloseable {
   private static final int KEEP_FINISHED = 1_000;
   private static final long MAX_JSON_BYTES = 64 * 1024;
   private static final long MAX_HAVE_BYTES = 4 << 20;
+  private static final long MAX_SECRETS_BYTES = 64L << 20; // 100 secrets of 500 KiB, and headers
   private static final java.util.regex.Pattern BLOB =
       java.util.regex.Pattern.compile("sha256:[0-9a-f]{64}");
   private static final Duration OUTPUT_KEPT = Duration.ofMinutes(30);
@@ -252,6 +253,7 @@ public final class DaemonServer extends AllDirectives implements AutoCloseable {
                                                     get(() -> complete(withId(id, this::output)))),
                                             path("cache", () -> cache(id)),
                                             path("events", () -> events(id)),
+                                            path("secrets", () -> secrets(id)),
                                             pathPrefix(
                                                 "ssh", () -> path(conn -> tunnel(id, conn))))))))),
         extractUnmatchedPath(
@@ -579,7 +581,8 @@ public final class DaemonServer extends AllDirectives implements AutoCloseable {
               upload = ContextUpload.unpack(in, session, maxUploadBytes, MAX_ENTRIES);
             }
             SavedRequest.of(request, upload).write(session);
-            return respond(launch(id, request, upload, session, false).log().follow(0));
+            return respond(
+                launch(id, request, upload, session, false, Optional.empty()).log().follow(0));
           } catch (ContextSync.Stale e) {
             delete(session);
             return json(StatusCodes.CONFLICT, error(e.getMessage()));
@@ -606,15 +609,16 @@ public final class DaemonServer extends AllDirectives implements AutoCloseable {
 
   /**
    * Takes the copies the build reads, checks its options and runs it on the pool as build {@code
-   * id}, its lines going to its log; with {@code resume}, its interrupted job goes on. Its session
-   * goes when it ends.
+   * id}, its lines going to its log; with {@code resume}, its interrupted job goes on ({@code
+   * waiting}: the build as it waited for its secrets). Its session goes when it ends.
    */
   private DaemonBuild launch(
       BuildId id,
       RemoteBuild.Request request,
       ContextUpload.Upload upload,
       Path session,
-      boolean resume)
+      boolean resume,
+      Optional<DaemonBuild> waiting)
       throws IOException, RemoteBuild.BadRequest {
     ContextSync.Leases leases = contexts.applyAll(wanted(request, upload, session));
     try {
@@ -629,8 +633,8 @@ public final class DaemonServer extends AllDirectives implements AutoCloseable {
       if (resume) {
         prepared.resuming();
       }
-      BuildLog log = BuildLog.open(logOf(id), EVENT_BUFFER, engine.actorSystem());
-      DaemonBuild build = table.add(id, request.dockerfile(), request.args(), log);
+      DaemonBuild build = waiting.isPresent() ? waiting.get() : add(id, request);
+      BuildLog log = build.log();
       if (resume) {
         log.line(message("the daemon restarted: build " + id + " goes on where it stood"));
       } else {
@@ -651,6 +655,15 @@ public final class DaemonServer extends AllDirectives implements AutoCloseable {
       leases.close();
       throw e;
     }
+  }
+
+  /** Adds build {@code id} to the table, with its log. */
+  private DaemonBuild add(BuildId id, RemoteBuild.Request request) throws IOException {
+    return table.add(
+        id,
+        request.dockerfile(),
+        request.args(),
+        BuildLog.open(logOf(id), EVENT_BUFFER, engine.actorSystem()));
   }
 
   private Path logOf(BuildId id) {
@@ -749,34 +762,184 @@ public final class DaemonServer extends AllDirectives implements AutoCloseable {
 
   /**
    * Runs interrupted build {@code id} again from its session: its finished steps come from the
-   * cache. One whose session is gone or damaged ends failed, saying why.
+   * cache. One that was given secrets or ssh agents waits for its client to give them again
+   * (secrets are never written anywhere); one whose session is gone or damaged ends failed, saying
+   * why.
    */
   private void resume(BuildId id) {
     Path session = sessions.resolve(id.value());
     String why;
     try {
       Optional<SavedRequest> saved = SavedRequest.read(session);
+      if (saved.isPresent() && saved.get().needsClient()) {
+        waitForSecrets(id, saved.get());
+        return;
+      }
       if (saved.isPresent()) {
-        launch(id, saved.get().request(), saved.get().upload(), session, true);
+        launch(
+            id,
+            saved.get().request(),
+            saved.get().upload(Map.of()),
+            session,
+            true,
+            Optional.empty());
         return;
       }
       why = "its upload did not outlive the daemon";
     } catch (IOException | RemoteBuild.BadRequest | RuntimeException e) {
       why = String.valueOf(e.getMessage());
     }
-    delete(session);
+    end(
+        id,
+        Optional.empty(),
+        new dev.kiln.engine.job.JobEvent.BuildFailed(
+            "cannot resume: " + why, Optional.empty(), java.time.Instant.now()),
+        "error: build " + id + " cannot resume: " + why);
+  }
+
+  /**
+   * Ends build {@code id}'s job with {@code event} without running it, telling its clients {@code
+   * text}; its session goes.
+   */
+  private void end(
+      BuildId id, Optional<DaemonBuild> waiting, dev.kiln.engine.job.JobEvent event, String text) {
+    delete(sessions.resolve(id.value()));
     try {
-      engine.endJob(
-          id,
-          new dev.kiln.engine.job.JobEvent.BuildFailed(
-              "cannot resume: " + why, Optional.empty(), java.time.Instant.now()));
-      BuildLog log = BuildLog.open(logOf(id), EVENT_BUFFER, engine.actorSystem());
-      log.line(message("error: build " + id + " cannot resume: " + why));
+      engine.endJob(id, event);
+    } catch (IOException e) {
+      // The job stays unfinished; the next start tries again.
+    }
+    try {
+      BuildLog log =
+          waiting.isPresent()
+              ? waiting.get().log()
+              : BuildLog.open(logOf(id), EVENT_BUFFER, engine.actorSystem());
+      waiting.ifPresent(build -> table.finished(build, 1));
+      log.line(message(text));
       log.line(RemoteBuild.exitLine(1));
       removeLater(logOf(id), OUTPUT_KEPT);
     } catch (IOException e) {
-      // The job stays interrupted; the next start tries again.
+      // No log: a client that comes back finds no build.
     }
+  }
+
+  /**
+   * Build {@code id} resumed without the secrets (or ssh agents) it was given: it waits, saying so
+   * on its log in a {@code needs-secrets} line, until its client sends them ({@code POST
+   * /v1/builds/ID/secrets}) or it is cancelled.
+   */
+  private void waitForSecrets(BuildId id, SavedRequest saved) throws IOException {
+    DaemonBuild build = add(id, saved.request());
+    build.needsSecrets(
+        () ->
+            pool.execute(
+                () ->
+                    end(
+                        id,
+                        Optional.of(build),
+                        new dev.kiln.engine.job.JobEvent.BuildCancelled(
+                            "cancelled through the API", java.time.Instant.now()),
+                        "build " + id + " was cancelled while it waited for its secrets")));
+    build
+        .log()
+        .line(
+            message(
+                "the daemon restarted: build "
+                    + id
+                    + " waits for its client to send its secrets again (never kept): "
+                    + String.join(", ", saved.secrets())
+                    + (saved.request().ssh().isEmpty()
+                        ? ""
+                        : "; ssh agents " + String.join(", ", saved.request().ssh()))));
+    ObjectNode line = JSON.createObjectNode();
+    line.put("type", "needs-secrets");
+    saved.secrets().forEach(line.putArray("secrets")::add);
+    if (!saved.request().ssh().isEmpty()) {
+      saved.request().ssh().forEach(line.putArray("ssh")::add);
+    }
+    build.log().line(line.toString());
+  }
+
+  /** {@code POST /v1/builds/ID/secrets}: a tar of {@code secret/ID} entries. */
+  private Route secrets(String id) {
+    return post(
+        () ->
+            withSizeLimit(
+                MAX_SECRETS_BYTES,
+                () ->
+                    extractRequestEntity(
+                        entity -> completeWithFuture(secrets(id, entity.getDataBytes())))));
+  }
+
+  /**
+   * Resumes a build that waits for its secrets with those sent: {@code 202}; {@code 409} if it does
+   * not wait for any, {@code 400} if some are missing or the body is malformed.
+   */
+  private CompletionStage<HttpResponse> secrets(String id, Source<ByteString, Object> body) {
+    InputStream in =
+        body.runWith(StreamConverters.asInputStream(Duration.ofMinutes(1)), engine.actorSystem());
+    return offPool(
+        () -> {
+          try (in) {
+            Optional<BuildId> parsed = idOf(id);
+            Optional<DaemonBuild> build = parsed.flatMap(table::get);
+            if (build.isEmpty()) {
+              drain(in);
+              return json(StatusCodes.NOT_FOUND, error("no build with id " + BuildId.parse(id)));
+            }
+            Map<String, byte[]> secrets = ContextUpload.secrets(in);
+            Path session = sessions.resolve(parsed.get().value());
+            if (build.get().state() != DaemonBuild.State.NEEDS_SECRETS) {
+              return json(
+                  StatusCodes.CONFLICT,
+                  error(
+                      "build "
+                          + id
+                          + " does not wait for secrets: it is "
+                          + build.get().state().json()));
+            }
+            SavedRequest saved =
+                SavedRequest.read(session)
+                    .orElseThrow(() -> new IOException("build " + id + " has no saved request"));
+            List<String> missing =
+                saved.secrets().stream().filter(s -> !secrets.containsKey(s)).toList();
+            if (!missing.isEmpty()) {
+              return json(
+                  StatusCodes.BAD_REQUEST,
+                  error("build " + id + " needs the secrets " + String.join(", ", missing)));
+            }
+            if (!build.get().running()) {
+              return json(
+                  StatusCodes.CONFLICT,
+                  error("build " + id + " does not wait for secrets any more"));
+            }
+            try {
+              launch(parsed.get(), saved.request(), saved.upload(secrets), session, true, build);
+            } catch (IOException | RemoteBuild.BadRequest | RuntimeException e) {
+              end(
+                  parsed.get(),
+                  build,
+                  new dev.kiln.engine.job.JobEvent.BuildFailed(
+                      "cannot resume: " + e.getMessage(),
+                      Optional.empty(),
+                      java.time.Instant.now()),
+                  "error: build " + id + " cannot resume: " + e.getMessage());
+            }
+            return json(StatusCodes.ACCEPTED, build.get().json());
+          } catch (IllegalArgumentException e) {
+            return json(StatusCodes.BAD_REQUEST, error(e.getMessage()));
+          } catch (ContextUpload.BadUpload e) {
+            drain(in);
+            return json(StatusCodes.BAD_REQUEST, error(e.getMessage()));
+          } catch (IOException | RuntimeException e) {
+            drain(in);
+            return isTooLarge(e)
+                ? json(
+                    StatusCodes.PAYLOAD_TOO_LARGE,
+                    error("the secrets are larger than " + MAX_SECRETS_BYTES + " bytes"))
+                : json(StatusCodes.INTERNAL_SERVER_ERROR, error(String.valueOf(e.getMessage())));
+          }
+        });
   }
 
   private static boolean isTooLarge(Throwable e) {

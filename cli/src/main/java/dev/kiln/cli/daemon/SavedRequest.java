@@ -108,9 +108,17 @@ record SavedRequest(
     }
   }
 
-  /** The upload as it was for the build's copies: its manifests, the files long moved in. */
-  ContextUpload.Upload upload() {
-    return new ContextUpload.Upload(Map.of(), context, dirs);
+  /**
+   * The upload as it was for the build's copies (its manifests, the files long moved in), with
+   * {@code secrets} sent again.
+   */
+  ContextUpload.Upload upload(Map<String, byte[]> secrets) {
+    return new ContextUpload.Upload(secrets, context, dirs);
+  }
+
+  /** Whether the build needs its client to resume: it was given secrets or ssh agents. */
+  boolean needsClient() {
+    return !secrets.isEmpty() || !request.ssh().isEmpty();
   }
 
   private static ContextManifest manifest(String text) throws IOException {
