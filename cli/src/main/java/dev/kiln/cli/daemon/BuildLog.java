@@ -102,6 +102,11 @@ final class BuildLog implements RemoteBuild.Lines {
     }
   }
 
+  /** Whether it holds no line yet. */
+  synchronized boolean isEmpty() {
+    return count == 0;
+  }
+
   /** No more lines: followers' streams complete, the file is closed. */
   synchronized void end() {
     if (ended) {

@@ -637,6 +637,8 @@ public final class DaemonServer extends AllDirectives implements AutoCloseable {
       BuildLog log = build.log();
       if (resume) {
         log.line(message("the daemon restarted: build " + id + " goes on where it stood"));
+      } else if (!log.isEmpty()) {
+        log.line(message("the daemon restarted before build " + id + " began: it begins now"));
       } else {
         ObjectNode first = JSON.createObjectNode();
         first.put("type", "build");
@@ -691,17 +693,29 @@ public final class DaemonServer extends AllDirectives implements AutoCloseable {
         interrupted.add(accepted.build());
       }
     }
+    // Accepted (its request saved, its id told to its client) but killed before its job began.
+    Set<BuildId> unstarted = new TreeSet<>();
     try (var left = Files.list(sessions)) {
       for (Path session : left.toList()) {
-        if (!idOf(session.getFileName().toString()).filter(interrupted::contains).isPresent()) {
-          delete(session);
+        Optional<BuildId> id = idOf(session.getFileName().toString());
+        if (id.isPresent() && interrupted.contains(id.get())) {
+          continue;
         }
+        if (id.isPresent()
+            && Files.isRegularFile(session.resolve(SavedRequest.FILE))
+            && engine.job(id.get()).status() == dev.kiln.engine.job.JobState.Status.NEW) {
+          unstarted.add(id.get());
+          continue;
+        }
+        delete(session);
       }
     }
+    Set<BuildId> resuming = new TreeSet<>(interrupted);
+    resuming.addAll(unstarted);
     sweep(outputs, Set.of());
-    sweep(logs, interrupted);
-    for (BuildId id : interrupted) {
-      resume(id);
+    sweep(logs, resuming);
+    for (BuildId id : resuming) {
+      resume(id, interrupted.contains(id));
     }
   }
 
@@ -766,7 +780,7 @@ public final class DaemonServer extends AllDirectives implements AutoCloseable {
    * (secrets are never written anywhere); one whose session is gone or damaged ends failed, saying
    * why.
    */
-  private void resume(BuildId id) {
+  private void resume(BuildId id, boolean journaled) {
     Path session = sessions.resolve(id.value());
     String why;
     try {
@@ -781,7 +795,7 @@ public final class DaemonServer extends AllDirectives implements AutoCloseable {
             saved.get().request(),
             saved.get().upload(Map.of()),
             session,
-            true,
+            journaled,
             Optional.empty());
         return;
       }
@@ -914,7 +928,10 @@ public final class DaemonServer extends AllDirectives implements AutoCloseable {
                   error("build " + id + " does not wait for secrets any more"));
             }
             try {
-              launch(parsed.get(), saved.request(), saved.upload(secrets), session, true, build);
+              boolean journaled =
+                  engine.job(parsed.get()).status() != dev.kiln.engine.job.JobState.Status.NEW;
+              launch(
+                  parsed.get(), saved.request(), saved.upload(secrets), session, journaled, build);
             } catch (IOException | RemoteBuild.BadRequest | RuntimeException e) {
               end(
                   parsed.get(),

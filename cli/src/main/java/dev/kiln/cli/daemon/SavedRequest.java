@@ -28,16 +28,17 @@ import java.util.TreeMap;
  * double the disk and time every upload costs; a daemon's copy of a context cannot change under an
  * unfinished build, since the build holds it and a restart takes it again before it listens.
  */
-record SavedRequest(
+public record SavedRequest(
     RemoteBuild.Request request,
     List<String> secrets,
     Optional<ContextManifest> context,
     Map<String, ContextManifest> dirs) {
-  static final String FILE = "request.json";
+  /** Its file in a session directory. */
+  public static final String FILE = "request.json";
 
   private static final ObjectMapper JSON = new ObjectMapper();
 
-  SavedRequest {
+  public SavedRequest {
     secrets = List.copyOf(secrets);
     dirs = Map.copyOf(new TreeMap<>(dirs));
   }
@@ -49,7 +50,7 @@ record SavedRequest(
   }
 
   /** Writes it into {@code session}: to a temporary file, synced, then renamed. */
-  void write(Path session) throws IOException {
+  public void write(Path session) throws IOException {
     ObjectNode json = JSON.createObjectNode();
     json.put("request", request.encode());
     secrets.forEach(json.putArray("secrets")::add);

@@ -76,7 +76,7 @@ public final class VertexActor extends AbstractBehavior<VertexActor.Command> {
 
   private record Executed(List<Result> outputs, Throwable failure) implements Command {}
 
-  private record Recorded(Throwable failure) implements Command {}
+  private record Recorded(List<Result> outputs, Throwable failure) implements Command {}
 
   private record ClaimAnswered(RunningKeys.Claimed claimed) implements Command {}
 
@@ -117,6 +117,8 @@ public final class VertexActor extends AbstractBehavior<VertexActor.Command> {
     RESOLVING_INPUTS,
     QUEUED,
     RUNNING,
+    /** Ran; its cache record is being written, and it is done once the record is durable. */
+    RECORDING,
     FINISHED
   }
 
@@ -539,14 +541,14 @@ public final class VertexActor extends AbstractBehavior<VertexActor.Command> {
       return this;
     }
     // The outputs are committed; recording them comes last, so a record never names missing data.
-    // Nobody waits for the record: it only spares later builds work.
+    // The vertex is done only once its record is durable: a step that completed, or that a later
+    // step built on, is a cache hit after a crash and never runs again (docs/jobs.md).
+    state = State.RECORDING;
     List<Result> outputs = executed.outputs();
     getContext()
         .pipeToSelf(
             cache.record(key.orElseThrow(), outputs, made()),
-            (done, failure) -> new Recorded(failure));
-    emit(new ProgressEvent.VertexCompleted(digest, vertex.name(), took()));
-    finish(new Done(digest, key.orElseThrow(), outputs, uncached));
+            (done, failure) -> new Recorded(outputs, failure));
     return this;
   }
 
@@ -575,14 +577,19 @@ public final class VertexActor extends AbstractBehavior<VertexActor.Command> {
   }
 
   private Behavior<Command> onRecorded(Recorded recorded) {
+    if (state != State.RECORDING) {
+      return this;
+    }
     if (recorded.failure() == null) {
       emit(new ProgressEvent.VertexRecorded(digest, vertex.name(), key.orElseThrow().digest()));
     } else {
-      // The result stands; only its reuse by a later build is lost.
+      // The result stands; only its reuse by a later build (or a resumed one) is lost.
       logs.line(
           LogStream.STDERR,
           "warning: the cache did not record this step: " + unwrap(recorded.failure()));
     }
+    emit(new ProgressEvent.VertexCompleted(digest, vertex.name(), took()));
+    finish(new Done(digest, key.orElseThrow(), recorded.outputs(), uncached));
     return this;
   }
 

@@ -52,8 +52,8 @@ class EngineJobTest {
   void aBuildIsJournaledAsAJobThatOutlivesItsEngine() throws Exception {
     BuildId id = BuildId.next();
     State first = State.source(BusyboxLayout.identifier()).run("sh", "-c", "echo job > /job");
-    // The first step's record is durable while the second runs; a last step's may land after the
-    // build's end, which a finished job does not need.
+    // A step is done once its record is durable; its journal event follows without the build
+    // waiting for it, so the second step gives the first's event time to land.
     Definition definition = first.run("sh", "-c", "sleep 1").definition();
     try (Engine engine = Engine.start(EngineConfig.at(root))) {
       assertInstanceOf(Outcome.Solved.class, run(engine, definition, id));
