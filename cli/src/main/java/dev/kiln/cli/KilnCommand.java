@@ -115,6 +115,7 @@ public final class KilnCommand implements Runnable {
     commands.put("logout", LogoutCommand::new);
     commands.put("du", DuCommand::new);
     commands.put("prune", PruneCommand::new);
+    commands.put("check", CheckCommand::new);
     commands.put("builds", BuildsCommand::new);
     commands.put("cancel", CancelCommand::new);
     commands.put("attach", AttachCommand::new);

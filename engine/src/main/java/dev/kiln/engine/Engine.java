@@ -301,6 +301,16 @@ public final class Engine implements AutoCloseable {
   }
 
   /**
+   * Checks the root {@code root} and, with {@code repair}, drops its broken entries ({@code
+   * docs/check.md}). Static: it runs with no engine on the root (it takes the root's lock) and
+   * before any start-up recovery, so it sees the root as the last process left it. Blocking.
+   */
+  public static dev.kiln.engine.check.CheckReport check(Path root, boolean repair)
+      throws IOException {
+    return dev.kiln.engine.check.RootCheck.run(root, repair);
+  }
+
+  /**
    * Why each step of a build that ran had missed the cache, as {@code STEP: REASON} lines, from the
    * build's events, its definition and local directories, and the records made before {@code
    * startedMillis}. Blocking.
