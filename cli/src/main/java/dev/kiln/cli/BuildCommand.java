@@ -500,9 +500,10 @@ final class BuildCommand implements Callable<Integer> {
                   .flatMap(to -> cacheExporter)
                   .map(cache -> cache::prepare));
       Outcome outcome;
+      Engine.JobRun job;
       try (streamer;
           ProgressDisplay display = sink.display(progress)) {
-        Engine.Running running =
+        job =
             engine.start(
                 graph.get(),
                 BuildInputs.of(buildLocals, secretValues, agents),
@@ -517,8 +518,8 @@ final class BuildCommand implements Callable<Integer> {
                     shared.isEmpty() ? Path.of("").toAbsolutePath().toString() : "",
                     java.time.Instant.now()),
                 resume);
-        sink.building(running.cancel());
-        outcome = running.outcome().toCompletableFuture().get();
+        sink.building(job.running().cancel());
+        outcome = job.running().outcome().toCompletableFuture().get();
       }
       timings.lap("solve");
       if (explain) {
@@ -533,88 +534,100 @@ final class BuildCommand implements Callable<Integer> {
         return 1;
       }
       var solved = (Outcome.Solved) outcome;
-      Optional<Descriptor> inlineCache = Optional.empty();
-      if (cacheExport.isPresent()) {
-        List<dev.kiln.engine.graph.Digest> keys = new ArrayList<>();
-        for (ProgressEvent event : events) {
-          if (event instanceof ProgressEvent.VertexMissed missed) {
-            keys.add(missed.key());
-          } else if (event instanceof ProgressEvent.VertexCached cached) {
-            keys.add(cached.key());
+      boolean ended = false;
+      try {
+        Optional<Descriptor> inlineCache = Optional.empty();
+        if (cacheExport.isPresent()) {
+          List<dev.kiln.engine.graph.Digest> keys = new ArrayList<>();
+          for (ProgressEvent event : events) {
+            if (event instanceof ProgressEvent.VertexMissed missed) {
+              keys.add(missed.key());
+            } else if (event instanceof ProgressEvent.VertexCached cached) {
+              keys.add(cached.key());
+            }
           }
+          CacheSpec to = cacheExport.get();
+          CacheExporter.Built written =
+              cacheExporter
+                  .orElseThrow()
+                  .build(
+                      keys,
+                      ((SnapshotResult) solved.result()).snapshot(),
+                      to.mode(),
+                      to.cacheMounts());
+          if (to.inline()) {
+            inlineCache = Optional.of(written.image().config());
+          } else if (to.dir().isPresent()) {
+            cacheExporter.orElseThrow().writeLayout(written.image(), to.dir().get());
+          } else {
+            new ImagePusher(engine.registry(), engine.content())
+                .push(written.image(), to.ref().orElseThrow());
+          }
+          timings.lap("cache export");
+          err.println(
+              "exported cache ("
+                  + to.mode().name().toLowerCase(java.util.Locale.ROOT)
+                  + "): "
+                  + written.records()
+                  + " records, "
+                  + written.image().layers().size()
+                  + " layers to "
+                  + to.where());
         }
-        CacheSpec to = cacheExport.get();
-        CacheExporter.Built written =
-            cacheExporter
-                .orElseThrow()
-                .build(
-                    keys,
-                    ((SnapshotResult) solved.result()).snapshot(),
-                    to.mode(),
-                    to.cacheMounts());
-        if (to.inline()) {
-          inlineCache = Optional.of(written.image().config());
-        } else if (to.dir().isPresent()) {
-          cacheExporter.orElseThrow().writeLayout(written.image(), to.dir().get());
-        } else {
-          new ImagePusher(engine.registry(), engine.content())
-              .push(written.image(), to.ref().orElseThrow());
+        List<Exporter> exporters = new ArrayList<>();
+        exporter.ifPresent(exporters::add);
+        image.ifPresent(
+            i ->
+                exporters.add(
+                    new ImageExporter(
+                        i.names(), i.push(), i.options(), engine.images(), engine::registry)));
+        var snapshot = ((SnapshotResult) solved.result()).snapshot();
+        Optional<String> imageConfig =
+            conversion.map(c -> ImageConfigJson.write(c.config()).toString());
+        if (inlineCache.isPresent()) {
+          imageConfig =
+              Optional.of(InlineCache.embed(imageConfig, engine.content(), inlineCache.get()));
         }
-        timings.lap("cache export");
+        Optional<Descriptor> imageManifest = Optional.empty();
+        for (Exporter each : exporters) {
+          Exported exported =
+              each.export(
+                  new ExportInput(snapshot, engine.snapshotter(), engine.content(), imageConfig));
+          timings.lap(each instanceof ImageExporter ? "image export" : "export");
+          if (exported.manifest().isPresent()) {
+            imageManifest = exported.manifest();
+          }
+          job.exported(each.describe(), exported.manifest().map(Descriptor::digest));
+          err.println(
+              "exported "
+                  + exported.manifest().map(m -> "image " + m.digest() + " ").orElse("")
+                  + "to "
+                  + each.describe());
+        }
+        var metadata =
+            BuildMetadata.of(solved.key(), conversion.map(Conversion::config), imageManifest);
+        if (metadataFile.isPresent()) {
+          BuildMetadata.write(metadataFile.get(), metadata);
+        }
+        sink.metadata(metadata);
+        sink.written();
+        job.finished(solved.key().digest());
+        ended = true;
         err.println(
-            "exported cache ("
-                + to.mode().name().toLowerCase(java.util.Locale.ROOT)
-                + "): "
-                + written.records()
-                + " records, "
-                + written.image().layers().size()
-                + " layers to "
-                + to.where());
-      }
-      List<Exporter> exporters = new ArrayList<>();
-      exporter.ifPresent(exporters::add);
-      image.ifPresent(
-          i ->
-              exporters.add(
-                  new ImageExporter(
-                      i.names(), i.push(), i.options(), engine.images(), engine::registry)));
-      var snapshot = ((SnapshotResult) solved.result()).snapshot();
-      Optional<String> imageConfig =
-          conversion.map(c -> ImageConfigJson.write(c.config()).toString());
-      if (inlineCache.isPresent()) {
-        imageConfig =
-            Optional.of(InlineCache.embed(imageConfig, engine.content(), inlineCache.get()));
-      }
-      Optional<Descriptor> imageManifest = Optional.empty();
-      for (Exporter each : exporters) {
-        Exported exported =
-            each.export(
-                new ExportInput(snapshot, engine.snapshotter(), engine.content(), imageConfig));
-        timings.lap(each instanceof ImageExporter ? "image export" : "export");
-        if (exported.manifest().isPresent()) {
-          imageManifest = exported.manifest();
+            "built "
+                + solved.key().digest().shortForm()
+                + " ("
+                + timings
+                + "; "
+                + engine.describe()
+                + ")");
+        return 0;
+      } finally {
+        if (!ended) {
+          // The solve succeeded and an output failed: the job ends failed, not interrupted.
+          job.failed("its outputs were not all written");
         }
-        err.println(
-            "exported "
-                + exported.manifest().map(m -> "image " + m.digest() + " ").orElse("")
-                + "to "
-                + each.describe());
       }
-      var metadata =
-          BuildMetadata.of(solved.key(), conversion.map(Conversion::config), imageManifest);
-      if (metadataFile.isPresent()) {
-        BuildMetadata.write(metadataFile.get(), metadata);
-      }
-      sink.metadata(metadata);
-      err.println(
-          "built "
-              + solved.key().digest().shortForm()
-              + " ("
-              + timings
-              + "; "
-              + engine.describe()
-              + ")");
-      return 0;
     } catch (DockerfileInput.InputError e) {
       err.println("error: " + e.getMessage());
       return 1;

@@ -19,6 +19,12 @@ interface BuildOutput {
   /** Told what the build produced ({@code --metadata-file}'s JSON) once it has succeeded. */
   default void metadata(com.fasterxml.jackson.databind.JsonNode metadata) {}
 
+  /**
+   * Told once the build's outputs are written, before its job ends: a daemon keeps them for its
+   * client then, so that a crash never ends a job whose outputs its client cannot fetch.
+   */
+  default void written() {}
+
   /** Messages and progress on {@code err}, as an embedded build shows them. */
   static BuildOutput terminal(PrintStream err) {
     return new BuildOutput() {

@@ -206,10 +206,10 @@ public final class DaemonClient {
                 following);
       }
       if (shown.code() == 0 && spec.isPresent() && shown.output()) {
-        OutputReceiver.receive(address, shown.id(), spec.get(), err);
+        OutputReceiver.receive(address, shown.id(), spec.get(), job.reconnect(), err);
       }
       if (shown.code() == 0 && cacheDest.isPresent() && shown.cache()) {
-        OutputReceiver.receiveCache(address, shown.id(), cacheDest.get(), err);
+        OutputReceiver.receiveCache(address, shown.id(), cacheDest.get(), job.reconnect(), err);
       }
       if (shown.code() == 0 && job.metadataFile().isPresent() && shown.metadata().isPresent()) {
         BuildMetadata.write(job.metadataFile().get(), shown.metadata().get());
@@ -391,8 +391,7 @@ public final class DaemonClient {
 
     /** {@link #reattach}, said nothing about. */
     Optional<Iterator<String>> connect(String id, long seen) throws InterruptedException {
-      long deadline = System.nanoTime() + reconnect.toNanos();
-      long backoff = 100;
+      Backoff backoff = new Backoff(reconnect);
       String last = "";
       while (true) {
         try {
@@ -416,7 +415,7 @@ public final class DaemonClient {
         } catch (IOException e) {
           last = e.getMessage(); // the daemon is not back yet
         }
-        if (System.nanoTime() > deadline) {
+        if (!backoff.next()) {
           err.println(
               "error: the daemon did not come back within --reconnect-timeout "
                   + reconnect.toSeconds()
@@ -428,8 +427,6 @@ public final class DaemonClient {
                   + id);
           return Optional.empty();
         }
-        Thread.sleep(backoff); // a retry's backoff, not a wait for an event
-        backoff = Math.min(backoff * 2, 2_000);
       }
     }
 

@@ -24,7 +24,50 @@ final class OutputReceiver {
 
   private OutputReceiver() {}
 
-  static void receive(DaemonAddress address, String id, OutputSpec spec, PrintStream err)
+  /**
+   * Writes build {@code id}'s output archive as {@code spec} says, then tells the daemon it may
+   * forget it; a daemon that goes away meanwhile is asked again for up to {@code reconnect} (the
+   * output is written whole or not at all; standard output is not retried).
+   */
+  static void receive(
+      DaemonAddress address,
+      String id,
+      OutputSpec spec,
+      java.time.Duration reconnect,
+      PrintStream err)
+      throws IOException, InterruptedException {
+    boolean toStandardOutput = isFile(spec) && file(spec).isEmpty();
+    Backoff backoff = new Backoff(toStandardOutput ? java.time.Duration.ZERO : reconnect);
+    while (true) {
+      try {
+        receiveOnce(address, id, spec);
+        break;
+      } catch (IOException e) {
+        if (!Backoff.retries(e) || !backoff.next()) {
+          throw e;
+        }
+        err.println("the daemon went away while sending the output; asking again");
+      }
+    }
+    forget(address, "/v1/builds/" + id + "/output");
+    err.println("wrote the output to " + where(spec));
+  }
+
+  private static boolean isFile(OutputSpec spec) {
+    return !(spec instanceof OutputSpec.Local)
+        && !(spec instanceof OutputSpec.Oci oci && !oci.tar());
+  }
+
+  /** Tells the daemon the client has what {@code path} names; it may go (else it expires). */
+  private static void forget(DaemonAddress address, String path) {
+    try {
+      DaemonHttp.exchange(address, "DELETE", path, Map.of(), Optional.empty()).close();
+    } catch (IOException e) {
+      // The daemon removes it after a while anyway.
+    }
+  }
+
+  private static void receiveOnce(DaemonAddress address, String id, OutputSpec spec)
       throws IOException {
     DaemonHttp.Answer answer =
         DaemonHttp.exchange(
@@ -45,7 +88,6 @@ final class OutputReceiver {
         }
       }
     }
-    err.println("wrote the output to " + where(spec));
   }
 
   /**
@@ -54,7 +96,26 @@ final class OutputReceiver {
    * arrives against its digest, moves it in, and replaces {@code index.json} last, so the layout
    * never names a blob it lacks (as the exporter writes it without a daemon).
    */
-  static void receiveCache(DaemonAddress address, String id, Path dest, PrintStream err)
+  static void receiveCache(
+      DaemonAddress address, String id, Path dest, java.time.Duration reconnect, PrintStream err)
+      throws IOException, InterruptedException {
+    Backoff backoff = new Backoff(reconnect);
+    while (true) {
+      try {
+        receiveCacheOnce(address, id, dest);
+        break;
+      } catch (IOException e) {
+        if (!Backoff.retries(e) || !backoff.next()) {
+          throw e;
+        }
+        err.println("the daemon went away while sending the cache; asking again");
+      }
+    }
+    forget(address, "/v1/builds/" + id + "/cache");
+    err.println("wrote the cache to " + dest.toAbsolutePath().normalize());
+  }
+
+  private static void receiveCacheOnce(DaemonAddress address, String id, Path dest)
       throws IOException {
     Path target = dest.toAbsolutePath().normalize();
     Path blobs = target.resolve("blobs").resolve("sha256");
@@ -90,7 +151,6 @@ final class OutputReceiver {
         FileTrees.deleteRecursively(temp);
       }
     }
-    err.println("wrote the cache to " + target);
   }
 
   private static Optional<Path> file(OutputSpec spec) {

@@ -268,14 +268,15 @@ public final class RemoteBuild {
 
     /**
      * Runs the build on {@code engine}, writing its lines, and returns its exit code; {@code
-     * watcher} sees its events and is given the way to cancel it once it runs.
+     * watcher} sees its events and is given the way to cancel it once it runs; {@code written} runs
+     * once its outputs are written, before its job ends.
      */
-    public int run(Engine engine, Lines lines, Watcher watcher) {
+    public int run(Engine engine, Lines lines, Watcher watcher, Runnable written) {
       int code;
       PrintStream messages = new PrintStream(new LineStream(lines), true, StandardCharsets.UTF_8);
       command.buildId = Optional.of(watcher.id());
       try {
-        code = command.run(sink(messages, lines, watcher), Optional.of(engine));
+        code = command.run(sink(messages, lines, watcher, written), Optional.of(engine));
       } catch (Exception e) {
         messages.println("error: " + e.getMessage());
         code = 1;
@@ -487,11 +488,17 @@ public final class RemoteBuild {
   }
 
   /** Messages as {@code message} lines, progress events as their JSON lines. */
-  private static BuildOutput sink(PrintStream messages, Lines lines, Watcher watcher) {
+  private static BuildOutput sink(
+      PrintStream messages, Lines lines, Watcher watcher, Runnable written) {
     return new BuildOutput() {
       @Override
       public void building(Runnable cancel) {
         watcher.building(cancel);
+      }
+
+      @Override
+      public void written() {
+        written.run();
       }
 
       @Override

@@ -1112,8 +1112,8 @@ class DaemonTest {
         java.util.regex.Pattern.compile("#0 build ([0-9A-Z]{26})").matcher(image.err());
     assertTrue(id.find());
     Response again = send("/v1/builds/" + id.group(1) + "/output", "GET");
-    assertEquals(404, again.statusCode(), "an output is fetched once: " + again.body());
-    // The sent archive goes once its stream has ended (on the server's side, a moment later).
+    assertEquals(404, again.statusCode(), "the client said it has the output: " + again.body());
+    // The link it was sent through goes once its stream has ended (a moment later).
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
     while (true) {
       try (var left = Files.list(root.resolve("outputs"))) {

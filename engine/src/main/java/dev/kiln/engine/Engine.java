@@ -539,13 +539,65 @@ public final class Engine implements AutoCloseable {
   }
 
   /**
+   * A build run as a persistent job: its solve, and its job. A failed or cancelled solve ends the
+   * job by itself; a successful one leaves it open for the build's exports ({@link #exported}),
+   * then its end ({@link #finished}, or {@link #failed} if an export fails), so that a crash before
+   * the outputs are written leaves the job to resume.
+   */
+  public static final class JobRun {
+    private final Running running;
+    private final Jobs.Open job;
+    private final java.util.concurrent.atomic.AtomicBoolean ended;
+
+    private JobRun(
+        Running running, Jobs.Open job, java.util.concurrent.atomic.AtomicBoolean ended) {
+      this.running = running;
+      this.job = job;
+      this.ended = ended;
+    }
+
+    /** The solve: its outcome, and how to cancel it. */
+    public Running running() {
+      return running;
+    }
+
+    /** Journals that {@code output} was written (with the digest it produced, if any). */
+    public void exported(String output, Optional<Digest> digest) throws IOException {
+      job.record(new JobEvent.ExportCompleted(output, digest, java.time.Instant.now()));
+    }
+
+    /** Ends the job of a build whose outputs are all written. */
+    public void finished(Digest result) throws IOException {
+      end(new JobEvent.BuildFinished(result, java.time.Instant.now()));
+    }
+
+    /** Ends the job of a build whose solve succeeded but whose outputs failed, with why. */
+    public void failed(String error) throws IOException {
+      end(new JobEvent.BuildFailed(error, Optional.empty(), java.time.Instant.now()));
+    }
+
+    private void end(JobEvent event) throws IOException {
+      if (ended.compareAndSet(false, true)) {
+        try {
+          job.end(event).toCompletableFuture().get();
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          throw new IOException("interrupted while ending the job", e);
+        } catch (java.util.concurrent.ExecutionException e) {
+          throw new IOException("cannot end the job: " + e.getCause().getMessage(), e);
+        }
+      }
+    }
+  }
+
+  /**
    * {@link #start(Definition, BuildInputs, Consumer)} as a persistent job ({@code docs/jobs.md}):
    * the definition goes into the content store (its digest joins {@code accepted}'s inputs) and
    * {@code accepted} into the journal before anything runs; with {@code resume}, the interrupted
-   * job of that build goes on instead. The build's progress and its end follow as events. Throws if
-   * the job cannot be opened.
+   * job of that build goes on instead. The build's progress follows as events; see {@link JobRun}
+   * for its end. Throws if the job cannot be opened.
    */
-  public Running start(
+  public JobRun start(
       Definition definition,
       BuildInputs inputs,
       Consumer<ProgressEvent> listener,
@@ -559,20 +611,27 @@ public final class Engine implements AutoCloseable {
     Jobs.Open open = jobs.open(accepted.withInput("definition", stored), resume);
     java.util.concurrent.atomic.AtomicBoolean cancelled =
         new java.util.concurrent.atomic.AtomicBoolean();
+    java.util.concurrent.atomic.AtomicBoolean ended =
+        new java.util.concurrent.atomic.AtomicBoolean();
     Running running = start(definition, inputs, listener.andThen(open.recorder()));
     CompletionStage<Outcome> recorded =
         running
             .outcome()
             .thenCompose(
                 outcome ->
-                    open.end(JobRecorder.end(outcome, cancelled.get(), "cancelled"))
-                        .handle((reply, failure) -> outcome));
-    return new Running(
-        recorded,
-        () -> {
-          cancelled.set(true);
-          running.cancel().run();
-        });
+                    outcome instanceof Outcome.Solved || !ended.compareAndSet(false, true)
+                        ? java.util.concurrent.CompletableFuture.completedFuture(outcome)
+                        : open.end(JobRecorder.end(outcome, cancelled.get(), "cancelled"))
+                            .handle((reply, failure) -> outcome));
+    return new JobRun(
+        new Running(
+            recorded,
+            () -> {
+              cancelled.set(true);
+              running.cancel().run();
+            }),
+        open,
+        ended);
   }
 
   /** The journaled state of build {@code id}'s job ({@link JobState#NEW} when there is none). */

@@ -247,10 +247,7 @@ public final class DaemonServer extends AllDirectives implements AutoCloseable {
                                                     post(
                                                         () ->
                                                             complete(withBuild(id, this::cancel)))),
-                                            path(
-                                                "output",
-                                                () ->
-                                                    get(() -> complete(withId(id, this::output)))),
+                                            path("output", () -> output(id)),
                                             path("cache", () -> cache(id)),
                                             path("events", () -> events(id)),
                                             path("secrets", () -> secrets(id)),
@@ -310,8 +307,17 @@ public final class DaemonServer extends AllDirectives implements AutoCloseable {
   }
 
   /** {@code POST /v1/builds/ID/cache}: see {@link #cache(BuildId, String)}. */
+  /** {@code GET|DELETE /v1/builds/ID/output}: see {@link #output(BuildId)}. */
+  private Route output(String id) {
+    return concat(
+        get(() -> complete(withId(id, this::output))),
+        delete(() -> complete(withId(id, build -> forget(outputs.resolve(build.value()))))));
+  }
+
   private Route cache(String id) {
-    return postJson(MAX_HAVE_BYTES, body -> () -> withId(id, build -> cache(build, body)));
+    return concat(
+        postJson(MAX_HAVE_BYTES, body -> () -> withId(id, build -> cache(build, body))),
+        delete(() -> complete(withId(id, build -> forget(cacheOf(build))))));
   }
 
   /**
@@ -970,14 +976,11 @@ public final class DaemonServer extends AllDirectives implements AutoCloseable {
 
   /**
    * Keeps what a successful build wrote for its client: the archive of a file output ({@code
-   * ROOT/outputs/ID}) and a cache layout ({@code ROOT/outputs/ID.cache}), each fetched once or
-   * removed after {@code OUTPUT_KEPT}; the lines that tell the client.
+   * ROOT/outputs/ID}) and a cache layout ({@code ROOT/outputs/ID.cache}), each until the client has
+   * it or {@code OUTPUT_KEPT} passes; the lines that tell the client.
    */
-  private List<String> keepForClient(DaemonBuild build, RemoteBuild.Prepared prepared, int code) {
+  private List<String> keepForClient(DaemonBuild build, RemoteBuild.Prepared prepared) {
     List<String> lines = new ArrayList<>();
-    if (code != 0) {
-      return lines;
-    }
     prepared
         .output()
         .filter(Files::isRegularFile)
@@ -997,6 +1000,7 @@ public final class DaemonServer extends AllDirectives implements AutoCloseable {
   private String keep(Path from, Path kept, String type) {
     ObjectNode line = JSON.createObjectNode();
     try {
+      delete(kept); // a resumed build's, kept before the crash
       Files.move(from, kept, StandardCopyOption.ATOMIC_MOVE);
       removeLater(kept, OUTPUT_KEPT);
       line.put("type", type);
@@ -1012,7 +1016,7 @@ public final class DaemonServer extends AllDirectives implements AutoCloseable {
 
   /**
    * {@code POST /v1/builds/ID/cache} with {@code {"have":["sha256:…"]}}: the cache layout as a tar
-   * archive without the blobs the client has, once; then it is gone.
+   * archive without the blobs the client has. The layout stays, as an output does.
    */
   private HttpResponse cache(BuildId build, String body) {
     Set<String> have = new java.util.HashSet<>();
@@ -1031,39 +1035,46 @@ public final class DaemonServer extends AllDirectives implements AutoCloseable {
     } catch (IOException e) {
       return json(StatusCodes.BAD_REQUEST, error("the body is not JSON"));
     }
-    Path serving = outputs.resolve(build.value() + ".cache.sending-" + UUID.randomUUID());
-    try {
-      Files.move(cacheOf(build), serving, StandardCopyOption.ATOMIC_MOVE);
-    } catch (IOException e) {
+    if (!Files.isDirectory(cacheOf(build))) {
       return json(
           StatusCodes.NOT_FOUND,
-          error("build " + build + " has no cache to fetch (none, or fetched already)"));
+          error("build " + build + " has no cache to fetch (none, or its client has it)"));
     }
-    Path archive = serving.resolveSibling(serving.getFileName() + ".tar");
+    Path archive = outputs.resolve(build.value() + ".cache.sending-" + UUID.randomUUID() + ".tar");
     try {
-      CacheArchive.write(serving, have, archive);
+      CacheArchive.write(cacheOf(build), have, archive);
     } catch (IOException e) {
       delete(archive);
       return json(StatusCodes.INTERNAL_SERVER_ERROR, error(String.valueOf(e.getMessage())));
-    } finally {
-      delete(serving);
     }
     return sendOnce(archive);
   }
 
-  /** {@code GET /v1/builds/ID/output}: the archive, once; then it is gone. */
+  /**
+   * {@code GET /v1/builds/ID/output}: the archive. It stays until its client says it has it ({@code
+   * DELETE}) or 30 minutes pass, so a client whose daemon restarted mid-way asks again.
+   */
   private HttpResponse output(BuildId build) {
     Path kept = outputs.resolve(build.value());
-    // Claimed by a rename, so that a second request finds nothing even while the first is sent.
+    // Sent through a link of its own: a DELETE or the expiry meanwhile does not cut it short.
     Path serving = outputs.resolve(build.value() + ".sending-" + UUID.randomUUID());
     try {
-      Files.move(kept, serving, StandardCopyOption.ATOMIC_MOVE);
+      Files.createLink(serving, kept);
     } catch (IOException e) {
       return json(
           StatusCodes.NOT_FOUND,
-          error("build " + build + " has no output to fetch (none, or fetched already)"));
+          error("build " + build + " has no output to fetch (none, or its client has it)"));
     }
     return sendOnce(serving);
+  }
+
+  /** {@code DELETE /v1/builds/ID/output|cache}: the client has it; {@code 204}, or 404. */
+  private HttpResponse forget(Path kept) {
+    if (!Files.exists(kept)) {
+      return json(StatusCodes.NOT_FOUND, error("nothing kept there"));
+    }
+    delete(kept);
+    return HttpResponse.create().withStatus(StatusCodes.NO_CONTENT);
   }
 
   /** Sends {@code file}, then deletes it. */
@@ -1115,17 +1126,17 @@ public final class DaemonServer extends AllDirectives implements AutoCloseable {
         () -> {
           int code = 1;
           try {
-            code = prepared.run(engine, lines, build);
+            code =
+                prepared.run(
+                    engine,
+                    lines,
+                    build,
+                    // Kept, and the client told, before the job ends (see BuildOutput.written).
+                    () -> keepForClient(build, prepared).forEach(lines::line));
           } finally {
             relays.forEach(AgentRelay::close);
-            List<String> last;
-            try {
-              last = keepForClient(build, prepared, code);
-            } finally {
-              release.run();
-            }
+            release.run();
             table.finished(build, code);
-            last.forEach(lines::line);
             lines.line(RemoteBuild.exitLine(code));
             removeLater(logOf(build.id()), OUTPUT_KEPT);
           }

@@ -71,6 +71,21 @@ public final class Jobs implements org.apache.pekko.actor.typed.Extension {
       return new JobRecorder(actor, system.ignoreRef());
     }
 
+    /** Records {@code event} (an export done) and waits until it is in the journal. */
+    public void record(JobEvent event) throws IOException {
+      BuildJob.Reply reply =
+          await(
+              AskPattern.<BuildJob.Command, BuildJob.Reply>ask(
+                  actor,
+                  replyTo -> new BuildJob.Record(event, replyTo),
+                  JOURNAL_TIMEOUT,
+                  system.scheduler()),
+              "build " + id);
+      if (reply instanceof BuildJob.Refused refused) {
+        throw new IOException("the job of build " + id + " refused an event: " + refused.why());
+      }
+    }
+
     /**
      * Records {@code event}, the build's end, then lets the job's actor go and closes the job in
      * the index (a crash before that leaves it to the next {@link #unfinished}).

@@ -39,13 +39,16 @@ class EngineJobTest {
     return run(engine, definition, id, false);
   }
 
+  /** Runs the build as a job with no output: a solved one's job ends as finished at once. */
   private static Outcome run(Engine engine, Definition definition, BuildId id, boolean resume)
       throws Exception {
-    return engine
-        .start(definition, BuildInputs.locals(Map.of()), event -> {}, accepted(id), resume)
-        .outcome()
-        .toCompletableFuture()
-        .get(2, TimeUnit.MINUTES);
+    Engine.JobRun run =
+        engine.start(definition, BuildInputs.locals(Map.of()), event -> {}, accepted(id), resume);
+    Outcome outcome = run.running().outcome().toCompletableFuture().get(2, TimeUnit.MINUTES);
+    if (outcome instanceof Outcome.Solved solved) {
+      run.finished(solved.key().digest());
+    }
+    return outcome;
   }
 
   @Test
@@ -137,6 +140,28 @@ class EngineJobTest {
     try (Engine engine = Engine.start(EngineConfig.at(root))) {
       assertEquals(List.of(), engine.unfinishedJobs(), "the index's state outlives its process");
       assertEquals(2, engine.jobs().size(), "the index is no job: " + engine.jobs());
+    }
+  }
+
+  @Test
+  void aSolvedBuildsJobStaysOpenUntilItsOutputsAreWrittenAndRecordsThem() throws Exception {
+    BuildId id = BuildId.next();
+    Definition definition =
+        State.source(BusyboxLayout.identifier()).run("sh", "-c", "echo out > /o").definition();
+    try (Engine engine = Engine.start(EngineConfig.at(root))) {
+      Engine.JobRun run =
+          engine.start(definition, BuildInputs.locals(Map.of()), event -> {}, accepted(id), false);
+      Outcome.Solved solved =
+          (Outcome.Solved) run.running().outcome().toCompletableFuture().get(2, TimeUnit.MINUTES);
+      // Solved, not yet exported: a crash now leaves a job to resume, whose outputs get written.
+      assertEquals(JobState.Status.RUNNING, engine.job(id).status());
+      run.exported("type=local,dest=out", java.util.Optional.empty());
+      run.finished(solved.key().digest());
+      JobState job = engine.job(id);
+      assertEquals(JobState.Status.FINISHED, job.status());
+      assertEquals(
+          List.of("type=local,dest=out"), job.exports().stream().map(e -> e.output()).toList());
+      assertEquals(List.of(), engine.unfinishedJobs());
     }
   }
 }
