@@ -94,6 +94,15 @@ final class Benchmarks {
     return new KilnProcess(process.exitValue(), output, seconds(start));
   }
 
+  /** The command line of {@code ./kiln args}, as users run it (its class-data archive made). */
+  static java.util.List<String> kilnCommand(String... args) throws Exception {
+    archive();
+    java.util.List<String> command =
+        new java.util.ArrayList<>(java.util.List.of(kiln().toString()));
+    command.addAll(java.util.List.of(args));
+    return command;
+  }
+
   private static boolean archived;
 
   /**
@@ -118,10 +127,7 @@ final class Benchmarks {
    * from its class-data-sharing archive ({@link #kiln(String...)} makes it first, untimed).
    */
   private static Process startKiln(String... args) throws Exception {
-    Path kiln = kiln();
-    java.util.List<String> command = new java.util.ArrayList<>(java.util.List.of(kiln.toString()));
-    command.addAll(java.util.List.of(args));
-    Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
+    Process process = new ProcessBuilder(kilnCommand(args)).redirectErrorStream(true).start();
     process.getOutputStream().close();
     return process;
   }

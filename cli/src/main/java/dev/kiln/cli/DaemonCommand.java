@@ -136,6 +136,7 @@ final class DaemonCommand implements Callable<Integer> {
       System.err.println("error: " + e.getMessage());
       return 1;
     }
+    RemoteBuild.prewarm(); // the builds it resumes and the first it gets parse their options
     Engine engine = Engine.start(engineConfig);
     engine.startReport().forEach(line -> System.err.println("warning: " + line));
     DaemonServer server;

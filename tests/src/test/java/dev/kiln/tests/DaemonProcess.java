@@ -50,6 +50,11 @@ public final class DaemonProcess implements AutoCloseable {
   public static DaemonProcess start(Path root, String address) throws IOException {
     List<String> command = kiln("daemon", "--root", root.toString(), "--addr", address);
     command.add(1, "-Xms16m"); // as ./kiln starts a daemon
+    return launch(command);
+  }
+
+  /** Starts a daemon with {@code command} (a {@code kiln daemon} command line) until it listens. */
+  public static DaemonProcess launch(List<String> command) throws IOException {
     Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
     process.getOutputStream().close();
     BufferedReader output =

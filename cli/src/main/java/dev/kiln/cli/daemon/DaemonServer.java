@@ -96,6 +96,20 @@ public final class DaemonServer extends AllDirectives implements AutoCloseable {
             return thread;
           });
   private final AgentRelay.Waitlist agents = new AgentRelay.Waitlist(timer);
+
+  /** The builds a restart resumes, taken before the daemon listens, started once it does. */
+  private final List<Runnable> toResume = new ArrayList<>();
+
+  /** Starts the builds a restart resumes, two at a time. */
+  private final ExecutorService resuming =
+      Executors.newFixedThreadPool(
+          2,
+          task -> {
+            Thread thread = new Thread(task, "kiln-daemon-resume");
+            thread.setDaemon(true);
+            return thread;
+          });
+
   private Optional<ServerBinding> binding = Optional.empty();
   private Optional<UnixSocketListener> socket = Optional.empty();
   private DaemonAddress address;
@@ -159,6 +173,7 @@ public final class DaemonServer extends AllDirectives implements AutoCloseable {
               UnixSocketListener.start(
                   engine.actorSystem(), unix.socket(), server.routes().flow(engine.actorSystem())));
       server.address = address;
+      server.startResumed();
       return server;
     }
     DaemonAddress.Tcp tcp = (DaemonAddress.Tcp) address;
@@ -175,7 +190,14 @@ public final class DaemonServer extends AllDirectives implements AutoCloseable {
     }
     server.address =
         new DaemonAddress.Tcp(tcp.host(), server.binding.get().localAddress().getPort(), tcp.tls());
+    server.startResumed();
     return server;
+  }
+
+  /** Starts the builds {@link #recover} took, now that the daemon listens. */
+  private void startResumed() {
+    toResume.forEach(resuming::execute);
+    toResume.clear();
   }
 
   /** TLS from {@code files}; mutual (a client without a certificate its CA signed is refused). */
@@ -626,7 +648,26 @@ public final class DaemonServer extends AllDirectives implements AutoCloseable {
       boolean resume,
       Optional<DaemonBuild> waiting)
       throws IOException, RemoteBuild.BadRequest {
-    ContextSync.Leases leases = contexts.applyAll(wanted(request, upload, session));
+    return launch(
+        contexts.applyAll(wanted(request, upload, session)),
+        id,
+        request,
+        upload,
+        session,
+        resume,
+        waiting);
+  }
+
+  /** {@link #launch}, the copies taken already ({@code leases}, given back if it fails). */
+  private DaemonBuild launch(
+      ContextSync.Leases leases,
+      BuildId id,
+      RemoteBuild.Request request,
+      ContextUpload.Upload upload,
+      Path session,
+      boolean resume,
+      Optional<DaemonBuild> waiting)
+      throws IOException, RemoteBuild.BadRequest {
     try {
       Path context =
           request.contextKey().isPresent()
@@ -796,17 +837,37 @@ public final class DaemonServer extends AllDirectives implements AutoCloseable {
         return;
       }
       if (saved.isPresent()) {
-        launch(
-            id,
-            saved.get().request(),
-            saved.get().upload(Map.of()),
-            session,
-            journaled,
-            Optional.empty());
+        // Its copies are taken and its clients can find it before the daemon listens; checking
+        // its options and starting it come after, a few at a time, so that start-up stays fast.
+        RemoteBuild.Request request = saved.get().request();
+        ContextUpload.Upload upload = saved.get().upload(Map.of());
+        ContextSync.Leases leases = contexts.applyAll(wanted(request, upload, session));
+        DaemonBuild build;
+        try {
+          build = add(id, request);
+        } catch (IOException | RuntimeException e) {
+          leases.close();
+          throw e;
+        }
+        toResume.add(
+            () -> {
+              try {
+                launch(leases, id, request, upload, session, journaled, Optional.of(build));
+              } catch (IOException | RemoteBuild.BadRequest | RuntimeException e) {
+                end(
+                    id,
+                    Optional.of(build),
+                    new dev.kiln.engine.job.JobEvent.BuildFailed(
+                        "cannot resume: " + e.getMessage(),
+                        Optional.empty(),
+                        java.time.Instant.now()),
+                    "error: build " + id + " cannot resume: " + e.getMessage());
+              }
+            });
         return;
       }
       why = "its upload did not outlive the daemon";
-    } catch (IOException | RemoteBuild.BadRequest | RuntimeException e) {
+    } catch (IOException | RuntimeException e) {
       why = String.valueOf(e.getMessage());
     }
     end(
@@ -1225,6 +1286,8 @@ public final class DaemonServer extends AllDirectives implements AutoCloseable {
     if (socket.isPresent()) {
       socket.get().stopAccepting();
     }
+    resuming.shutdown();
+    resuming.awaitTermination(1, TimeUnit.MINUTES);
     pool.shutdown();
     pool.awaitTermination(1, TimeUnit.MINUTES);
     timer.shutdownNow();
