@@ -177,6 +177,8 @@ public final class Engine implements AutoCloseable {
     }
     // The worker and the cache need the system's dispatchers and the solver needs them: the solver
     // reaches them through references set before any build can be submitted.
+    // Checked before LevelDB opens the journal, which would drop damaged records without a word.
+    List<String> journalWarnings = dev.kiln.engine.job.JournalCheck.run(root);
     AtomicReference<Worker> worker = new AtomicReference<>();
     AtomicReference<SnapshotCache> cache = new AtomicReference<>();
     Resolver resolver = (digest, vertex, inputs) -> worker.get().resolve(digest, vertex, inputs);
@@ -199,10 +201,10 @@ public final class Engine implements AutoCloseable {
             loader,
             dispatchers.lookup(DispatcherSelector.fromConfig("kiln.io-dispatcher"))));
     int dropped = cache.get().dropBroken();
-    List<String> report =
-        dropped == 0
-            ? List.of()
-            : List.of("cache: dropped " + dropped + " records whose data was gone or damaged");
+    List<String> report = new java.util.ArrayList<>(journalWarnings);
+    if (dropped > 0) {
+      report.add("cache: dropped " + dropped + " records whose data was gone or damaged");
+    }
     worker.set(
         new Worker(
             executor,

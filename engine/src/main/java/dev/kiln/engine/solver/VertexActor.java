@@ -484,9 +484,16 @@ public final class VertexActor extends AbstractBehavior<VertexActor.Command> {
     return this;
   }
 
-  /** The vertex followed stopped (its builds ended) before its result came: run, or follow anew. */
+  /**
+   * The vertex followed stopped before its result came here (its builds ended, maybe before this
+   * one's request reached it): its result is likely recorded, so look again, then run or follow
+   * anew.
+   */
   private Behavior<Command> onLeaderStopped() {
-    if (state == State.FOLLOWING) {
+    if (state == State.FOLLOWING && !uncached) {
+      state = State.LOOKING_UP;
+      getContext().pipeToSelf(cache.lookup(key.orElseThrow()), CacheLookedUp::new);
+    } else if (state == State.FOLLOWING) {
       runOrFollow();
     }
     return this;
