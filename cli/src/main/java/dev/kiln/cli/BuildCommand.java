@@ -519,6 +519,14 @@ final class BuildCommand implements Callable<Integer> {
                     java.time.Instant.now()),
                 resume);
         sink.building(job.running().cancel());
+        for (BuildId twin : job.interrupted()) {
+          err.println(
+              "warning: build "
+                  + twin
+                  + " of the same definition was interrupted; `kiln resume "
+                  + twin
+                  + "` would have gone on with its finished steps (this build reuses them too)");
+        }
         outcome = job.running().outcome().toCompletableFuture().get();
       }
       timings.lap("solve");

@@ -551,12 +551,25 @@ public final class Engine implements AutoCloseable {
     private final Running running;
     private final Jobs.Open job;
     private final java.util.concurrent.atomic.AtomicBoolean ended;
+    private final List<BuildId> interrupted;
 
     private JobRun(
-        Running running, Jobs.Open job, java.util.concurrent.atomic.AtomicBoolean ended) {
+        Running running,
+        Jobs.Open job,
+        java.util.concurrent.atomic.AtomicBoolean ended,
+        List<BuildId> interrupted) {
       this.running = running;
       this.job = job;
       this.ended = ended;
+      this.interrupted = List.copyOf(interrupted);
+    }
+
+    /**
+     * Interrupted embedded builds of the same definition ({@code kiln resume ID} would go on with
+     * one), oldest first.
+     */
+    public List<BuildId> interrupted() {
+      return interrupted;
     }
 
     /** The solve: its outcome, and how to cancel it. */
@@ -611,6 +624,15 @@ public final class Engine implements AutoCloseable {
         DefinitionWriter.write(definition).getBytes(java.nio.charset.StandardCharsets.UTF_8);
     Digest stored =
         content.ingest(new java.io.ByteArrayInputStream(json), Optional.empty(), json.length);
+    List<BuildId> twins = new java.util.ArrayList<>();
+    if (!resume) {
+      for (JobState job : jobs.unfinished()) {
+        var other = job.accepted().orElseThrow();
+        if (stored.equals(other.inputs().get("definition")) && !other.workdir().isEmpty()) {
+          twins.add(other.build());
+        }
+      }
+    }
     Jobs.Open open = jobs.open(accepted.withInput("definition", stored), resume);
     java.util.concurrent.atomic.AtomicBoolean cancelled =
         new java.util.concurrent.atomic.AtomicBoolean();
@@ -634,7 +656,8 @@ public final class Engine implements AutoCloseable {
               running.cancel().run();
             }),
         open,
-        ended);
+        ended,
+        twins);
   }
 
   /** The journaled state of build {@code id}'s job ({@link JobState#NEW} when there is none). */

@@ -164,4 +164,42 @@ class EngineJobTest {
       assertEquals(List.of(), engine.unfinishedJobs());
     }
   }
+
+  @Test
+  void aNewBuildOfAnInterruptedBuildsDefinitionIsToldOfIt() throws Exception {
+    BuildId interrupted = BuildId.next();
+    Definition definition =
+        State.source(BusyboxLayout.identifier()).run("sh", "-c", "echo twin > /t").definition();
+    try (Engine engine = Engine.start(EngineConfig.at(root))) {
+      Engine.JobRun first =
+          engine.start(
+              definition, BuildInputs.locals(Map.of()), event -> {}, accepted(interrupted), false);
+      // Solved, its outputs never written: the process "died" before it ended the job.
+      first.running().outcome().toCompletableFuture().get(2, TimeUnit.MINUTES);
+      assertEquals(List.of(), first.interrupted());
+    }
+    try (Engine engine = Engine.start(EngineConfig.at(root))) {
+      Engine.JobRun again =
+          engine.start(
+              definition,
+              BuildInputs.locals(Map.of()),
+              event -> {},
+              accepted(BuildId.next()),
+              false);
+      assertEquals(List.of(interrupted), again.interrupted());
+      Outcome.Solved solved =
+          (Outcome.Solved) again.running().outcome().toCompletableFuture().get(2, TimeUnit.MINUTES);
+      again.finished(solved.key().digest());
+      Definition other =
+          State.source(BusyboxLayout.identifier()).run("sh", "-c", "echo other").definition();
+      Engine.JobRun unrelated =
+          engine.start(
+              other, BuildInputs.locals(Map.of()), event -> {}, accepted(BuildId.next()), false);
+      assertEquals(List.of(), unrelated.interrupted());
+      Outcome.Solved done =
+          (Outcome.Solved)
+              unrelated.running().outcome().toCompletableFuture().get(2, TimeUnit.MINUTES);
+      unrelated.finished(done.key().digest());
+    }
+  }
 }
