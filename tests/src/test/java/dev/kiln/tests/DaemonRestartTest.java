@@ -200,17 +200,9 @@ class DaemonRestartTest {
       client.waitFor();
       assertTrue(id != null);
 
-      ByteArrayOutputStream err = new ByteArrayOutputStream();
-      PrintStream old = System.err;
-      System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-      int exit;
-      try {
-        exit = KilnCommand.run("attach", id, "--addr", daemon.address(), "--progress", "plain");
-      } finally {
-        System.setErr(old);
-      }
-      String followed = err.toString(StandardCharsets.UTF_8);
-      assertEquals(0, exit, followed);
+      Attached attached = attach(id, daemon.address());
+      String followed = attached.err();
+      assertEquals(0, attached.exit(), followed);
       assertTrue(followed.contains("#0 build " + id), followed);
       assertTrue(followed.contains("started"), "what it missed is replayed:\n" + followed);
       assertTrue(followed.contains("DONE"), followed);
@@ -248,16 +240,24 @@ class DaemonRestartTest {
       assertTrue(shown.toString().contains("cancelled build " + id), shown.toString());
 
       // The build ends long before its step's 600 s would (the test's timeout is 5 minutes).
-      ByteArrayOutputStream err = new ByteArrayOutputStream();
-      PrintStream old = System.err;
-      System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-      int exit;
-      try {
-        exit = KilnCommand.run("attach", id, "--addr", daemon.address(), "--progress", "plain");
-      } finally {
-        System.setErr(old);
-      }
-      assertTrue(exit != 0, err.toString(StandardCharsets.UTF_8));
+      Attached attached = attach(id, daemon.address());
+      assertTrue(attached.exit() != 0, attached.err());
+    }
+  }
+
+  /** What {@code kiln attach} did: its exit code and what it showed. */
+  private record Attached(int exit, String err) {}
+
+  /** Runs {@code kiln attach ID} (plain progress) in this JVM until the build ends. */
+  private static Attached attach(String id, String address) {
+    ByteArrayOutputStream err = new ByteArrayOutputStream();
+    PrintStream old = System.err;
+    System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
+    try {
+      int exit = KilnCommand.run("attach", id, "--addr", address, "--progress", "plain");
+      return new Attached(exit, err.toString(StandardCharsets.UTF_8));
+    } finally {
+      System.setErr(old);
     }
   }
 }
