@@ -133,6 +133,9 @@ public final class DaemonClient {
         others.put(key, Copy.of(dir.path(), key, ContextManifest.of(dir.path(), List.of())));
       }
     }
+    // A random id of this submission: if the daemon goes away before it has told the build's id,
+    // the client asks it for the build of this submission when it is back.
+    String submission = java.util.UUID.randomUUID().toString();
     RemoteBuild.Request request =
         new RemoteBuild.Request(
             name,
@@ -142,80 +145,69 @@ public final class DaemonClient {
             synced,
             job.cacheTo().map(DaemonClient::remoteCache),
             job.context().isEmpty(),
-            List.copyOf(job.sshAgents().keySet()));
-    DaemonHttp.Answer sent;
-    try {
-      // Another client may change the daemon's copy between the question and the upload: the
-      // daemon then answers 409, and the question is asked again.
-      for (int attempt = 1; ; attempt++) {
-        List<String> missing = main.isPresent() ? missing(address, main.get()) : List.of();
-        Map<String, List<String>> missingOthers = new java.util.TreeMap<>();
-        for (Copy copy : others.values()) {
-          missingOthers.put(copy.key(), missing(address, copy));
+            List.copyOf(job.sshAgents().keySet()),
+            submission);
+    Shown shown;
+    try (Following following = new Following(address, job.reconnect(), true, job.secrets(), err)) {
+      AgentCalls calls = (id, ssh) -> tunnel(address, id, ssh, job.sshAgents(), err);
+      boolean reached = false;
+      while (true) {
+        Optional<Iterator<String>> lines = Optional.empty();
+        try {
+          DaemonHttp.Answer answer = submit(address, request, main, others, dockerfile, job);
+          reached = true;
+          if (!answer.ok()) {
+            try (answer) {
+              err.println(
+                  "error: the daemon refused the build ("
+                      + answer.status()
+                      + "): "
+                      + answer.error());
+            }
+            return 1;
+          }
+          following.adopt(answer);
+          lines = Optional.of(lines(answer));
+        } catch (DaemonHttp.Unreachable e) {
+          if (!reached) {
+            err.println("error: " + e.getMessage());
+            return 1;
+          }
+        } catch (IOException e) {
+          reached = true; // it went away while it took the build
         }
-        sent =
-            DaemonHttp.exchange(
-                address,
-                "POST",
-                "/v1/builds",
-                Map.of(
-                    DaemonServer.BUILD_HEADER,
-                    request.encode(),
-                    "Content-Type",
-                    "application/x-tar"),
-                Optional.of(
-                    out -> {
-                      TarArchiveOutputStream tar = new TarArchiveOutputStream(out);
-                      tar.setLongFileMode(TarArchiveOutputStream.LONGFILE_POSIX);
-                      tar.setBigNumberMode(TarArchiveOutputStream.BIGNUMBER_POSIX);
-                      if (main.isPresent()) {
-                        writeCopy(tar, ContextManifest.ENTRY, "context/", main.get(), missing);
-                      }
-                      for (Copy copy : others.values()) {
-                        String at = SyncedDir.UPLOAD + "/" + copy.key();
-                        writeCopy(
-                            tar, at + ".manifest", at + "/", copy, missingOthers.get(copy.key()));
-                      }
-                      writeRest(tar, dockerfile, job.secrets());
-                      tar.finish();
-                    }));
-        if (sent.status() != 409 || attempt == 3) {
+        if (lines.isPresent()) {
+          shown = show(lines.get(), progress, err, calls, following);
+          if (!shown.id().isEmpty()) {
+            break;
+          }
+        }
+        // The daemon went away before it told the build's id: did it keep the build?
+        Optional<Optional<String>> kept = following.find(submission);
+        if (kept.isEmpty()) {
+          return 1;
+        }
+        if (kept.get().isPresent()) {
+          Optional<Iterator<String>> again = following.connect(kept.get().get(), 0);
+          if (again.isEmpty()) {
+            return 1;
+          }
+          shown = show(again.get(), progress, err, calls, following);
           break;
         }
-        sent.close();
+        err.println("the daemon went away before it kept the build; sending it again");
       }
-    } catch (DaemonHttp.Unreachable e) {
-      err.println("error: " + e.getMessage());
-      return 1;
     }
-    try (DaemonHttp.Answer answer = sent) {
-      if (!answer.ok()) {
-        err.println(
-            "error: the daemon refused the build (" + answer.status() + "): " + answer.error());
-        return 1;
-      }
-      Shown shown;
-      try (Following following =
-          new Following(address, job.reconnect(), true, job.secrets(), err)) {
-        shown =
-            show(
-                lines(answer),
-                progress,
-                err,
-                (id, ssh) -> tunnel(address, id, ssh, job.sshAgents(), err),
-                following);
-      }
-      if (shown.code() == 0 && spec.isPresent() && shown.output()) {
-        OutputReceiver.receive(address, shown.id(), spec.get(), job.reconnect(), err);
-      }
-      if (shown.code() == 0 && cacheDest.isPresent() && shown.cache()) {
-        OutputReceiver.receiveCache(address, shown.id(), cacheDest.get(), job.reconnect(), err);
-      }
-      if (shown.code() == 0 && job.metadataFile().isPresent() && shown.metadata().isPresent()) {
-        BuildMetadata.write(job.metadataFile().get(), shown.metadata().get());
-      }
-      return shown.code();
+    if (shown.code() == 0 && spec.isPresent() && shown.output()) {
+      OutputReceiver.receive(address, shown.id(), spec.get(), job.reconnect(), err);
     }
+    if (shown.code() == 0 && cacheDest.isPresent() && shown.cache()) {
+      OutputReceiver.receiveCache(address, shown.id(), cacheDest.get(), job.reconnect(), err);
+    }
+    if (shown.code() == 0 && job.metadataFile().isPresent() && shown.metadata().isPresent()) {
+      BuildMetadata.write(job.metadataFile().get(), shown.metadata().get());
+    }
+    return shown.code();
   }
 
   /**
@@ -242,6 +234,55 @@ public final class DaemonClient {
             "note: the build's output is kept for the client that started it, which fetches it");
       }
       return shown.code();
+    }
+  }
+
+  /**
+   * Sends the build: its request, and an upload of what the daemon's copies lack. Another client
+   * may change a copy between the question and the upload: the daemon then answers 409, and the
+   * question is asked again (three times at most).
+   */
+  private static DaemonHttp.Answer submit(
+      DaemonAddress address,
+      RemoteBuild.Request request,
+      Optional<Copy> main,
+      Map<String, Copy> others,
+      Path dockerfile,
+      Job job)
+      throws IOException {
+    for (int attempt = 1; ; attempt++) {
+      List<String> missing = main.isPresent() ? missing(address, main.get()) : List.of();
+      Map<String, List<String>> missingOthers = new java.util.TreeMap<>();
+      for (Copy copy : others.values()) {
+        missingOthers.put(copy.key(), missing(address, copy));
+      }
+      DaemonHttp.Answer sent =
+          DaemonHttp.exchange(
+              address,
+              "POST",
+              "/v1/builds",
+              Map.of(
+                  DaemonServer.BUILD_HEADER, request.encode(), "Content-Type", "application/x-tar"),
+              Optional.of(
+                  out -> {
+                    TarArchiveOutputStream tar = new TarArchiveOutputStream(out);
+                    tar.setLongFileMode(TarArchiveOutputStream.LONGFILE_POSIX);
+                    tar.setBigNumberMode(TarArchiveOutputStream.BIGNUMBER_POSIX);
+                    if (main.isPresent()) {
+                      writeCopy(tar, ContextManifest.ENTRY, "context/", main.get(), missing);
+                    }
+                    for (Copy copy : others.values()) {
+                      String at = SyncedDir.UPLOAD + "/" + copy.key();
+                      writeCopy(
+                          tar, at + ".manifest", at + "/", copy, missingOthers.get(copy.key()));
+                    }
+                    writeRest(tar, dockerfile, job.secrets());
+                    tar.finish();
+                  }));
+      if (sent.status() != 409 || attempt == 3) {
+        return sent;
+      }
+      sent.close();
     }
   }
 
@@ -458,6 +499,44 @@ public final class DaemonClient {
       }
     }
 
+    /** The stream of the build's own request, closed with this. */
+    void adopt(DaemonHttp.Answer answer) {
+      replace(answer);
+    }
+
+    /**
+     * Waits for the daemon to come back, for up to the reconnect timeout, and asks whether it kept
+     * the build of {@code submission}: its id, or none (it never kept it). Empty when it did not
+     * come back.
+     */
+    Optional<Optional<String>> find(String submission) throws InterruptedException {
+      err.println("lost the daemon before it told the build's id; asking it again");
+      Backoff backoff = new Backoff(reconnect);
+      String last = "";
+      while (backoff.next()) {
+        try (DaemonHttp.Answer answer =
+            DaemonHttp.exchange(
+                address,
+                "GET",
+                "/v1/builds?submission=" + submission,
+                Map.of(),
+                Optional.empty())) {
+          JsonNode builds = answer.accepted().json().path("builds");
+          return Optional.of(
+              builds.isEmpty() ? Optional.empty() : Optional.of(builds.get(0).path("id").asText()));
+        } catch (IOException e) {
+          last = e.getMessage(); // not back yet
+        }
+      }
+      err.println(
+          "error: the daemon did not come back within --reconnect-timeout "
+              + reconnect.toSeconds()
+              + "s ("
+              + last
+              + ")");
+      return Optional.empty();
+    }
+
     private synchronized void replace(DaemonHttp.Answer answer) {
       current.ifPresent(Following::closeQuietly);
       current = Optional.of(answer);
@@ -557,7 +636,9 @@ public final class DaemonClient {
         display.close();
       }
     }
-    err.println("error: the daemon ended the build's stream without its result");
+    if (!id.isEmpty()) {
+      err.println("error: the daemon ended the build's stream without its result");
+    }
     return new Shown(1, id, false, false, Optional.empty());
   }
 

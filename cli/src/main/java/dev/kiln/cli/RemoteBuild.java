@@ -82,7 +82,11 @@ public final class RemoteBuild {
       List<SyncedDir> dirs,
       Optional<String> cacheTo,
       boolean definition,
-      List<String> ssh) {
+      List<String> ssh,
+      String submission) {
+    private static final java.util.regex.Pattern SUBMISSION =
+        java.util.regex.Pattern.compile("[A-Za-z0-9-]{0,64}");
+
     /** At most this many directories besides the context. */
     static final int MAX_DIRS = 64;
 
@@ -104,31 +108,47 @@ public final class RemoteBuild {
           List.of(),
           Optional.empty(),
           false,
-          List.of());
+          List.of(),
+          "");
     }
 
     public Request withContextKey(Optional<String> contextKey) {
-      return new Request(dockerfile, args, contextKey, output, dirs, cacheTo, definition, ssh);
+      return new Request(
+          dockerfile, args, contextKey, output, dirs, cacheTo, definition, ssh, submission);
     }
 
     public Request withOutput(Optional<String> output) {
-      return new Request(dockerfile, args, contextKey, output, dirs, cacheTo, definition, ssh);
+      return new Request(
+          dockerfile, args, contextKey, output, dirs, cacheTo, definition, ssh, submission);
     }
 
     public Request withDirs(List<SyncedDir> dirs) {
-      return new Request(dockerfile, args, contextKey, output, dirs, cacheTo, definition, ssh);
+      return new Request(
+          dockerfile, args, contextKey, output, dirs, cacheTo, definition, ssh, submission);
     }
 
     public Request withCacheTo(Optional<String> cacheTo) {
-      return new Request(dockerfile, args, contextKey, output, dirs, cacheTo, definition, ssh);
+      return new Request(
+          dockerfile, args, contextKey, output, dirs, cacheTo, definition, ssh, submission);
     }
 
     public Request withSsh(List<String> ssh) {
-      return new Request(dockerfile, args, contextKey, output, dirs, cacheTo, definition, ssh);
+      return new Request(
+          dockerfile, args, contextKey, output, dirs, cacheTo, definition, ssh, submission);
+    }
+
+    /**
+     * This request with {@code submission}: a client's random id for it, by which the client finds
+     * its build again if the daemon goes away before it has told the build's id.
+     */
+    public Request withSubmission(String submission) {
+      return new Request(
+          dockerfile, args, contextKey, output, dirs, cacheTo, definition, ssh, submission);
     }
 
     public Request asDefinition() {
-      return new Request(dockerfile, args, contextKey, output, dirs, cacheTo, true, ssh);
+      return new Request(
+          dockerfile, args, contextKey, output, dirs, cacheTo, true, ssh, submission);
     }
 
     /** The request as the {@code Kiln-Build} header's value: base64url of its JSON. */
@@ -142,6 +162,9 @@ public final class RemoteBuild {
       cacheTo.ifPresent(spec -> json.put("cacheTo", spec));
       if (definition) {
         json.put("definition", true);
+      }
+      if (!submission.isEmpty()) {
+        json.put("submission", submission);
       }
       if (!ssh.isEmpty()) {
         ArrayNode agents = json.putArray("ssh");
@@ -211,7 +234,12 @@ public final class RemoteBuild {
           ssh.add(agent.asText());
         }
       }
-      return new Request(name, args, key, output, dirs, cacheTo, definition.asBoolean(false), ssh);
+      String submission = text(json, "submission").orElse("");
+      if (!SUBMISSION.matcher(submission).matches()) {
+        throw new BadRequest("\"submission\" is a client's random id: up to 64 of [A-Za-z0-9-]");
+      }
+      return new Request(
+          name, args, key, output, dirs, cacheTo, definition.asBoolean(false), ssh, submission);
     }
 
     private static Optional<String> text(JsonNode json, String field) throws BadRequest {

@@ -674,6 +674,20 @@ class DaemonTest {
     assertEquals(400, malformed.statusCode());
     assertTrue(malformed.body().contains("not base64url-encoded JSON"), malformed.body());
 
+    String hostile =
+        java.util.Base64.getUrlEncoder()
+            .withoutPadding()
+            .encodeToString(
+                "{\"dockerfile\":\"Dockerfile\",\"args\":[],\"submission\":\"../../x\"}"
+                    .getBytes(StandardCharsets.UTF_8));
+    Response submission = post(hostile, new byte[0]);
+    assertEquals(400, submission.statusCode());
+    assertTrue(submission.body().contains("is a client's random id"), submission.body());
+    assertEquals(
+        "{\"builds\":[]}",
+        send("/v1/builds?submission=no-such-submission", "GET").body().strip(),
+        "a submission the daemon never kept");
+
     Response endpoint = send("/v1/nothing", "GET");
     assertEquals(404, endpoint.statusCode());
     assertTrue(endpoint.body().contains("no such endpoint: /v1/nothing"), endpoint.body());

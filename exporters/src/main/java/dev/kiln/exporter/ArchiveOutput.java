@@ -100,6 +100,7 @@ public final class ArchiveOutput {
         writer.write(out);
       }
       Files.setPosixFilePermissions(temp, PosixFilePermissions.fromString("rw-r--r--"));
+      dev.kiln.engine.fault.CrashPoint.reach(dev.kiln.engine.fault.CrashPoint.EXPORT);
       Files.move(temp, path, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
     } finally {
       Files.deleteIfExists(temp);

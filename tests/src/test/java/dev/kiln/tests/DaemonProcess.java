@@ -55,7 +55,15 @@ public final class DaemonProcess implements AutoCloseable {
 
   /** Starts a daemon with {@code command} (a {@code kiln daemon} command line) until it listens. */
   public static DaemonProcess launch(List<String> command) throws IOException {
-    Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
+    return launch(command, java.util.Map.of());
+  }
+
+  /** {@link #launch(List)} with {@code environment} added to the daemon's. */
+  public static DaemonProcess launch(
+      List<String> command, java.util.Map<String, String> environment) throws IOException {
+    ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
+    builder.environment().putAll(environment);
+    Process process = builder.start();
     process.getOutputStream().close();
     BufferedReader output =
         new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
@@ -117,6 +125,14 @@ public final class DaemonProcess implements AutoCloseable {
 
   public boolean isAlive() {
     return process.isAlive();
+  }
+
+  /** Waits (at most two minutes) for the daemon to die by itself; its exit code. */
+  public int awaitExit() throws InterruptedException {
+    if (!process.waitFor(2, TimeUnit.MINUTES)) {
+      throw new IllegalStateException("the daemon did not stop");
+    }
+    return process.exitValue();
   }
 
   /** SIGKILL, as a crash or the OOM killer would; returns once the process is gone. */

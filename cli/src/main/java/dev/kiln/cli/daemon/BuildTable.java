@@ -22,8 +22,9 @@ final class BuildTable {
   }
 
   /** Adds a running build (a new one, or one resumed after a restart). */
-  synchronized DaemonBuild add(BuildId id, String dockerfile, List<String> args, BuildLog log) {
-    DaemonBuild build = new DaemonBuild(id, dockerfile, args, log);
+  synchronized DaemonBuild add(
+      BuildId id, String dockerfile, List<String> args, String submission, BuildLog log) {
+    DaemonBuild build = new DaemonBuild(id, dockerfile, args, submission, log);
     builds.put(build.id(), build);
     return build;
   }

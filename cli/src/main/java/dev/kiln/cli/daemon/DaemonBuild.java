@@ -37,6 +37,7 @@ final class DaemonBuild implements RemoteBuild.Watcher {
 
   private final BuildId id;
   private final BuildLog log;
+  private final String submission;
   private final String dockerfile;
   private final List<String> args;
   private State state = State.RUNNING;
@@ -50,9 +51,10 @@ final class DaemonBuild implements RemoteBuild.Watcher {
   private int failed;
   private Runnable cancel = () -> {};
 
-  DaemonBuild(BuildId id, String dockerfile, List<String> args, BuildLog log) {
+  DaemonBuild(BuildId id, String dockerfile, List<String> args, String submission, BuildLog log) {
     this.id = id;
     this.log = log;
+    this.submission = submission;
     this.dockerfile = dockerfile;
     this.args = List.copyOf(args);
   }
@@ -60,6 +62,11 @@ final class DaemonBuild implements RemoteBuild.Watcher {
   @Override
   public BuildId id() {
     return id;
+  }
+
+  /** Its client's id of its submission ("" when none was given). */
+  String submission() {
+    return submission;
   }
 
   /** Its lines, for its clients. */

@@ -248,7 +248,14 @@ public final class DaemonServer extends AllDirectives implements AutoCloseable {
                             concat(
                                 pathEnd(
                                     () ->
-                                        concat(get(() -> complete(builds())), post(this::submit))),
+                                        concat(
+                                            get(
+                                                () ->
+                                                    parameterOptional(
+                                                        "submission",
+                                                        submission ->
+                                                            complete(builds(submission)))),
+                                            post(this::submit))),
                                 pathPrefix(
                                     id ->
                                         concat(
@@ -396,10 +403,16 @@ public final class DaemonServer extends AllDirectives implements AutoCloseable {
         });
   }
 
-  private HttpResponse builds() {
+  /**
+   * {@code GET /v1/builds[?submission=S]}: the builds, or the one its client submitted as {@code S}
+   * (how a client whose daemon went away before it told the build's id finds it again).
+   */
+  private HttpResponse builds(Optional<String> submission) {
     ObjectNode json = JSON.createObjectNode();
     ArrayNode list = json.putArray("builds");
-    table.list().forEach(build -> list.add(build.json()));
+    table.list().stream()
+        .filter(build -> submission.isEmpty() || build.submission().equals(submission.get()))
+        .forEach(build -> list.add(build.json()));
     return json(StatusCodes.OK, json);
   }
 
@@ -712,6 +725,7 @@ public final class DaemonServer extends AllDirectives implements AutoCloseable {
         id,
         request.dockerfile(),
         request.args(),
+        request.submission(),
         BuildLog.open(logOf(id), EVENT_BUFFER, engine.actorSystem()));
   }
 

@@ -59,6 +59,7 @@ public final class CacheStore implements AutoCloseable {
 
   /** Records {@code record} for {@code key}, durably (fsync) before returning. */
   public void put(Digest key, CacheRecord record) throws IOException {
+    dev.kiln.engine.fault.CrashPoint.reach(dev.kiln.engine.fault.CrashPoint.RECORD_WRITE);
     putRaw(key, encode(record), sync);
   }
 

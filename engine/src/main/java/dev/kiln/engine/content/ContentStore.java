@@ -59,6 +59,7 @@ public final class ContentStore {
             "digest mismatch: expected " + expected.get() + ", content has " + actual);
       }
       Path target = blobPath(actual);
+      dev.kiln.engine.fault.CrashPoint.reach(dev.kiln.engine.fault.CrashPoint.BLOB_WRITE);
       if (!Files.exists(target)) {
         // rename(2) replaces atomically, so a concurrent ingest of the same blob is harmless.
         Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE);

@@ -86,6 +86,7 @@ public final class LayerUnpacker {
     TarReader reader = new TarReader(tar);
     for (TarArchiveEntry entry = reader.next(); entry != null; entry = reader.next()) {
       unpacker.applyEntry(entry, reader.content());
+      dev.kiln.engine.fault.CrashPoint.reach(dev.kiln.engine.fault.CrashPoint.LAYER_UNPACK);
     }
     unpacker.tree.applyDeferredMetadata();
     return unpacker.warnings();

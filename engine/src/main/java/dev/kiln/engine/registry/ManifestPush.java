@@ -36,6 +36,7 @@ final class ManifestPush {
           "cannot push to " + reference + ": the manifest's digest is " + digest);
     }
     String name = reference.toString();
+    dev.kiln.engine.fault.CrashPoint.reach(dev.kiln.engine.fault.CrashPoint.PUSH);
     return calls.push(
         reference.registry(),
         endpoint -> {
