@@ -373,31 +373,53 @@ public final class DaemonServer extends AllDirectives implements AutoCloseable {
    * context lacks, which the client then sends.
    */
   private CompletionStage<HttpResponse> missing(String key, Source<ByteString, Object> body) {
-    InputStream in =
-        body.runWith(StreamConverters.asInputStream(Duration.ofMinutes(5)), engine.actorSystem());
+    return streamed(
+        body,
+        Duration.ofMinutes(5),
+        "the manifest is too large",
+        in -> {
+          ContextSync.checkKey(key);
+          ContextManifest manifest;
+          try {
+            manifest = ContextManifest.read(in);
+          } catch (IOException e) {
+            if (isTooLarge(e)) {
+              throw e;
+            }
+            throw new ContextUpload.BadUpload(e.getMessage());
+          }
+          ObjectNode answer = JSON.createObjectNode();
+          contexts.missing(key, manifest).forEach(answer.putArray("missing")::add);
+          return json(StatusCodes.OK, answer);
+        });
+  }
+
+  /** What answers a request from its body, read as a stream. */
+  @FunctionalInterface
+  private interface BodyAnswer {
+    HttpResponse answer(InputStream in) throws IOException;
+  }
+
+  /**
+   * Answers, off the HTTP threads, with what {@code answer} makes of the request's body: a
+   * malformed one ({@link ContextUpload.BadUpload}, a bad id) is a 400, one beyond the route's
+   * limit a 413 saying {@code tooLarge}, another failure a 500; what is left of the body is read
+   * and dropped.
+   */
+  private CompletionStage<HttpResponse> streamed(
+      Source<ByteString, Object> body, Duration timeout, String tooLarge, BodyAnswer answer) {
+    InputStream in = body.runWith(StreamConverters.asInputStream(timeout), engine.actorSystem());
     return offPool(
         () -> {
           try (in) {
-            ContextSync.checkKey(key);
-            ContextManifest manifest;
-            try {
-              manifest = ContextManifest.read(in);
-            } catch (IOException e) {
-              if (isTooLarge(e)) {
-                throw e;
-              }
-              throw new ContextUpload.BadUpload(e.getMessage());
-            }
-            ObjectNode answer = JSON.createObjectNode();
-            contexts.missing(key, manifest).forEach(answer.putArray("missing")::add);
-            return json(StatusCodes.OK, answer);
-          } catch (ContextUpload.BadUpload e) {
+            return answer.answer(in);
+          } catch (ContextUpload.BadUpload | IllegalArgumentException e) {
             drain(in);
             return json(StatusCodes.BAD_REQUEST, error(e.getMessage()));
           } catch (IOException | RuntimeException e) {
             drain(in);
             return isTooLarge(e)
-                ? json(StatusCodes.PAYLOAD_TOO_LARGE, error("the manifest is too large"))
+                ? json(StatusCodes.PAYLOAD_TOO_LARGE, error(tooLarge))
                 : json(StatusCodes.INTERNAL_SERVER_ERROR, error(String.valueOf(e.getMessage())));
           }
         });
@@ -971,72 +993,55 @@ public final class DaemonServer extends AllDirectives implements AutoCloseable {
    * not wait for any, {@code 400} if some are missing or the body is malformed.
    */
   private CompletionStage<HttpResponse> secrets(String id, Source<ByteString, Object> body) {
-    InputStream in =
-        body.runWith(StreamConverters.asInputStream(Duration.ofMinutes(1)), engine.actorSystem());
-    return offPool(
-        () -> {
-          try (in) {
-            Optional<BuildId> parsed = idOf(id);
-            Optional<DaemonBuild> build = parsed.flatMap(table::get);
-            if (build.isEmpty()) {
-              drain(in);
-              return json(StatusCodes.NOT_FOUND, error("no build with id " + BuildId.parse(id)));
-            }
-            Map<String, byte[]> secrets = ContextUpload.secrets(in);
-            Path session = sessions.resolve(parsed.get().value());
-            if (build.get().state() != DaemonBuild.State.NEEDS_SECRETS) {
-              return json(
-                  StatusCodes.CONFLICT,
-                  error(
-                      "build "
-                          + id
-                          + " does not wait for secrets: it is "
-                          + build.get().state().json()));
-            }
-            SavedRequest saved =
-                SavedRequest.read(session)
-                    .orElseThrow(() -> new IOException("build " + id + " has no saved request"));
-            List<String> missing =
-                saved.secrets().stream().filter(s -> !secrets.containsKey(s)).toList();
-            if (!missing.isEmpty()) {
-              return json(
-                  StatusCodes.BAD_REQUEST,
-                  error("build " + id + " needs the secrets " + String.join(", ", missing)));
-            }
-            if (!build.get().running()) {
-              return json(
-                  StatusCodes.CONFLICT,
-                  error("build " + id + " does not wait for secrets any more"));
-            }
-            try {
-              boolean journaled =
-                  engine.job(parsed.get()).status() != dev.kiln.engine.job.JobState.Status.NEW;
-              launch(
-                  parsed.get(), saved.request(), saved.upload(secrets), session, journaled, build);
-            } catch (IOException | RemoteBuild.BadRequest | RuntimeException e) {
-              end(
-                  parsed.get(),
-                  build,
-                  new dev.kiln.engine.job.JobEvent.BuildFailed(
-                      "cannot resume: " + e.getMessage(),
-                      Optional.empty(),
-                      java.time.Instant.now()),
-                  "error: build " + id + " cannot resume: " + e.getMessage());
-            }
-            return json(StatusCodes.ACCEPTED, build.get().json());
-          } catch (IllegalArgumentException e) {
-            return json(StatusCodes.BAD_REQUEST, error(e.getMessage()));
-          } catch (ContextUpload.BadUpload e) {
+    return streamed(
+        body,
+        Duration.ofMinutes(1),
+        "the secrets are larger than " + MAX_SECRETS_BYTES + " bytes",
+        in -> {
+          Optional<BuildId> parsed = idOf(id);
+          Optional<DaemonBuild> build = parsed.flatMap(table::get);
+          if (build.isEmpty()) {
             drain(in);
-            return json(StatusCodes.BAD_REQUEST, error(e.getMessage()));
-          } catch (IOException | RuntimeException e) {
-            drain(in);
-            return isTooLarge(e)
-                ? json(
-                    StatusCodes.PAYLOAD_TOO_LARGE,
-                    error("the secrets are larger than " + MAX_SECRETS_BYTES + " bytes"))
-                : json(StatusCodes.INTERNAL_SERVER_ERROR, error(String.valueOf(e.getMessage())));
+            return json(StatusCodes.NOT_FOUND, error("no build with id " + BuildId.parse(id)));
           }
+          Map<String, byte[]> secrets = ContextUpload.secrets(in);
+          Path session = sessions.resolve(parsed.get().value());
+          if (build.get().state() != DaemonBuild.State.NEEDS_SECRETS) {
+            return json(
+                StatusCodes.CONFLICT,
+                error(
+                    "build "
+                        + id
+                        + " does not wait for secrets: it is "
+                        + build.get().state().json()));
+          }
+          SavedRequest saved =
+              SavedRequest.read(session)
+                  .orElseThrow(() -> new IOException("build " + id + " has no saved request"));
+          List<String> missing =
+              saved.secrets().stream().filter(s -> !secrets.containsKey(s)).toList();
+          if (!missing.isEmpty()) {
+            return json(
+                StatusCodes.BAD_REQUEST,
+                error("build " + id + " needs the secrets " + String.join(", ", missing)));
+          }
+          if (!build.get().running()) {
+            return json(
+                StatusCodes.CONFLICT, error("build " + id + " does not wait for secrets any more"));
+          }
+          try {
+            boolean journaled =
+                engine.job(parsed.get()).status() != dev.kiln.engine.job.JobState.Status.NEW;
+            launch(parsed.get(), saved.request(), saved.upload(secrets), session, journaled, build);
+          } catch (IOException | RemoteBuild.BadRequest | RuntimeException e) {
+            end(
+                parsed.get(),
+                build,
+                new dev.kiln.engine.job.JobEvent.BuildFailed(
+                    "cannot resume: " + e.getMessage(), Optional.empty(), java.time.Instant.now()),
+                "error: build " + id + " cannot resume: " + e.getMessage());
+          }
+          return json(StatusCodes.ACCEPTED, build.get().json());
         });
   }
 
