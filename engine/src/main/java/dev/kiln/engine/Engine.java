@@ -158,6 +158,7 @@ public final class Engine implements AutoCloseable {
     Snapshotter snapshotter = new Snapshotter(root, mode);
     snapshotter.recover();
     ContentStore content = new ContentStore(root);
+    content.removeInterruptedIngests(); // the root is this process's alone: no ingest is running
     ImageLoader loader = new ImageLoader(content, snapshotter);
     OciLayoutSource layouts = new OciLayoutSource(loader);
     ImageStore images = new ImageStore(root, content);

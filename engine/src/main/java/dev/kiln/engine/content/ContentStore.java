@@ -46,6 +46,23 @@ public final class ContentStore {
   }
 
   /**
+   * Removes the temporary files of ingests a crash interrupted ({@code ingest-*.tmp}); resumable
+   * downloads ({@code HEX.partial}) stay. Only for a process that holds the root alone, before it
+   * ingests anything. Returns how many went.
+   */
+  public int removeInterruptedIngests() throws IOException {
+    int removed = 0;
+    try (var files = Files.newDirectoryStream(ingest, "ingest-*.tmp")) {
+      for (Path file : files) {
+        if (Files.deleteIfExists(file)) {
+          removed++;
+        }
+      }
+    }
+    return removed;
+  }
+
+  /**
    * Stores the bytes of {@code in} and returns their digest. Fails, leaving nothing behind, when
    * the content does not hash to {@code expected} or is longer than {@code maxBytes}.
    */

@@ -121,4 +121,24 @@ class ContentStoreTest {
       return entries.count();
     }
   }
+
+  @Test
+  void theTempFilesOfInterruptedIngestsGoAndResumableDownloadsStay() throws Exception {
+    ContentStore store = new ContentStore(root);
+    Path ingest = root.resolve("content").resolve("ingest");
+    Path halfWritten = java.nio.file.Files.writeString(ingest.resolve("ingest-42.tmp"), "half");
+    Path partial =
+        java.nio.file.Files.writeString(ingest.resolve("0".repeat(64) + ".partial"), "resume");
+    Digest stored =
+        store.ingest(
+            new java.io.ByteArrayInputStream(
+                "kept".getBytes(java.nio.charset.StandardCharsets.UTF_8)),
+            java.util.Optional.empty(),
+            4);
+
+    org.junit.jupiter.api.Assertions.assertEquals(1, store.removeInterruptedIngests());
+    org.junit.jupiter.api.Assertions.assertFalse(java.nio.file.Files.exists(halfWritten));
+    org.junit.jupiter.api.Assertions.assertTrue(java.nio.file.Files.exists(partial));
+    org.junit.jupiter.api.Assertions.assertTrue(store.has(stored), "stored blobs are untouched");
+  }
 }
