@@ -539,6 +539,14 @@ final class BuildCommand implements Callable<Integer> {
       if (outcome instanceof Outcome.SolveFailed failed) {
         err.println();
         err.println("ERROR: " + failed.error().render());
+        if (failed.error().render().contains("No space left on device")) {
+          err.println(
+              "hint: the disk of "
+                  + state
+                  + " is full ("
+                  + java.nio.file.Files.getFileStore(state).getUsableSpace() / (1024 * 1024)
+                  + " MiB free): free some space there, or remove cached results with kiln prune");
+        }
         return 1;
       }
       var solved = (Outcome.Solved) outcome;
