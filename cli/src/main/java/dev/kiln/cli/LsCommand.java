@@ -9,7 +9,9 @@ import dev.kiln.engine.job.BuildId;
 import dev.kiln.engine.job.JobState;
 import java.io.IOException;
 import java.time.Instant;
+import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -24,9 +26,12 @@ import picocli.CommandLine.Option;
     name = "ls",
     mixinStandardHelpOptions = true,
     description =
-        "List the build jobs of this root (kiln resume ID goes on with an interrupted one).")
+        "List the build jobs of this root (kiln resume ID goes on with an interrupted one), or"
+            + " with --addr a daemon's builds.")
 final class LsCommand implements Callable<Integer> {
   @Mixin RootOption root = new RootOption();
+
+  @Mixin DaemonOption daemon = new DaemonOption();
 
   @Option(names = "--format", paramLabel = "table|json", defaultValue = "table")
   String format;
@@ -38,6 +43,22 @@ final class LsCommand implements Callable<Integer> {
       return 1;
     }
     ArrayNode jobs = JsonNodeFactory.instance.arrayNode();
+    Optional<DaemonAddress> address;
+    try {
+      address = daemon.address();
+    } catch (IllegalArgumentException e) {
+      System.err.println("error: " + e.getMessage());
+      return 1;
+    }
+    if (address.isPresent()) {
+      try {
+        daemonBuilds(address.get(), jobs);
+      } catch (IOException e) {
+        System.err.println("error: " + e.getMessage());
+        return 1;
+      }
+      return print(jobs);
+    }
     try (Engine engine = Engine.start(EngineConfig.at(root.path()))) {
       for (JobState job : engine.jobs()) {
         BuildId id = job.accepted().orElseThrow().build();
@@ -53,6 +74,32 @@ final class LsCommand implements Callable<Integer> {
       System.err.println("error: " + e.getMessage());
       return 1;
     }
+    return print(jobs);
+  }
+
+  /**
+   * A daemon's builds, oldest first, as jobs: running, needs-secrets (resumed, waiting for its
+   * client's secrets), finished, failed, cancelled.
+   */
+  private static void daemonBuilds(DaemonAddress address, ArrayNode jobs) throws IOException {
+    List<com.fasterxml.jackson.databind.JsonNode> builds = new java.util.ArrayList<>();
+    DaemonHttp.get(address, "/v1/builds").path("builds").forEach(builds::add);
+    java.util.Collections.reverse(builds); // the daemon lists the newest first
+    for (var build : builds) {
+      ObjectNode row = jobs.addObject();
+      row.put("id", build.path("id").asText());
+      String state = build.path("state").asText();
+      row.put("state", state.equals("succeeded") ? "finished" : state);
+      row.put("accepted", build.path("created").asText());
+      List<String> args = new java.util.ArrayList<>();
+      build.path("args").forEach(arg -> args.add(arg.asText()));
+      row.put(
+          "description",
+          "dockerfile: " + build.path("dockerfile").asText() + " " + String.join(" ", args));
+    }
+  }
+
+  private int print(ArrayNode jobs) {
     if (format.equals("json")) {
       System.out.println(jobs.toPrettyString());
       return 0;

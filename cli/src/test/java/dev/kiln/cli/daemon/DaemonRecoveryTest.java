@@ -176,6 +176,18 @@ class DaemonRecoveryTest {
     startDaemon();
     String listed = get("/v1/builds").body();
     assertTrue(listed.contains("\"state\":\"needs-secrets\""), listed);
+    java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+    java.io.PrintStream old = System.out;
+    System.setOut(new java.io.PrintStream(out, true, StandardCharsets.UTF_8));
+    try {
+      assertEquals(0, KilnCommand.run("ls", "--addr", server.address().toString()));
+    } finally {
+      System.setOut(old);
+    }
+    String ls = out.toString(StandardCharsets.UTF_8);
+    assertTrue(
+        ls.lines().anyMatch(line -> line.startsWith(id.value()) && line.contains("needs-secrets")),
+        ls);
 
     String path = "/v1/builds/" + id + "/secrets";
     HttpResponse<String> none = send("POST", path, tar(Map.of()));
