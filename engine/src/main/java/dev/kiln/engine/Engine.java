@@ -116,7 +116,6 @@ public final class Engine implements AutoCloseable {
       FileLock lock) {
     this.system = system;
     this.jobs = Jobs.of(system);
-    jobs.warmUp(); // every build is a job: the journal starts while the rest of the engine does
     this.snapshotter = snapshotter;
     this.content = content;
     this.executor = executor;
