@@ -42,14 +42,6 @@ public final class Jobs implements org.apache.pekko.actor.typed.Extension {
     return ID.apply(system);
   }
 
-  /**
-   * Starts the journal and recovers the index in the background, without waiting: the first job or
-   * {@link #unfinished} then finds them ready.
-   */
-  public void warmUp() {
-    index().tell(new JobIndex.Get(system.ignoreRef()));
-  }
-
   /** The index of unfinished jobs, started with the first use (the journal's plugins with it). */
   private ActorRef<JobIndex.Command> index() {
     ActorRef<JobIndex.Command> started = index;
