@@ -37,8 +37,9 @@ public final class CrashPoint {
   /** Halts the process here if this point is armed and reached for the armed time. */
   public static void reach(String point) {
     if (ARMED.equals(point) && REACHED.incrementAndGet() == NTH) {
-      System.err.println("kiln: crashing at " + point + " (" + VARIABLE + ")");
-      System.err.flush();
+      // Logged, though a halt may lose it: like a real crash, this one leaves no trace of its own.
+      org.slf4j.LoggerFactory.getLogger(CrashPoint.class)
+          .error("crashing at {} ({})", point, VARIABLE);
       Runtime.getRuntime().halt(137);
     }
   }
