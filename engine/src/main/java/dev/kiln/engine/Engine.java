@@ -565,8 +565,8 @@ public final class Engine implements AutoCloseable {
     }
 
     /**
-     * Interrupted embedded builds of the same definition ({@code kiln resume ID} would go on with
-     * one), oldest first.
+     * For an embedded build, the interrupted embedded builds of the same definition ({@code kiln
+     * resume ID} would go on with one), oldest first; none for a daemon's build.
      */
     public List<BuildId> interrupted() {
       return interrupted;
@@ -625,7 +625,10 @@ public final class Engine implements AutoCloseable {
     Digest stored =
         content.ingest(new java.io.ByteArrayInputStream(json), Optional.empty(), json.length);
     List<BuildId> twins = new java.util.ArrayList<>();
-    if (!resume) {
+    // Only an embedded build asks: a daemon's unfinished jobs are its running builds (it resumes
+    // its interrupted ones itself), and reading each of them for every new build would cost the
+    // daemon's builds a journal replay apiece.
+    if (!resume && !accepted.workdir().isEmpty()) {
       for (JobState job : jobs.unfinished()) {
         var other = job.accepted().orElseThrow();
         if (stored.equals(other.inputs().get("definition")) && !other.workdir().isEmpty()) {
