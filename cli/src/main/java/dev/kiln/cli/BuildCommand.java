@@ -460,7 +460,8 @@ final class BuildCommand implements Callable<Integer> {
                 : new EngineHold(
                     Engine.start(
                         new EngineConfig(state, execSlots, Map.of(), mode)
-                            .withGc(GcPolicy.load(GcPolicy.defaultFile(System.getenv())))),
+                            .withGc(GcPolicy.load(GcPolicy.defaultFile(System.getenv())))
+                            .withKeepJobs(RootOption.keepJobs())),
                     true);
         Collector.Lease lease = hold.engine().lease()) {
       Engine engine = hold.engine();

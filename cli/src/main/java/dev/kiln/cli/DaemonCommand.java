@@ -103,7 +103,8 @@ final class DaemonCommand implements Callable<Integer> {
       engineConfig =
           new EngineConfig(rootDir, slots, java.util.Map.of())
               .withBuildSlots(perBuild)
-              .withGc(GcPolicy.load(GcPolicy.defaultFile(System.getenv())));
+              .withGc(GcPolicy.load(GcPolicy.defaultFile(System.getenv())))
+              .withKeepJobs(RootOption.keepJobs());
       if (tls.isPresent() && tls.get().cert().isEmpty()) {
         throw new IllegalArgumentException("--tlscacert needs --tlscert and --tlskey");
       }

@@ -4,9 +4,8 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.kiln.engine.Engine;
-import dev.kiln.engine.EngineConfig;
-import dev.kiln.engine.job.BuildId;
 import dev.kiln.engine.job.JobState;
+import dev.kiln.engine.job.JobSummary;
 import java.io.IOException;
 import java.time.Instant;
 import java.util.List;
@@ -59,16 +58,14 @@ final class LsCommand implements Callable<Integer> {
       }
       return print(jobs);
     }
-    try (Engine engine = Engine.start(EngineConfig.at(root.path()))) {
-      for (JobState job : engine.jobs()) {
-        BuildId id = job.accepted().orElseThrow().build();
+    try (Engine engine = Engine.start(root.engineConfig())) {
+      for (JobSummary job : engine.listJobs()) {
         ObjectNode row = jobs.addObject();
-        row.put("id", id.value());
-        row.put("state", state(job));
-        row.put("accepted", Instant.ofEpochMilli(id.millis()).toString());
-        job.accepted()
-            .ifPresent(
-                a -> row.put("description", a.frontend() + ": " + String.join(" ", a.options())));
+        row.put("id", job.build().value());
+        row.put("state", state(job.status()));
+        row.put("accepted", job.accepted().toString());
+        job.ended().ifPresent(ended -> row.put("ended", ended.toString()));
+        row.put("description", job.description());
       }
     } catch (IOException e) {
       System.err.println("error: " + e.getMessage());
@@ -79,7 +76,7 @@ final class LsCommand implements Callable<Integer> {
 
   /**
    * A daemon's builds, oldest first, as jobs: running, needs-secrets (resumed, waiting for its
-   * client's secrets), finished, failed, cancelled.
+   * client's secrets), finished, failed, cancelled; the ended ones from its job history.
    */
   private static void daemonBuilds(DaemonAddress address, ArrayNode jobs) throws IOException {
     List<com.fasterxml.jackson.databind.JsonNode> builds = new java.util.ArrayList<>();
@@ -91,11 +88,10 @@ final class LsCommand implements Callable<Integer> {
       String state = build.path("state").asText();
       row.put("state", state.equals("succeeded") ? "finished" : state);
       row.put("accepted", build.path("created").asText());
-      List<String> args = new java.util.ArrayList<>();
-      build.path("args").forEach(arg -> args.add(arg.asText()));
-      row.put(
-          "description",
-          "dockerfile: " + build.path("dockerfile").asText() + " " + String.join(" ", args));
+      if (build.hasNonNull("finished")) {
+        row.put("ended", build.path("finished").asText());
+      }
+      row.put("description", build.path("description").asText());
     }
   }
 
@@ -104,24 +100,53 @@ final class LsCommand implements Callable<Integer> {
       System.out.println(jobs.toPrettyString());
       return 0;
     }
-    System.out.printf(Locale.ROOT, "%-26s  %-11s  %-24s  %s%n", "ID", "STATE", "ACCEPTED", "BUILD");
+    String line = "%-26s  %-13s  %-20s  %-8s  %s%n";
+    System.out.printf(Locale.ROOT, line, "ID", "STATE", "STARTED", "DURATION", "BUILD");
     jobs.forEach(
         row ->
             System.out.printf(
                 Locale.ROOT,
-                "%-26s  %-11s  %-24s  %s%n",
+                line,
                 row.path("id").asText(),
                 row.path("state").asText(),
-                row.path("accepted").asText(),
+                started(row.path("accepted").asText()),
+                duration(row),
                 shorten(row.path("description").asText(""))));
     return 0;
   }
 
+  /** When a job was accepted, to the second. */
+  private static String started(String accepted) {
+    try {
+      return Instant.parse(accepted).truncatedTo(java.time.temporal.ChronoUnit.SECONDS).toString();
+    } catch (java.time.format.DateTimeParseException e) {
+      return accepted;
+    }
+  }
+
+  /** How long a job ran, as {@code 12.3s} or {@code 4m05s}; {@code -} while it has not ended. */
+  static String duration(com.fasterxml.jackson.databind.JsonNode row) {
+    if (!row.hasNonNull("ended")) {
+      return "-";
+    }
+    try {
+      java.time.Duration took =
+          java.time.Duration.between(
+              Instant.parse(row.path("accepted").asText()),
+              Instant.parse(row.path("ended").asText()));
+      return took.toMinutes() == 0
+          ? String.format(Locale.ROOT, "%.1fs", took.toMillis() / 1000.0)
+          : String.format(Locale.ROOT, "%dm%02ds", took.toMinutes(), took.toSecondsPart());
+    } catch (java.time.format.DateTimeParseException e) {
+      return "?";
+    }
+  }
+
   /** The state users see: a job not ended while this command holds the root is interrupted. */
-  static String state(JobState job) {
-    return job.status() == JobState.Status.RUNNING
+  static String state(JobState.Status status) {
+    return status == JobState.Status.RUNNING
         ? "interrupted"
-        : job.status().name().toLowerCase(Locale.ROOT);
+        : status.name().toLowerCase(Locale.ROOT);
   }
 
   private static String shorten(String text) {

@@ -1,7 +1,6 @@
 package dev.kiln.cli;
 
 import dev.kiln.engine.Engine;
-import dev.kiln.engine.EngineConfig;
 import dev.kiln.engine.job.BuildId;
 import dev.kiln.engine.job.JobState;
 import java.io.IOException;
@@ -45,7 +44,7 @@ final class ResumeCommand implements Callable<Integer> {
     JobState job;
     try {
       build = BuildId.parse(id);
-      try (Engine engine = Engine.start(EngineConfig.at(root.path()))) {
+      try (Engine engine = Engine.start(root.engineConfig())) {
         job = engine.job(build);
       }
     } catch (IllegalArgumentException | IOException e) {

@@ -20,6 +20,20 @@ final class RootOption {
     return root.orElseGet(RootOption::defaultRoot);
   }
 
+  /**
+   * An engine on this root that keeps ended build jobs as {@code jobs.json} says: every engine that
+   * reads or ends jobs needs it, since reading the job history erases what is past it.
+   */
+  dev.kiln.engine.EngineConfig engineConfig() throws java.io.IOException {
+    return dev.kiln.engine.EngineConfig.at(path()).withKeepJobs(keepJobs());
+  }
+
+  /** How long ended build jobs are kept: {@code $KILN_CONFIG/jobs.json}, else 48 hours. */
+  static java.time.Duration keepJobs() throws java.io.IOException {
+    return dev.kiln.engine.job.JobRetention.load(
+        dev.kiln.engine.job.JobRetention.defaultFile(System.getenv()));
+  }
+
   static Path defaultRoot() {
     if (isRoot()) {
       return Path.of("/var/lib/kiln");

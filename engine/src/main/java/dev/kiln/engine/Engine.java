@@ -191,7 +191,7 @@ public final class Engine implements AutoCloseable {
                 config.effectiveBuildSlots()),
             "kiln",
             // Build jobs journal under the root (engine.job); the plugins start with the first job.
-            dev.kiln.engine.job.JobJournal.config(root)
+            dev.kiln.engine.job.JobJournal.config(root, config.keepJobs())
                 .withFallback(com.typesafe.config.ConfigFactory.load()));
     var dispatchers = system.dispatchers();
     cache.set(
@@ -679,6 +679,20 @@ public final class Engine implements AutoCloseable {
    */
   public List<JobState> unfinishedJobs() throws IOException {
     return jobs.unfinished();
+  }
+
+  /**
+   * The jobs kept on this root, oldest first, as listings show them: ended ones from the job
+   * history, unfinished ones read back. Ended jobs older than {@link EngineConfig#keepJobs} are
+   * erased.
+   */
+  public List<dev.kiln.engine.job.JobSummary> listJobs() throws IOException {
+    return jobs.list();
+  }
+
+  /** The ended jobs kept on this root, oldest first, from the job history (none is read). */
+  public List<dev.kiln.engine.job.JobSummary> endedJobs() throws IOException {
+    return jobs.ended();
   }
 
   /**

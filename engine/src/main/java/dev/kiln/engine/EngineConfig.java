@@ -1,6 +1,7 @@
 package dev.kiln.engine;
 
 import dev.kiln.engine.cache.GcPolicy;
+import dev.kiln.engine.job.JobHistory;
 import dev.kiln.engine.snapshot.SnapshotterMode;
 import java.nio.file.Path;
 import java.util.Map;
@@ -10,7 +11,8 @@ import java.util.Optional;
  * How to start an embedded engine: its state directory, how many steps may run at once (0: two per
  * core), the host directories that {@code local://NAME} sources read, and the snapshotter (empty:
  * overlay where the host allows it, else copy), the automatic cache collection (none when empty),
- * and how many steps of one build may run at once (0: as many as the engine runs).
+ * how many steps of one build may run at once (0: as many as the engine runs), and how long an
+ * ended build job is kept before its events are erased.
  */
 public record EngineConfig(
     Path root,
@@ -18,32 +20,41 @@ public record EngineConfig(
     Map<String, Path> locals,
     Optional<SnapshotterMode> snapshotter,
     Optional<GcPolicy> gc,
-    int buildSlots) {
+    int buildSlots,
+    java.time.Duration keepJobs) {
   public EngineConfig {
     if (execSlots < 0 || buildSlots < 0) {
       throw new IllegalArgumentException(
           "exec slots must be >= 0, got " + execSlots + " (per build " + buildSlots + ")");
     }
+    if (keepJobs.isNegative()) {
+      throw new IllegalArgumentException("jobs cannot be kept for " + keepJobs);
+    }
     locals = Map.copyOf(locals);
   }
 
   public EngineConfig(Path root, int execSlots, Map<String, Path> locals) {
-    this(root, execSlots, locals, Optional.empty(), Optional.empty(), 0);
+    this(root, execSlots, locals, Optional.empty(), Optional.empty(), 0, JobHistory.DEFAULT_KEEP);
   }
 
   public EngineConfig(
       Path root, int execSlots, Map<String, Path> locals, Optional<SnapshotterMode> snapshotter) {
-    this(root, execSlots, locals, snapshotter, Optional.empty(), 0);
+    this(root, execSlots, locals, snapshotter, Optional.empty(), 0, JobHistory.DEFAULT_KEEP);
   }
 
   /** The same, collecting cache garbage under {@code policy} after builds (none when empty). */
   public EngineConfig withGc(Optional<GcPolicy> policy) {
-    return new EngineConfig(root, execSlots, locals, snapshotter, policy, buildSlots);
+    return new EngineConfig(root, execSlots, locals, snapshotter, policy, buildSlots, keepJobs);
   }
 
   /** The same, running at most {@code slots} steps of one build at once (0: no own limit). */
   public EngineConfig withBuildSlots(int slots) {
-    return new EngineConfig(root, execSlots, locals, snapshotter, gc, slots);
+    return new EngineConfig(root, execSlots, locals, snapshotter, gc, slots, keepJobs);
+  }
+
+  /** The same, erasing ended build jobs once they have been over for {@code keep}. */
+  public EngineConfig withKeepJobs(java.time.Duration keep) {
+    return new EngineConfig(root, execSlots, locals, snapshotter, gc, buildSlots, keep);
   }
 
   public static EngineConfig at(Path root) {
@@ -51,7 +62,7 @@ public record EngineConfig(
   }
 
   public EngineConfig withSnapshotter(SnapshotterMode mode) {
-    return new EngineConfig(root, execSlots, locals, Optional.of(mode), gc, buildSlots);
+    return new EngineConfig(root, execSlots, locals, Optional.of(mode), gc, buildSlots, keepJobs);
   }
 
   public int effectiveSlots() {

@@ -151,6 +151,7 @@ final class DaemonBuild implements RemoteBuild.Watcher {
     finished.ifPresent(at -> json.put("finished", at.toString()));
     json.put("dockerfile", dockerfile);
     args.forEach(json.putArray("args")::add);
+    json.put("description", "dockerfile: " + dockerfile + " " + String.join(" ", args));
     ObjectNode steps = json.putObject("steps");
     steps.put("started", started);
     steps.put("cached", cached);

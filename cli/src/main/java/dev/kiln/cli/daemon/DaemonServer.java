@@ -15,6 +15,8 @@ import dev.kiln.cli.TlsFiles;
 import dev.kiln.engine.Engine;
 import dev.kiln.engine.cache.PrunePolicy;
 import dev.kiln.engine.job.BuildId;
+import dev.kiln.engine.job.JobState;
+import dev.kiln.engine.job.JobSummary;
 import dev.kiln.engine.snapshot.FileTrees;
 import java.io.IOException;
 import java.io.InputStream;
@@ -23,8 +25,11 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -254,7 +259,9 @@ public final class DaemonServer extends AllDirectives implements AutoCloseable {
                                                     parameterOptional(
                                                         "submission",
                                                         submission ->
-                                                            complete(builds(submission)))),
+                                                            completeWithFuture(
+                                                                blocking(
+                                                                    () -> builds(submission))))),
                                             post(this::submit))),
                                 pathPrefix(
                                     id ->
@@ -426,16 +433,43 @@ public final class DaemonServer extends AllDirectives implements AutoCloseable {
   }
 
   /**
-   * {@code GET /v1/builds[?submission=S]}: the builds, or the one its client submitted as {@code S}
-   * (how a client whose daemon went away before it told the build's id finds it again).
+   * {@code GET /v1/builds[?submission=S]}: the builds, newest first: those of this run of the
+   * daemon, then the ended ones its job history keeps from before; or the one its client submitted
+   * as {@code S} (how a client whose daemon went away before it told the build's id finds it
+   * again).
    */
-  private HttpResponse builds(Optional<String> submission) {
+  private HttpResponse builds(Optional<String> submission) throws IOException {
     ObjectNode json = JSON.createObjectNode();
     ArrayNode list = json.putArray("builds");
-    table.list().stream()
+    List<DaemonBuild> current = table.list();
+    current.stream()
         .filter(build -> submission.isEmpty() || build.submission().equals(submission.get()))
         .forEach(build -> list.add(build.json()));
+    if (submission.isEmpty()) {
+      Set<BuildId> shown = new HashSet<>();
+      current.forEach(build -> shown.add(build.id()));
+      List<JobSummary> ended = new ArrayList<>(engine.endedJobs());
+      Collections.reverse(ended);
+      ended.stream()
+          .filter(job -> !shown.contains(job.build()))
+          .forEach(job -> list.add(ended(job)));
+    }
     return json(StatusCodes.OK, json);
+  }
+
+  /** An ended build of the job history, as {@code GET /v1/builds} lists it. */
+  private static ObjectNode ended(JobSummary job) {
+    ObjectNode json = JSON.createObjectNode();
+    json.put("id", job.build().value());
+    json.put(
+        "state",
+        job.status() == JobState.Status.FINISHED
+            ? "succeeded"
+            : job.status().name().toLowerCase(Locale.ROOT));
+    json.put("created", job.accepted().toString());
+    job.ended().ifPresent(at -> json.put("finished", at.toString()));
+    json.put("description", job.description());
+    return json;
   }
 
   /** {@code answer} for the build {@code id} names: 400 if it is no id, 404 if no such build. */

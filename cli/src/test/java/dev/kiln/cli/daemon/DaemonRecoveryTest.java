@@ -226,6 +226,40 @@ class DaemonRecoveryTest {
   }
 
   @Test
+  void buildsEndedBeforeARestartAreListedFromTheJobHistory() throws Exception {
+    BuildId id = BuildId.next();
+    interrupted(id, "FROM busybox\nRUN --mount=type=secret,id=token true\n", List.of("token"));
+    startDaemon();
+    assertEquals(202, send("POST", "/v1/builds/" + id + "/cancel", new byte[0]).statusCode());
+    assertTrue(get("/v1/builds/" + id + "/events").body().contains("\"code\":1}"));
+    server.close();
+    engine.close();
+
+    startDaemon();
+    String listed = get("/v1/builds").body();
+    assertTrue(
+        listed.contains("{\"id\":\"" + id + "\",\"state\":\"cancelled\""),
+        "the ended build is listed: " + listed);
+    java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+    java.io.PrintStream old = System.out;
+    System.setOut(new java.io.PrintStream(out, true, StandardCharsets.UTF_8));
+    try {
+      assertEquals(0, KilnCommand.run("ls", "--addr", server.address().toString()));
+    } finally {
+      System.setOut(old);
+    }
+    String ls = out.toString(StandardCharsets.UTF_8);
+    assertTrue(
+        ls.lines()
+            .anyMatch(
+                line ->
+                    line.startsWith(id.value())
+                        && line.contains("cancelled")
+                        && line.contains("dockerfile:")),
+        ls);
+  }
+
+  @Test
   void aBuildWhoseSavedRequestIsDamagedEndsFailedNamingTheFile() throws Exception {
     BuildId id = BuildId.next();
     Path session = interrupted(id, "FROM busybox\nRUN true\n", List.of());

@@ -16,9 +16,15 @@ public final class JobJournal {
 
   /**
    * The actor system settings for {@code root}'s journal, whose directories it makes: LevelDB makes
-   * only the last level of its own, and would fail on a root not made yet.
+   * only the last level of its own, and would fail on a root not made yet. Ended jobs are erased
+   * after {@link JobHistory#DEFAULT_KEEP}.
    */
   public static Config config(Path root) {
+    return config(root, JobHistory.DEFAULT_KEEP);
+  }
+
+  /** {@link #config(Path)}, erasing ended jobs once they have been over for {@code keepJobs}. */
+  public static Config config(Path root, java.time.Duration keepJobs) {
     Path absolute = root.toAbsolutePath();
     try {
       java.nio.file.Files.createDirectories(absolute.resolve("journal"));
@@ -28,12 +34,19 @@ public final class JobJournal {
     }
     return ConfigFactory.parseMap(
         Map.of(
-            "pekko.persistence.journal.plugin", "pekko.persistence.journal.leveldb",
-            "pekko.persistence.journal.leveldb.dir", absolute.resolve("journal").toString(),
-            "pekko.persistence.journal.leveldb.native", "on",
-            "pekko.persistence.journal.leveldb.fsync", "on",
-            "pekko.persistence.snapshot-store.plugin", "pekko.persistence.snapshot-store.local",
+            Jobs.KEEP_DURATION,
+            keepJobs.toMillis() + "ms",
+            "pekko.persistence.journal.plugin",
+            "pekko.persistence.journal.leveldb",
+            "pekko.persistence.journal.leveldb.dir",
+            absolute.resolve("journal").toString(),
+            "pekko.persistence.journal.leveldb.native",
+            "on",
+            "pekko.persistence.journal.leveldb.fsync",
+            "on",
+            "pekko.persistence.snapshot-store.plugin",
+            "pekko.persistence.snapshot-store.local",
             "pekko.persistence.snapshot-store.local.dir",
-                absolute.resolve("snapshots-journal").toString()));
+            absolute.resolve("snapshots-journal").toString()));
   }
 }

@@ -30,8 +30,12 @@ public final class Jobs implements org.apache.pekko.actor.typed.Extension {
   /** How many jobs {@link #unfinished} reads at once. */
   private static final int READ_PARALLELISM = 8;
 
+  /** How long an ended job's events are kept ({@code kiln.jobs.keep-duration}). */
+  static final String KEEP_DURATION = "kiln.jobs.keep-duration";
+
   private final ActorSystem<?> system;
   private volatile ActorRef<JobIndex.Command> index;
+  private volatile ActorRef<JobHistory.Command> history;
 
   private Jobs(ActorSystem<?> system) {
     this.system = system;
@@ -54,6 +58,49 @@ public final class Jobs implements org.apache.pekko.actor.typed.Extension {
       }
     }
     return started;
+  }
+
+  /** The history of ended jobs, started with the first use. */
+  private ActorRef<JobHistory.Command> history() {
+    ActorRef<JobHistory.Command> started = history;
+    if (started == null) {
+      synchronized (this) {
+        if (history == null) {
+          history =
+              system.systemActorOf(
+                  JobHistory.create(system.settings().config().getDuration(KEEP_DURATION)),
+                  "job-history",
+                  Props.empty());
+        }
+        started = history;
+      }
+    }
+    return started;
+  }
+
+  /**
+   * Names the ended job {@code state} in the history, then lets the index of unfinished jobs forget
+   * it; answered when both are written (a failure of either is left to the next {@link
+   * #unfinished}, which finds the job in the index still).
+   */
+  private CompletionStage<org.apache.pekko.Done> closed(BuildId id, JobState state) {
+    CompletionStage<org.apache.pekko.Done> named =
+        JobSummary.of(state)
+            .<CompletionStage<org.apache.pekko.Done>>map(
+                summary ->
+                    AskPattern.ask(
+                        history(),
+                        replyTo -> new JobHistory.Ended(summary, replyTo),
+                        JOURNAL_TIMEOUT,
+                        system.scheduler()))
+            .orElse(java.util.concurrent.CompletableFuture.completedFuture(null));
+    return named.thenCompose(
+        done ->
+            AskPattern.<JobIndex.Command, org.apache.pekko.Done>ask(
+                index(),
+                replyTo -> new JobIndex.Close(id, replyTo),
+                JOURNAL_TIMEOUT,
+                system.scheduler()));
   }
 
   /** A build's job while the build runs: where its events go, and how it ends. */
@@ -87,8 +134,9 @@ public final class Jobs implements org.apache.pekko.actor.typed.Extension {
     }
 
     /**
-     * Records {@code event}, the build's end, then lets the job's actor go and closes the job in
-     * the index (a crash before that leaves it to the next {@link #unfinished}).
+     * Records {@code event}, the build's end, lets the job's actor go, and closes the job: named in
+     * the history of ended jobs, then dropped from the index (a crash before that leaves it to the
+     * next {@link #unfinished}).
      */
     public CompletionStage<BuildJob.Reply> end(JobEvent event) {
       return AskPattern.<BuildJob.Command, BuildJob.Reply>ask(
@@ -96,13 +144,12 @@ public final class Jobs implements org.apache.pekko.actor.typed.Extension {
               replyTo -> new BuildJob.Record(event, replyTo),
               JOURNAL_TIMEOUT,
               system.scheduler())
-          .whenComplete(
-              (reply, failure) -> {
-                actor.tell(BuildJob.Stop.INSTANCE);
-                if (reply instanceof BuildJob.Persisted) {
-                  index().tell(new JobIndex.Close(id, system.<org.apache.pekko.Done>ignoreRef()));
-                }
-              });
+          .whenComplete((reply, failure) -> actor.tell(BuildJob.Stop.INSTANCE))
+          .thenCompose(
+              reply ->
+                  reply instanceof BuildJob.Persisted persisted
+                      ? closed(id, persisted.state()).handle((done, failure) -> reply)
+                      : java.util.concurrent.CompletableFuture.completedFuture(reply));
     }
   }
 
@@ -228,10 +275,34 @@ public final class Jobs implements org.apache.pekko.actor.typed.Extension {
       if (states.get(i).status() == JobState.Status.RUNNING) {
         unfinished.add(states.get(i));
       } else {
-        index().tell(new JobIndex.Close(open.get(i), system.<org.apache.pekko.Done>ignoreRef()));
+        closed(open.get(i), states.get(i));
       }
     }
     return unfinished;
+  }
+
+  /** Erases the ended jobs whose retention is over now (a failure is logged, and retried). */
+  public void eraseDue() throws IOException {
+    this.<org.apache.pekko.Done, JobHistory.Command>ask(
+        history(), JobHistory.EraseDue::new, "the job history");
+  }
+
+  /** The ended jobs kept, oldest first, from the history (no job is read). */
+  public java.util.List<JobSummary> ended() throws IOException {
+    return ask(history(), JobHistory.Get::new, "the job history").ended();
+  }
+
+  /**
+   * Every job kept, oldest first: the ended ones from the history (without reading each), the
+   * unfinished ones as {@link #unfinished} finds them.
+   */
+  public java.util.List<JobSummary> list() throws IOException {
+    java.util.List<JobSummary> all = new java.util.ArrayList<>(ended());
+    for (JobState job : unfinished()) {
+      JobSummary.of(job).ifPresent(all::add);
+    }
+    all.sort(java.util.Comparator.comparing(job -> job.build().value()));
+    return all;
   }
 
   private <T, C> T ask(

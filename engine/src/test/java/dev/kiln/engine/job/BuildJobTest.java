@@ -11,6 +11,7 @@ import java.nio.file.Path;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
 import org.apache.pekko.actor.typed.ActorRef;
@@ -40,11 +41,15 @@ class BuildJobTest {
   }
 
   private BuildJob.Reply accept(ActorRef<BuildJob.Command> job) {
+    return accept(job, build);
+  }
+
+  private BuildJob.Reply accept(ActorRef<BuildJob.Command> job, BuildId id) {
     TestProbe<BuildJob.Reply> reply = kit.createTestProbe();
     job.tell(
         new BuildJob.Accept(
             new JobEvent.BuildAccepted(
-                build,
+                id,
                 "dockerfile",
                 Map.of("dockerfile", Digest.sha256("FROM busybox\n")),
                 List.of("--target", "app"),
@@ -137,6 +142,33 @@ class BuildJobTest {
     try (var snapshots = Files.list(root.resolve("snapshots-journal"))) {
       assertTrue(snapshots.findAny().isPresent(), "no snapshot was written");
     }
+  }
+
+  @Test
+  void anErasedJobLeavesNeitherEventsNorSnapshotsAndOthersStay() throws Exception {
+    ActorRef<BuildJob.Command> job = start();
+    accept(job);
+    for (int n = 0; n < BuildJob.SNAPSHOT_EVERY + 5; n++) {
+      record(job, completed(n));
+    }
+    record(job, new JobEvent.BuildFinished(Digest.sha256("result"), Instant.now()));
+    BuildId other = BuildId.next();
+    assertInstanceOf(BuildJob.Persisted.class, accept(kit.spawn(BuildJob.create(other)), other));
+    try (var snapshots = Files.list(root.resolve("snapshots-journal"))) {
+      assertTrue(snapshots.anyMatch(f -> f.toString().contains(build.value())), "a snapshot");
+    }
+
+    JobEraser.erase(kit.system(), build).toCompletableFuture().get(30, TimeUnit.SECONDS);
+
+    try (var snapshots = Files.list(root.resolve("snapshots-journal"))) {
+      assertTrue(
+          snapshots.noneMatch(f -> f.toString().contains(build.value())), "the snapshot stayed");
+    }
+    assertEquals(JobState.NEW, state(start()), "the events stayed");
+    assertEquals(JobState.Status.RUNNING, state(kit.spawn(BuildJob.create(other))).status());
+    // Erasing again, or a job that never was, is harmless.
+    JobEraser.erase(kit.system(), build).toCompletableFuture().get(30, TimeUnit.SECONDS);
+    JobEraser.erase(kit.system(), BuildId.next()).toCompletableFuture().get(30, TimeUnit.SECONDS);
   }
 
   @Test

@@ -144,6 +144,40 @@ class EngineJobTest {
   }
 
   @Test
+  void endedJobsAreListedFromTheHistoryAndErasedOnceTheirRetentionIsOver() throws Exception {
+    BuildId ended = BuildId.next();
+    State step = State.source(BusyboxLayout.identifier()).run("sh", "-c", "echo kept > /k");
+    int records;
+    BuildId interrupted;
+    try (Engine engine = Engine.start(EngineConfig.at(root))) {
+      assertInstanceOf(Outcome.Solved.class, run(engine, step.definition(), ended));
+      interrupted = BuildId.next(); // a later millisecond: ids sort by time
+      Jobs.of(engine.actorSystem()).open(accepted(interrupted), false);
+      Jobs.of(engine.actorSystem()).eraseDue();
+
+      List<JobSummary> listed = engine.listJobs();
+      assertEquals(List.of(ended, interrupted), listed.stream().map(JobSummary::build).toList());
+      assertEquals(JobState.Status.FINISHED, listed.get(0).status());
+      assertEquals("definition: --target x", listed.get(0).description());
+      assertTrue(listed.get(0).ended().isPresent(), "when it ended: " + listed.get(0));
+      assertEquals(JobState.Status.RUNNING, listed.get(1).status());
+      assertTrue(listed.get(1).ended().isEmpty(), "it has not ended: " + listed.get(1));
+      assertEquals(JobState.Status.FINISHED, engine.job(ended).status(), "within its 48 hours");
+      records = engine.cacheRecords().size();
+    }
+    try (Engine engine =
+        Engine.start(EngineConfig.at(root).withKeepJobs(java.time.Duration.ZERO))) {
+      Jobs.of(engine.actorSystem()).eraseDue();
+
+      assertEquals(JobState.NEW, engine.job(ended), "its events stayed");
+      assertEquals(
+          List.of(interrupted), engine.listJobs().stream().map(JobSummary::build).toList());
+      assertEquals(JobState.Status.RUNNING, engine.job(interrupted).status(), "never erased");
+      assertEquals(records, engine.cacheRecords().size(), "erasing jobs leaves the cache");
+    }
+  }
+
+  @Test
   void aSolvedBuildsJobStaysOpenUntilItsOutputsAreWrittenAndRecordsThem() throws Exception {
     BuildId id = BuildId.next();
     Definition definition =

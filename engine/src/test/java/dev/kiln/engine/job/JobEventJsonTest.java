@@ -67,12 +67,36 @@ class JobEventJsonTest {
             "job-opened", new JobIndex.JobOpened(BuildId.parse("01KB0Z5Q7ZJ9W3D1XH0G5ZB4TN"), AT)),
         Map.entry(
             "job-closed", new JobIndex.JobClosed(BuildId.parse("01KB0Z5Q7ZJ9W3D1XH0G5ZB4TN"), AT)),
+        Map.entry("job-ended", new JobHistory.JobEnded(summary())),
+        Map.entry(
+            "jobs-erased",
+            new JobHistory.JobsErased(List.of(BuildId.parse("01KB0Z5Q7ZJ9W3D1XH0G5ZB4TN")), AT)),
+        Map.entry(
+            "job-history-state",
+            new JobHistory.State(
+                List.of(
+                    summary(),
+                    new JobSummary(
+                        BuildId.parse("01KB0Z60000000000000000000"),
+                        JobState.Status.CANCELLED,
+                        "dockerfile: -f Dockerfile .",
+                        AT,
+                        Optional.empty())))),
         Map.entry(
             "job-index-state",
             new JobIndex.State(
                 List.of(
                     BuildId.parse("01KB0Z5Q7ZJ9W3D1XH0G5ZB4TN"),
                     BuildId.parse("01KB0Z60000000000000000000")))));
+  }
+
+  private static JobSummary summary() {
+    return new JobSummary(
+        BuildId.parse("01KB0Z5Q7ZJ9W3D1XH0G5ZB4TN"),
+        JobState.Status.FINISHED,
+        "dockerfile: --target app .",
+        AT,
+        Optional.of(AT.plusSeconds(12)));
   }
 
   @Test
