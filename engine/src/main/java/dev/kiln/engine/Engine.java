@@ -62,6 +62,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
@@ -149,15 +150,47 @@ public final class Engine implements AutoCloseable {
       throw new IOException(
           "another kiln process is using " + root + "; wait for it or pass another --root");
     }
-    SnapshotterMode mode =
-        config
-            .snapshotter()
-            .orElseGet(
-                () -> OverlayProbe.works(root) ? SnapshotterMode.OVERLAY : SnapshotterMode.COPY);
-    Snapshotter snapshotter = new Snapshotter(root, mode);
-    snapshotter.recover();
-    ContentStore content = new ContentStore(root);
-    content.removeInterruptedIngests(); // the root is this process's alone: no ingest is running
+    AtomicReference<Worker> worker = new AtomicReference<>();
+    AtomicReference<SnapshotCache> cache = new AtomicReference<>();
+    // Starting the actor system takes about 0.4 s (its configuration and classes): it starts on a
+    // thread of its own while this one checks the root.
+    CompletableFuture<ActorSystem<Solver.Command>> starting =
+        CompletableFuture.supplyAsync(
+            () -> startSystem(config, root, worker, cache),
+            task -> {
+              Thread thread = new Thread(task, "kiln-engine-start");
+              thread.setDaemon(true);
+              thread.start();
+            });
+    Snapshotter snapshotter;
+    ContentStore content;
+    CacheStore opened = null;
+    List<String> journalWarnings;
+    ActorSystem<Solver.Command> system;
+    try {
+      SnapshotterMode mode =
+          config
+              .snapshotter()
+              .orElseGet(
+                  () -> OverlayProbe.works(root) ? SnapshotterMode.OVERLAY : SnapshotterMode.COPY);
+      snapshotter = new Snapshotter(root, mode);
+      snapshotter.recover();
+      content = new ContentStore(root);
+      content.removeInterruptedIngests(); // the root is this process's alone: no ingest runs
+      opened = CacheStore.open(root);
+      // Checked before LevelDB opens the journal, which would drop damaged records without a word.
+      journalWarnings = dev.kiln.engine.job.JournalCheck.run(root);
+      system = join(starting);
+    } catch (IOException | RuntimeException e) {
+      starting.thenAccept(ActorSystem::terminate);
+      if (opened != null) {
+        opened.close();
+      }
+      lock.release();
+      channel.close();
+      throw e;
+    }
+    CacheStore cacheStore = opened;
     ImageLoader loader = new ImageLoader(content, snapshotter);
     OciLayoutSource layouts = new OciLayoutSource(loader);
     ImageStore images = new ImageStore(root, content);
@@ -167,32 +200,6 @@ public final class Engine implements AutoCloseable {
     DockerImageSource dockerImages = new DockerImageSource(loader, images, registries);
     Executor executor = new BwrapExecutor(snapshotter);
     LocalSync localSync = new LocalSync(root, snapshotter);
-    CacheStore cacheStore;
-    try {
-      cacheStore = CacheStore.open(root);
-    } catch (IOException e) {
-      lock.release();
-      channel.close();
-      throw e;
-    }
-    // The worker and the cache need the system's dispatchers and the solver needs them: the solver
-    // reaches them through references set before any build can be submitted.
-    // Checked before LevelDB opens the journal, which would drop damaged records without a word.
-    List<String> journalWarnings = dev.kiln.engine.job.JournalCheck.run(root);
-    AtomicReference<Worker> worker = new AtomicReference<>();
-    AtomicReference<SnapshotCache> cache = new AtomicReference<>();
-    Resolver resolver = (digest, vertex, inputs) -> worker.get().resolve(digest, vertex, inputs);
-    ActorSystem<Solver.Command> system =
-        ActorSystem.create(
-            Solver.create(
-                resolver,
-                new LateCache(cache),
-                config.effectiveSlots(),
-                config.effectiveBuildSlots()),
-            "kiln",
-            // Build jobs journal under the root (engine.job); the plugins start with the first job.
-            dev.kiln.engine.job.JobJournal.config(root, config.keepJobs())
-                .withFallback(com.typesafe.config.ConfigFactory.load()));
     var dispatchers = system.dispatchers();
     cache.set(
         new SnapshotCache(
@@ -247,6 +254,40 @@ public final class Engine implements AutoCloseable {
         report,
         channel,
         lock);
+  }
+
+  /**
+   * The engine's actor system: the solver as its guardian, reaching the worker and the cache
+   * through references set before any build can be submitted; build jobs journal under the root
+   * (engine.job), their plugins starting with the first job.
+   */
+  private static ActorSystem<Solver.Command> startSystem(
+      EngineConfig config,
+      Path root,
+      AtomicReference<Worker> worker,
+      AtomicReference<SnapshotCache> cache) {
+    Resolver resolver = (digest, vertex, inputs) -> worker.get().resolve(digest, vertex, inputs);
+    return ActorSystem.create(
+        Solver.create(
+            resolver, new LateCache(cache), config.effectiveSlots(), config.effectiveBuildSlots()),
+        "kiln",
+        dev.kiln.engine.job.JobJournal.config(root, config.keepJobs())
+            .withFallback(com.typesafe.config.ConfigFactory.load()));
+  }
+
+  /** What {@code starting} gives, its failure rethrown as it was. */
+  private static <T> T join(CompletableFuture<T> starting) throws IOException {
+    try {
+      return starting.join();
+    } catch (java.util.concurrent.CompletionException e) {
+      if (e.getCause() instanceof RuntimeException runtime) {
+        throw runtime;
+      }
+      if (e.getCause() instanceof Error error) {
+        throw error;
+      }
+      throw new IOException(String.valueOf(e.getCause().getMessage()), e.getCause());
+    }
   }
 
   /** One automatic collection: once every record is written, under {@code policy}. */
@@ -679,6 +720,22 @@ public final class Engine implements AutoCloseable {
    */
   public List<JobState> unfinishedJobs() throws IOException {
     return jobs.unfinished();
+  }
+
+  /**
+   * The builds the index of unfinished jobs names, oldest first, none read: some may have ended, or
+   * never been accepted, which {@link #unfinishedJobs(java.util.Collection)} tells.
+   */
+  public List<BuildId> unfinishedJobIds() throws IOException {
+    return jobs.openIds();
+  }
+
+  /**
+   * Those of builds {@code ids}' jobs that have not ended, oldest first; the index forgets the
+   * others.
+   */
+  public List<JobState> unfinishedJobs(java.util.Collection<BuildId> ids) throws IOException {
+    return jobs.unfinished(ids);
   }
 
   /**

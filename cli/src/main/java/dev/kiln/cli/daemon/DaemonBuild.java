@@ -50,6 +50,8 @@ final class DaemonBuild implements RemoteBuild.Watcher {
   private int completed;
   private int failed;
   private Runnable cancel = () -> {};
+  private final java.util.concurrent.CompletableFuture<Void> underway =
+      new java.util.concurrent.CompletableFuture<>();
 
   DaemonBuild(BuildId id, String dockerfile, List<String> args, String submission, BuildLog log) {
     this.id = id;
@@ -87,10 +89,16 @@ final class DaemonBuild implements RemoteBuild.Watcher {
     }
   }
 
+  /** Completed once its first step has started, or it has ended. */
+  java.util.concurrent.CompletableFuture<Void> underway() {
+    return underway;
+  }
+
   @Override
   public synchronized void event(ProgressEvent event) {
     if (event instanceof ProgressEvent.VertexStarted) {
       started++;
+      underway.complete(null);
     } else if (event instanceof ProgressEvent.VertexCached) {
       cached++;
     } else if (event instanceof ProgressEvent.VertexCompleted) {
@@ -136,6 +144,7 @@ final class DaemonBuild implements RemoteBuild.Watcher {
 
   /** The build is over with {@code code}, {@code kiln build}'s exit code. */
   synchronized void finished(int code) {
+    underway.complete(null);
     exitCode = code;
     finished = Optional.of(Instant.now());
     state =

@@ -105,6 +105,9 @@ public final class DaemonServer extends AllDirectives implements AutoCloseable {
   /** The builds a restart resumes, taken before the daemon listens, started once it does. */
   private final List<Runnable> toResume = new ArrayList<>();
 
+  /** The longest a resumed build waits for the one before it to begin (see awaitUnderway). */
+  private static final Duration RESUME_STAGGER = Duration.ofSeconds(3);
+
   /** Starts the builds a restart resumes, two at a time. */
   private final ExecutorService resuming =
       Executors.newFixedThreadPool(
@@ -803,36 +806,42 @@ public final class DaemonServer extends AllDirectives implements AutoCloseable {
    * time, half-sent outputs.
    */
   private void recover() throws IOException {
-    Set<BuildId> interrupted = new TreeSet<>();
-    for (var job : engine.unfinishedJobs()) {
-      var accepted = job.accepted().orElseThrow();
-      if (accepted.workdir().isEmpty()) { // an embedded build's is kiln resume's
-        interrupted.add(accepted.build());
-      }
-    }
-    // Accepted (its request saved, its id told to its client) but killed before its job began.
-    Set<BuildId> unstarted = new TreeSet<>();
+    // Only the index is read now: reading each job (a journal replay apiece) waits until the
+    // daemon listens, so that its start does not grow with the builds it resumes.
+    Set<BuildId> named = new TreeSet<>(engine.unfinishedJobIds());
+    Set<BuildId> resuming = new TreeSet<>();
     try (var left = Files.list(sessions)) {
       for (Path session : left.toList()) {
         Optional<BuildId> id = idOf(session.getFileName().toString());
-        if (id.isPresent() && interrupted.contains(id.get())) {
+        if (id.isPresent() && named.contains(id.get())) {
+          resuming.add(id.get());
           continue;
         }
+        // Accepted (its request saved, its id told to its client) but killed before its job began.
         if (id.isPresent()
             && Files.isRegularFile(session.resolve(SavedRequest.FILE))
             && engine.job(id.get()).status() == dev.kiln.engine.job.JobState.Status.NEW) {
-          unstarted.add(id.get());
+          resuming.add(id.get());
           continue;
         }
         delete(session);
       }
     }
-    Set<BuildId> resuming = new TreeSet<>(interrupted);
-    resuming.addAll(unstarted);
     sweep(outputs, Set.of());
-    sweep(logs, resuming);
+    Set<BuildId> unfinished = new TreeSet<>(named);
+    unfinished.addAll(resuming);
+    sweep(logs, unfinished);
     for (BuildId id : resuming) {
-      resume(id, interrupted.contains(id));
+      resume(id);
+    }
+    // Unfinished jobs without a session (few: read now): an embedded build's, which is kiln
+    // resume's, or a daemon build whose session is gone, which ends failed.
+    Set<BuildId> sessionless = new TreeSet<>(named);
+    sessionless.removeAll(resuming);
+    for (var job : engine.unfinishedJobs(sessionless)) {
+      if (job.accepted().orElseThrow().workdir().isEmpty()) {
+        resume(job.accepted().orElseThrow().build());
+      }
     }
   }
 
@@ -897,7 +906,7 @@ public final class DaemonServer extends AllDirectives implements AutoCloseable {
    * (secrets are never written anywhere); one whose session is gone or damaged ends failed, saying
    * why.
    */
-  private void resume(BuildId id, boolean journaled) {
+  private void resume(BuildId id) {
     Path session = sessions.resolve(id.value());
     String why;
     try {
@@ -922,7 +931,21 @@ public final class DaemonServer extends AllDirectives implements AutoCloseable {
         toResume.add(
             () -> {
               try {
-                launch(leases, id, request, upload, session, journaled, Optional.of(build));
+                var status = engine.job(id).status();
+                if (status.ended()) { // a crash came between its end and its session's removal
+                  leases.close();
+                  endedBefore(id, build, status);
+                  return;
+                }
+                launch(
+                    leases,
+                    id,
+                    request,
+                    upload,
+                    session,
+                    status == dev.kiln.engine.job.JobState.Status.RUNNING,
+                    Optional.of(build));
+                awaitUnderway(build);
               } catch (IOException | RemoteBuild.BadRequest | RuntimeException e) {
                 end(
                     id,
@@ -946,6 +969,39 @@ public final class DaemonServer extends AllDirectives implements AutoCloseable {
         new dev.kiln.engine.job.JobEvent.BuildFailed(
             "cannot resume: " + why, Optional.empty(), java.time.Instant.now()),
         "error: build " + id + " cannot resume: " + why);
+  }
+
+  /**
+   * Waits until resumed build {@code build}'s first step has started (or it ended), at most {@code
+   * RESUME_STAGGER}, before the next resumed build starts: fifty builds starting at once on two
+   * cores would each reach their steps late, the first ones included.
+   */
+  private static void awaitUnderway(DaemonBuild build) {
+    try {
+      build.underway().get(RESUME_STAGGER.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+      // It is slow to begin; the next one starts all the same.
+    }
+  }
+
+  /**
+   * Build {@code id}, taken to resume, had ended before the crash: its session goes, its log gets
+   * its exit line if it lacks one, and the index of unfinished jobs lets it go.
+   */
+  private void endedBefore(
+      BuildId id, DaemonBuild build, dev.kiln.engine.job.JobState.Status status)
+      throws IOException {
+    delete(sessions.resolve(id.value()));
+    int code = status == dev.kiln.engine.job.JobState.Status.FINISHED ? 0 : 1;
+    Optional<String> last = BuildLog.lastLine(logOf(id));
+    if (last.isEmpty() || !BuildLog.isExit(last.get())) {
+      build.log().line(RemoteBuild.exitLine(code));
+    }
+    table.finished(build, code);
+    removeLater(logOf(id), OUTPUT_KEPT);
+    engine.unfinishedJobs(Set.of(id));
   }
 
   /**

@@ -259,11 +259,27 @@ public final class Jobs implements org.apache.pekko.actor.typed.Extension {
   }
 
   /**
+   * The builds the index names as unfinished, oldest first, without reading their jobs: some may
+   * have ended or never been accepted (see {@link #unfinished(java.util.Collection)}).
+   */
+  public java.util.List<BuildId> openIds() throws IOException {
+    return ask(index(), JobIndex.Get::new, "the job index").open();
+  }
+
+  /**
    * The jobs that have not ended, oldest first, read {@value #READ_PARALLELISM} at a time; the
    * index forgets those it names that have ended or were never accepted.
    */
   public java.util.List<JobState> unfinished() throws IOException {
-    java.util.List<BuildId> open = ask(index(), JobIndex.Get::new, "the job index").open();
+    return unfinished(openIds());
+  }
+
+  /**
+   * Those of builds {@code ids}' jobs that have not ended, oldest first, read {@value
+   * #READ_PARALLELISM} at a time; the index forgets those that have ended or were never accepted.
+   */
+  public java.util.List<JobState> unfinished(java.util.Collection<BuildId> ids) throws IOException {
+    java.util.List<BuildId> open = new java.util.ArrayList<>(new java.util.TreeSet<>(ids));
     java.util.List<JobState> states =
         await(
             org.apache.pekko.stream.javadsl.Source.from(open)

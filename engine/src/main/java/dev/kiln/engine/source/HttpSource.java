@@ -38,11 +38,8 @@ public final class HttpSource {
   private static final ObjectMapper JSON = new ObjectMapper();
   private final ContentStore store;
   private final Snapshotter snapshotter;
-  private final HttpClient client =
-      HttpClient.newBuilder()
-          .followRedirects(HttpClient.Redirect.NORMAL)
-          .connectTimeout(Duration.ofSeconds(30))
-          .build();
+  // Made on the first download: a client's TLS set-up costs every engine start ~0.15 s otherwise.
+  private HttpClient client;
 
   private final Path validators;
 
@@ -54,6 +51,17 @@ public final class HttpSource {
 
   /** What the last download of a URL was: its ETag, where its body is, when it was modified. */
   private record Validator(String etag, Digest digest, Optional<FileTime> lastModified) {}
+
+  private synchronized HttpClient client() {
+    if (client == null) {
+      client =
+          HttpClient.newBuilder()
+              .followRedirects(HttpClient.Redirect.NORMAL)
+              .connectTimeout(Duration.ofSeconds(30))
+              .build();
+    }
+    return client;
+  }
 
   public Download fetch(String url, Optional<Digest> checksum) throws IOException {
     Optional<Validator> known = validator(url).filter(v -> store.has(v.digest()));
@@ -67,7 +75,7 @@ public final class HttpSource {
     }
     HttpResponse<InputStream> response;
     try {
-      response = client.send(request, HttpResponse.BodyHandlers.ofInputStream());
+      response = client().send(request, HttpResponse.BodyHandlers.ofInputStream());
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new IOException("GET " + url + ": interrupted", e);
