@@ -27,6 +27,8 @@ public final class KilnCommand implements Runnable {
   public static void main(String[] args) {
     // SLF4J reports, at WARN, log calls it replayed while logback was starting: noise for users.
     System.setProperty("slf4j.internal.verbosity", "ERROR");
+    // Who holds a root, as a second process on it is told (engine.RootLock).
+    System.setProperty(dev.kiln.engine.RootLock.COMMAND_PROPERTY, "kiln " + String.join(" ", args));
     if (startsAnEngine(args, System.getenv("KILN_HOST"))) {
       StartupPrewarm.start();
     }

@@ -52,11 +52,8 @@ import dev.kiln.engine.source.OciLayoutSource;
 import dev.kiln.engine.worker.SnapshotCache;
 import dev.kiln.engine.worker.Worker;
 import java.io.IOException;
-import java.nio.channels.FileChannel;
-import java.nio.channels.FileLock;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -95,8 +92,7 @@ public final class Engine implements AutoCloseable {
   private final Collector collector;
   private final LocalSync localSync;
   private final List<String> startReport;
-  private final FileChannel lockChannel;
-  private final FileLock lock;
+  private final RootLock lock;
 
   private Engine(
       ActorSystem<Solver.Command> system,
@@ -113,8 +109,7 @@ public final class Engine implements AutoCloseable {
       Collector collector,
       LocalSync localSync,
       List<String> startReport,
-      FileChannel lockChannel,
-      FileLock lock) {
+      RootLock lock) {
     this.system = system;
     this.jobs = Jobs.of(system);
     this.snapshotter = snapshotter;
@@ -130,7 +125,6 @@ public final class Engine implements AutoCloseable {
     this.collector = collector;
     this.localSync = localSync;
     this.startReport = List.copyOf(startReport);
-    this.lockChannel = lockChannel;
     this.lock = lock;
   }
 
@@ -142,14 +136,7 @@ public final class Engine implements AutoCloseable {
     }
     Path root = config.root().toAbsolutePath();
     Files.createDirectories(root);
-    FileChannel channel =
-        FileChannel.open(root.resolve("lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
-    FileLock lock = channel.tryLock();
-    if (lock == null) {
-      channel.close();
-      throw new IOException(
-          "another kiln process is using " + root + "; wait for it or pass another --root");
-    }
+    RootLock lock = RootLock.take(root, "wait for it or pass another --root");
     AtomicReference<Worker> worker = new AtomicReference<>();
     AtomicReference<SnapshotCache> cache = new AtomicReference<>();
     // Starting the actor system takes about 0.4 s (its configuration and classes): it starts on a
@@ -186,8 +173,7 @@ public final class Engine implements AutoCloseable {
       if (opened != null) {
         opened.close();
       }
-      lock.release();
-      channel.close();
+      lock.close();
       throw e;
     }
     CacheStore cacheStore = opened;
@@ -252,7 +238,6 @@ public final class Engine implements AutoCloseable {
             dispatchers.lookup(DispatcherSelector.fromConfig("kiln.io-dispatcher"))),
         localSync,
         report,
-        channel,
         lock);
   }
 
@@ -847,7 +832,6 @@ public final class Engine implements AutoCloseable {
       // Termination failures leave nothing to clean up that recover() does not handle.
     }
     cacheStore.close();
-    lock.release();
-    lockChannel.close();
+    lock.close();
   }
 }

@@ -200,6 +200,18 @@ class DaemonRestartTest {
       client.waitFor();
       assertTrue(id != null);
 
+      // Another process on the daemon's root is refused, and told which process holds it.
+      Process ls =
+          new ProcessBuilder(DaemonProcess.kiln("ls", "--root", root.toString()))
+              .redirectErrorStream(true)
+              .start();
+      String refused = new String(ls.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+      assertEquals(1, ls.waitFor(), refused);
+      assertTrue(
+          refused.contains(
+              "another kiln process (pid " + daemon.pid() + ": kiln daemon --root " + root + " "),
+          refused);
+
       Attached attached = attach(id, daemon.address());
       String followed = attached.err();
       assertEquals(0, attached.exit(), followed);

@@ -1,17 +1,14 @@
 package dev.kiln.engine.check;
 
+import dev.kiln.engine.RootLock;
 import dev.kiln.engine.cache.CacheStore;
 import dev.kiln.engine.content.ContentStore;
 import dev.kiln.engine.image.ImageStore;
 import dev.kiln.engine.snapshot.Snapshotter;
 import dev.kiln.engine.snapshot.SnapshotterMode;
 import java.io.IOException;
-import java.nio.channels.FileChannel;
-import java.nio.channels.FileLock;
-import java.nio.channels.OverlappingFileLockException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 
 /**
  * Checks a root directory as the last process left it: refuses one that is missing, that is not a
@@ -32,33 +29,15 @@ public final class RootCheck {
       throw new IOException(
           dir + " is not a Kiln root: it has no meta/ directory (is --root right?)");
     }
-    try (FileChannel channel =
-        FileChannel.open(
-            dir.resolve("lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE)) {
-      try (FileLock lock = lock(channel, dir);
-          CacheStore cache = CacheStore.open(dir)) {
-        ContentStore content = new ContentStore(dir);
-        // The snapshotter only lists and reads layers here: its mode matters to mounts alone.
-        Snapshotter snapshotter = new Snapshotter(dir, SnapshotterMode.COPY);
-        ImageStore images = new ImageStore(dir, content);
-        return new StoreCheck(dir, content, cache, snapshotter, images).run(repair);
-      }
+    try (RootLock lock =
+            RootLock.take(
+                dir, "stop it and run kiln check again: a check needs the root to itself");
+        CacheStore cache = CacheStore.open(dir)) {
+      ContentStore content = new ContentStore(dir);
+      // The snapshotter only lists and reads layers here: its mode matters to mounts alone.
+      Snapshotter snapshotter = new Snapshotter(dir, SnapshotterMode.COPY);
+      ImageStore images = new ImageStore(dir, content);
+      return new StoreCheck(dir, content, cache, snapshotter, images).run(repair);
     }
-  }
-
-  private static FileLock lock(FileChannel channel, Path dir) throws IOException {
-    FileLock lock;
-    try {
-      lock = channel.tryLock();
-    } catch (OverlappingFileLockException e) {
-      lock = null; // an engine of this process holds it
-    }
-    if (lock == null) {
-      throw new IOException(
-          "another kiln (a build or a daemon) is using "
-              + dir
-              + "; stop it and run kiln check again: a check needs the root to itself");
-    }
-    return lock;
   }
 }
