@@ -105,6 +105,9 @@ public final class DaemonServer extends AllDirectives implements AutoCloseable {
   /** The builds a restart resumes, taken before the daemon listens, started once it does. */
   private final List<Runnable> toResume = new ArrayList<>();
 
+  private final List<java.util.concurrent.Future<?>> restarting =
+      new java.util.concurrent.CopyOnWriteArrayList<>();
+
   /** The longest a resumed build waits for the one before it to begin (see awaitUnderway). */
   private static final Duration RESUME_STAGGER = Duration.ofSeconds(3);
 
@@ -204,8 +207,18 @@ public final class DaemonServer extends AllDirectives implements AutoCloseable {
 
   /** Starts the builds {@link #recover} took, now that the daemon listens. */
   private void startResumed() {
-    toResume.forEach(resuming::execute);
+    toResume.forEach(task -> restarting.add(resuming.submit(task)));
     toResume.clear();
+  }
+
+  /**
+   * Waits until what the restart left to do once the daemon listens is done: each resumed build
+   * launched (and begun, or given up waiting for), the builds that cannot resume ended.
+   */
+  void awaitRestarted() throws InterruptedException, java.util.concurrent.ExecutionException {
+    for (var task : restarting) {
+      task.get();
+    }
   }
 
   /** TLS from {@code files}; mutual (a client without a certificate its CA signed is refused). */
@@ -806,42 +819,53 @@ public final class DaemonServer extends AllDirectives implements AutoCloseable {
    * time, half-sent outputs.
    */
   private void recover() throws IOException {
-    // Only the index is read now: reading each job (a journal replay apiece) waits until the
-    // daemon listens, so that its start does not grow with the builds it resumes.
-    Set<BuildId> named = new TreeSet<>(engine.unfinishedJobIds());
-    Set<BuildId> resuming = new TreeSet<>();
+    // The journal is not read before the daemon listens, so that its start does not grow with
+    // the journal: the sessions tell which builds to resume, and each resumed build's job is read
+    // as it launches. Meanwhile the index of unfinished jobs is read, for those with no session.
+    java.util.concurrent.Future<List<BuildId>> named = resuming.submit(engine::unfinishedJobIds);
+    Set<BuildId> restarted = new TreeSet<>();
     try (var left = Files.list(sessions)) {
       for (Path session : left.toList()) {
         Optional<BuildId> id = idOf(session.getFileName().toString());
-        if (id.isPresent() && named.contains(id.get())) {
-          resuming.add(id.get());
-          continue;
-        }
-        // Accepted (its request saved, its id told to its client) but killed before its job began.
-        if (id.isPresent()
-            && Files.isRegularFile(session.resolve(SavedRequest.FILE))
-            && engine.job(id.get()).status() == dev.kiln.engine.job.JobState.Status.NEW) {
-          resuming.add(id.get());
+        if (id.isPresent() && Files.isRegularFile(session.resolve(SavedRequest.FILE))) {
+          restarted.add(id.get()); // interrupted, or accepted but killed before its job began
           continue;
         }
         delete(session);
       }
     }
     sweep(outputs, Set.of());
-    Set<BuildId> unfinished = new TreeSet<>(named);
-    unfinished.addAll(resuming);
-    sweep(logs, unfinished);
-    for (BuildId id : resuming) {
+    List<BuildId> unended = sweep(logs, restarted);
+    for (BuildId id : restarted) {
       resume(id);
     }
-    // Unfinished jobs without a session (few: read now): an embedded build's, which is kiln
-    // resume's, or a daemon build whose session is gone, which ends failed.
-    Set<BuildId> sessionless = new TreeSet<>(named);
-    sessionless.removeAll(resuming);
-    for (var job : engine.unfinishedJobs(sessionless)) {
-      if (job.accepted().orElseThrow().workdir().isEmpty()) {
-        resume(job.accepted().orElseThrow().build());
+    toResume.add(() -> afterRestart(named, restarted, unended));
+  }
+
+  /**
+   * Once the daemon listens: ends, failed, the unfinished daemon builds whose session is gone (an
+   * embedded build's unfinished job is kiln resume's), then gives the logs of builds that ended
+   * without their exit line (the crash came between the two) that line.
+   */
+  private void afterRestart(
+      java.util.concurrent.Future<List<BuildId>> named,
+      Set<BuildId> restarted,
+      List<BuildId> unended) {
+    try {
+      Set<BuildId> sessionless = new TreeSet<>(named.get());
+      sessionless.removeAll(restarted);
+      for (var job : engine.unfinishedJobs(sessionless)) {
+        if (job.accepted().orElseThrow().workdir().isEmpty()) {
+          resume(job.accepted().orElseThrow().build());
+        }
       }
+      for (BuildId id : unended) {
+        endLog(id);
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } catch (IOException | java.util.concurrent.ExecutionException e) {
+      // Left as they are: the next start tries again.
     }
   }
 
@@ -855,11 +879,12 @@ public final class DaemonServer extends AllDirectives implements AutoCloseable {
 
   /**
    * Removes from {@code dir} what a crash left half-sent and what is past {@code OUTPUT_KEPT};
-   * schedules the removal of the rest, except the logs of {@code resuming} builds. A log of a build
-   * that ended without its exit line (the crash came between the two) gets it.
+   * schedules the removal of the rest, except the logs of {@code resuming} builds. Answers the
+   * builds whose logs lack their exit line (which {@link #endLog} gives them).
    */
-  private void sweep(Path dir, Set<BuildId> resuming) throws IOException {
+  private List<BuildId> sweep(Path dir, Set<BuildId> resuming) throws IOException {
     java.time.Instant now = java.time.Instant.now();
+    List<BuildId> unended = new ArrayList<>();
     try (var files = Files.list(dir)) {
       for (Path file : files.toList()) {
         String name = file.getFileName().toString();
@@ -874,18 +899,24 @@ public final class DaemonServer extends AllDirectives implements AutoCloseable {
           delete(file);
           continue;
         }
-        if (dir.equals(logs) && id.isPresent()) {
-          endLog(id.get());
+        if (dir.equals(logs) && id.isPresent() && !ended(id.get())) {
+          unended.add(id.get());
         }
         removeLater(file, OUTPUT_KEPT.minus(age));
       }
     }
+    return unended;
+  }
+
+  /** Whether build {@code id}'s log has its exit line. */
+  private boolean ended(BuildId id) throws IOException {
+    Optional<String> last = BuildLog.lastLine(logOf(id));
+    return last.isPresent() && BuildLog.isExit(last.get());
   }
 
   /** Gives the log of ended build {@code id} its exit line if the crash left it without. */
   private void endLog(BuildId id) throws IOException {
-    Optional<String> last = BuildLog.lastLine(logOf(id));
-    if (last.isPresent() && BuildLog.isExit(last.get())) {
+    if (ended(id)) {
       return;
     }
     var status = engine.job(id).status();
@@ -995,8 +1026,7 @@ public final class DaemonServer extends AllDirectives implements AutoCloseable {
       throws IOException {
     delete(sessions.resolve(id.value()));
     int code = status == dev.kiln.engine.job.JobState.Status.FINISHED ? 0 : 1;
-    Optional<String> last = BuildLog.lastLine(logOf(id));
-    if (last.isEmpty() || !BuildLog.isExit(last.get())) {
+    if (!ended(id)) {
       build.log().line(RemoteBuild.exitLine(code));
     }
     table.finished(build, code);

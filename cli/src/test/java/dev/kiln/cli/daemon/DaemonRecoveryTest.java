@@ -260,6 +260,47 @@ class DaemonRecoveryTest {
   }
 
   @Test
+  void aDaemonBuildWhoseSessionIsGoneEndsFailedAndAnEmbeddedOneIsLeftToKilnResume()
+      throws Exception {
+    BuildId gone = BuildId.next();
+    deleteTree(interrupted(gone, "FROM busybox\nRUN true\n", List.of()));
+    BuildId embedded = BuildId.next();
+    try (Engine crashed = Engine.start(EngineConfig.at(root))) {
+      Jobs.of(crashed.actorSystem())
+          .open(
+              new JobEvent.BuildAccepted(
+                  embedded,
+                  "dockerfile",
+                  Map.of(),
+                  List.of(),
+                  List.of(),
+                  "kiln build",
+                  "/work",
+                  Instant.now()),
+              false);
+    }
+
+    startDaemon();
+    server.awaitRestarted();
+    assertEquals(JobState.Status.FAILED, engine.job(gone).status());
+    String lines = get("/v1/builds/" + gone + "/events").body();
+    assertTrue(lines.contains("cannot resume: its upload did not outlive the daemon"), lines);
+    assertTrue(lines.strip().endsWith("{\"type\":\"exit\",\"code\":1}"), lines);
+    assertEquals(JobState.Status.RUNNING, engine.job(embedded).status(), "kiln resume's");
+    assertEquals(
+        List.of(embedded),
+        engine.unfinishedJobs().stream().map(j -> j.accepted().orElseThrow().build()).toList());
+  }
+
+  private static void deleteTree(Path dir) throws java.io.IOException {
+    try (var paths = Files.walk(dir)) {
+      for (Path path : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
+        Files.delete(path);
+      }
+    }
+  }
+
+  @Test
   void aBuildWhoseSavedRequestIsDamagedEndsFailedNamingTheFile() throws Exception {
     BuildId id = BuildId.next();
     Path session = interrupted(id, "FROM busybox\nRUN true\n", List.of());
