@@ -819,6 +819,7 @@ public final class Engine implements AutoCloseable {
   @Override
   public void close() throws IOException {
     collector.close();
+    jobs.quiesce(Duration.ofSeconds(30));
     // Terminating stops every vertex, which cancels its work; then wait for that work to end,
     // so that nothing still writes under the root when the next engine takes it over.
     system.terminate();

@@ -109,6 +109,19 @@ class DaemonRecoveryTest {
     return session;
   }
 
+  /** What {@code kiln ls --addr} prints for the daemon. */
+  private String ls() {
+    java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+    java.io.PrintStream old = System.out;
+    System.setOut(new java.io.PrintStream(out, true, StandardCharsets.UTF_8));
+    try {
+      assertEquals(0, KilnCommand.run("ls", "--addr", server.address().toString()));
+    } finally {
+      System.setOut(old);
+    }
+    return out.toString(StandardCharsets.UTF_8);
+  }
+
   private void startDaemon() throws Exception {
     engine = Engine.start(EngineConfig.at(root));
     server = DaemonServer.start(engine, root, new DaemonAddress.Tcp("127.0.0.1", 0), 8 << 20);
@@ -176,15 +189,7 @@ class DaemonRecoveryTest {
     startDaemon();
     String listed = get("/v1/builds").body();
     assertTrue(listed.contains("\"state\":\"needs-secrets\""), listed);
-    java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
-    java.io.PrintStream old = System.out;
-    System.setOut(new java.io.PrintStream(out, true, StandardCharsets.UTF_8));
-    try {
-      assertEquals(0, KilnCommand.run("ls", "--addr", server.address().toString()));
-    } finally {
-      System.setOut(old);
-    }
-    String ls = out.toString(StandardCharsets.UTF_8);
+    String ls = ls();
     assertTrue(
         ls.lines().anyMatch(line -> line.startsWith(id.value()) && line.contains("needs-secrets")),
         ls);
@@ -240,15 +245,7 @@ class DaemonRecoveryTest {
     assertTrue(
         listed.contains("{\"id\":\"" + id + "\",\"state\":\"cancelled\""),
         "the ended build is listed: " + listed);
-    java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
-    java.io.PrintStream old = System.out;
-    System.setOut(new java.io.PrintStream(out, true, StandardCharsets.UTF_8));
-    try {
-      assertEquals(0, KilnCommand.run("ls", "--addr", server.address().toString()));
-    } finally {
-      System.setOut(old);
-    }
-    String ls = out.toString(StandardCharsets.UTF_8);
+    String ls = ls();
     assertTrue(
         ls.lines()
             .anyMatch(

@@ -57,6 +57,9 @@ public final class JobHistory
   /** Erase the jobs whose retention is over now; answered once they are (or could not be). */
   public record EraseDue(ActorRef<Done> replyTo) implements Command {}
 
+  /** Answer once no erasure runs, and start none after: its process is stopping. */
+  public record Quiesce(ActorRef<Done> replyTo) implements Command {}
+
   /** Erase the jobs whose retention is over. */
   enum Sweep implements Command {
     INSTANCE
@@ -119,6 +122,7 @@ public final class JobHistory
   private final ActorContext<Command> context;
   private final Duration keep;
   private boolean sweeping;
+  private boolean quiesced;
   private final List<ActorRef<Done>> waiting = new java.util.ArrayList<>();
 
   /**
@@ -168,6 +172,17 @@ public final class JobHistory
               waiting.add(due.replyTo());
               return onSweep(state, Sweep.INSTANCE);
             })
+        .onCommand(
+            Quiesce.class,
+            (state, quiesce) -> {
+              quiesced = true;
+              if (sweeping) {
+                waiting.add(quiesce.replyTo());
+              } else {
+                quiesce.replyTo().tell(Done.getInstance());
+              }
+              return Effect().none();
+            })
         .onCommand(Sweep.class, this::onSweep)
         .onCommand(Erased.class, this::onErased)
         .build();
@@ -175,6 +190,10 @@ public final class JobHistory
 
   private Effect<Event, State> onSweep(State state, Sweep sweep) {
     if (sweeping) {
+      return Effect().none();
+    }
+    if (quiesced) {
+      answerWaiting();
       return Effect().none();
     }
     List<BuildId> due = state.endedBefore(Instant.now().minus(keep), ERASE_AT_ONCE);

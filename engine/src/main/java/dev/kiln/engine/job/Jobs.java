@@ -37,6 +37,13 @@ public final class Jobs implements org.apache.pekko.actor.typed.Extension {
   private volatile ActorRef<JobIndex.Command> index;
   private volatile ActorRef<JobHistory.Command> history;
 
+  /**
+   * Closings of ended jobs still being written (history, then index): a build's end does not wait
+   * for them, {@link #quiesce} does.
+   */
+  private final java.util.Set<java.util.concurrent.CompletableFuture<?>> closing =
+      java.util.concurrent.ConcurrentHashMap.newKeySet();
+
   private Jobs(ActorSystem<?> system) {
     this.system = system;
   }
@@ -94,13 +101,61 @@ public final class Jobs implements org.apache.pekko.actor.typed.Extension {
                         JOURNAL_TIMEOUT,
                         system.scheduler()))
             .orElse(java.util.concurrent.CompletableFuture.completedFuture(null));
-    return named.thenCompose(
-        done ->
-            AskPattern.<JobIndex.Command, org.apache.pekko.Done>ask(
-                index(),
-                replyTo -> new JobIndex.Close(id, replyTo),
-                JOURNAL_TIMEOUT,
-                system.scheduler()));
+    java.util.concurrent.CompletableFuture<org.apache.pekko.Done> closed =
+        named
+            .thenCompose(
+                done ->
+                    AskPattern.<JobIndex.Command, org.apache.pekko.Done>ask(
+                        index(),
+                        replyTo -> new JobIndex.Close(id, replyTo),
+                        JOURNAL_TIMEOUT,
+                        system.scheduler()))
+            .toCompletableFuture();
+    closing.add(closed);
+    closed.whenComplete((done, failure) -> closing.remove(closed));
+    return closed;
+  }
+
+  /** Waits, at most {@code limit}, until the closings of ended jobs begun so far are written. */
+  private void awaitClosings(Duration limit)
+      throws InterruptedException, ExecutionException, java.util.concurrent.TimeoutException {
+    java.util.concurrent.CompletableFuture.allOf(
+            closing.toArray(java.util.concurrent.CompletableFuture[]::new))
+        .get(limit.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+  }
+
+  /** {@link #awaitClosings}, its failure an {@link IOException}. */
+  private void closingsWritten() throws IOException {
+    try {
+      awaitClosings(JOURNAL_TIMEOUT);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IOException("interrupted while ended jobs were closed", e);
+    } catch (ExecutionException | java.util.concurrent.TimeoutException e) {
+      throw new IOException("the journal did not close the ended jobs: " + e, e);
+    }
+  }
+
+  /**
+   * Waits, at most {@code limit}, until no closing of an ended job is being written and no erasure
+   * runs, so that the journal can stop: LevelDB JNI frees an iterator still in use when its
+   * database closes under a replay, which crashes the JVM. Erasures do not start again.
+   */
+  public void quiesce(Duration limit) {
+    try {
+      awaitClosings(limit);
+      ActorRef<JobHistory.Command> started = history;
+      if (started != null) {
+        AskPattern.<JobHistory.Command, org.apache.pekko.Done>ask(
+                started, JobHistory.Quiesce::new, limit, system.scheduler())
+            .toCompletableFuture()
+            .get(limit.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } catch (ExecutionException | java.util.concurrent.TimeoutException e) {
+      // Stopping anyway: what was not written is healed by the next start (see unfinished).
+    }
   }
 
   /** A build's job while the build runs: where its events go, and how it ends. */
@@ -136,7 +191,7 @@ public final class Jobs implements org.apache.pekko.actor.typed.Extension {
     /**
      * Records {@code event}, the build's end, lets the job's actor go, and closes the job: named in
      * the history of ended jobs, then dropped from the index (a crash before that leaves it to the
-     * next {@link #unfinished}).
+     * next {@link #unfinished}). Answered once the end is in the journal; the closing follows.
      */
     public CompletionStage<BuildJob.Reply> end(JobEvent event) {
       return AskPattern.<BuildJob.Command, BuildJob.Reply>ask(
@@ -145,11 +200,12 @@ public final class Jobs implements org.apache.pekko.actor.typed.Extension {
               JOURNAL_TIMEOUT,
               system.scheduler())
           .whenComplete((reply, failure) -> actor.tell(BuildJob.Stop.INSTANCE))
-          .thenCompose(
-              reply ->
-                  reply instanceof BuildJob.Persisted persisted
-                      ? closed(id, persisted.state()).handle((done, failure) -> reply)
-                      : java.util.concurrent.CompletableFuture.completedFuture(reply));
+          .whenComplete(
+              (reply, failure) -> {
+                if (reply instanceof BuildJob.Persisted persisted) {
+                  closed(id, persisted.state()); // not waited for: see quiesce
+                }
+              });
     }
   }
 
@@ -299,6 +355,7 @@ public final class Jobs implements org.apache.pekko.actor.typed.Extension {
 
   /** Erases the ended jobs whose retention is over now (a failure is logged, and retried). */
   public void eraseDue() throws IOException {
+    closingsWritten(); // the jobs just ended are in the history
     this.<org.apache.pekko.Done, JobHistory.Command>ask(
         history(), JobHistory.EraseDue::new, "the job history");
   }
@@ -313,8 +370,10 @@ public final class Jobs implements org.apache.pekko.actor.typed.Extension {
    * unfinished ones as {@link #unfinished} finds them.
    */
   public java.util.List<JobSummary> list() throws IOException {
+    java.util.List<JobState> unfinished = unfinished();
+    closingsWritten(); // those it found ended, and those just ended, are in the history
     java.util.List<JobSummary> all = new java.util.ArrayList<>(ended());
-    for (JobState job : unfinished()) {
+    for (JobState job : unfinished) {
       JobSummary.of(job).ifPresent(all::add);
     }
     all.sort(java.util.Comparator.comparing(job -> job.build().value()));

@@ -75,6 +75,10 @@ class EngineJobTest {
       assertEquals(
           List.of(id),
           engine.jobs().stream().map(j -> j.accepted().orElseThrow().build()).toList());
+      // Its closing, which the build's end does not wait for, was written before the engine
+      // closed: the history names it, and the index does not.
+      assertEquals(List.of(id), engine.endedJobs().stream().map(JobSummary::build).toList());
+      assertEquals(List.of(), engine.unfinishedJobIds());
     }
   }
 
