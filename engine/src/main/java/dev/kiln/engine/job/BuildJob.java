@@ -1,9 +1,7 @@
 package dev.kiln.engine.job;
 
-import java.time.Duration;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
-import org.apache.pekko.actor.typed.SupervisorStrategy;
 import org.apache.pekko.persistence.typed.PersistenceId;
 import org.apache.pekko.persistence.typed.javadsl.CommandHandler;
 import org.apache.pekko.persistence.typed.javadsl.EventHandler;
@@ -53,9 +51,7 @@ public final class BuildJob extends EventSourcedBehavior<BuildJob.Command, JobEv
   }
 
   private BuildJob(BuildId build) {
-    super(
-        PersistenceId.ofUniqueId("build-" + build.value()),
-        SupervisorStrategy.restartWithBackoff(Duration.ofMillis(200), Duration.ofSeconds(10), 0.2));
+    super(PersistenceId.ofUniqueId("build-" + build.value()), JobJournal.RESTART_ON_FAILED_WRITE);
     this.build = build;
   }
 

@@ -10,7 +10,6 @@ import java.util.Optional;
 import org.apache.pekko.Done;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
-import org.apache.pekko.actor.typed.SupervisorStrategy;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.persistence.typed.PersistenceId;
@@ -140,9 +139,7 @@ public final class JobHistory
   }
 
   private JobHistory(ActorContext<Command> context, Duration keep) {
-    super(
-        PersistenceId.ofUniqueId(PERSISTENCE_ID),
-        SupervisorStrategy.restartWithBackoff(Duration.ofMillis(200), Duration.ofSeconds(10), 0.2));
+    super(PersistenceId.ofUniqueId(PERSISTENCE_ID), JobJournal.RESTART_ON_FAILED_WRITE);
     this.context = context;
     this.keep = keep;
   }

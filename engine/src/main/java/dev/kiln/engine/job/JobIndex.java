@@ -2,14 +2,12 @@ package dev.kiln.engine.job;
 
 import com.fasterxml.jackson.annotation.JsonSubTypes;
 import com.fasterxml.jackson.annotation.JsonTypeInfo;
-import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.TreeSet;
 import org.apache.pekko.Done;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
-import org.apache.pekko.actor.typed.SupervisorStrategy;
 import org.apache.pekko.persistence.typed.PersistenceId;
 import org.apache.pekko.persistence.typed.javadsl.CommandHandler;
 import org.apache.pekko.persistence.typed.javadsl.Effect;
@@ -80,9 +78,7 @@ public final class JobIndex
   }
 
   private JobIndex() {
-    super(
-        PersistenceId.ofUniqueId(PERSISTENCE_ID),
-        SupervisorStrategy.restartWithBackoff(Duration.ofMillis(200), Duration.ofSeconds(10), 0.2));
+    super(PersistenceId.ofUniqueId(PERSISTENCE_ID), JobJournal.RESTART_ON_FAILED_WRITE);
   }
 
   @Override

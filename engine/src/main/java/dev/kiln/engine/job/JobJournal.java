@@ -15,6 +15,14 @@ public final class JobJournal {
   private JobJournal() {}
 
   /**
+   * What a job's entity (a build's job, the index, the history) does when a write fails: it
+   * restarts, from what its journal holds, after a backoff.
+   */
+  static final org.apache.pekko.actor.typed.BackoffSupervisorStrategy RESTART_ON_FAILED_WRITE =
+      org.apache.pekko.actor.typed.SupervisorStrategy.restartWithBackoff(
+          java.time.Duration.ofMillis(200), java.time.Duration.ofSeconds(10), 0.2);
+
+  /**
    * The actor system settings for {@code root}'s journal, whose directories it makes: LevelDB makes
    * only the last level of its own, and would fail on a root not made yet. Ended jobs are erased
    * after {@link JobHistory#DEFAULT_KEEP}.
