@@ -130,6 +130,25 @@ public final class State {
     return file(List.of(FileAction.Copy.of(1, src, dest)), from);
   }
 
+  /**
+   * A nested build: solves the definition this state holds at {@code definitionPath}, as part of
+   * the same build; the result is the nested root's filesystem.
+   */
+  public State build(String definitionPath) {
+    return withNode(new BuildOp(definitionPath), List.of(this));
+  }
+
+  /** Writes {@code data} to the file {@code path} of this state, making its parents. */
+  public State mkfile(String path, String data) {
+    List<FileAction> actions = new ArrayList<>();
+    int slash = path.lastIndexOf('/');
+    if (slash > 0) {
+      actions.add(new FileAction.Mkdir(path.substring(0, slash), 0755, true, Optional.empty()));
+    }
+    actions.add(new FileAction.Mkfile(path, 0644, data, Optional.empty()));
+    return file(actions);
+  }
+
   /** Sets the description shown in progress for the op that made this state. */
   public State describe(String description) {
     Node current = node.orElseThrow(() -> new IllegalStateException("scratch has no op"));

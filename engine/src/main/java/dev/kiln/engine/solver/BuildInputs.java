@@ -66,6 +66,14 @@ public final class BuildInputs {
         + (agent == null ? "-" : agent.toString());
   }
 
+  /** {@code secret:ID=FINGERPRINT} for every secret and agent, sorted by id. */
+  java.util.SortedSet<String> fingerprints() {
+    java.util.SortedSet<String> all = new java.util.TreeSet<>();
+    secrets.keySet().forEach(id -> all.add("secret:" + id + "=" + fingerprint(id)));
+    sshAgents.keySet().forEach(id -> all.add("secret:" + id + "=" + fingerprint(id)));
+    return all;
+  }
+
   /** Ids only: contents never reach a log. */
   @Override
   public String toString() {

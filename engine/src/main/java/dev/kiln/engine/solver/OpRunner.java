@@ -17,4 +17,22 @@ public interface OpRunner {
 
   /** Runs the op on its inputs' results (in input order); completes with its outputs. */
   CompletionStage<List<Result>> run(List<Result> inputs, RunContext context);
+
+  /**
+   * True for an op whose cache key depends on what its inputs hold, not only on their keys: a build
+   * op, keyed by the nested definition it reads. The solver then gives it its inputs' results
+   * before asking for its key, through {@link #cacheDigest(List, RunContext, Nesting)}.
+   */
+  default boolean keyedByInputs() {
+    return false;
+  }
+
+  /**
+   * The cache digest of an op {@link #keyedByInputs keyed by its inputs}, from their results; it
+   * may solve nested builds with {@code nesting}, and its run may use what it found.
+   */
+  default CompletionStage<String> cacheDigest(
+      List<Result> inputs, RunContext context, Nesting nesting) {
+    return cacheDigest(context);
+  }
 }

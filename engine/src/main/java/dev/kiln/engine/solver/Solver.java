@@ -1,5 +1,6 @@
 package dev.kiln.engine.solver;
 
+import dev.kiln.engine.graph.BuildOp;
 import dev.kiln.engine.graph.Definition;
 import dev.kiln.engine.graph.Digest;
 import dev.kiln.engine.graph.ExecOp;
@@ -9,12 +10,15 @@ import dev.kiln.engine.graph.Mount;
 import dev.kiln.engine.graph.SourceOp;
 import dev.kiln.engine.graph.Vertex;
 import dev.kiln.engine.progress.ProgressEvent;
+import dev.kiln.engine.source.OciReference;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
 import java.util.stream.Collectors;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
@@ -32,7 +36,7 @@ import org.apache.pekko.actor.typed.javadsl.Receive;
  */
 public final class Solver extends AbstractBehavior<Solver.Command> {
   /** The protocol. */
-  public sealed interface Command permits Solve, Cancel, BuildSession.Ended {}
+  public sealed interface Command permits Solve, SolveNested, Cancel, BuildSession.Ended {}
 
   /**
    * Solves {@code definition} with {@code inputs} (its {@code local://NAME} directories, secrets
@@ -57,6 +61,26 @@ public final class Solver extends AbstractBehavior<Solver.Command> {
     public Solve(
         Definition definition, ActorRef<ProgressEvent> progress, ActorRef<Outcome> replyTo) {
       this(definition, BuildInputs.NONE, progress, replyTo, 0);
+    }
+  }
+
+  /**
+   * Solves {@code definition} as part of a running build, for a build op ({@link Nesting}): {@code
+   * chain} holds the builds it is nested in, outermost first, and its own last; its steps count
+   * against the slots of {@code account}, the build that runs the op; its vertices' events go to
+   * {@code progress}, renamed under its label.
+   */
+  public record SolveNested(
+      Definition definition,
+      BuildInputs inputs,
+      List<NestFrame> chain,
+      long account,
+      java.util.function.Consumer<ProgressEvent> progress,
+      ActorRef<Outcome> replyTo,
+      long ticket)
+      implements Command {
+    public SolveNested {
+      chain = List.copyOf(chain);
     }
   }
 
@@ -91,6 +115,7 @@ public final class Solver extends AbstractBehavior<Solver.Command> {
   private final Map<Long, ActorRef<BuildSession.Command>> tickets = new HashMap<>();
   private final Map<Long, Long> ticketOfBuild = new HashMap<>();
   private long nextBuild = 1;
+  private final int maxNesting;
 
   public static Behavior<Command> create(Resolver resolver, ResultCache cache, int slots) {
     return create(resolver, cache, slots, slots);
@@ -118,12 +143,14 @@ public final class Solver extends AbstractBehavior<Solver.Command> {
     this.resolver = resolver;
     this.cache = cache;
     this.slots = slots;
+    this.maxNesting = context.getSystem().settings().config().getInt("kiln.nesting.max-depth");
   }
 
   @Override
   public Receive<Command> createReceive() {
     return newReceiveBuilder()
         .onMessage(Solve.class, this::onSolve)
+        .onMessage(SolveNested.class, this::onSolveNested)
         .onMessage(Cancel.class, this::onCancel)
         .onMessage(BuildSession.Ended.class, this::onEnded)
         .build();
@@ -131,14 +158,107 @@ public final class Solver extends AbstractBehavior<Solver.Command> {
 
   private Behavior<Command> onSolve(Solve solve) {
     Definition definition = solve.definition();
+    List<NestFrame> chain =
+        List.of(new NestFrame("the build", definition.root(), hostLayouts(definition)));
+    return solve(
+        definition, solve.inputs(), chain, 0, solve.progress(), solve.replyTo(), solve.ticket());
+  }
+
+  /**
+   * A nested build: refused when it is nested too deep or builds a definition it is part of (it
+   * would wait for itself); otherwise solved as any build, its progress renamed.
+   */
+  private Behavior<Command> onSolveNested(SolveNested solve) {
+    Definition definition = solve.definition();
+    List<NestFrame> chain = solve.chain();
+    String path = chain.stream().map(NestFrame::label).collect(Collectors.joining(" -> "));
+    Optional<String> refused = Optional.empty();
+    if (chain.size() - 1 > maxNesting) {
+      refused =
+          Optional.of(
+              "nested builds go deeper than "
+                  + maxNesting
+                  + " levels (kiln.nesting.max-depth): "
+                  + path);
+    } else if (chain.subList(0, chain.size() - 1).stream()
+        .anyMatch(frame -> frame.root().equals(definition.root()))) {
+      refused = Optional.of("the nested build builds itself: " + path);
+    } else {
+      Set<Path> foreign = new java.util.TreeSet<>(hostLayouts(definition));
+      foreign.removeAll(chain.get(0).hostLayouts());
+      if (!foreign.isEmpty()) {
+        refused =
+            Optional.of(
+                chain.get(chain.size() - 1).label()
+                    + " reads the host layout "
+                    + foreign.iterator().next()
+                    + ", which the build's own definition does not name; a nested build reads"
+                    + " only what its build gives it");
+      }
+    }
+    if (refused.isPresent()) {
+      Input root = definition.root();
+      solve
+          .replyTo()
+          .tell(
+              new Outcome.SolveFailed(
+                  new SolveError(
+                      root.vertex(),
+                      definition.vertex(root.vertex()).name(),
+                      refused.get(),
+                      List.of())));
+      return this;
+    }
+    ActorRef<ProgressEvent> progress =
+        getContext()
+            .spawnAnonymous(
+                NestedProgress.create(chain.get(chain.size() - 1).label(), solve.progress()));
+    return solve(
+        definition,
+        solve.inputs(),
+        chain,
+        solve.account(),
+        progress,
+        solve.replyTo(),
+        solve.ticket());
+  }
+
+  /** The host directories of the definition's {@code oci-layout://} sources. */
+  private static Set<Path> hostLayouts(Definition definition) {
+    Set<Path> dirs = new java.util.HashSet<>();
+    for (Vertex vertex : definition.vertices().values()) {
+      if (vertex.op() instanceof SourceOp source && source.scheme().equals("oci-layout")) {
+        try {
+          dirs.add(OciReference.parse(source.identifier()).dir().normalize());
+        } catch (IllegalArgumentException e) {
+          // A relative layout names no directory yet; the worker refuses it when it reads it.
+          dirs.add(Path.of(source.location()));
+        }
+      }
+    }
+    return dirs;
+  }
+
+  /**
+   * Solves {@code definition} as a build of its own; its vertices count against the slots of {@code
+   * account} (0: this build's).
+   */
+  private Behavior<Command> solve(
+      Definition definition,
+      BuildInputs inputs,
+      List<NestFrame> chain,
+      long account,
+      ActorRef<ProgressEvent> progress,
+      ActorRef<Outcome> replyTo,
+      long ticket) {
     List<Digest> order = definition.topologicalOrder();
-    Map<Digest, VertexKey> keys = keys(definition, order, solve.inputs());
+    Map<Digest, VertexKey> keys = keys(definition, order, inputs);
     Map<Digest, OpRunner> runners = new LinkedHashMap<>();
     int resolved = 0;
     try {
       for (Digest digest : order) {
         if (!vertices.containsKey(keys.get(digest))) {
-          runners.put(digest, resolver.resolve(digest, definition.vertex(digest), solve.inputs()));
+          runners.put(digest, resolver.resolve(digest, definition.vertex(digest), inputs));
         }
         resolved++;
       }
@@ -146,16 +266,17 @@ public final class Solver extends AbstractBehavior<Solver.Command> {
       Digest failing = order.get(resolved);
       Vertex vertex = definition.vertex(failing);
       SolveError error = new SolveError(failing, vertex.name(), e.getMessage(), List.of());
-      solve.progress().tell(new ProgressEvent.Ended(false));
-      solve.replyTo().tell(new Outcome.SolveFailed(error));
+      progress.tell(new ProgressEvent.Ended(false));
+      replyTo.tell(new Outcome.SolveFailed(error));
       return this;
     }
     // A vertex counts against the slots of the build that first needed it.
     long build = nextBuild++;
+    long slotAccount = account == 0 ? build : account;
     for (Digest digest : order) {
       VertexKey key = keys.get(digest);
       vertices.computeIfAbsent(
-          key, k -> spawnVertex(digest, definition, keys, runners.get(digest), build));
+          key, k -> spawnVertex(digest, definition, keys, runners.get(digest), slotAccount, chain));
       users.merge(key, 1, Integer::sum);
     }
     builds.put(build, order.stream().map(keys::get).toList());
@@ -168,12 +289,12 @@ public final class Solver extends AbstractBehavior<Solver.Command> {
                     root,
                     definition.vertex(root.vertex()).name(),
                     vertices.get(keys.get(root.vertex())),
-                    solve.progress(),
-                    solve.replyTo(),
+                    progress,
+                    replyTo,
                     getContext().getSelf()));
-    if (solve.ticket() != 0) {
-      tickets.put(solve.ticket(), session);
-      ticketOfBuild.put(build, solve.ticket());
+    if (ticket != 0) {
+      tickets.put(ticket, session);
+      ticketOfBuild.put(build, ticket);
     }
     return this;
   }
@@ -202,6 +323,11 @@ public final class Solver extends AbstractBehavior<Solver.Command> {
         names.add(
             source.location() + "=" + inputs.locals().getOrDefault(source.location(), Path.of("")));
       }
+      if (vertex.op() instanceof BuildOp) {
+        // A nested build may read any of the build's locals and secrets.
+        inputs.locals().forEach((name, dir) -> names.add(name + "=" + dir));
+        names.addAll(inputs.fingerprints());
+      }
       if (vertex.op() instanceof ExecOp exec) {
         for (Mount mount : exec.mounts()) {
           mount
@@ -223,7 +349,8 @@ public final class Solver extends AbstractBehavior<Solver.Command> {
       Definition definition,
       Map<Digest, VertexKey> keys,
       OpRunner runner,
-      long build) {
+      long build,
+      List<NestFrame> chain) {
     Vertex vertex = definition.vertex(digest);
     List<ActorRef<VertexActor.Command>> inputs = new ArrayList<>();
     for (Input input : vertex.inputs()) {
@@ -240,7 +367,9 @@ public final class Solver extends AbstractBehavior<Solver.Command> {
                 build,
                 cache,
                 runningKeys,
-                keys.get(digest).unkeyed()));
+                keys.get(digest).unkeyed(),
+                getContext().getSelf(),
+                chain));
   }
 
   private Behavior<Command> onEnded(BuildSession.Ended ended) {

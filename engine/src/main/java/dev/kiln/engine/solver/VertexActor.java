@@ -153,6 +153,8 @@ public final class VertexActor extends AbstractBehavior<VertexActor.Command> {
   private Optional<Reply> outcome = Optional.empty();
   private Instant startedAt = Instant.EPOCH;
   private final VertexLogs logs;
+  private final Nesting nesting;
+  private boolean digestAsked;
 
   public static Behavior<Command> create(
       Digest digest,
@@ -163,11 +165,24 @@ public final class VertexActor extends AbstractBehavior<VertexActor.Command> {
       long build,
       ResultCache cache,
       ActorRef<RunningKeys.Command> runningKeys,
-      String scope) {
+      String scope,
+      ActorRef<Solver.Command> solver,
+      List<NestFrame> chain) {
     return Behaviors.setup(
         context ->
             new VertexActor(
-                context, digest, vertex, runner, inputs, slots, build, cache, runningKeys, scope));
+                context,
+                digest,
+                vertex,
+                runner,
+                inputs,
+                slots,
+                build,
+                cache,
+                runningKeys,
+                scope,
+                solver,
+                chain));
   }
 
   private VertexActor(
@@ -180,8 +195,12 @@ public final class VertexActor extends AbstractBehavior<VertexActor.Command> {
       long build,
       ResultCache cache,
       ActorRef<RunningKeys.Command> runningKeys,
-      String scope) {
+      String scope,
+      ActorRef<Solver.Command> solver,
+      List<NestFrame> chain) {
     super(context);
+    this.nesting =
+        new NestedSolves(solver, context.getSystem().scheduler(), chain, build, this::emit);
     this.runningKeys = runningKeys;
     this.scope = scope;
     this.build = build;
@@ -269,15 +288,31 @@ public final class VertexActor extends AbstractBehavior<VertexActor.Command> {
     state = State.KEYING;
     missing = inputs.size();
     listeners.forEach(this::askInputs);
+    if (!runner.keyedByInputs()) {
+      getContext()
+          .pipeToSelf(
+              runner.cacheDigest(new RunContext(logs, cancellation)), CacheDigestComputed::new);
+    } else {
+      askDigestFromInputs();
+    }
+  }
+
+  /** An op keyed by its inputs' content is asked for its digest once it has all their results. */
+  private void askDigestFromInputs() {
+    if (missing > 0 || digestAsked) {
+      return;
+    }
+    digestAsked = true;
     getContext()
         .pipeToSelf(
-            runner.cacheDigest(new RunContext(logs, cancellation)), CacheDigestComputed::new);
+            runner.cacheDigest(inputOutputs(), new RunContext(logs, cancellation), nesting),
+            CacheDigestComputed::new);
   }
 
   private void askInputs(ActorRef<ProgressEvent> progress) {
     for (ActorRef<Command> input : inputs) {
       input.tell(
-          state == State.KEYING
+          state == State.KEYING && !runner.keyedByInputs()
               ? new ResolveKey(inputAdapter, progress)
               : new Resolve(inputAdapter, progress));
     }
@@ -306,6 +341,9 @@ public final class VertexActor extends AbstractBehavior<VertexActor.Command> {
         Keyed keyed = (Keyed) asKeyReply(reply);
         inputKeys[i] = keyed.key();
         uncached |= keyed.uncached();
+        if (reply instanceof Done done) {
+          inputResults[i] = done;
+        }
         missing--;
       } else if (state == State.RESOLVING_INPUTS
           && reply instanceof Done done
@@ -313,6 +351,9 @@ public final class VertexActor extends AbstractBehavior<VertexActor.Command> {
         inputResults[i] = done;
         missing--;
       }
+    }
+    if (state == State.KEYING && runner.keyedByInputs()) {
+      askDigestFromInputs();
     }
     if (state == State.KEYING) {
       return lookUpIfKeyed();
@@ -508,6 +549,7 @@ public final class VertexActor extends AbstractBehavior<VertexActor.Command> {
   private void resolveInputs() {
     state = State.RESOLVING_INPUTS;
     missing = inputs.size();
+    java.util.Arrays.fill(inputResults, null);
     if (missing == 0) {
       queue();
       return;
@@ -529,13 +571,18 @@ public final class VertexActor extends AbstractBehavior<VertexActor.Command> {
     startedAt = Instant.now();
     logs.markStarted();
     emit(new ProgressEvent.VertexStarted(digest, vertex.name(), startedAt));
-    List<Result> inputOutputs = new ArrayList<>();
-    for (int i = 0; i < inputResults.length; i++) {
-      inputOutputs.add(inputResults[i].outputs().get(vertex.inputs().get(i).output()));
-    }
     getContext()
-        .pipeToSelf(runner.run(inputOutputs, new RunContext(logs, cancellation)), Executed::new);
+        .pipeToSelf(runner.run(inputOutputs(), new RunContext(logs, cancellation)), Executed::new);
     return this;
+  }
+
+  /** The outputs this vertex reads from its inputs, in input order. */
+  private List<Result> inputOutputs() {
+    List<Result> outputs = new ArrayList<>();
+    for (int i = 0; i < inputResults.length; i++) {
+      outputs.add(inputResults[i].outputs().get(vertex.inputs().get(i).output()));
+    }
+    return outputs;
   }
 
   private Behavior<Command> onExecuted(Executed executed) {
@@ -604,7 +651,9 @@ public final class VertexActor extends AbstractBehavior<VertexActor.Command> {
     Throwable cause = unwrap(failure);
     String message = cause.getMessage() == null ? cause.toString() : cause.getMessage();
     emit(new ProgressEvent.VertexFailed(digest, vertex.name(), message, took()));
-    finish(new Failed(digest, new SolveError(digest, vertex.name(), message, logs.tail())));
+    List<String> tail =
+        cause instanceof NestedBuildFailed nested ? nested.lastLines() : logs.tail();
+    finish(new Failed(digest, new SolveError(digest, vertex.name(), message, tail)));
   }
 
   private void finish(Reply reply) {

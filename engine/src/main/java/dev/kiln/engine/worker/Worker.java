@@ -96,8 +96,8 @@ public final class Worker implements Resolver {
       return new MergeRunner(opDigest, ioPool);
     } else if (op instanceof DiffOp) {
       throw unsupported(vertex, "diff ops are not supported yet");
-    } else if (op instanceof BuildOp) {
-      throw unsupported(vertex, "build ops (nested builds) are not supported yet");
+    } else if (op instanceof BuildOp nested) {
+      return new BuildRunner(nested, vertex, build, ioPool);
     }
     throw unsupported(vertex, "unknown op");
   }
