@@ -65,6 +65,27 @@ public final class BwrapExecutor implements Executor {
   @Override
   public void run(ExecSpec spec, Snapshot rootfs, ActiveLayer upper, RunContext context)
       throws ExecException {
+    execute(spec, rootfs, upper, context, Optional.empty());
+  }
+
+  @Override
+  public void runAttached(
+      ExecSpec spec,
+      Snapshot rootfs,
+      ActiveLayer upper,
+      RunContext context,
+      Conversation conversation)
+      throws ExecException {
+    execute(spec, rootfs, upper, context, Optional.of(conversation));
+  }
+
+  private void execute(
+      ExecSpec spec,
+      Snapshot rootfs,
+      ActiveLayer upper,
+      RunContext context,
+      Optional<Conversation> attached)
+      throws ExecException {
     if (spec.network() == NetworkMode.SANDBOX) {
       throw new ExecException("network mode sandbox is not supported yet", -1);
     }
@@ -80,7 +101,7 @@ public final class BwrapExecutor implements Executor {
     }
     try {
       UnixUser user = PasswdLookup.resolve(UserSpec.parse(spec.user()), merged.path());
-      runIn(merged.path(), spec, user, context);
+      runIn(merged.path(), spec, user, context, attached);
     } catch (ExecException | RuntimeException | Error e) {
       cleanUp(merged, rootfs, upper);
       throw e;
@@ -95,7 +116,12 @@ public final class BwrapExecutor implements Executor {
     }
   }
 
-  private void runIn(Path merged, ExecSpec spec, UnixUser user, RunContext context)
+  private void runIn(
+      Path merged,
+      ExecSpec spec,
+      UnixUser user,
+      RunContext context,
+      Optional<Conversation> attached)
       throws ExecException {
     try {
       MountPointDirs.create(merged);
@@ -105,18 +131,31 @@ public final class BwrapExecutor implements Executor {
     // Closing the mounts removes their mount points while the root filesystem is still mounted.
     try (SandboxMounts mounts =
         SandboxMounts.prepare(spec.mounts(), merged, snapshotter, caches, context.cancellation())) {
-      runProcess(merged, spec, user, context, mounts.bwrapArgs());
+      List<String> mountArgs = new java.util.ArrayList<>(mounts.bwrapArgs());
+      if (attached.isPresent()) {
+        // Not recursive: /proc and /dev, mounted before, stay as they are.
+        mountArgs.addAll(0, List.of("--remount-ro", "/", "--tmpfs", "/tmp"));
+      }
+      runProcess(merged, spec, user, context, mountArgs, attached);
     }
   }
 
   private void runProcess(
-      Path merged, ExecSpec spec, UnixUser user, RunContext context, List<String> mountArgs)
+      Path merged,
+      ExecSpec spec,
+      UnixUser user,
+      RunContext context,
+      List<String> mountArgs,
+      Optional<Conversation> attached)
       throws ExecException {
     List<String> argv = SandboxCommand.argv(spec, user, merged, mountArgs);
     ProcessBuilder builder = HostCommand.builder(snapshotter.mountsDir(), argv);
     builder.environment().clear();
     builder.environment().putAll(SandboxCommand.hostEnvironment(spec));
-    SandboxProcess.Outcome outcome = SandboxProcess.run(builder, context);
+    SandboxProcess.Outcome outcome =
+        attached.isPresent()
+            ? SandboxProcess.runAttached(builder, context, attached.get())
+            : SandboxProcess.run(builder, context);
     if (outcome.cancelled()) {
       throw new CancelledException();
     }

@@ -15,4 +15,25 @@ public interface Executor {
    */
   void run(ExecSpec spec, Snapshot rootfs, ActiveLayer upper, RunContext context)
       throws ExecException;
+
+  /**
+   * Runs {@code spec} as {@link #run} does, with a read-only root filesystem and a tmpfs {@code
+   * /tmp}, its standard input and output given to {@code conversation} (on another thread) and its
+   * standard error to the log: a gateway frontend. Returns once both the process and the
+   * conversation ended; a failed conversation fails the run.
+   */
+  void runAttached(
+      ExecSpec spec,
+      Snapshot rootfs,
+      ActiveLayer upper,
+      RunContext context,
+      Conversation conversation)
+      throws ExecException;
+
+  /** A program's conversation with Kiln over its standard output and input. */
+  @FunctionalInterface
+  interface Conversation {
+    /** Talks until done; {@code fromProgram} is its stdout, {@code toProgram} its stdin. */
+    void talk(java.io.InputStream fromProgram, java.io.OutputStream toProgram) throws Exception;
+  }
 }

@@ -74,6 +74,97 @@ final class SandboxProcess {
     }
   }
 
+  /**
+   * Starts {@code builder} with its stdin and stdout given to {@code conversation}, on a thread of
+   * its own, while its stderr goes to the log on this one; runs both to their end. A conversation
+   * that fails kills the process, and its failure is the run's.
+   */
+  static Outcome runAttached(
+      ProcessBuilder builder, RunContext context, Executor.Conversation conversation)
+      throws ExecException {
+    builder.redirectErrorStream(false);
+    builder.redirectInput(ProcessBuilder.Redirect.PIPE);
+    Process process;
+    try {
+      process = builder.start();
+    } catch (IOException e) {
+      throw new ExecException("could not start the sandbox: " + e.getMessage(), e);
+    }
+    AtomicBoolean killed = new AtomicBoolean();
+    context
+        .cancellation()
+        .onCancel(
+            () -> {
+              if (process.isAlive()) {
+                killed.set(true);
+                killTree(process.toHandle());
+              }
+            });
+    java.util.concurrent.atomic.AtomicReference<Throwable> failed =
+        new java.util.concurrent.atomic.AtomicReference<>();
+    Thread talker =
+        new Thread(
+            () -> {
+              try (var fromProgram = process.getInputStream();
+                  var toProgram = process.getOutputStream()) {
+                conversation.talk(fromProgram, toProgram);
+              } catch (Throwable e) {
+                failed.set(e);
+                killStarted(process);
+              }
+            },
+            "kiln-conversation-" + process.pid());
+    talker.setDaemon(true);
+    talker.start();
+    Deque<String> tail = new ArrayDeque<>();
+    try (BufferedReader reader =
+        new BufferedReader(
+            new InputStreamReader(process.getErrorStream(), StandardCharsets.UTF_8))) {
+      String line;
+      while ((line = reader.readLine()) != null) {
+        context.logs().line(LogStream.STDERR, line);
+        tail.addLast(line);
+        if (tail.size() > TAIL_LINES) {
+          tail.removeFirst();
+        }
+      }
+      int code = process.waitFor();
+      talker.join();
+      Throwable failure = failed.get();
+      if (failure != null && !killed.get()) {
+        throw new ExecException(
+            failure.getMessage() == null ? failure.toString() : failure.getMessage(),
+            failure instanceof Exception e ? e : new RuntimeException(failure));
+      }
+      return new Outcome(code, List.copyOf(tail), killed.get());
+    } catch (IOException e) {
+      killTree(process.toHandle());
+      throw new ExecException("lost the program's output: " + e.getMessage(), e);
+    } catch (InterruptedException e) {
+      killTree(process.toHandle());
+      Thread.currentThread().interrupt();
+      throw new ExecException("interrupted while the program ran", e);
+    }
+  }
+
+  /**
+   * Kills a process tree that may still be starting: bwrap killed before it forks its child could
+   * leave that child behind, so wait (at most a second) until the child exists.
+   */
+  private static void killStarted(Process process) {
+    long deadline = System.nanoTime() + 1_000_000_000L;
+    try {
+      while (process.isAlive()
+          && process.toHandle().descendants().findAny().isEmpty()
+          && System.nanoTime() < deadline) {
+        process.waitFor(10, java.util.concurrent.TimeUnit.MILLISECONDS);
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    killTree(process.toHandle());
+  }
+
   // Children first, so that nothing is reparented and escapes while the parent dies.
   private static void killTree(ProcessHandle root) {
     root.descendants().forEach(ProcessHandle::destroyForcibly);

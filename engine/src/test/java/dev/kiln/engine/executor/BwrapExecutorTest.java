@@ -83,6 +83,47 @@ class BwrapExecutorTest {
   }
 
   @Test
+  void anAttachedProgramTalksOnItsStdioWithAReadOnlyRootAndItsStderrInTheLog() throws Exception {
+    List<String> heard = Collections.synchronizedList(new ArrayList<>());
+    executor.runAttached(
+        sh(
+            "read question; echo \"answer to $question\"; touch /x 2>/dev/null || echo read-only"
+                + " >&2; touch /tmp/x && echo tmp-writable >&2"),
+        rootfs,
+        upper,
+        context,
+        (fromProgram, toProgram) -> {
+          toProgram.write("life\n".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+          toProgram.flush();
+          heard.addAll(
+              new String(fromProgram.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8)
+                  .lines()
+                  .toList());
+        });
+
+    assertEquals(List.of("answer to life"), heard);
+    assertEquals(List.of("read-only", "tmp-writable"), lines);
+  }
+
+  @Test
+  void aFailedConversationKillsTheProgramAndIsTheRunsFailure() {
+    ExecException e =
+        assertThrows(
+            ExecException.class,
+            () ->
+                executor.runAttached(
+                    sh("sleep 60"),
+                    rootfs,
+                    upper,
+                    context,
+                    (fromProgram, toProgram) -> {
+                      throw new java.io.IOException("the program spoke nonsense");
+                    }));
+
+    assertEquals("the program spoke nonsense", e.getMessage());
+  }
+
+  @Test
   void aStepMayMakeADeviceNodeButNeverOpenIt() throws ExecException {
     // Root in a step has Docker's CAP_MKNOD; were its filesystem not nodev (the overlay, and
     // bwrap's --bind rather than --dev-bind), a node made for 8:0 would open the host's disk.

@@ -53,6 +53,14 @@ public final class Gateway {
     return hello.opts();
   }
 
+  /**
+   * The frontend's own image as a source identifier ({@code oci-layout://DIR@sha256:…}): a
+   * definition may use it as a base.
+   */
+  public String frontend() {
+    return hello.frontend();
+  }
+
   /** The references this frontend may read from the start ({@code context}, …). */
   public List<String> inputs() {
     return hello.inputs();

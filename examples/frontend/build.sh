@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# Builds the example gateway frontend's image (Dockerfile here: busybox + frontend.sh) with Kiln
+# into an OCI image layout directory DIR, for
+#   ./kiln build --build-context kiln-frontend=oci-layout://DIR -f examples/frontend/Kilnfile ...
+# usage: examples/frontend/build.sh DIR
+set -euo pipefail
+if [ $# -ne 1 ]; then
+  echo "usage: $0 DIR (the OCI layout directory to write)" >&2
+  exit 2
+fi
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+top=$(cd "$here/../.." && pwd)
+dest=$1
+"$top/kiln" build --build-context bin=/bin -f "$here/Dockerfile" \
+  --output "type=oci,dest=$dest,tar=false" "$here"
+echo "frontend image: $dest (use --build-context kiln-frontend=oci-layout://$dest)" >&2
