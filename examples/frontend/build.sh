@@ -10,7 +10,8 @@ if [ $# -ne 1 ]; then
 fi
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 top=$(cd "$here/../.." && pwd)
-dest=$1
+mkdir -p "$(dirname "$1")"
+dest=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
 "$top/kiln" build --build-context bin=/bin -f "$here/Dockerfile" \
-  --output "type=oci,dest=$dest,tar=false" "$here"
+  --output "type=oci,dest=$dest,tar=false,name=kiln-frontend:latest" "$here"
 echo "frontend image: $dest (use --build-context kiln-frontend=oci-layout://$dest)" >&2

@@ -98,6 +98,20 @@ final class BuildCommand implements Callable<Integer> {
               + " or a local directory; repeatable.")
   List<String> buildContexts = List.of();
 
+  @Option(
+      names = "--frontend",
+      paramLabel = "NAME",
+      description =
+          "The frontend: dockerfile (Kiln's own, the default) or gateway, an image given by"
+              + " --opt source=REF (see docs/gateway.md).")
+  Optional<String> frontend = Optional.empty();
+
+  @Option(
+      names = "--opt",
+      paramLabel = "KEY=VALUE",
+      description = "An option for the frontend (source=REF for --frontend gateway); repeatable.")
+  List<String> frontendOpts = List.of();
+
   @Option(names = "--no-cache", description = "Run every step, even when a cached result exists.")
   boolean noCache;
 
@@ -403,6 +417,7 @@ final class BuildCommand implements Callable<Integer> {
     Optional<SnapshotterMode> mode;
     Optional<Definition> graph = Optional.empty();
     Optional<DockerfileInput> dockerfile = Optional.empty();
+    Optional<String> imageFrontend = Optional.empty();
     Map<String, byte[]> secretValues;
     Map<String, Path> agents;
     try {
@@ -440,9 +455,22 @@ final class BuildCommand implements Callable<Integer> {
         layouts.check(graph.get());
       } else {
         Path dir = context.get();
-        dockerfile =
-            Optional.of(
-                DockerfileInput.read(dir, file.orElse(dir.resolve("Dockerfile")), buildOptions()));
+        Path buildFile = file.orElse(dir.resolve("Dockerfile"));
+        imageFrontend =
+            FrontendChoice.select(
+                frontend,
+                pairs("--opt", frontendOpts, v -> v),
+                pairs("--build-arg", buildArgs, v -> v),
+                pairs("--build-context", buildContexts, BuildCommand::absoluteContext),
+                buildFile);
+        if (imageFrontend.isPresent()) {
+          layouts.check(imageFrontend.get());
+          if (!Files.isDirectory(dir)) {
+            throw new IllegalArgumentException("build context " + dir + " is not a directory");
+          }
+        } else {
+          dockerfile = Optional.of(DockerfileInput.read(dir, buildFile, buildOptions()));
+        }
       }
     } catch (InvalidDefinitionException | IllegalArgumentException | DockerfileInput.InputError e) {
       err.println("error: " + e.getMessage());
@@ -483,6 +511,18 @@ final class BuildCommand implements Callable<Integer> {
         graph = Optional.of(conversion.get().definition());
         layouts.check(graph.get());
         buildLocals = dockerfile.get().locals(conversion.get());
+      } else if (imageFrontend.isPresent()) {
+        GatewayBuild gateway =
+            GatewayBuild.of(
+                context.orElseThrow(),
+                file,
+                buildOptions(),
+                pairs("--opt", frontendOpts, v -> v),
+                localDirs);
+        conversion = Optional.of(gateway.run(engine, imageFrontend.get(), err));
+        graph = Optional.of(conversion.get().definition());
+        layouts.check(graph.get());
+        buildLocals = gateway.inputs();
       }
       List<ProgressEvent> events = new java.util.concurrent.CopyOnWriteArrayList<>();
       long started = System.currentTimeMillis();
@@ -511,7 +551,9 @@ final class BuildCommand implements Callable<Integer> {
                 display.andThen(events::add).andThen(streamer),
                 new JobEvent.BuildAccepted(
                     id,
-                    dockerfile.isPresent() ? "dockerfile" : "definition",
+                    dockerfile.isPresent()
+                        ? "dockerfile"
+                        : imageFrontend.isPresent() ? "gateway" : "definition",
                     Map.of(),
                     commandLine,
                     output.map(List::of).orElse(List.of()),
@@ -645,7 +687,7 @@ final class BuildCommand implements Callable<Integer> {
           job.failed("its outputs were not all written");
         }
       }
-    } catch (DockerfileInput.InputError e) {
+    } catch (DockerfileInput.InputError | dev.kiln.frontend.gateway.FrontendException e) {
       err.println("error: " + e.getMessage());
       return 1;
     } catch (java.io.IOException e) {

@@ -791,6 +791,11 @@ public final class Engine implements AutoCloseable {
     return snapshotter;
   }
 
+  /** The executor the engine's steps run with; a gateway frontend runs attached to it. */
+  public Executor executor() {
+    return executor;
+  }
+
   /** The blobs: images' layers, configs and manifests. */
   /** Kiln's local image store ({@code kiln build -t}). */
   public ImageStore images() {

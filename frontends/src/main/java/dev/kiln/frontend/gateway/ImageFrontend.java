@@ -1,0 +1,172 @@
+package dev.kiln.frontend.gateway;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.kiln.engine.Engine;
+import dev.kiln.engine.executor.ExecException;
+import dev.kiln.engine.executor.ExecSpec;
+import dev.kiln.engine.graph.NetworkMode;
+import dev.kiln.engine.graph.SecurityMode;
+import dev.kiln.engine.graph.State;
+import dev.kiln.engine.progress.ProgressEvent;
+import dev.kiln.engine.run.Cancellation;
+import dev.kiln.engine.run.LogSink;
+import dev.kiln.engine.run.RunContext;
+import dev.kiln.engine.snapshot.ActiveLayer;
+import dev.kiln.engine.snapshot.MountedFs;
+import dev.kiln.engine.snapshot.Snapshot;
+import dev.kiln.engine.solver.Outcome;
+import dev.kiln.engine.source.OciReference;
+import dev.kiln.engine.worker.SnapshotResult;
+import dev.kiln.gateway.client.GatewayMessage;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+
+/**
+ * Runs an image as a gateway frontend on an engine: its root filesystem solved from the image, its
+ * entrypoint run sandboxed (no network, read-only root, nothing of the build mounted) and attached
+ * to a {@link GatewayServer}, which gives it the build's inputs by name.
+ */
+public final class ImageFrontend {
+  /** What the build gives the frontend. */
+  public record Call(
+      Map<String, String> opts,
+      Map<String, Path> inputs,
+      Set<Path> hostLayouts,
+      Consumer<ProgressEvent> progress,
+      LogSink log,
+      Duration idle) {
+    public Call {
+      opts = Map.copyOf(opts);
+      inputs = Map.copyOf(inputs);
+      hostLayouts = Set.copyOf(hostLayouts);
+    }
+  }
+
+  private ImageFrontend() {}
+
+  /** Runs the frontend image {@code identifier}; returns what it returned. */
+  public static FrontendResult run(Engine engine, String identifier, Call call)
+      throws FrontendException, IOException {
+    String name = identifier;
+    Snapshot rootfs = rootfs(engine, identifier, call.progress());
+    ExecSpec spec = spec(engine.imageConfig(identifier), name);
+    Set<Path> layouts = new HashSet<>(call.hostLayouts());
+    if (identifier.startsWith(OciReference.SCHEME)) {
+      // The frontend may build on its own image: it is a source it names in hello.
+      layouts.add(OciReference.parse(identifier).dir().normalize());
+    }
+    GatewayServer server =
+        new GatewayServer(
+            name,
+            new GatewayMessage.Hello(
+                GatewayMessage.VERSION,
+                call.opts(),
+                List.copyOf(new java.util.TreeSet<>(call.inputs().keySet())),
+                identifier),
+            new GatewayServer.Grant(call.inputs(), call.inputs().keySet(), layouts),
+            new Backend(engine, call),
+            call.idle());
+    ActiveLayer upper = engine.snapshotter().prepare();
+    try {
+      engine
+          .executor()
+          .runAttached(spec, rootfs, upper, new RunContext(call.log(), new Cancellation()), server);
+    } catch (ExecException e) {
+      throw new FrontendException(
+          e.getCause() instanceof FrontendException
+              ? e.getMessage()
+              : "frontend "
+                  + name
+                  + ": "
+                  + e.getMessage()
+                  + (e.lastLines().isEmpty()
+                      ? ""
+                      : "\n > its last output:\n   " + String.join("\n   ", e.lastLines())),
+          e);
+    } finally {
+      engine.snapshotter().discard(upper);
+    }
+    return server.result();
+  }
+
+  private static Snapshot rootfs(Engine engine, String identifier, Consumer<ProgressEvent> progress)
+      throws FrontendException {
+    Outcome outcome;
+    try {
+      outcome =
+          engine
+              .solve(
+                  State.source(identifier).describe("[frontend] " + identifier).definition(),
+                  event -> {
+                    if (!(event instanceof ProgressEvent.Ended)) {
+                      progress.accept(event);
+                    }
+                  })
+              .toCompletableFuture()
+              .get(30, TimeUnit.MINUTES);
+    } catch (Exception e) {
+      throw new FrontendException("frontend " + identifier + ": " + e.getMessage(), e);
+    }
+    if (outcome instanceof Outcome.SolveFailed failed) {
+      throw new FrontendException("frontend " + identifier + ": " + failed.error().message());
+    }
+    return ((SnapshotResult) ((Outcome.Solved) outcome).result()).snapshot();
+  }
+
+  /** The frontend's process: the image's entrypoint and command, env, working dir and user. */
+  static ExecSpec spec(JsonNode document, String name) throws FrontendException {
+    JsonNode config = document.path("config");
+    List<String> args = new ArrayList<>();
+    config.path("Entrypoint").forEach(arg -> args.add(arg.asText()));
+    config.path("Cmd").forEach(arg -> args.add(arg.asText()));
+    if (args.isEmpty()) {
+      throw new FrontendException(
+          "frontend " + name + ": the image has no entrypoint or command to run");
+    }
+    List<String> env = new ArrayList<>();
+    config.path("Env").forEach(entry -> env.add(entry.asText()));
+    String cwd = config.path("WorkingDir").asText("");
+    return new ExecSpec(
+        args,
+        env,
+        cwd.isEmpty() ? "/" : cwd,
+        config.path("User").asText(""),
+        NetworkMode.NONE,
+        SecurityMode.SANDBOX);
+  }
+
+  /** The gateway's engine: the build's own, with its inputs as local sources. */
+  private record Backend(Engine engine, Call call) implements GatewayBackend {
+    @Override
+    public CompletionStage<Outcome> solve(dev.kiln.engine.graph.Definition definition) {
+      return engine.solve(
+          definition,
+          call.inputs(),
+          event -> {
+            if (!(event instanceof ProgressEvent.Ended)) {
+              call.progress().accept(event);
+            }
+          });
+    }
+
+    @Override
+    public JsonNode imageConfig(String identifier) throws IOException {
+      return engine.imageConfig(identifier);
+    }
+
+    @Override
+    public MountedFs mount(Snapshot snapshot) throws IOException {
+      return engine.snapshotter().mount(snapshot, Optional.empty());
+    }
+  }
+}
