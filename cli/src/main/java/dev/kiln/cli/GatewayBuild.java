@@ -76,6 +76,17 @@ final class GatewayBuild {
     return new GatewayBuild(opts, inputs, layouts, options.noCache());
   }
 
+  /**
+   * How long a frontend may stay silent: {@code KILN_FRONTEND_TIMEOUT} (a duration: {@code 90s},
+   * {@code 10m}), else five minutes.
+   */
+  private static java.time.Duration idle() {
+    String value = System.getenv("KILN_FRONTEND_TIMEOUT");
+    return value == null || value.isBlank()
+        ? GatewayServer.DEFAULT_IDLE
+        : Durations.parse("KILN_FRONTEND_TIMEOUT", value);
+  }
+
   /** The local directories the frontend's definitions read, by name. */
   Map<String, Path> inputs() {
     return inputs;
@@ -94,7 +105,7 @@ final class GatewayBuild {
                 layouts,
                 event -> {},
                 (stream, line) -> err.println("[frontend] " + line),
-                GatewayServer.DEFAULT_IDLE));
+                idle()));
     Definition definition = noCache ? result.definition().ignoringCache() : result.definition();
     ImageConfig config = result.config().map(ImageConfigJson::read).orElseGet(ImageConfig::new);
     return new Conversion(definition, config, Map.of());

@@ -125,7 +125,11 @@ public final class GatewayServer implements Executor.Conversation {
               return thread;
             });
     try {
-      send(toFrontend, hello);
+      try {
+        send(toFrontend, hello);
+      } catch (IOException e) {
+        // It stopped reading (or exited) early: what it wrote says why, or its end does.
+      }
       GatewayMessage first = next(frames);
       if (!(first instanceof GatewayMessage.Hello greeting)) {
         throw new FrontendException(
