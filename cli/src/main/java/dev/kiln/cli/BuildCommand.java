@@ -417,7 +417,7 @@ final class BuildCommand implements Callable<Integer> {
     Optional<SnapshotterMode> mode;
     Optional<Definition> graph = Optional.empty();
     Optional<DockerfileInput> dockerfile = Optional.empty();
-    Optional<String> imageFrontend = Optional.empty();
+    Optional<dev.kiln.frontend.gateway.FrontendRef> gatewayFrontend = Optional.empty();
     Map<String, byte[]> secretValues;
     Map<String, Path> agents;
     try {
@@ -456,15 +456,17 @@ final class BuildCommand implements Callable<Integer> {
       } else {
         Path dir = context.get();
         Path buildFile = file.orElse(dir.resolve("Dockerfile"));
-        imageFrontend =
+        gatewayFrontend =
             FrontendChoice.select(
                 frontend,
                 pairs("--opt", frontendOpts, v -> v),
                 pairs("--build-arg", buildArgs, v -> v),
                 pairs("--build-context", buildContexts, BuildCommand::absoluteContext),
                 buildFile);
-        if (imageFrontend.isPresent()) {
-          layouts.check(imageFrontend.get());
+        if (gatewayFrontend.isPresent()) {
+          if (gatewayFrontend.get() instanceof dev.kiln.frontend.gateway.FrontendRef.Image named) {
+            layouts.check(named.identifier());
+          }
           if (!Files.isDirectory(dir)) {
             throw new IllegalArgumentException("build context " + dir + " is not a directory");
           }
@@ -511,7 +513,7 @@ final class BuildCommand implements Callable<Integer> {
         graph = Optional.of(conversion.get().definition());
         layouts.check(graph.get());
         buildLocals = dockerfile.get().locals(conversion.get());
-      } else if (imageFrontend.isPresent()) {
+      } else if (gatewayFrontend.isPresent()) {
         GatewayBuild gateway =
             GatewayBuild.of(
                 context.orElseThrow(),
@@ -519,7 +521,7 @@ final class BuildCommand implements Callable<Integer> {
                 buildOptions(),
                 pairs("--opt", frontendOpts, v -> v),
                 localDirs);
-        conversion = Optional.of(gateway.run(engine, imageFrontend.get(), err));
+        conversion = Optional.of(gateway.run(engine, gatewayFrontend.get(), err));
         graph = Optional.of(conversion.get().definition());
         layouts.check(graph.get());
         buildLocals = gateway.inputs();
@@ -553,7 +555,7 @@ final class BuildCommand implements Callable<Integer> {
                     id,
                     dockerfile.isPresent()
                         ? "dockerfile"
-                        : imageFrontend.isPresent() ? "gateway" : "definition",
+                        : gatewayFrontend.isPresent() ? "gateway" : "definition",
                     Map.of(),
                     commandLine,
                     output.map(List::of).orElse(List.of()),

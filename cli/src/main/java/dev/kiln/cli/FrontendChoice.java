@@ -10,13 +10,14 @@ import java.util.Optional;
 /**
  * Which frontend a build file goes to (docs/gateway.md, Selecting a frontend): {@code --frontend
  * gateway --opt source=REF} first, then {@code --build-arg BUILDKIT_SYNTAX=REF}, then the file's
- * {@code # syntax=REF}; without any, or when REF is {@code docker/dockerfile:1…}, Kiln's own
- * Dockerfile frontend. Empty for that one; otherwise the frontend image's source identifier.
+ * {@code # syntax=REF}. Empty without any: Kiln's Dockerfile frontend, called directly. A REF of
+ * {@code docker/dockerfile:1…} is Kiln's Dockerfile frontend too, reached through the gateway API
+ * in-process as an image frontend is.
  */
 final class FrontendChoice {
   private FrontendChoice() {}
 
-  static Optional<String> select(
+  static Optional<FrontendRef> select(
       Optional<String> frontend,
       Map<String, String> opts,
       Map<String, String> buildArgs,
@@ -50,9 +51,6 @@ final class FrontendChoice {
     if (ref.isEmpty()) {
       return Optional.empty();
     }
-    FrontendRef resolved = FrontendRef.resolve(ref.get(), namedContexts);
-    return resolved instanceof FrontendRef.Image image
-        ? Optional.of(image.identifier())
-        : Optional.empty();
+    return Optional.of(FrontendRef.resolve(ref.get(), namedContexts));
   }
 }

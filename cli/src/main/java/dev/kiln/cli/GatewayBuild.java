@@ -7,10 +7,12 @@ import dev.kiln.frontend.dockerfile.BuildOptions;
 import dev.kiln.frontend.dockerfile.Conversion;
 import dev.kiln.frontend.dockerfile.ImageConfig;
 import dev.kiln.frontend.dockerfile.ImageConfigJson;
+import dev.kiln.frontend.gateway.DockerfileFrontend;
 import dev.kiln.frontend.gateway.FrontendException;
+import dev.kiln.frontend.gateway.FrontendRef;
 import dev.kiln.frontend.gateway.FrontendResult;
+import dev.kiln.frontend.gateway.FrontendRunner;
 import dev.kiln.frontend.gateway.GatewayServer;
-import dev.kiln.frontend.gateway.ImageFrontend;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Path;
@@ -30,14 +32,14 @@ final class GatewayBuild {
   private final Map<String, String> opts;
   private final Map<String, Path> inputs;
   private final Set<Path> layouts;
-  private final boolean noCache;
+  private final BuildOptions options;
 
   private GatewayBuild(
-      Map<String, String> opts, Map<String, Path> inputs, Set<Path> layouts, boolean noCache) {
+      Map<String, String> opts, Map<String, Path> inputs, Set<Path> layouts, BuildOptions options) {
     this.opts = Map.copyOf(opts);
     this.inputs = Map.copyOf(inputs);
     this.layouts = Set.copyOf(layouts);
-    this.noCache = noCache;
+    this.options = options;
   }
 
   static GatewayBuild of(
@@ -67,13 +69,14 @@ final class GatewayBuild {
               if (value.startsWith(OciReference.SCHEME)) {
                 layouts.add(OciReference.parse(value).dir().normalize());
               } else if (!value.contains("://")) {
-                inputs.put(name, Path.of(value));
+                // Named as the Dockerfile frontend names the local sources it makes of them.
+                inputs.put("context-" + name, Path.of(value));
               }
             });
     opts.putAll(frontendOpts);
     inputs.put("context", dir);
     inputs.put("dockerfile", buildFile.getParent());
-    return new GatewayBuild(opts, inputs, layouts, options.noCache());
+    return new GatewayBuild(opts, inputs, layouts, options);
   }
 
   /**
@@ -92,21 +95,30 @@ final class GatewayBuild {
     return inputs;
   }
 
-  /** Runs the frontend image {@code identifier}; its stderr goes to {@code err}. */
-  Conversion run(Engine engine, String identifier, PrintStream err)
+  /** Runs the frontend {@code ref}; an image's stderr goes to {@code err}. */
+  Conversion run(Engine engine, FrontendRef ref, PrintStream err)
       throws FrontendException, IOException {
+    FrontendRunner.Call call =
+        new FrontendRunner.Call(
+            opts,
+            inputs,
+            layouts,
+            event -> {},
+            (stream, line) -> err.println("[frontend] " + line),
+            idle());
     FrontendResult result =
-        ImageFrontend.run(
-            engine,
-            identifier,
-            new ImageFrontend.Call(
-                opts,
-                inputs,
-                layouts,
-                event -> {},
-                (stream, line) -> err.println("[frontend] " + line),
-                idle()));
-    Definition definition = noCache ? result.definition().ignoringCache() : result.definition();
+        ref instanceof FrontendRef.Image image
+            ? FrontendRunner.image(engine, image.identifier(), call)
+            : FrontendRunner.inProcess(
+                engine,
+                DockerfileFrontend.NAME,
+                call,
+                new DockerfileFrontend(options.entitlements(), options.noCacheFilter())::run);
+    // Kiln's Dockerfile frontend marks the steps --no-cache reaches itself.
+    Definition definition =
+        options.noCache() && ref instanceof FrontendRef.Image
+            ? result.definition().ignoringCache()
+            : result.definition();
     ImageConfig config = result.config().map(ImageConfigJson::read).orElseGet(ImageConfig::new);
     return new Conversion(definition, config, Map.of());
   }

@@ -107,6 +107,19 @@ class GatewayFrontendTest {
     assertEquals("heredoc\n", Files.readString(temp.resolve("out/made")));
   }
 
+  @Test
+  void kilnsOwnFrontendThroughTheGatewayReportsErrorsAsTheDirectPathDoes() throws Exception {
+    Path context = Files.createDirectories(temp.resolve("typo"));
+    Files.writeString(
+        context.resolve("Dockerfile"), "# syntax=docker/dockerfile:1\nFROM busybox\nRUNN x\n");
+
+    KilnRun run = KilnRun.of("build", "--root", root.toString(), context.toString());
+
+    assertEquals(1, run.exit(), run.err());
+    assertTrue(run.err().contains("error: Dockerfile:3\n"), run.err());
+    assertTrue(run.err().contains("unknown instruction: RUNN (did you mean RUN?)"), run.err());
+  }
+
   /** A printf that writes {@code json} as one gateway frame (no quote, percent or backslash). */
   private static String frame(String json) {
     int n = json.getBytes(StandardCharsets.UTF_8).length;

@@ -35,7 +35,7 @@ public final class DockerIgnore {
     return parse(Files.readString(file));
   }
 
-  static List<String> parse(String text) {
+  public static List<String> parse(String text) {
     List<String> patterns = new ArrayList<>();
     for (String raw : text.split("\n")) {
       String line = raw.strip();

@@ -111,6 +111,11 @@ public final class GatewayServer implements Executor.Conversation {
         () -> new FrontendException("frontend " + name + " returned no result"));
   }
 
+  /** The error the frontend returned instead of a result, as it wrote it. */
+  public Optional<String> returnedError() {
+    return returnedError;
+  }
+
   @Override
   public void talk(InputStream fromFrontend, OutputStream toFrontend) throws Exception {
     BlockingQueue<Object> frames = new LinkedBlockingQueue<>();

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.kiln.engine.Engine;
 import dev.kiln.engine.executor.ExecException;
 import dev.kiln.engine.executor.ExecSpec;
+import dev.kiln.engine.executor.Executor;
 import dev.kiln.engine.graph.NetworkMode;
 import dev.kiln.engine.graph.SecurityMode;
 import dev.kiln.engine.graph.State;
@@ -19,6 +20,10 @@ import dev.kiln.engine.source.OciReference;
 import dev.kiln.engine.worker.SnapshotResult;
 import dev.kiln.gateway.client.GatewayMessage;
 import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.channels.Channels;
+import java.nio.channels.Pipe;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -32,11 +37,12 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 
 /**
- * Runs an image as a gateway frontend on an engine: its root filesystem solved from the image, its
- * entrypoint run sandboxed (no network, read-only root, nothing of the build mounted) and attached
- * to a {@link GatewayServer}, which gives it the build's inputs by name.
+ * Runs gateway frontends on an engine, each attached to a {@link GatewayServer} that gives it the
+ * build's inputs by name: an image, its root filesystem solved from the image and its entrypoint
+ * run sandboxed (no network, read-only root, nothing of the build mounted); or a program in this
+ * process (Kiln's own Dockerfile frontend), over pipes, through the same server.
  */
-public final class ImageFrontend {
+public final class FrontendRunner {
   /** What the build gives the frontend. */
   public record Call(
       Map<String, String> opts,
@@ -52,30 +58,72 @@ public final class ImageFrontend {
     }
   }
 
-  private ImageFrontend() {}
+  private FrontendRunner() {}
 
-  /** Runs the frontend image {@code identifier}; returns what it returned. */
-  public static FrontendResult run(Engine engine, String identifier, Call call)
-      throws FrontendException, IOException {
-    String name = identifier;
-    Snapshot rootfs = rootfs(engine, identifier, call.progress());
-    ExecSpec spec = spec(engine.imageConfig(identifier), name);
+  /** The server a frontend named {@code name}, from image {@code identifier}, talks to. */
+  private static GatewayServer server(Engine engine, String name, String identifier, Call call) {
     Set<Path> layouts = new HashSet<>(call.hostLayouts());
     if (identifier.startsWith(OciReference.SCHEME)) {
       // The frontend may build on its own image: it is a source it names in hello.
       layouts.add(OciReference.parse(identifier).dir().normalize());
     }
-    GatewayServer server =
-        new GatewayServer(
-            name,
-            new GatewayMessage.Hello(
-                GatewayMessage.VERSION,
-                call.opts(),
-                List.copyOf(new java.util.TreeSet<>(call.inputs().keySet())),
-                identifier),
-            new GatewayServer.Grant(call.inputs(), call.inputs().keySet(), layouts),
-            new Backend(engine, call),
-            call.idle());
+    return new GatewayServer(
+        name,
+        new GatewayMessage.Hello(
+            GatewayMessage.VERSION,
+            call.opts(),
+            List.copyOf(new java.util.TreeSet<>(call.inputs().keySet())),
+            identifier),
+        new GatewayServer.Grant(call.inputs(), call.inputs().keySet(), layouts),
+        new Backend(engine, call),
+        call.idle());
+  }
+
+  /**
+   * Runs {@code program} in this process as the frontend {@code name}, over pipes; returns what it
+   * returned.
+   */
+  public static FrontendResult inProcess(
+      Engine engine, String name, Call call, Executor.Conversation program)
+      throws FrontendException, IOException {
+    GatewayServer server = server(engine, name, "", call);
+    Pipe toFrontend = Pipe.open();
+    Pipe fromFrontend = Pipe.open();
+    Thread thread =
+        new Thread(
+            () -> {
+              try (InputStream in = Channels.newInputStream(toFrontend.source());
+                  OutputStream out = Channels.newOutputStream(fromFrontend.sink())) {
+                program.talk(in, out);
+              } catch (Exception e) {
+                call.log().line(dev.kiln.engine.run.LogStream.STDERR, String.valueOf(e));
+              }
+            },
+            "kiln-frontend-" + name);
+    thread.setDaemon(true);
+    thread.start();
+    try (InputStream in = Channels.newInputStream(fromFrontend.source());
+        OutputStream out = Channels.newOutputStream(toFrontend.sink())) {
+      server.talk(in, out);
+    } catch (FrontendException | IOException e) {
+      throw e;
+    } catch (Exception e) {
+      throw new FrontendException("frontend " + name + ": " + e.getMessage(), e);
+    }
+    // Kiln's own frontend renders its errors as the direct path does (the file, line, excerpt).
+    if (server.returnedError().isPresent()) {
+      throw new FrontendException(server.returnedError().get());
+    }
+    return server.result();
+  }
+
+  /** Runs the frontend image {@code identifier}; returns what it returned. */
+  public static FrontendResult image(Engine engine, String identifier, Call call)
+      throws FrontendException, IOException {
+    String name = identifier;
+    Snapshot rootfs = rootfs(engine, identifier, call.progress());
+    ExecSpec spec = spec(engine.imageConfig(identifier), name);
+    GatewayServer server = server(engine, name, identifier, call);
     ActiveLayer upper = engine.snapshotter().prepare();
     try {
       engine
