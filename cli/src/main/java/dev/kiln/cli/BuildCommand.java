@@ -333,6 +333,8 @@ final class BuildCommand implements Callable<Integer> {
             "give a build CONTEXT (a directory with a Dockerfile) or --definition FILE, not both");
       }
       target.ifPresent(t -> args.addAll(List.of("--target", t)));
+      frontend.ifPresent(f -> args.addAll(List.of("--frontend", f)));
+      frontendOpts.forEach(o -> args.addAll(List.of("--opt", o)));
       buildArgs.forEach(a -> args.addAll(List.of("--build-arg", a)));
       labels.forEach(l -> args.addAll(List.of("--label", l)));
       tags.forEach(t -> args.addAll(List.of("--tag", t)));

@@ -39,7 +39,11 @@ public final class RemoteBuild {
           "--label",
           "--tag",
           "--push",
-          "--explain");
+          "--explain",
+          // A frontend image must be a layout the client sent (a named context) or a registry
+          // image: the daemon's layout policy refuses its own host's.
+          "--frontend",
+          "--opt");
 
   private static final ObjectMapper JSON = new ObjectMapper();
 

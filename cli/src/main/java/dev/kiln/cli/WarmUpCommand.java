@@ -19,11 +19,11 @@ import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 
 /**
- * {@code kiln warm-up} (hidden): a tiny Dockerfile build, run twice through {@code kiln build} (a
- * miss, then a fully cached rebuild) in a throwaway root, once more through a daemon in this
- * process, and one HTTP exchange, so that {@code ./kiln} can record the classes a build loads in
- * its class-data-sharing archive. Without it the archive would only hold what the first command
- * happened to load.
+ * {@code kiln warm-up} (hidden): a tiny Dockerfile build, run three times through {@code kiln
+ * build} (a miss, a fully cached rebuild, and one through the gateway) in a throwaway root, once
+ * more through a daemon in this process, and one HTTP exchange, so that {@code ./kiln} can record
+ * the classes a build loads in its class-data-sharing archive. Without it the archive would only
+ * hold what the first command happened to load.
  */
 @Command(name = "warm-up", hidden = true, description = "Run a tiny build to train start-up.")
 final class WarmUpCommand implements Callable<Integer> {
@@ -48,8 +48,19 @@ final class WarmUpCommand implements Callable<Integer> {
       System.setErr(NullStreams.printStream());
       int first = KilnCommand.run(build);
       int second = KilnCommand.run(build);
+      // And through the gateway, as # syntax=docker/dockerfile:1 selects it.
+      String[] gateway = java.util.Arrays.copyOf(build, build.length + 2);
+      gateway[build.length - 1] = "--build-arg";
+      gateway[build.length] = "BUILDKIT_SYNTAX=docker/dockerfile:1";
+      gateway[build.length + 1] = context.toString();
+      int third = KilnCommand.run(gateway);
       exchange();
-      return first == 0 && second == 0 && throughDaemon(temp.resolve("root"), context) == 0 ? 0 : 1;
+      return first == 0
+              && second == 0
+              && third == 0
+              && throughDaemon(temp.resolve("root"), context) == 0
+          ? 0
+          : 1;
     } finally {
       System.setErr(err);
       FileTrees.deleteRecursively(temp);

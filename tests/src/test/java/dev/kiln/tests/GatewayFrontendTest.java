@@ -31,17 +31,23 @@ class GatewayFrontendTest {
 
   @TempDir Path temp;
 
+  /** {@code kiln build --root ROOT --progress PROGRESS ARGS} in this JVM. */
+  private static KilnRun build(Path root, String progress, String... args) {
+    List<String> all =
+        new java.util.ArrayList<>(
+            List.of("build", "--root", root.toString(), "--progress", progress));
+    all.addAll(List.of(args));
+    return KilnRun.of(all.toArray(String[]::new));
+  }
+
   /** The example frontend's image, as examples/frontend/build.sh makes it. */
   @BeforeAll
   static void buildTheExampleFrontend() {
     root = shared.resolve("root");
     frontend = shared.resolve("frontend-layout");
     KilnRun built =
-        KilnRun.of(
-            "build",
-            "--root",
-            root.toString(),
-            "--progress",
+        build(
+            root,
             "quiet",
             "--build-context",
             "bin=/bin",
@@ -54,11 +60,8 @@ class GatewayFrontendTest {
   }
 
   private static KilnRun buildKilnfile(Path root, Path out) {
-    return KilnRun.of(
-        "build",
-        "--root",
-        root.toString(),
-        "--progress",
+    return build(
+        root,
         "plain",
         "--build-context",
         "kiln-frontend=oci-layout://" + frontend,
@@ -84,6 +87,28 @@ class GatewayFrontendTest {
   }
 
   @Test
+  void aBadKilnfileFailsNamingTheFileAndLine() throws Exception {
+    Path context = Files.createDirectories(temp.resolve("bad-kilnfile"));
+    Files.writeString(
+        context.resolve("Kilnfile"),
+        "# syntax=kiln-frontend\nhello: echo hi\nworld after nothing: echo world\n");
+
+    KilnRun run =
+        build(
+            temp.resolve("root"),
+            "quiet",
+            "--build-context",
+            "kiln-frontend=oci-layout://" + frontend,
+            "-f",
+            context.resolve("Kilnfile").toString(),
+            context.toString());
+
+    assertEquals(1, run.exit(), run.err());
+    assertTrue(run.err().contains("failed: Kilnfile:3: "), run.err());
+    assertTrue(run.err().contains("nothing"), run.err());
+  }
+
+  @Test
   void syntaxDockerfile17IsKilnsOwnDockerfileFrontend() throws Exception {
     Path context = Files.createDirectories(temp.resolve("context"));
     Files.writeString(
@@ -91,11 +116,8 @@ class GatewayFrontendTest {
         "# syntax=docker/dockerfile:1.7\nFROM busybox\nRUN <<EOF\necho heredoc > /made\nEOF\n");
 
     KilnRun run =
-        KilnRun.of(
-            "build",
-            "--root",
-            root.toString(),
-            "--progress",
+        build(
+            root,
             "quiet",
             "--build-context",
             "busybox=" + BusyboxLayout.identifier(),
@@ -142,11 +164,8 @@ class GatewayFrontendTest {
         "FROM base\nCOPY bad.sh /bad.sh\nENTRYPOINT [\"/bin/sh\", \"/bad.sh\"]\nCMD []\n");
     Path layout = temp.resolve(name + "-layout");
     KilnRun built =
-        KilnRun.of(
-            "build",
-            "--root",
-            root.toString(),
-            "--progress",
+        build(
+            root,
             "quiet",
             "--build-context",
             "base=oci-layout://" + frontend,

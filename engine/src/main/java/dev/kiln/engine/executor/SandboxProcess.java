@@ -4,6 +4,7 @@ import dev.kiln.engine.run.LogStream;
 import dev.kiln.engine.run.RunContext;
 import java.io.BufferedReader;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
@@ -29,41 +30,17 @@ final class SandboxProcess {
 
   /** Starts {@code builder} with its stdin at end of file, as RUN's is, and runs it to its end. */
   static Outcome run(ProcessBuilder builder, RunContext context) throws ExecException {
-    Process process;
-    try {
-      process = builder.start();
-    } catch (IOException e) {
-      throw new ExecException("could not start the sandbox: " + e.getMessage(), e);
-    }
+    Process process = start(builder);
     try {
       // A step that reads stdin must see its end, not wait for input that never comes.
       process.getOutputStream().close();
     } catch (IOException e) {
       // Closing our end of a pipe cannot fail in a way that matters to the step.
     }
-    AtomicBoolean killed = new AtomicBoolean();
-    context
-        .cancellation()
-        .onCancel(
-            () -> {
-              if (process.isAlive()) {
-                killed.set(true);
-                killTree(process.toHandle());
-              }
-            });
-    Deque<String> tail = new ArrayDeque<>();
-    try (BufferedReader reader =
-        new BufferedReader(
-            new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
-      String line;
-      while ((line = reader.readLine()) != null) {
-        context.logs().line(LogStream.STDOUT, line);
-        tail.addLast(line);
-        if (tail.size() > TAIL_LINES) {
-          tail.removeFirst();
-        }
-      }
-      return new Outcome(process.waitFor(), List.copyOf(tail), killed.get());
+    AtomicBoolean killed = killOnCancel(process, context);
+    try {
+      List<String> tail = log(process.getInputStream(), LogStream.STDOUT, context);
+      return new Outcome(process.waitFor(), tail, killed.get());
     } catch (IOException e) {
       killTree(process.toHandle());
       throw new ExecException("lost the step's output: " + e.getMessage(), e);
@@ -84,22 +61,8 @@ final class SandboxProcess {
       throws ExecException {
     builder.redirectErrorStream(false);
     builder.redirectInput(ProcessBuilder.Redirect.PIPE);
-    Process process;
-    try {
-      process = builder.start();
-    } catch (IOException e) {
-      throw new ExecException("could not start the sandbox: " + e.getMessage(), e);
-    }
-    AtomicBoolean killed = new AtomicBoolean();
-    context
-        .cancellation()
-        .onCancel(
-            () -> {
-              if (process.isAlive()) {
-                killed.set(true);
-                killTree(process.toHandle());
-              }
-            });
+    Process process = start(builder);
+    AtomicBoolean killed = killOnCancel(process, context);
     java.util.concurrent.atomic.AtomicReference<Throwable> failed =
         new java.util.concurrent.atomic.AtomicReference<>();
     Thread talker =
@@ -116,18 +79,8 @@ final class SandboxProcess {
             "kiln-conversation-" + process.pid());
     talker.setDaemon(true);
     talker.start();
-    Deque<String> tail = new ArrayDeque<>();
-    try (BufferedReader reader =
-        new BufferedReader(
-            new InputStreamReader(process.getErrorStream(), StandardCharsets.UTF_8))) {
-      String line;
-      while ((line = reader.readLine()) != null) {
-        context.logs().line(LogStream.STDERR, line);
-        tail.addLast(line);
-        if (tail.size() > TAIL_LINES) {
-          tail.removeFirst();
-        }
-      }
+    try {
+      List<String> tail = log(process.getErrorStream(), LogStream.STDERR, context);
       int code = process.waitFor();
       talker.join();
       Throwable failure = failed.get();
@@ -136,7 +89,7 @@ final class SandboxProcess {
             failure.getMessage() == null ? failure.toString() : failure.getMessage(),
             failure instanceof Exception e ? e : new RuntimeException(failure));
       }
-      return new Outcome(code, List.copyOf(tail), killed.get());
+      return new Outcome(code, tail, killed.get());
     } catch (IOException e) {
       killTree(process.toHandle());
       throw new ExecException("lost the program's output: " + e.getMessage(), e);
@@ -145,6 +98,47 @@ final class SandboxProcess {
       Thread.currentThread().interrupt();
       throw new ExecException("interrupted while the program ran", e);
     }
+  }
+
+  private static Process start(ProcessBuilder builder) throws ExecException {
+    try {
+      return builder.start();
+    } catch (IOException e) {
+      throw new ExecException("could not start the sandbox: " + e.getMessage(), e);
+    }
+  }
+
+  /** Kills the process tree when the work is cancelled; true once it was killed so. */
+  private static AtomicBoolean killOnCancel(Process process, RunContext context) {
+    AtomicBoolean killed = new AtomicBoolean();
+    context
+        .cancellation()
+        .onCancel(
+            () -> {
+              if (process.isAlive()) {
+                killed.set(true);
+                killTree(process.toHandle());
+              }
+            });
+    return killed;
+  }
+
+  /** Sends {@code output}'s lines to the log until it ends; returns the last of them. */
+  private static List<String> log(InputStream output, LogStream stream, RunContext context)
+      throws IOException {
+    Deque<String> tail = new ArrayDeque<>();
+    try (BufferedReader reader =
+        new BufferedReader(new InputStreamReader(output, StandardCharsets.UTF_8))) {
+      String line;
+      while ((line = reader.readLine()) != null) {
+        context.logs().line(stream, line);
+        tail.addLast(line);
+        if (tail.size() > TAIL_LINES) {
+          tail.removeFirst();
+        }
+      }
+    }
+    return List.copyOf(tail);
   }
 
   /**

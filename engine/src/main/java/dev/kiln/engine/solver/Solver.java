@@ -6,11 +6,11 @@ import dev.kiln.engine.graph.Digest;
 import dev.kiln.engine.graph.ExecOp;
 import dev.kiln.engine.graph.Input;
 import dev.kiln.engine.graph.InvalidDefinitionException;
+import dev.kiln.engine.graph.LayoutLocation;
 import dev.kiln.engine.graph.Mount;
 import dev.kiln.engine.graph.SourceOp;
 import dev.kiln.engine.graph.Vertex;
 import dev.kiln.engine.progress.ProgressEvent;
-import dev.kiln.engine.source.OciReference;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -223,17 +223,12 @@ public final class Solver extends AbstractBehavior<Solver.Command> {
         solve.ticket());
   }
 
-  /** The host directories of the definition's {@code oci-layout://} sources. */
+  /** The host directories of the definition's {@code oci-layout://} sources, as written. */
   private static Set<Path> hostLayouts(Definition definition) {
     Set<Path> dirs = new java.util.HashSet<>();
     for (Vertex vertex : definition.vertices().values()) {
       if (vertex.op() instanceof SourceOp source && source.scheme().equals("oci-layout")) {
-        try {
-          dirs.add(OciReference.parse(source.identifier()).dir().normalize());
-        } catch (IllegalArgumentException e) {
-          // A relative layout names no directory yet; the worker refuses it when it reads it.
-          dirs.add(Path.of(source.location()));
-        }
+        dirs.add(Path.of(LayoutLocation.parse(source.location()).dir()).normalize());
       }
     }
     return dirs;

@@ -16,25 +16,17 @@ public record OciReference(Path dir, Optional<String> tag, Optional<Digest> dige
     if (!identifier.startsWith(SCHEME)) {
       throw new IllegalArgumentException("not an oci-layout identifier: " + identifier);
     }
-    String location = identifier.substring(SCHEME.length());
-    int at = location.lastIndexOf('@');
-    if (at >= 0 && location.startsWith("sha256:", at + 1)) {
+    var location =
+        dev.kiln.engine.graph.LayoutLocation.parse(identifier.substring(SCHEME.length()));
+    Path dir = dir(location.dir(), identifier);
+    if (location.digest().isPresent()) {
       return new OciReference(
-          dir(location.substring(0, at), identifier),
-          Optional.empty(),
-          Optional.of(Digest.parse(location.substring(at + 1))));
+          dir, Optional.empty(), Optional.of(Digest.parse(location.digest().get())));
     }
-    // A ':' belongs to the directory unless what follows it has no '/', as in "/a:b/c".
-    int colon = location.lastIndexOf(':');
-    if (colon >= 0 && location.indexOf('/', colon) < 0) {
-      String tag = location.substring(colon + 1);
-      if (tag.isEmpty()) {
-        throw new IllegalArgumentException(identifier + ": empty tag after ':'");
-      }
-      return new OciReference(
-          dir(location.substring(0, colon), identifier), Optional.of(tag), Optional.empty());
+    if (location.tag().isPresent() && location.tag().get().isEmpty()) {
+      throw new IllegalArgumentException(identifier + ": empty tag after ':'");
     }
-    return new OciReference(dir(location, identifier), Optional.of(DEFAULT_TAG), Optional.empty());
+    return new OciReference(dir, Optional.of(location.tag().orElse(DEFAULT_TAG)), Optional.empty());
   }
 
   private static Path dir(String text, String identifier) {

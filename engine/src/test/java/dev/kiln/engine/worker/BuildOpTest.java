@@ -116,6 +116,16 @@ class BuildOpTest {
   }
 
   @Test
+  void aBuildOpHoldsNoSlotWhileItsNestedBuildRuns() throws Exception {
+    // With one execution slot, a build op that held one would wait for its own nested steps.
+    try (Engine engine = Engine.start(new EngineConfig(root, 1, Map.of()))) {
+      Snapshot result = solve(engine, chainThreeDeep(), Map.of()).snapshot();
+
+      assertEquals("three", read(result, "/three"));
+    }
+  }
+
+  @Test
   void aStepTheOuterAndTheNestedGraphBothNeedRunsOnce() throws Exception {
     State shared = busybox.run("sh", "-c", "echo $RANDOM$RANDOM$RANDOM > /shared");
     State nested = shared.run("sh", "-c", "cp /shared /copy");
