@@ -87,6 +87,42 @@ class GatewayFrontendTest {
   }
 
   @Test
+  void theExampleFrontendBuildsThroughADaemonFromALayoutTheClientSends() throws Exception {
+    try (DaemonProcess daemon = DaemonProcess.start(temp.resolve("daemon-root"))) {
+      KilnRun run =
+          KilnRun.of(
+              "build",
+              "--addr",
+              daemon.address(),
+              "--progress",
+              "plain",
+              "--build-context",
+              "kiln-frontend=oci-layout://" + frontend,
+              "-f",
+              EXAMPLE.resolve("Kilnfile").toString(),
+              "--output",
+              "type=local,dest=" + temp.resolve("out"),
+              EXAMPLE.toString());
+      // A path given as the source names the daemon's host: refused, saying how to send it.
+      KilnRun hostPath =
+          KilnRun.of(
+              "build",
+              "--addr",
+              daemon.address(),
+              "--frontend",
+              "gateway",
+              "--opt",
+              "source=oci-layout://" + frontend,
+              EXAMPLE.toString());
+
+      assertEquals(0, run.exit(), run.err());
+      assertEquals("hello\nworld\n", Files.readString(temp.resolve("out/greeting.txt")));
+      assertEquals(1, hostPath.exit(), hostPath.err());
+      assertTrue(hostPath.err().contains("a layout comes from the client"), hostPath.err());
+    }
+  }
+
+  @Test
   void aBadKilnfileFailsNamingTheFileAndLine() throws Exception {
     Path context = Files.createDirectories(temp.resolve("bad-kilnfile"));
     Files.writeString(
