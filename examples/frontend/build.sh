@@ -12,6 +12,10 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 top=$(cd "$here/../.." && pwd)
 mkdir -p "$(dirname "$1")"
 dest=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
-"$top/kiln" build --build-context bin=/bin -f "$here/Dockerfile" \
+# busybox first, as examples/busybox makes it, into a layout of its own next to DIR.
+busybox="$dest.busybox"
+"$top/kiln" build --progress quiet --build-context bin=/bin \
+  --output "type=oci,dest=$busybox,tar=false,name=busybox:latest" "$top/examples/busybox"
+"$top/kiln" build --build-context "busybox=oci-layout://$busybox" -f "$here/Dockerfile" \
   --output "type=oci,dest=$dest,tar=false,name=kiln-frontend:latest" "$here"
 echo "frontend image: $dest (use --build-context kiln-frontend=oci-layout://$dest)" >&2

@@ -40,17 +40,28 @@ class GatewayFrontendTest {
     return KilnRun.of(all.toArray(String[]::new));
   }
 
-  /** The example frontend's image, as examples/frontend/build.sh makes it. */
+  /** The example frontend's image, as examples/frontend/build.sh makes it: busybox, then it. */
   @BeforeAll
   static void buildTheExampleFrontend() {
     root = shared.resolve("root");
     frontend = shared.resolve("frontend-layout");
-    KilnRun built =
+    Path busybox = shared.resolve("busybox-layout");
+    KilnRun base =
         build(
             root,
             "quiet",
             "--build-context",
             "bin=/bin",
+            "--output",
+            "type=oci,dest=" + busybox + ",tar=false,name=busybox:latest",
+            BusyboxLayout.repositoryRoot().resolve("examples/busybox").toString());
+    assertEquals(0, base.exit(), base.err());
+    KilnRun built =
+        build(
+            root,
+            "quiet",
+            "--build-context",
+            "busybox=oci-layout://" + busybox,
             "-f",
             EXAMPLE.resolve("Dockerfile").toString(),
             "--output",
