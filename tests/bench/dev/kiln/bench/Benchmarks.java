@@ -137,6 +137,11 @@ final class Benchmarks {
     System.out.printf(Locale.ROOT, "BENCH %-58s %7.1f MiB%n", what, bytes / (1024.0 * 1024.0));
   }
 
+  /** Prints a difference in milliseconds (a cost on top of a baseline of the same run). */
+  static void reportMillis(String what, double millis) {
+    System.out.printf(Locale.ROOT, "BENCH %-58s %7.1f ms%n", what, millis);
+  }
+
   /** Prints one figure, and its ratio to the baseline measured in the same run. */
   static void report(String what, double seconds, double baseline) {
     System.out.printf(

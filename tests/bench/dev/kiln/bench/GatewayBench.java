@@ -191,17 +191,11 @@ class GatewayBench {
     double warm = median(warmDirect);
     Benchmarks.report("64-step wide graph, every step run, median of 5 (baseline)", cold, cold);
     Benchmarks.report("the same inside a build op, every step run", median(coldNested), cold);
-    System.out.printf(
-        java.util.Locale.ROOT,
-        "BENCH %-58s %7.1f ms%n",
-        "one nested level, every step run (goal < 50 ms)",
-        (median(coldNested) - cold) * 1000);
+    Benchmarks.reportMillis(
+        "one nested level, every step run (goal < 50 ms)", (median(coldNested) - cold) * 1000);
     Benchmarks.report("64-step wide graph, all cached, median of 15 (baseline)", warm, warm);
     Benchmarks.report("the same inside a build op, all cached", median(warmNested), warm);
-    System.out.printf(
-        java.util.Locale.ROOT,
-        "BENCH %-58s %7.1f ms%n",
-        "one nested level, all cached (goal < 50 ms)",
-        (median(warmNested) - warm) * 1000);
+    Benchmarks.reportMillis(
+        "one nested level, all cached (goal < 50 ms)", (median(warmNested) - warm) * 1000);
   }
 }
