@@ -57,6 +57,7 @@ class GatewayBench {
             Map.of("filename", "Dockerfile", "context:busybox", busybox),
             Map.of("context", SEED, "dockerfile", SEED),
             Set.of(OciReference.parse(busybox).dir()),
+            Set.of(),
             event -> {},
             (stream, line) -> {},
             GatewayServer.DEFAULT_IDLE);

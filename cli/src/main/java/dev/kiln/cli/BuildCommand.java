@@ -14,6 +14,7 @@ import dev.kiln.engine.progress.ProgressEvent;
 import dev.kiln.engine.registry.ImageReference;
 import dev.kiln.engine.snapshot.SnapshotterMode;
 import dev.kiln.engine.solver.BuildInputs;
+import dev.kiln.engine.solver.Entitlements;
 import dev.kiln.engine.solver.Outcome;
 import dev.kiln.engine.source.OciReference;
 import dev.kiln.engine.worker.SnapshotResult;
@@ -447,6 +448,17 @@ final class BuildCommand implements Callable<Integer> {
         }
       }
       ProgressDisplay.check(progress);
+      for (String entitlement : allow) {
+        if (!Entitlements.ALL.contains(entitlement)) {
+          throw new IllegalArgumentException(
+              "--allow "
+                  + entitlement
+                  + ": unknown entitlement; use "
+                  + Entitlements.NETWORK_HOST
+                  + " or "
+                  + Entitlements.SECURITY_INSECURE);
+        }
+      }
       mode = snapshotter.map(BuildCommand::snapshotterMode);
       if (definition.isPresent() == context.isPresent()) {
         throw new IllegalArgumentException(
@@ -551,7 +563,8 @@ final class BuildCommand implements Callable<Integer> {
         job =
             engine.start(
                 graph.get(),
-                BuildInputs.of(buildLocals, secretValues, agents),
+                BuildInputs.of(buildLocals, secretValues, agents)
+                    .withEntitlements(Set.copyOf(allow)),
                 display.andThen(events::add).andThen(streamer),
                 new JobEvent.BuildAccepted(
                     id,

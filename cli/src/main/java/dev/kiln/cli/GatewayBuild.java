@@ -103,6 +103,7 @@ final class GatewayBuild {
             opts,
             inputs,
             layouts,
+            options.entitlements(),
             event -> {},
             (stream, line) -> err.println("[frontend] " + line),
             idle());

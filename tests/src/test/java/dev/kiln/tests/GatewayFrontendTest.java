@@ -281,6 +281,22 @@ class GatewayFrontendTest {
     assertTrue(climbing.contains("asked for ../../etc/passwd, a path outside"), climbing);
     assertTrue(huge.contains("a gateway frame of 33554432 bytes"), huge);
     assertTrue(silent.contains("sent nothing for 2 s"), silent);
+    // A frontend cannot grant what the build was not granted.
+    String entitled =
+        failure(
+            hostileFrontend(
+                "entitled",
+                HELLO
+                    + "; "
+                    + frame(
+                        "{\"type\":\"solve\",\"id\":1,\"definition\":"
+                            + AttackSuiteTest.INSECURE_STEP
+                            + "}")
+                    + "; "
+                    + frame("{\"type\":\"return\",\"ref\":\"r1\"}")
+                    + "; cat > /tmp/x"),
+            List.of());
+    assertTrue(entitled.contains("security.insecure is not allowed: pass --allow"), entitled);
     // The root is unharmed: the example still builds, from the cache.
     KilnRun after = buildKilnfile(root, temp.resolve("after"));
     assertEquals(0, after.exit(), after.err());

@@ -14,30 +14,48 @@ import java.util.Optional;
  */
 public final class BuildInputs {
   /** Nothing from outside. */
-  public static final BuildInputs NONE = new BuildInputs(Map.of(), Map.of(), Map.of());
+  public static final BuildInputs NONE =
+      new BuildInputs(Map.of(), Map.of(), Map.of(), java.util.Set.of());
 
   private final Map<String, Path> locals;
   private final Map<String, byte[]> secrets;
   private final Map<String, Path> sshAgents;
+  private final java.util.Set<String> entitlements;
 
   private BuildInputs(
-      Map<String, Path> locals, Map<String, byte[]> secrets, Map<String, Path> sshAgents) {
+      Map<String, Path> locals,
+      Map<String, byte[]> secrets,
+      Map<String, Path> sshAgents,
+      java.util.Set<String> entitlements) {
     this.locals = Map.copyOf(locals);
     Map<String, byte[]> copied = new HashMap<>();
     secrets.forEach((id, data) -> copied.put(id, data.clone()));
     this.secrets = Map.copyOf(copied);
     this.sshAgents = Map.copyOf(sshAgents);
+    this.entitlements = java.util.Set.copyOf(entitlements);
   }
 
   /** Local directories, secrets and ssh agents. */
   public static BuildInputs of(
       Map<String, Path> locals, Map<String, byte[]> secrets, Map<String, Path> sshAgents) {
-    return new BuildInputs(locals, secrets, sshAgents);
+    return new BuildInputs(locals, secrets, sshAgents, java.util.Set.of());
   }
 
   /** Local directories only. */
   public static BuildInputs locals(Map<String, Path> locals) {
-    return new BuildInputs(locals, Map.of(), Map.of());
+    return new BuildInputs(locals, Map.of(), Map.of(), java.util.Set.of());
+  }
+
+  /**
+   * The same, granted {@code entitlements} ({@link Entitlements}: what {@code --allow} gives); the
+   * solver refuses steps, nested ones included, that need one the build lacks.
+   */
+  public BuildInputs withEntitlements(java.util.Set<String> entitlements) {
+    return new BuildInputs(locals, secrets, sshAgents, entitlements);
+  }
+
+  public java.util.Set<String> entitlements() {
+    return entitlements;
   }
 
   public Map<String, Path> locals() {
@@ -83,6 +101,8 @@ public final class BuildInputs {
         + secrets.keySet()
         + ", ssh="
         + sshAgents.keySet()
+        + ", entitlements="
+        + entitlements
         + "]";
   }
 }

@@ -246,6 +246,12 @@ public final class Solver extends AbstractBehavior<Solver.Command> {
       ActorRef<ProgressEvent> progress,
       ActorRef<Outcome> replyTo,
       long ticket) {
+    Optional<SolveError> refused = Entitlements.refusal(definition, inputs.entitlements());
+    if (refused.isPresent()) {
+      progress.tell(new ProgressEvent.Ended(false));
+      replyTo.tell(new Outcome.SolveFailed(refused.get()));
+      return this;
+    }
     List<Digest> order = definition.topologicalOrder();
     Map<Digest, VertexKey> keys = keys(definition, order, inputs);
     Map<Digest, OpRunner> runners = new LinkedHashMap<>();

@@ -17,6 +17,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
@@ -300,6 +301,37 @@ class SolverTest {
     TestProbe<ProgressEvent> progress = kit.createTestProbe();
     solver.tell(new Solver.Solve(definition, inputs, progress.getRef(), outcome.getRef(), 0));
     return outcome;
+  }
+
+  @Test
+  void aStepThatNeedsAnEntitlementTheBuildLacksIsRefusedBeforeAnythingRuns() {
+    ExecOp insecure =
+        new ExecOp(
+            List.of("ok", "online"),
+            List.of(),
+            "/",
+            "0",
+            null,
+            dev.kiln.engine.graph.SecurityMode.INSECURE,
+            List.of());
+    Vertex first = FakeOps.ok("first", List.of());
+    Vertex online = new Vertex(insecure, List.of(Input.of(VertexDigests.of(first))), null);
+    Definition definition =
+        new Definition(
+            Map.of(VertexDigests.of(first), first, VertexDigests.of(online), online),
+            Input.of(VertexDigests.of(online)));
+    ActorRef<Solver.Command> solver = solver(4);
+
+    Outcome refused = solve(solver, definition, BuildInputs.NONE).receiveMessage();
+    Outcome granted =
+        solve(solver, definition, BuildInputs.NONE.withEntitlements(Set.of("security.insecure")))
+            .receiveMessage();
+
+    SolveError error = ((Outcome.SolveFailed) refused).error();
+    assertEquals("ok online", error.name());
+    assertTrue(error.message().startsWith("security.insecure is not allowed: pass --allow"));
+    assertEquals(1, ops.runs("first"), "nothing ran for the refused build");
+    assertEquals("online(first())", value(granted));
   }
 
   private static BuildInputs secret(String token) {

@@ -198,6 +198,19 @@ class BuildOpTest {
   }
 
   @Test
+  void aNestedStepNeedsTheSameEntitlementsAsAnOuterOne() throws Exception {
+    State insecure =
+        busybox.run(List.of(), dev.kiln.engine.graph.SecurityMode.INSECURE, List.of("true"));
+    Definition definition = nest(busybox, "/n.json", insecure).definition();
+    try (Engine engine = Engine.start(EngineConfig.at(root))) {
+      String error = solve(engine, definition, Map.of()).error();
+
+      assertTrue(
+          error.contains("nested build n.json: [true]: security.insecure is not allowed"), error);
+    }
+  }
+
+  @Test
   void garbageAtTheDefinitionPathFailsNamingTheFileAndLine() throws Exception {
     Definition definition =
         busybox.mkfile("/g.json", "{\"vertices\": [\n  nonsense\n]}").build("/g.json").definition();

@@ -48,6 +48,7 @@ public final class FrontendRunner {
       Map<String, String> opts,
       Map<String, Path> inputs,
       Set<Path> hostLayouts,
+      Set<String> entitlements,
       Consumer<ProgressEvent> progress,
       LogSink log,
       Duration idle) {
@@ -55,6 +56,7 @@ public final class FrontendRunner {
       opts = Map.copyOf(opts);
       inputs = Map.copyOf(inputs);
       hostLayouts = Set.copyOf(hostLayouts);
+      entitlements = Set.copyOf(entitlements);
     }
   }
 
@@ -197,14 +199,18 @@ public final class FrontendRunner {
   private record Backend(Engine engine, Call call) implements GatewayBackend {
     @Override
     public CompletionStage<Outcome> solve(dev.kiln.engine.graph.Definition definition) {
-      return engine.solve(
-          definition,
-          call.inputs(),
-          event -> {
-            if (!(event instanceof ProgressEvent.Ended)) {
-              call.progress().accept(event);
-            }
-          });
+      // The build's entitlements, no more: the solver refuses a step that needs another.
+      return engine
+          .start(
+              definition,
+              dev.kiln.engine.solver.BuildInputs.locals(call.inputs())
+                  .withEntitlements(call.entitlements()),
+              event -> {
+                if (!(event instanceof ProgressEvent.Ended)) {
+                  call.progress().accept(event);
+                }
+              })
+          .outcome();
     }
 
     @Override

@@ -69,6 +69,9 @@ public final class GatewayServer implements Executor.Conversation {
   private volatile Optional<FrontendResult> result = Optional.empty();
   private volatile Optional<String> returnedError = Optional.empty();
 
+  /** When the answer being written started to wait for the frontend to read; 0: none waits. */
+  private volatile long sendingSince;
+
   /** A solve's definition, and its evaluation once something needs it. */
   private static final class Solved {
     final Definition definition;
@@ -161,21 +164,29 @@ public final class GatewayServer implements Executor.Conversation {
         }
         checkPath(request);
         outstanding.incrementAndGet();
-        CompletableFuture.supplyAsync(() -> answer(request), pool)
-            .thenCompose(answer -> answer)
-            .whenComplete(
-                (answer, failure) -> {
-                  GatewayMessage.Answer sent =
-                      failure == null ? answer : error(request.id(), failure, Optional.empty());
-                  try {
-                    send(toFrontend, sent);
-                  } catch (IOException e) {
-                    frames.add(e); // the conversation is over: the reader will say why
-                  } finally {
-                    outstanding.decrementAndGet();
-                    frames.add(Tick.INSTANCE);
-                  }
-                });
+        // A solve is checked and named here, so that its ref exists for the next message (a
+        // return may follow at once); only its evaluation goes on elsewhere. Reads block: pool.
+        CompletableFuture<GatewayMessage.Answer> pending =
+            request instanceof GatewayMessage.Solve
+                ? answer(request)
+                : CompletableFuture.supplyAsync(() -> answer(request), pool)
+                    .thenCompose(answer -> answer);
+        // Answers go out from the pool: a frontend that stops reading blocks a pool thread,
+        // never this one, which then sees it (next).
+        pending.whenCompleteAsync(
+            (answer, failure) -> {
+              GatewayMessage.Answer sent =
+                  failure == null ? answer : error(request.id(), failure, Optional.empty());
+              try {
+                send(toFrontend, sent);
+              } catch (IOException e) {
+                frames.add(e); // the conversation is over: the reader will say why
+              } finally {
+                outstanding.decrementAndGet();
+                frames.add(Tick.INSTANCE);
+              }
+            },
+            pool);
       }
     } finally {
       pool.shutdownNow();
@@ -213,6 +224,15 @@ public final class GatewayServer implements Executor.Conversation {
     while (true) {
       Object item = frames.poll(100, TimeUnit.MILLISECONDS);
       if (item == null || item == Tick.INSTANCE) {
+        long sending = sendingSince;
+        if (sending != 0 && System.nanoTime() - sending > idle.toNanos()) {
+          throw new FrontendException(
+              "frontend "
+                  + name
+                  + " has not read Kiln's answers for "
+                  + idle.toSeconds()
+                  + " s; it is stuck");
+        }
         if (outstanding.get() > 0) {
           idleSince = System.nanoTime();
         } else if (System.nanoTime() - idleSince > idle.toNanos()) {
@@ -249,7 +269,12 @@ public final class GatewayServer implements Executor.Conversation {
                   answer.id(), "the answer would exceed a frame's 16 MiB", Optional.empty()));
     }
     synchronized (out) {
-      Frames.write(out, body);
+      sendingSince = System.nanoTime();
+      try {
+        Frames.write(out, body);
+      } finally {
+        sendingSince = 0;
+      }
     }
   }
 

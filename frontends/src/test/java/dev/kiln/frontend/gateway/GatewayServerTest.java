@@ -254,6 +254,39 @@ class GatewayServerTest {
   }
 
   @Test
+  void aReturnRightAfterASolveFindsItsRef() throws Exception {
+    start(GatewayServer.DEFAULT_IDLE);
+    Frames.read(frontendIn); // hello
+    for (String json :
+        List.of(
+            "{\"type\":\"hello\",\"version\":1}",
+            "{\"type\":\"solve\",\"id\":1,\"definition\":" + DEFINITION + "}",
+            "{\"type\":\"return\",\"ref\":\"r1\"}")) {
+      Frames.write(frontendOut, json.getBytes(StandardCharsets.UTF_8));
+    }
+    conversation.get(30, TimeUnit.SECONDS);
+
+    assertEquals(DefinitionReader.parse(DEFINITION, "x", null), server.result().definition());
+  }
+
+  @Test
+  void aFrontendThatStopsReadingItsAnswersIsStuck() throws Exception {
+    Files.write(context.resolve("big"), new byte[256 * 1024]);
+    start(Duration.ofMillis(300));
+    Frames.write(
+        frontendOut, "{\"type\":\"hello\",\"version\":1}".getBytes(StandardCharsets.UTF_8));
+    // Asks, and never reads: the answers fill the pipe.
+    for (int id = 1; id <= 40; id++) {
+      Frames.write(
+          frontendOut,
+          ("{\"type\":\"read-file\",\"id\":" + id + ",\"ref\":\"context\",\"path\":\"big\"}")
+              .getBytes(StandardCharsets.UTF_8));
+    }
+
+    assertTrue(failure().contains("has not read Kiln's answers for"));
+  }
+
+  @Test
   void garbageEndsTheBuildSayingSo() throws Exception {
     connect();
     Frames.write(frontendOut, "not json at all".getBytes(StandardCharsets.UTF_8));
