@@ -1,7 +1,5 @@
 package dev.kiln.gateway.client;
 
-import com.fasterxml.jackson.annotation.JsonSubTypes;
-import com.fasterxml.jackson.annotation.JsonTypeInfo;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.util.List;
 import java.util.Map;
@@ -9,27 +7,10 @@ import java.util.Optional;
 
 /**
  * A message of the gateway API, version {@value #VERSION} (docs/gateway.md), as one frame's JSON
- * names it in {@code "type"}. Requests carry the {@code id} their answer repeats. Missing required
- * fields are refused when a message is read, naming the message and the field.
+ * names it in {@code "type"} ({@link GatewayCodec} reads and writes them). Requests carry the
+ * {@code id} their answer repeats. Missing required fields are refused when a message is read,
+ * naming the message and the field.
  */
-@JsonTypeInfo(use = JsonTypeInfo.Id.NAME, property = "type")
-@JsonSubTypes({
-  @JsonSubTypes.Type(value = GatewayMessage.Hello.class, name = "hello"),
-  @JsonSubTypes.Type(value = GatewayMessage.ReadFile.class, name = "read-file"),
-  @JsonSubTypes.Type(value = GatewayMessage.ReadDir.class, name = "read-dir"),
-  @JsonSubTypes.Type(value = GatewayMessage.Stat.class, name = "stat"),
-  @JsonSubTypes.Type(
-      value = GatewayMessage.ResolveImageConfig.class,
-      name = "resolve-image-config"),
-  @JsonSubTypes.Type(value = GatewayMessage.Solve.class, name = "solve"),
-  @JsonSubTypes.Type(value = GatewayMessage.Return.class, name = "return"),
-  @JsonSubTypes.Type(value = GatewayMessage.FileData.class, name = "file"),
-  @JsonSubTypes.Type(value = GatewayMessage.DirEntries.class, name = "dir"),
-  @JsonSubTypes.Type(value = GatewayMessage.FileStat.class, name = "file-stat"),
-  @JsonSubTypes.Type(value = GatewayMessage.ImageConfig.class, name = "image-config"),
-  @JsonSubTypes.Type(value = GatewayMessage.Solved.class, name = "solved"),
-  @JsonSubTypes.Type(value = GatewayMessage.Error.class, name = "error")
-})
 public sealed interface GatewayMessage {
   /** The API version this library speaks. */
   int VERSION = 1;
@@ -173,12 +154,13 @@ public sealed interface GatewayMessage {
   }
 
   /**
-   * One entry: its name, {@code file}, {@code dir}, {@code symlink} or {@code other}, size, mode.
+   * One entry: its name, its kind ({@code file}, {@code dir}, {@code symlink} or {@code other}),
+   * size and mode.
    */
-  record Entry(String name, String type, long size, int mode) {
+  record Entry(String name, String kind, long size, int mode) {
     public Entry {
       required("entry", "name", name);
-      required("entry", "type", type);
+      required("entry", "kind", kind);
     }
   }
 
