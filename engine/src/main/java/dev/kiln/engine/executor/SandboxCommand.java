@@ -73,6 +73,10 @@ public final class SandboxCommand {
     argv.add("--die-with-parent");
     argv.addAll(List.of("--bind", rootfs.toString(), "/"));
     argv.addAll(List.of("--proc", "/proc", "--dev", "/dev"));
+    if (spec.security() != SecurityMode.INSECURE) {
+      // As Docker's: a privileged (insecure) step sees /proc whole and writable.
+      argv.addAll(ProcMasks.ARGS);
+    }
     argv.addAll(mountArgs);
     argv.addAll(List.of("--chdir", cwd(spec)));
     // No --clearenv: the step inherits the process environment, which holds only PATH (set below)

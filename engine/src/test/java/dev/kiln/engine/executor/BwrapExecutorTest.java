@@ -124,6 +124,35 @@ class BwrapExecutorTest {
   }
 
   @Test
+  void procIsReadOnlySoAStepCannotSetTheHostsCorePattern() throws ExecException {
+    // Written back with its own value: were the write allowed, nothing would change on the host.
+    run(
+        sh(
+            "cat /proc/sys/kernel/core_pattern > /tmp/p; { cat /tmp/p >"
+                + " /proc/sys/kernel/core_pattern; } 2>/dev/null && echo written || echo refused;"
+                + " { echo 1 > /proc/self/oom_score_adj; } 2>/dev/null || echo proc-read-only"));
+
+    assertEquals(List.of("refused", "proc-read-only"), lines);
+  }
+
+  @Test
+  void hostStateInProcIsMaskedForRootAndOtherUsers() throws ExecException {
+    String script = "cat /proc/keys 2>/dev/null | wc -c; ls /proc/acpi 2>/dev/null | wc -l; id -u";
+    run(sh(script));
+    run(withUser(sh(script), "1000"));
+
+    assertEquals(List.of("0", "0", "0", "0", "0", "1000"), lines);
+  }
+
+  @Test
+  void noDescriptorOfTheHostReachesAStep() throws ExecException {
+    // ls's own directory descriptor is 3; nothing else is open.
+    run(sh("ls /proc/self/fd"));
+
+    assertEquals(List.of("0", "1", "2", "3"), lines);
+  }
+
+  @Test
   void aStepMayMakeADeviceNodeButNeverOpenIt() throws ExecException {
     // Root in a step has Docker's CAP_MKNOD; were its filesystem not nodev (the overlay, and
     // bwrap's --bind rather than --dev-bind), a node made for 8:0 would open the host's disk.
