@@ -451,9 +451,9 @@ final class BuildCommand implements Callable<Integer> {
       for (String entitlement : allow) {
         if (!Entitlements.ALL.contains(entitlement)) {
           throw new IllegalArgumentException(
-              "--allow "
+              "--allow: unknown entitlement \""
                   + entitlement
-                  + ": unknown entitlement; use "
+                  + "\": use "
                   + Entitlements.NETWORK_HOST
                   + " or "
                   + Entitlements.SECURITY_INSECURE);

@@ -49,6 +49,7 @@ class AttackSuiteTest {
         refused.err().contains("security.insecure is not allowed: pass --allow security.insecure"),
         refused.err());
     assertEquals(1, unknown.exit(), unknown.err());
-    assertTrue(unknown.err().contains("--allow everything: unknown entitlement"), unknown.err());
+    assertTrue(
+        unknown.err().contains("--allow: unknown entitlement \"everything\""), unknown.err());
   }
 }
