@@ -35,6 +35,20 @@ public final class BwrapExecutor implements Executor {
     this.caches = caches;
   }
 
+  private Path seccomp;
+
+  /** The seccomp filter's file, {@code ROOT/seccomp/seccomp-HASH.bpf}, written on first use. */
+  private synchronized Path seccomp() throws ExecException {
+    if (seccomp == null) {
+      try {
+        seccomp = SeccompFilter.install(snapshotter.snapshotsDir().resolveSibling("seccomp"));
+      } catch (IOException e) {
+        throw new ExecException("could not write the seccomp filter: " + e.getMessage(), e);
+      }
+    }
+    return seccomp;
+  }
+
   /** Checks the host tools this executor needs; the exception says how to install them. */
   public static void probe() throws ExecException {
     if (findTool("bwrap").isEmpty()) {
@@ -148,7 +162,7 @@ public final class BwrapExecutor implements Executor {
       List<String> mountArgs,
       Optional<Conversation> attached)
       throws ExecException {
-    List<String> argv = SandboxCommand.argv(spec, user, merged, mountArgs);
+    List<String> argv = SandboxCommand.argv(spec, user, merged, mountArgs, Optional.of(seccomp()));
     ProcessBuilder builder = HostCommand.builder(snapshotter.mountsDir(), argv);
     builder.environment().clear();
     builder.environment().putAll(SandboxCommand.hostEnvironment(spec));

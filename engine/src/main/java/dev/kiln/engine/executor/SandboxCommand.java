@@ -8,6 +8,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 
 /**
@@ -51,7 +52,21 @@ public final class SandboxCommand {
   /** The full argv, with {@code mountArgs} (bwrap mount options) after {@code /proc} and /dev. */
   public static List<String> argv(
       ExecSpec spec, UnixUser user, Path rootfs, List<String> mountArgs) {
+    return argv(spec, user, rootfs, mountArgs, Optional.empty());
+  }
+
+  /**
+   * The full argv, the step confined by the seccomp filter in {@code seccomp} unless it is
+   * insecure: bwrap takes a filter only on a descriptor, which a Java child cannot inherit, so the
+   * host's {@code sh} opens it as descriptor 3 and execs the rest (bwrap closes it).
+   */
+  public static List<String> argv(
+      ExecSpec spec, UnixUser user, Path rootfs, List<String> mountArgs, Optional<Path> seccomp) {
     List<String> argv = new ArrayList<>();
+    boolean filtered = seccomp.isPresent() && spec.security() != SecurityMode.INSECURE;
+    if (filtered) {
+      argv.addAll(List.of("sh", "-c", "exec \"$@\" 3<\"$0\"", seccomp.get().toString()));
+    }
     if (!user.isRoot()) {
       argv.addAll(
           List.of(
@@ -116,6 +131,9 @@ public final class SandboxCommand {
       for (String cap : DEFAULT_CAPS) {
         argv.addAll(List.of("--cap-add", cap));
       }
+    }
+    if (filtered) {
+      argv.addAll(List.of("--seccomp", "3"));
     }
     argv.add("--");
     argv.addAll(spec.args());

@@ -145,6 +145,34 @@ class BwrapExecutorTest {
   }
 
   @Test
+  void seccompRefusesANewUserNamespaceThatCapabilitiesAloneWouldAllow() throws ExecException {
+    // unshare(CLONE_NEWUSER) needs no capability: only the filter stops it.
+    run(sh("busybox unshare -U true 2>/dev/null && echo unshared || echo refused"));
+    run(
+        new ExecSpec(
+            List.of(
+                "sh", "-c", "busybox unshare -U true 2>/dev/null && echo unshared || echo refused"),
+            List.of(),
+            "/",
+            "",
+            NetworkMode.NONE,
+            SecurityMode.INSECURE));
+
+    assertEquals(List.of("refused", "unshared"), lines);
+  }
+
+  @Test
+  void callsDockersProfileRefusesFailForAStep() throws ExecException {
+    run(
+        sh(
+            "for call in 'mount -t tmpfs none /tmp' 'umount /proc' 'swapoff -a' 'pivot_root /tmp /tmp'"
+                + " 'nsenter -t 1 -m true' 'dmesg'; do busybox $call >/dev/null 2>&1 && echo"
+                + " \"$call: done\" || echo refused; done"));
+
+    assertEquals(java.util.Collections.nCopies(6, "refused"), lines);
+  }
+
+  @Test
   void noDescriptorOfTheHostReachesAStep() throws ExecException {
     // ls's own directory descriptor is 3; nothing else is open.
     run(sh("ls /proc/self/fd"));

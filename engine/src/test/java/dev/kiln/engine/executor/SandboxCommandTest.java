@@ -108,4 +108,21 @@ class SandboxCommandTest {
     assertTrue(argv.contains("/opt/bin"));
     assertFalse(argv.contains(SandboxCommand.DEFAULT_PATH));
   }
+
+  @Test
+  void theSeccompFilterIsOpenedByTheHostShellAsDescriptorThreeForBwrap() {
+    List<String> argv =
+        SandboxCommand.argv(
+            spec("", NetworkMode.NONE),
+            UnixUser.ROOT,
+            ROOTFS,
+            List.of(),
+            java.util.Optional.of(java.nio.file.Path.of("/root/seccomp/f.bpf")));
+
+    assertEquals(
+        List.of("sh", "-c", "exec \"$@\" 3<\"$0\"", "/root/seccomp/f.bpf", "bwrap"),
+        argv.subList(0, 5));
+    int dashes = argv.indexOf("--");
+    assertEquals(List.of("--seccomp", "3"), argv.subList(dashes - 2, dashes));
+  }
 }

@@ -1,0 +1,71 @@
+package dev.kiln.bench;
+
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.kiln.engine.Engine;
+import dev.kiln.engine.EngineConfig;
+import dev.kiln.engine.graph.Definition;
+import dev.kiln.engine.graph.SecurityMode;
+import dev.kiln.engine.graph.State;
+import dev.kiln.engine.solver.BuildInputs;
+import dev.kiln.engine.solver.Outcome;
+import dev.kiln.engine.testing.BusyboxLayout;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Issue 10's per-step cost of the hardened sandbox (seccomp through the host shell, /proc read-only
+ * with its masks) against the plain one, in the same run: a step that runs {@code true}, every time
+ * anew, as a sandboxed step and as an insecure one (which gets neither). Goal: under 2 ms.
+ */
+class HardenedSandboxBench {
+  @TempDir Path temp;
+
+  @Test
+  void theHardenedSandboxCostsLittleAStep() throws Exception {
+    State busybox = State.source(BusyboxLayout.identifier());
+    Definition hardened = busybox.run("true").definition().ignoringCache();
+    Definition plain =
+        busybox.run(List.of(), SecurityMode.INSECURE, List.of("true")).definition().ignoringCache();
+    BuildInputs granted = BuildInputs.NONE.withEntitlements(Set.of("security.insecure"));
+    List<Double> hardenedTimes = new ArrayList<>();
+    List<Double> plainTimes = new ArrayList<>();
+    try (Engine engine = Engine.start(EngineConfig.at(temp.resolve("root")))) {
+      Benchmarks.solve(engine, busybox.definition()); // the base unpacked once, untimed
+      for (int i = 0; i < 41; i++) {
+        plainTimes.add(time(engine, plain, granted));
+        hardenedTimes.add(time(engine, hardened, granted));
+      }
+    }
+    double base = median(plainTimes);
+    double cost = median(hardenedTimes);
+    Benchmarks.report("one step, plain sandbox (insecure), median of 41 (baseline)", base, base);
+    Benchmarks.report("one step, hardened sandbox (seccomp, /proc masked)", cost, base);
+    Benchmarks.reportMillis("hardening, per step (goal < 2 ms)", (cost - base) * 1000);
+  }
+
+  private static double time(Engine engine, Definition definition, BuildInputs inputs)
+      throws Exception {
+    long start = System.nanoTime();
+    Outcome outcome =
+        engine
+            .start(definition, inputs, e -> {})
+            .outcome()
+            .toCompletableFuture()
+            .get(1, TimeUnit.MINUTES);
+    assertTrue(outcome instanceof Outcome.Solved, String.valueOf(outcome));
+    return Benchmarks.seconds(start);
+  }
+
+  private static double median(List<Double> values) {
+    List<Double> sorted = new ArrayList<>(values);
+    Collections.sort(sorted);
+    return sorted.get(sorted.size() / 2);
+  }
+}
