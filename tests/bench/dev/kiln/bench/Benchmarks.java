@@ -137,6 +137,13 @@ final class Benchmarks {
     System.out.printf(Locale.ROOT, "BENCH %-58s %7.1f MiB%n", what, bytes / (1024.0 * 1024.0));
   }
 
+  /** The middle value (the upper one of an even count). */
+  static double median(List<Double> values) {
+    List<Double> sorted = new java.util.ArrayList<>(values);
+    java.util.Collections.sort(sorted);
+    return sorted.get(sorted.size() / 2);
+  }
+
   /** Prints a difference in milliseconds (a cost on top of a baseline of the same run). */
   static void reportMillis(String what, double millis) {
     System.out.printf(Locale.ROOT, "BENCH %-58s %7.1f ms%n", what, millis);

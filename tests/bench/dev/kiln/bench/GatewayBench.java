@@ -20,7 +20,6 @@ import dev.kiln.frontend.gateway.GatewayServer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -78,12 +77,6 @@ class GatewayBench {
     return Benchmarks.seconds(start);
   }
 
-  private static double median(List<Double> values) {
-    List<Double> sorted = new ArrayList<>(values);
-    Collections.sort(sorted);
-    return sorted.get(sorted.size() / 2);
-  }
-
   @Test
   void theSeedThroughTheGatewayCostsWhatTheBuiltInPathCosts() throws Exception {
     double coldBuiltIn;
@@ -104,10 +97,12 @@ class GatewayBench {
     }
     Benchmarks.report("seed, cold, built-in Dockerfile path (baseline)", coldBuiltIn, coldBuiltIn);
     Benchmarks.report("seed, cold, through the gateway (goal <= 1.05x)", coldGateway, coldBuiltIn);
-    double warm = median(warmBuiltIn);
+    double warm = Benchmarks.median(warmBuiltIn);
     Benchmarks.report("seed, all cached, built-in path, median of 15 (baseline)", warm, warm);
     Benchmarks.report(
-        "seed, all cached, through the gateway, median of 15", median(warmGateway), warm);
+        "seed, all cached, through the gateway, median of 15",
+        Benchmarks.median(warmGateway),
+        warm);
     // As users run it: a new JVM, all cached, without and with # syntax=docker/dockerfile:1.
     List<Double> cliBuiltIn = new ArrayList<>();
     List<Double> cliGateway = new ArrayList<>();
@@ -115,11 +110,11 @@ class GatewayBench {
       cliBuiltIn.add(cli(List.of()));
       cliGateway.add(cli(List.of("--build-arg", "BUILDKIT_SYNTAX=docker/dockerfile:1")));
     }
-    double cli = median(cliBuiltIn);
+    double cli = Benchmarks.median(cliBuiltIn);
     Benchmarks.report("kiln build examples/seed, cached, new JVM, built-in (baseline)", cli, cli);
     Benchmarks.report(
         "kiln build examples/seed, cached, new JVM, gateway (goal <= 1.05x)",
-        median(cliGateway),
+        Benchmarks.median(cliGateway),
         cli);
   }
 
@@ -188,15 +183,19 @@ class GatewayBench {
         warmNested.add(Benchmarks.time(engine, nested));
       }
     }
-    double cold = median(coldDirect);
-    double warm = median(warmDirect);
+    double cold = Benchmarks.median(coldDirect);
+    double warm = Benchmarks.median(warmDirect);
     Benchmarks.report("64-step wide graph, every step run, median of 9 (baseline)", cold, cold);
-    Benchmarks.report("the same inside a build op, every step run", median(coldNested), cold);
+    Benchmarks.report(
+        "the same inside a build op, every step run", Benchmarks.median(coldNested), cold);
     Benchmarks.reportMillis(
-        "one nested level, every step run (goal < 50 ms)", (median(coldNested) - cold) * 1000);
+        "one nested level, every step run (goal < 50 ms)",
+        (Benchmarks.median(coldNested) - cold) * 1000);
     Benchmarks.report("64-step wide graph, all cached, median of 15 (baseline)", warm, warm);
-    Benchmarks.report("the same inside a build op, all cached", median(warmNested), warm);
+    Benchmarks.report(
+        "the same inside a build op, all cached", Benchmarks.median(warmNested), warm);
     Benchmarks.reportMillis(
-        "one nested level, all cached (goal < 50 ms)", (median(warmNested) - warm) * 1000);
+        "one nested level, all cached (goal < 50 ms)",
+        (Benchmarks.median(warmNested) - warm) * 1000);
   }
 }

@@ -12,7 +12,6 @@ import dev.kiln.engine.solver.Outcome;
 import dev.kiln.engine.testing.BusyboxLayout;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
@@ -43,8 +42,8 @@ class HardenedSandboxBench {
         hardenedTimes.add(time(engine, hardened, granted));
       }
     }
-    double base = median(plainTimes);
-    double cost = median(hardenedTimes);
+    double base = Benchmarks.median(plainTimes);
+    double cost = Benchmarks.median(hardenedTimes);
     Benchmarks.report("one step, plain sandbox (insecure), median of 41 (baseline)", base, base);
     Benchmarks.report("one step, hardened sandbox (seccomp, /proc masked)", cost, base);
     Benchmarks.reportMillis("hardening, per step (goal < 2 ms)", (cost - base) * 1000);
@@ -61,11 +60,5 @@ class HardenedSandboxBench {
             .get(1, TimeUnit.MINUTES);
     assertTrue(outcome instanceof Outcome.Solved, String.valueOf(outcome));
     return Benchmarks.seconds(start);
-  }
-
-  private static double median(List<Double> values) {
-    List<Double> sorted = new ArrayList<>(values);
-    Collections.sort(sorted);
-    return sorted.get(sorted.size() / 2);
   }
 }
