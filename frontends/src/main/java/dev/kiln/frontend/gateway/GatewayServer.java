@@ -175,8 +175,7 @@ public final class GatewayServer implements Executor.Conversation {
         // never this one, which then sees it (next).
         pending.whenCompleteAsync(
             (answer, failure) -> {
-              GatewayMessage.Answer sent =
-                  failure == null ? answer : error(request.id(), failure, Optional.empty());
+              GatewayMessage.Answer sent = failure == null ? answer : error(request.id(), failure);
               try {
                 send(toFrontend, sent);
               } catch (IOException e) {
@@ -309,7 +308,7 @@ public final class GatewayServer implements Executor.Conversation {
       }
       throw new IllegalStateException("unknown request " + request);
     } catch (Exception e) {
-      return CompletableFuture.completedFuture(error(request.id(), e, Optional.empty()));
+      return CompletableFuture.completedFuture(error(request.id(), e));
     }
   }
 
@@ -361,7 +360,7 @@ public final class GatewayServer implements Executor.Conversation {
       definition = DefinitionReader.parse(text, "solve " + request.id(), null);
       checkSources(definition);
     } catch (InvalidDefinitionException | IOException e) {
-      return CompletableFuture.completedFuture(error(request.id(), e, Optional.empty()));
+      return CompletableFuture.completedFuture(error(request.id(), e));
     }
     String ref = "r" + nextRef.incrementAndGet();
     Solved solved = new Solved(definition);
@@ -374,7 +373,7 @@ public final class GatewayServer implements Executor.Conversation {
         .thenApply(
             outcome ->
                 outcome instanceof Outcome.SolveFailed failed
-                    ? error(request.id(), new SolveFailure(failed), Optional.empty())
+                    ? error(request.id(), new SolveFailure(failed))
                     : new GatewayMessage.Solved(request.id(), ref));
   }
 
@@ -444,7 +443,8 @@ public final class GatewayServer implements Executor.Conversation {
     result = Optional.of(new FrontendResult(solved.definition, done.config(), done.metadata()));
   }
 
-  private static GatewayMessage.Error error(long id, Throwable failure, Optional<String> vertex) {
+  /** The error answer for {@code failure}; a failed solve's names the step that failed. */
+  private static GatewayMessage.Error error(long id, Throwable failure) {
     Throwable cause = failure;
     while ((cause instanceof java.util.concurrent.CompletionException
             || cause instanceof java.io.UncheckedIOException)
@@ -459,7 +459,7 @@ public final class GatewayServer implements Executor.Conversation {
         cause instanceof NoSuchFileException missing
             ? missing.getFile() + ": no such file"
             : String.valueOf(cause.getMessage());
-    return new GatewayMessage.Error(id, message, vertex);
+    return new GatewayMessage.Error(id, message, Optional.empty());
   }
 
   private static String kind(GatewayMessage message) {
