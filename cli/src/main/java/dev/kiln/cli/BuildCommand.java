@@ -832,6 +832,4 @@ final class BuildCommand implements Callable<Integer> {
     }
     throw new IllegalArgumentException("--snapshotter " + name + ": use overlay or copy");
   }
-
-  /** {@code /var/lib/kiln} as root (as BuildKit's daemon), else the XDG data directory. */
 }

@@ -177,15 +177,16 @@ final class DaemonCommand implements Callable<Integer> {
 
   /** As buildkitd's: under /run as root, else in the user's runtime directory. */
   static DaemonAddress defaultSocket() {
-    if (RootOption.isRoot()) {
+    if (HostMode.current().systemWide()) {
       return new DaemonAddress.Unix(java.nio.file.Path.of("/run/kiln/kiln.sock"));
     }
     String runtime = System.getenv("XDG_RUNTIME_DIR");
+    // In a user namespace Java's user.name is its root's: the host's uid names the user instead.
     java.nio.file.Path dir =
         runtime != null && !runtime.isEmpty()
             ? java.nio.file.Path.of(runtime, "kiln")
             : java.nio.file.Path.of(
-                System.getProperty("java.io.tmpdir"), "kiln-" + System.getProperty("user.name"));
+                System.getProperty("java.io.tmpdir"), "kiln-" + HostMode.hostUid());
     return new DaemonAddress.Unix(dir.resolve("kiln.sock"));
   }
 }

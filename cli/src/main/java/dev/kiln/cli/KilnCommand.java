@@ -3,6 +3,7 @@ package dev.kiln.cli;
 import dev.kiln.engine.StartupPrewarm;
 import java.util.Collections;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.function.Supplier;
 import picocli.CommandLine;
@@ -29,7 +30,16 @@ public final class KilnCommand implements Runnable {
     System.setProperty("slf4j.internal.verbosity", "ERROR");
     // Who holds a root, as a second process on it is told (engine.RootLock).
     System.setProperty(dev.kiln.engine.RootLock.COMMAND_PROPERTY, "kiln " + String.join(" ", args));
-    if (startsAnEngine(args, System.getenv("KILN_HOST"))) {
+    boolean engine = startsAnEngine(args, System.getenv("KILN_HOST"));
+    if (engine || (args.length > 0 && List.of("ls", "resume").contains(args[0]))) {
+      HostMode mode = HostMode.current();
+      if (mode.refusal().isPresent()) {
+        System.err.println("kiln: " + mode.refusal().get());
+        System.exit(1);
+      }
+      mode.warning().ifPresent(warning -> System.err.println("kiln: " + warning));
+    }
+    if (engine) {
       StartupPrewarm.start();
     }
     System.exit(run(args));
@@ -123,6 +133,7 @@ public final class KilnCommand implements Runnable {
     commands.put("attach", AttachCommand::new);
     commands.put("resume", ResumeCommand::new);
     commands.put("ls", LsCommand::new);
+    commands.put("info", InfoCommand::new);
     commands.put("warm-up", WarmUpCommand::new);
     commands.put("help", CommandLine.HelpCommand::new);
     return Collections.unmodifiableMap(commands);

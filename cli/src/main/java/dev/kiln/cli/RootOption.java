@@ -1,6 +1,5 @@
 package dev.kiln.cli;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Optional;
 import picocli.CommandLine.Option;
@@ -11,7 +10,8 @@ final class RootOption {
       names = "--root",
       paramLabel = "DIR",
       description =
-          "Kiln's state directory (default: /var/lib/kiln as root, else ~/.local/share/kiln)."
+          "Kiln's state directory (default: /var/lib/kiln as root, else"
+              + " $XDG_DATA_HOME/kiln or ~/.local/share/kiln)."
               + " Steps that run as another user need it reachable by all users.")
   Optional<Path> root = Optional.empty();
 
@@ -35,22 +35,12 @@ final class RootOption {
   }
 
   static Path defaultRoot() {
-    if (isRoot()) {
+    if (HostMode.current().systemWide()) {
       return Path.of("/var/lib/kiln");
     }
     String xdg = System.getenv("XDG_DATA_HOME");
     Path base =
-        xdg != null && !xdg.isEmpty()
-            ? Path.of(xdg)
-            : Path.of(System.getProperty("user.home"), ".local", "share");
+        xdg != null && !xdg.isEmpty() ? Path.of(xdg) : HostMode.home().resolve(".local/share");
     return base.resolve("kiln");
-  }
-
-  static boolean isRoot() {
-    try {
-      return ((Integer) Files.getAttribute(Path.of("/proc/self"), "unix:uid")) == 0;
-    } catch (java.io.IOException | UnsupportedOperationException e) {
-      return false;
-    }
   }
 }

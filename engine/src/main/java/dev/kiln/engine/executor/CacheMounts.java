@@ -1,6 +1,7 @@
 package dev.kiln.engine.executor;
 
 import dev.kiln.engine.graph.CacheSharing;
+import dev.kiln.engine.host.Ownership;
 import dev.kiln.engine.run.Cancellation;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -160,8 +161,7 @@ public final class CacheMounts {
       throw e;
     }
     Files.setPosixFilePermissions(partial, permissions(cache.mode()));
-    Files.setAttribute(partial, "unix:uid", (int) cache.uid());
-    Files.setAttribute(partial, "unix:gid", (int) cache.gid());
+    Ownership.lchown(partial, (int) cache.uid(), (int) cache.gid());
     Files.move(partial, path, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
   }
 

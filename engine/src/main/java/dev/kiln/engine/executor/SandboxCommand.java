@@ -2,6 +2,7 @@ package dev.kiln.engine.executor;
 
 import dev.kiln.engine.graph.NetworkMode;
 import dev.kiln.engine.graph.SecurityMode;
+import dev.kiln.engine.host.UserNamespace;
 import dev.kiln.engine.snapshot.HostCommand;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -67,7 +68,10 @@ public final class SandboxCommand {
     if (filtered) {
       argv.addAll(List.of("sh", "-c", "exec \"$@\" 3<\"$0\"", seccomp.get().toString()));
     }
-    if (!user.isRoot()) {
+    // Without subordinate ids the step's uid does not exist here: bwrap maps it to Kiln's own in a
+    // namespace of the step's (whatever the step writes is root's on disk).
+    boolean mappedUser = !user.isRoot() && UserNamespace.current().singleId();
+    if (!user.isRoot() && !mappedUser) {
       argv.addAll(
           List.of(
               "setpriv",
@@ -78,7 +82,15 @@ public final class SandboxCommand {
               "--clear-groups"));
     }
     argv.add("bwrap");
-    if (!user.isRoot()) {
+    if (mappedUser) {
+      argv.addAll(
+          List.of(
+              "--unshare-user",
+              "--uid",
+              Long.toString(user.uid()),
+              "--gid",
+              Long.toString(user.gid())));
+    } else if (!user.isRoot()) {
       argv.add("--unshare-user");
     }
     argv.addAll(List.of("--unshare-ipc", "--unshare-pid", "--unshare-uts"));

@@ -1,5 +1,6 @@
 package dev.kiln.engine.executor;
 
+import dev.kiln.engine.host.Ownership;
 import dev.kiln.engine.run.Cancellation;
 import dev.kiln.engine.snapshot.ActiveLayer;
 import dev.kiln.engine.snapshot.FileTrees;
@@ -157,8 +158,7 @@ final class SandboxMounts implements AutoCloseable {
             dir.resolve("secret"),
             PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
     Files.write(file, secret.data());
-    Files.setAttribute(file, "unix:uid", (int) secret.uid());
-    Files.setAttribute(file, "unix:gid", (int) secret.gid());
+    Ownership.lchown(file, (int) secret.uid(), (int) secret.gid());
     Files.setPosixFilePermissions(file, CacheMounts.permissions(secret.mode()));
     return file;
   }

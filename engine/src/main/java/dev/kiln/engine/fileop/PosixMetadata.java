@@ -1,5 +1,6 @@
 package dev.kiln.engine.fileop;
 
+import dev.kiln.engine.host.Ownership;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
@@ -13,8 +14,7 @@ public final class PosixMetadata {
 
   /** Changes the owner of {@code path} itself (lchown), also for a symlink. */
   public static void chown(Path path, int uid, int gid) throws IOException {
-    Files.setAttribute(path, "unix:uid", uid, LinkOption.NOFOLLOW_LINKS);
-    Files.setAttribute(path, "unix:gid", gid, LinkOption.NOFOLLOW_LINKS);
+    Ownership.lchown(path, uid, gid);
   }
 
   /**

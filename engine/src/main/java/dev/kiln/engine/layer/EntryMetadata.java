@@ -1,8 +1,8 @@
 package dev.kiln.engine.layer;
 
+import dev.kiln.engine.host.Ownership;
 import java.io.IOException;
 import java.nio.file.Files;
-import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
 
@@ -12,8 +12,7 @@ final class EntryMetadata {
 
   /** lchown. */
   static void chown(Path path, int uid, int gid) throws IOException {
-    Files.setAttribute(path, "unix:uid", uid, LinkOption.NOFOLLOW_LINKS);
-    Files.setAttribute(path, "unix:gid", gid, LinkOption.NOFOLLOW_LINKS);
+    Ownership.lchown(path, uid, gid);
   }
 
   /**

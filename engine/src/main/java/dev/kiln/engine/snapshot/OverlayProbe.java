@@ -20,24 +20,33 @@ public final class OverlayProbe {
 
   /** True when an overlay can be mounted under {@code root}, probing at most once per boot. */
   public static boolean works(Path root) {
-    return works(root, bootId());
+    return failure(root).isEmpty();
+  }
+
+  /** Why an overlay cannot be mounted under {@code root}, probing at most once per boot. */
+  public static Optional<String> failure(Path root) {
+    return failure(root, bootId());
   }
 
   static boolean works(Path root, Optional<String> boot) {
+    return failure(root, boot).isEmpty();
+  }
+
+  private static Optional<String> failure(Path root, Optional<String> boot) {
     Path memo = root.resolve("overlay-probe");
     Optional<String> stamp = boot.map(id -> "overlay works; boot " + id + "\n");
     if (stamp.isPresent() && stamp.get().equals(read(memo))) {
-      return true;
+      return Optional.empty();
     }
-    boolean works = Snapshotter.overlayWorks(root);
-    if (works && stamp.isPresent()) {
+    Optional<String> failure = Snapshotter.overlayFailure(root);
+    if (failure.isEmpty() && stamp.isPresent()) {
       try {
         AtomicFile.write(memo, stamp.get().getBytes(StandardCharsets.UTF_8), false);
       } catch (IOException e) {
         // Only a memo: the next start probes again.
       }
     }
-    return works;
+    return failure;
   }
 
   private static String read(Path memo) {

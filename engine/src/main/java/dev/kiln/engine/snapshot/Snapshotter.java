@@ -139,20 +139,23 @@ public final class Snapshotter {
   }
 
   /**
-   * Whether this host lets Kiln mount overlays here: tries one (a scratch view with an upper layer)
-   * and undoes it. The answer picks the snapshotter when none is configured.
+   * Why this host does not let Kiln mount overlays here, when it does not: tries one (a scratch
+   * view with an upper layer) and undoes it. The answer picks the snapshotter when none is
+   * configured.
    */
-  public static boolean overlayWorks(Path root) {
+  public static Optional<String> overlayFailure(Path root) {
     try {
       Snapshotter probe = new Snapshotter(root, SnapshotterMode.OVERLAY);
       ActiveLayer upper = probe.prepare();
       try (MountedFs view = probe.mountOverlay(Snapshot.SCRATCH, Optional.of(upper))) {
-        return Files.isDirectory(view.path());
+        return Files.isDirectory(view.path())
+            ? Optional.empty()
+            : Optional.of("the mounted overlay is no directory");
       } finally {
         probe.discard(upper);
       }
     } catch (IOException | RuntimeException | LinkageError e) {
-      return false;
+      return Optional.of(String.valueOf(e.getMessage()));
     }
   }
 
