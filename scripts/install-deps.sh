@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs the Debian packages Kiln runs steps with, when they are missing.
-# Kiln needs: bubblewrap (the sandbox), util-linux (setpriv), busybox-static
+# Kiln needs: bubblewrap (the sandbox), util-linux (setpriv, unshare), uidmap (newuidmap and
+# newgidmap: a normal user's subordinate ids, for rootless Kiln), busybox-static
 # (the examples' and tests' base image); the examples and tests also use a real registry
 # (docker-registry, with htpasswd from apache2-utils for its auth tests) and check images with
 # skopeo and umoci, run the terminal display in tmux, make TLS certificates with openssl, and
@@ -12,6 +13,7 @@ missing=()
 command -v bwrap >/dev/null 2>&1 || missing+=(bubblewrap)
 { [ -x /bin/busybox ] && ! ldd /bin/busybox >/dev/null 2>&1; } || missing+=(busybox-static)
 command -v setpriv >/dev/null 2>&1 || missing+=(util-linux)
+command -v newuidmap >/dev/null 2>&1 || missing+=(uidmap)
 [ -x /usr/bin/docker-registry ] || missing+=(docker-registry)
 command -v htpasswd >/dev/null 2>&1 || missing+=(apache2-utils)
 command -v skopeo >/dev/null 2>&1 || missing+=(skopeo)
