@@ -2,6 +2,8 @@ package dev.kiln.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.kiln.engine.executor.StepLimiter;
+import dev.kiln.engine.executor.StepLimits;
 import dev.kiln.engine.host.UserNamespace;
 import dev.kiln.engine.snapshot.HostCommand;
 import dev.kiln.engine.snapshot.OverlayProbe;
@@ -50,6 +52,9 @@ final class InfoCommand implements Callable<Integer> {
     facts.put(
         "Network",
         "host for RUN (BuildKit's default without CNI); none for --network=none (loopback only)");
+    facts.put(
+        "Step limits",
+        StepLimiter.describe(StepLimits.from(com.typesafe.config.ConfigFactory.load())));
     facts.put("Storage root", root.path().toString());
     mode.refusal().ifPresent(notes::add);
     mode.warning().ifPresent(notes::add);

@@ -184,7 +184,9 @@ public final class Engine implements AutoCloseable {
     RegistryImageSource registries =
         new RegistryImageSource(() -> RegistryClient.fromEnvironment(System.getenv()));
     DockerImageSource dockerImages = new DockerImageSource(loader, images, registries);
-    Executor executor = new BwrapExecutor(snapshotter);
+    Executor executor =
+        new BwrapExecutor(
+            snapshotter, dev.kiln.engine.executor.StepLimits.from(system.settings().config()));
     LocalSync localSync = new LocalSync(root, snapshotter);
     var dispatchers = system.dispatchers();
     cache.set(
@@ -837,6 +839,7 @@ public final class Engine implements AutoCloseable {
     } catch (java.util.concurrent.ExecutionException e) {
       // Termination failures leave nothing to clean up that recover() does not handle.
     }
+    executor.close();
     cacheStore.close();
     lock.close();
   }

@@ -25,14 +25,34 @@ public final class BwrapExecutor implements Executor {
   private final Snapshotter snapshotter;
   private final CacheMounts caches;
 
-  /** An executor whose cache mounts live in {@code cache-mounts} next to the snapshots. */
+  private final StepLimiter limiter;
+
+  /** An executor without step limits, its cache mounts in {@code cache-mounts}. */
   public BwrapExecutor(Snapshotter snapshotter) {
-    this(snapshotter, new CacheMounts(snapshotter.snapshotsDir().resolveSibling("cache-mounts")));
+    this(snapshotter, StepLimits.NONE);
+  }
+
+  /** An executor whose cache mounts live in {@code cache-mounts} next to the snapshots. */
+  public BwrapExecutor(Snapshotter snapshotter, StepLimits limits) {
+    this(
+        snapshotter,
+        new CacheMounts(snapshotter.snapshotsDir().resolveSibling("cache-mounts")),
+        limits);
   }
 
   public BwrapExecutor(Snapshotter snapshotter, CacheMounts caches) {
+    this(snapshotter, caches, StepLimits.NONE);
+  }
+
+  private BwrapExecutor(Snapshotter snapshotter, CacheMounts caches, StepLimits limits) {
     this.snapshotter = snapshotter;
     this.caches = caches;
+    this.limiter = new StepLimiter(limits);
+  }
+
+  @Override
+  public void close() {
+    limiter.close();
   }
 
   private Path seccomp;
@@ -162,18 +182,22 @@ public final class BwrapExecutor implements Executor {
       List<String> mountArgs,
       Optional<Conversation> attached)
       throws ExecException {
-    List<String> argv = SandboxCommand.argv(spec, user, merged, mountArgs, Optional.of(seccomp()));
-    ProcessBuilder builder = HostCommand.builder(snapshotter.mountsDir(), argv);
-    builder.environment().clear();
-    builder.environment().putAll(SandboxCommand.hostEnvironment(spec));
-    SandboxProcess.Outcome outcome =
-        attached.isPresent()
-            ? SandboxProcess.runAttached(builder, context, attached.get())
-            : SandboxProcess.run(builder, context);
-    if (outcome.cancelled()) {
-      throw new CancelledException();
+    try (StepLimiter.Applied limits = limiter.apply()) {
+      List<String> argv =
+          SandboxCommand.argv(
+              spec, user, merged, mountArgs, Optional.of(seccomp()), limits.prelude());
+      ProcessBuilder builder = HostCommand.builder(snapshotter.mountsDir(), argv);
+      builder.environment().clear();
+      builder.environment().putAll(SandboxCommand.hostEnvironment(spec));
+      SandboxProcess.Outcome outcome =
+          attached.isPresent()
+              ? SandboxProcess.runAttached(builder, context, attached.get())
+              : SandboxProcess.run(builder, context);
+      if (outcome.cancelled()) {
+        throw new CancelledException();
+      }
+      ExitStatus.check(spec.args(), outcome, limits.cgroup().flatMap(StepCgroup::limitReached));
     }
-    ExitStatus.check(spec.args(), outcome);
   }
 
   // Best effort: a failure here must not hide the step's own outcome. A mount left behind is

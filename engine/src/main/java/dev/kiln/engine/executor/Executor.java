@@ -30,6 +30,9 @@ public interface Executor {
       Conversation conversation)
       throws ExecException;
 
+  /** Releases what the executor holds on the host (its steps' cgroups); it runs nothing after. */
+  default void close() {}
+
   /** A program's conversation with Kiln over its standard output and input. */
   @FunctionalInterface
   interface Conversation {

@@ -13,6 +13,13 @@ final class ExitStatus {
   private ExitStatus() {}
 
   static void check(List<String> args, SandboxProcess.Outcome outcome) throws ExecException {
+    check(args, outcome, java.util.Optional.empty());
+  }
+
+  /** As above; {@code limit} says which of the step's limits it reached, when it reached one. */
+  static void check(
+      List<String> args, SandboxProcess.Outcome outcome, java.util.Optional<String> limit)
+      throws ExecException {
     if (outcome.exitCode() == 0) {
       return;
     }
@@ -30,7 +37,8 @@ final class ExitStatus {
         "process \""
             + String.join(" ", args)
             + "\" did not complete successfully: exit code: "
-            + outcome.exitCode(),
+            + outcome.exitCode()
+            + limit.map(reason -> ": " + reason).orElse(""),
         outcome.exitCode(),
         tail);
   }

@@ -63,10 +63,25 @@ public final class SandboxCommand {
    */
   public static List<String> argv(
       ExecSpec spec, UnixUser user, Path rootfs, List<String> mountArgs, Optional<Path> seccomp) {
+    return argv(spec, user, rootfs, mountArgs, seccomp, "");
+  }
+
+  /**
+   * The full argv, with {@code prelude} (shell lines, each ending in {@code &&}, that join the
+   * step's cgroup and set its rlimits) run by that same shell before it execs bwrap.
+   */
+  public static List<String> argv(
+      ExecSpec spec,
+      UnixUser user,
+      Path rootfs,
+      List<String> mountArgs,
+      Optional<Path> seccomp,
+      String prelude) {
     List<String> argv = new ArrayList<>();
     boolean filtered = seccomp.isPresent() && spec.security() != SecurityMode.INSECURE;
-    if (filtered) {
-      argv.addAll(List.of("sh", "-c", "exec \"$@\" 3<\"$0\"", seccomp.get().toString()));
+    if (filtered || !prelude.isEmpty()) {
+      String exec = filtered ? "exec \"$@\" 3<\"$0\"" : "exec \"$@\"";
+      argv.addAll(List.of("sh", "-c", prelude + exec, filtered ? seccomp.get().toString() : "sh"));
     }
     // Without subordinate ids the step's uid does not exist here: bwrap maps it to Kiln's own in a
     // namespace of the step's (whatever the step writes is root's on disk).
