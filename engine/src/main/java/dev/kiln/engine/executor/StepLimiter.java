@@ -91,14 +91,16 @@ public final class StepLimiter implements AutoCloseable {
   }
 
   /**
-   * {@code wanted}, or this process's own hard limit when it is lower and Kiln may not raise it
-   * (rootless: raising a hard limit takes the host's CAP_SYS_RESOURCE).
+   * {@code wanted}, or this process's own hard limit when it is lower and Kiln may not raise it:
+   * raising a hard limit takes CAP_SYS_RESOURCE in the host's namespace, which rootless Kiln never
+   * has and root in a container may lack.
    */
   private static long allowedOpenFiles(long wanted) {
-    if (UserNamespace.current().rootful() && isRoot()) {
-      return wanted;
-    }
     try {
+      List<String> status = Files.readAllLines(Path.of("/proc/self/status"));
+      if (UserNamespace.current().rootful() && hasSysResource(status)) {
+        return wanted;
+      }
       for (String line :
           Files.readAllLines(Path.of("/proc/self/limits"), StandardCharsets.US_ASCII)) {
         if (line.startsWith("Max open files")) {
@@ -112,11 +114,11 @@ public final class StepLimiter implements AutoCloseable {
     return 0;
   }
 
-  private static boolean isRoot() {
-    try {
-      return ((Integer) Files.getAttribute(Path.of("/proc/self"), "unix:uid")) == 0;
-    } catch (IOException | UnsupportedOperationException e) {
-      return false;
-    }
+  /** Whether CapEff in {@code /proc/self/status} holds CAP_SYS_RESOURCE (24). */
+  private static boolean hasSysResource(List<String> status) {
+    return status.stream()
+        .filter(line -> line.startsWith("CapEff:"))
+        .map(line -> Long.parseUnsignedLong(line.substring("CapEff:".length()).strip(), 16))
+        .anyMatch(caps -> (caps & (1L << 24)) != 0);
   }
 }
