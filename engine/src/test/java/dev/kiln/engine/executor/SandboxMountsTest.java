@@ -117,6 +117,24 @@ class SandboxMountsTest {
   }
 
   @Test
+  void aBindSourceThroughLinksIsResolvedInsideItsSnapshot() throws Exception {
+    ActiveLayer links = snapshotter.prepare();
+    Files.createDirectories(links.upper().resolve("src"));
+    Files.writeString(links.upper().resolve("src/a.txt"), "inside\n");
+    // On the host these would lead to the host's /src or out of the layer's directory.
+    Files.createSymbolicLink(links.upper().resolve("abs"), Path.of("/src"));
+    Files.createSymbolicLink(links.upper().resolve("rel"), Path.of("../../../../../../src"));
+    Snapshot linked = new Snapshot(List.of(snapshotter.commit(links)));
+
+    run(
+        "cat /a/a.txt /r/a.txt",
+        new ExecMount.Bind("/a", linked, "/abs", true),
+        new ExecMount.Bind("/r", linked, "/rel", true));
+
+    assertEquals(List.of("inside", "inside"), lines);
+  }
+
+  @Test
   void tmpfsIsEmptyWritableAndNotInTheLayer() throws ExecException {
     run(
         "ls -A /scratch; echo x > /scratch/f && cat /scratch/f",
