@@ -3,9 +3,15 @@ package dev.kiln.tests;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.kiln.engine.testing.BusyboxLayout;
+import java.io.IOException;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -23,6 +29,10 @@ class AttackSuiteTest {
       "{\"vertices\":[{\"id\":\"s\",\"op\":{\"type\":\"source\",\"identifier\":\"scratch\"}},"
           + "{\"id\":\"x\",\"op\":{\"type\":\"exec\",\"args\":[\"true\"],\"security\":\"insecure\"},"
           + "\"inputs\":[{\"vertex\":\"s\"}]}],\"root\":{\"vertex\":\"x\"}}";
+
+  /** busybox's /etc/passwd, as examples/parallel/prepare.sh writes it. */
+  static final String BUSYBOX_PASSWD =
+      "root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/home:/bin/false\n";
 
   @TempDir Path temp;
 
@@ -56,21 +66,67 @@ class AttackSuiteTest {
   /**
    * {@code kiln build} of {@code dockerfile} in this test's context, on busybox, into {@code out}.
    */
-  private KilnRun build(String dockerfile, Path out) throws Exception {
+  private KilnRun build(String dockerfile, Path out, String... extra) throws Exception {
+    return buildTo(dockerfile, "type=local,dest=" + out, extra);
+  }
+
+  /** {@code kiln build} of {@code dockerfile} with {@code --output output}, stdout captured. */
+  private KilnRun buildTo(String dockerfile, String output, String... extra) throws Exception {
     Path context = temp.resolve("context");
     Files.createDirectories(context);
     Files.writeString(context.resolve("Dockerfile"), dockerfile);
-    return KilnRun.of(
-        "build",
-        "--root",
-        temp.resolve("root").toString(),
-        "--progress",
-        "plain",
-        "--build-context",
-        "busybox=" + dev.kiln.engine.testing.BusyboxLayout.identifier(),
-        "--output",
-        "type=local,dest=" + out,
-        context.toString());
+    List<String> args =
+        new ArrayList<>(
+            List.of(
+                "build",
+                "--root",
+                temp.resolve("root").toString(),
+                "--progress",
+                "plain",
+                "--build-context",
+                "busybox=" + BusyboxLayout.identifier(),
+                "--output",
+                output));
+    args.addAll(List.of(extra));
+    args.add(context.toString());
+    return KilnRun.withStdout(args.toArray(String[]::new));
+  }
+
+  /** A plain build on the same root succeeds and busybox's files are as they were. */
+  private void assertHealthy() throws Exception {
+    Path out = Files.createTempDirectory(temp, "healthy-");
+    KilnRun run = build("FROM busybox\nRUN cp /etc/passwd /passwd && echo fine > /fine\n", out);
+    assertEquals(0, run.exit(), run.err());
+    assertEquals("fine\n", Files.readString(out.resolve("fine")));
+    assertEquals(BUSYBOX_PASSWD, Files.readString(out.resolve("passwd")));
+  }
+
+  /**
+   * Regular files below {@code dir} (links not followed) whose bytes, or gzip-decompressed bytes,
+   * hold {@code text}.
+   */
+  private static List<Path> filesHolding(Path dir, String text) throws IOException {
+    List<Path> holding = new ArrayList<>();
+    try (Stream<Path> paths = Files.walk(dir)) {
+      for (Path file : (Iterable<Path>) paths::iterator) {
+        if (Files.isRegularFile(file, LinkOption.NOFOLLOW_LINKS)
+            && Bytes.holds(Files.readAllBytes(file), text)) {
+          holding.add(file);
+        }
+      }
+    }
+    return holding;
+  }
+
+  /** Names below {@code dir} (links not followed) that start with {@code prefix}. */
+  private static List<String> namesStartingWith(Path dir, String prefix) throws IOException {
+    try (Stream<Path> paths = Files.walk(dir)) {
+      return paths
+          .filter(p -> p.getFileName().toString().startsWith(prefix))
+          .map(p -> dir.relativize(p).toString())
+          .sorted()
+          .toList();
+    }
   }
 
   @Test
@@ -100,5 +156,115 @@ class AttackSuiteTest {
     assertTrue(run.err().contains("Can't chdir to /proc/self/fd/7"), run.err());
     assertEquals(0, after.exit(), after.err());
     assertEquals("fine\n", Files.readString(temp.resolve("after/fine")));
+  }
+
+  @Test
+  void mountTargetsThroughSymlinksLandInsideTheStepsRoot() throws Exception {
+    // CVE-2024-23651/23652: BuildKit once created a mount point through a link of the image.
+    HostTree etc = HostTree.of(Path.of("/etc"));
+    try (Pwned pwned = new Pwned().watching(temp)) {
+      String bind = pwned.name("bind");
+      String cache = pwned.name("cache");
+      String tmpfs = pwned.name("tmpfs");
+      KilnRun run =
+          build(
+              "FROM busybox AS base\n"
+                  + "RUN mkdir /mnt && ln -s /etc /mnt/abs && ln -s ../../../../etc /mnt/rel\n"
+                  + "FROM busybox AS tools\n"
+                  + "RUN echo tool > /tool\n"
+                  + "FROM base\n"
+                  + "RUN --mount=type=bind,from=tools,target=/mnt/abs/"
+                  + bind
+                  + " --mount=type=cache,target=/mnt/rel/"
+                  + cache
+                  + " --mount=type=tmpfs,target=/mnt/abs/"
+                  + tmpfs
+                  + " cat /etc/"
+                  + bind
+                  + "/tool > /bound && echo c > /etc/"
+                  + cache
+                  + "/c && echo t > /mnt/rel/"
+                  + tmpfs
+                  + "/t && awk '{print $5}' /proc/self/mountinfo | grep kiln-pwned | sort"
+                  + " > /mountpoints\n"
+                  + "RUN --mount=type=bind,from=base,source=/mnt/abs,target=/abs"
+                  + " --mount=type=bind,from=base,source=/mnt/rel,target=/rel"
+                  + " cat /abs/passwd /rel/group > /read-through-links\n",
+              temp.resolve("out"));
+
+      assertEquals(0, run.exit(), run.err());
+      assertEquals("tool\n", Files.readString(temp.resolve("out/bound")));
+      assertEquals(
+          "/etc/" + bind + "\n/etc/" + cache + "\n/etc/" + tmpfs + "\n",
+          Files.readString(temp.resolve("out/mountpoints")));
+      assertEquals(List.of(), namesStartingWith(temp.resolve("out"), pwned.name("")));
+      // A bind source through a link is the image's file, as BuildKit resolves it.
+      assertEquals(
+          BUSYBOX_PASSWD + "root:x:0:\nnogroup:x:65534:\n",
+          Files.readString(temp.resolve("out/read-through-links")));
+      pwned.assertNoneOnTheHost();
+    }
+    assertEquals(etc, etc.now());
+    assertHealthy();
+  }
+
+  @Test
+  void symlinksKeptInACacheMountReachNothingOfTheHost() throws Exception {
+    Path decoy = Files.createDirectories(temp.resolve("decoy"));
+    String decoyText = "decoy-" + new Pwned().name("text");
+    Files.writeString(decoy.resolve("keep"), decoyText);
+    HostTree etc = HostTree.of(Path.of("/etc"));
+    HostTree decoyTree = HostTree.of(decoy);
+    Path mounts = temp.resolve("root/cache-mounts");
+    try (Pwned pwned = new Pwned().watching(mounts, decoy)) {
+      KilnRun plant =
+          build(
+              "FROM busybox\n"
+                  + "RUN --mount=type=cache,id=links,target=/cache ln -s /etc /cache/escape"
+                  + " && ln -s ../../../../../../../../../.. /cache/up && ln -s "
+                  + decoy
+                  + " /cache/decoy\n",
+              temp.resolve("plant"));
+      // Another build, another step: it finds the links and writes through them.
+      KilnRun use =
+          build(
+              "FROM busybox\n"
+                  + "RUN --mount=type=cache,id=links,target=/cache echo x > /cache/escape/"
+                  + pwned.name("abs")
+                  + " && echo y > /cache/up/"
+                  + pwned.name("rel")
+                  + " && if echo z > /cache/decoy/"
+                  + pwned.name("decoy")
+                  + "; then echo reached; else echo missing; fi > /decoy\n"
+                  + "WORKDIR /w\n"
+                  + "RUN --mount=type=cache,id=../../../../etc,target=../../../../etc/"
+                  + pwned.name("dotdot")
+                  + " echo d >> /etc/"
+                  + pwned.name("dotdot")
+                  + "/d && cat /etc/"
+                  + pwned.name("dotdot")
+                  + "/d > /dotdot\n",
+              temp.resolve("use"),
+              "--cache-to",
+              "type=local,dest=" + temp.resolve("exported") + ",cache-mounts=true");
+
+      assertEquals(0, plant.exit(), plant.err());
+      assertEquals(0, use.exit(), use.err());
+      // The links were followed in the step's root: the writes are part of its layer.
+      assertEquals("x\n", Files.readString(temp.resolve("use/etc/" + pwned.name("abs"))));
+      assertEquals("y\n", Files.readString(temp.resolve("use/" + pwned.name("rel"))));
+      assertEquals("missing\n", Files.readString(temp.resolve("use/decoy")));
+      assertEquals("d\n", Files.readString(temp.resolve("use/dotdot")));
+      try (Stream<Path> dirs = Files.list(mounts)) {
+        assertTrue(
+            dirs.allMatch(d -> d.getFileName().toString().matches("[0-9a-f]{64}")),
+            "cache directories are named by the sha256 of their id, whatever it holds");
+      }
+      assertEquals(List.of(), filesHolding(temp.resolve("exported"), decoyText));
+      pwned.assertNoneOnTheHost();
+    }
+    assertEquals(etc, etc.now());
+    assertEquals(decoyTree, decoyTree.now());
+    assertHealthy();
   }
 }
