@@ -9,7 +9,9 @@ import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
@@ -265,6 +267,114 @@ class AttackSuiteTest {
     }
     assertEquals(etc, etc.now());
     assertEquals(decoyTree, decoyTree.now());
+    assertHealthy();
+  }
+
+  @Test
+  void addedArchivesAreConfinedToTheStepsRootOrRefused() throws Exception {
+    Path context = Files.createDirectories(temp.resolve("context"));
+    HostTree etc = HostTree.of(Path.of("/etc"));
+    try (Pwned pwned = new Pwned().watching(context)) {
+      new HostileTar()
+          .file("/etc/" + pwned.name("abs"), "abs\n")
+          .writeTo(context.resolve("abs.tar"));
+      new HostileTar()
+          .symlink("link", "/etc")
+          .file("link/" + pwned.name("link"), "link\n")
+          .symlink("rel", "../../../../../../etc")
+          .file("rel/" + pwned.name("rel"), "rel\n")
+          .writeTo(context.resolve("links.tar"));
+      new HostileTar()
+          .hardlink(pwned.name("hard"), "/etc/passwd")
+          .symlink("passwd-link", "/etc/passwd")
+          .hardlink(pwned.name("hard-to-link"), "passwd-link")
+          .writeTo(context.resolve("hard.tar"));
+      new HostileTar().file("../" + pwned.name("dotdot"), "x\n").writeTo(context.resolve("up.tar"));
+      new HostileTar()
+          .hardlink(pwned.name("hard-up"), "../../etc/passwd")
+          .writeTo(context.resolve("hard-up.tar"));
+
+      KilnRun confined =
+          build(
+              "FROM busybox\nADD abs.tar /dest/\nADD links.tar /dest/\nADD hard.tar /\n",
+              temp.resolve("out"));
+      KilnRun up = build("FROM busybox\nADD up.tar /dest/\n", temp.resolve("up"));
+      KilnRun hardUp = build("FROM busybox\nADD hard-up.tar /dest/\n", temp.resolve("hard-up"));
+
+      assertEquals(0, confined.exit(), confined.err());
+      Path out = temp.resolve("out");
+      assertEquals("abs\n", Files.readString(out.resolve("dest/etc/" + pwned.name("abs"))));
+      // Entries below a link of the archive went where the link leads in the step's root.
+      assertEquals("/etc", Files.readSymbolicLink(out.resolve("dest/link")).toString());
+      assertEquals("link\n", Files.readString(out.resolve("etc/" + pwned.name("link"))));
+      assertEquals("rel\n", Files.readString(out.resolve("etc/" + pwned.name("rel"))));
+      // A hard link names the image's file, never the host's; to a link, it is a link.
+      assertEquals(BUSYBOX_PASSWD, Files.readString(out.resolve(pwned.name("hard"))));
+      assertEquals(
+          "/etc/passwd",
+          Files.readSymbolicLink(out.resolve(pwned.name("hard-to-link"))).toString());
+      assertEquals(1, up.exit(), up.err());
+      assertTrue(
+          up.err()
+              .contains(
+                  "archive entry \"../"
+                      + pwned.name("dotdot")
+                      + "\" climbs out of the destination"),
+          up.err());
+      assertEquals(1, hardUp.exit(), hardUp.err());
+      assertTrue(
+          hardUp.err().contains("archive entry \"../../etc/passwd\" climbs out"), hardUp.err());
+      pwned.assertNoneOnTheHost();
+    }
+    assertEquals(etc, etc.now());
+    assertHealthy();
+  }
+
+  @Test
+  void imageLayersWithEntriesOutsideTheirLayerAreRefused() throws Exception {
+    HostTree etc = HostTree.of(Path.of("/etc"));
+    try (Pwned pwned = new Pwned().watching(temp)) {
+      Map<String, HostileTar> layers = new LinkedHashMap<>();
+      layers.put(
+          "layer entry \"../" + pwned.name("up") + "\" climbs out of the layer",
+          new HostileTar().file("../" + pwned.name("up"), "x\n"));
+      layers.put(
+          "layer entry \"/etc/" + pwned.name("abs") + "\" is an absolute path",
+          new HostileTar().file("/etc/" + pwned.name("abs"), "x\n"));
+      layers.put(
+          "goes through the symlink \"link\": layer entries are never written through symlinks",
+          new HostileTar().symlink("link", "/etc").file("link/" + pwned.name("link"), "x\n"));
+      layers.put(
+          "hard link target \"/etc/passwd\" of layer entry \""
+              + pwned.name("hard")
+              + "\" is an absolute path",
+          new HostileTar().hardlink(pwned.name("hard"), "/etc/passwd"));
+      layers.put(
+          "hard link target \"../../etc/passwd\" of layer entry \""
+              + pwned.name("hard-up")
+              + "\" climbs out of the layer",
+          new HostileTar().hardlink(pwned.name("hard-up"), "../../etc/passwd"));
+      layers.put(
+          "hard link target \"etc/passwd\" of layer entry \""
+              + pwned.name("hard-lower")
+              + "\" is not in this layer",
+          new HostileTar().hardlink(pwned.name("hard-lower"), "etc/passwd"));
+
+      int n = 0;
+      for (Map.Entry<String, HostileTar> layer : layers.entrySet()) {
+        String image = OneLayerLayout.write(temp.resolve("layout-" + n), layer.getValue().bytes());
+        KilnRun run =
+            build(
+                "FROM hostile\n",
+                temp.resolve("out-" + n++),
+                "--build-context",
+                "hostile=" + image);
+        assertEquals(1, run.exit(), run.err());
+        assertTrue(run.err().contains(layer.getKey()), run.err());
+      }
+      pwned.assertNoneOnTheHost();
+    }
+    assertEquals(etc, etc.now());
     assertHealthy();
   }
 }
