@@ -120,6 +120,24 @@ class AttackSuiteTest {
     return holding;
   }
 
+  /** Non-empty regular files below {@code dir} with the bytes of a file of {@code hostEtc}. */
+  private static List<Path> filesAsInTheHostsEtc(Path dir, HostTree hostEtc) throws IOException {
+    String empty = "file " + HostTree.sha256(new byte[0]);
+    var hostFiles = new java.util.HashSet<>(hostEtc.entries().values());
+    List<Path> same = new ArrayList<>();
+    try (Stream<Path> paths = Files.walk(dir)) {
+      for (Path file : (Iterable<Path>) paths::iterator) {
+        if (Files.isRegularFile(file, LinkOption.NOFOLLOW_LINKS)) {
+          String entry = "file " + HostTree.sha256(Files.readAllBytes(file));
+          if (!entry.equals(empty) && hostFiles.contains(entry)) {
+            same.add(file);
+          }
+        }
+      }
+    }
+    return same;
+  }
+
   /** Names below {@code dir} (links not followed) that start with {@code prefix}. */
   private static List<String> namesStartingWith(Path dir, String prefix) throws IOException {
     try (Stream<Path> paths = Files.walk(dir)) {
@@ -372,6 +390,58 @@ class AttackSuiteTest {
         assertEquals(1, run.exit(), run.err());
         assertTrue(run.err().contains(layer.getKey()), run.err());
       }
+      pwned.assertNoneOnTheHost();
+    }
+    assertEquals(etc, etc.now());
+    assertHealthy();
+  }
+
+  @Test
+  void contextLinksToTheHostBringNoneOfItsFilesIntoTheImage() throws Exception {
+    Path context = Files.createDirectories(temp.resolve("context"));
+    Path decoy = Files.createDirectories(temp.resolve("decoy"));
+    String decoyText = "decoy-" + new Pwned().name("text");
+    Files.writeString(decoy.resolve("secret"), decoyText);
+    Files.createSymbolicLink(context.resolve("out"), Path.of("/etc"));
+    Files.createSymbolicLink(context.resolve("passwd"), Path.of("/etc/passwd"));
+    Files.createSymbolicLink(context.resolve("up"), Path.of("../../../../../../../../etc"));
+    Files.createSymbolicLink(context.resolve("decoy"), decoy);
+    HostTree etc = HostTree.of(Path.of("/etc"));
+    try (Pwned pwned = new Pwned().watching(context)) {
+      Map<String, KilnRun> refused = new LinkedHashMap<>();
+      for (String source : List.of("out/passwd", "passwd", "up/passwd", "decoy/secret")) {
+        refused.put(
+            source, build("FROM busybox\nCOPY " + source + " /x\n", temp.resolve("refused")));
+      }
+      Path whole = temp.resolve("whole");
+      KilnRun copyAll =
+          build(
+              "FROM busybox\nCOPY . /ctx\nRUN cat /ctx/out/passwd /ctx/passwd > /through\n", whole);
+      // Exported again into the same directory, where ctx/out is now a link to the host's /etc.
+      KilnRun again =
+          build(
+              "FROM busybox\nRUN mkdir -p /ctx/out && echo x > /ctx/out/"
+                  + pwned.name("export")
+                  + "\n",
+              whole);
+
+      refused.forEach(
+          (source, run) -> {
+            assertEquals(1, run.exit(), run.err());
+            assertTrue(run.err().contains(source + ": no such file or directory"), run.err());
+          });
+      assertEquals(0, copyAll.exit(), copyAll.err());
+      // Links are copied as links (as Docker does), so in the image they lead to its own files.
+      assertEquals("/etc", Files.readSymbolicLink(whole.resolve("ctx/out")).toString());
+      assertEquals("/etc/passwd", Files.readSymbolicLink(whole.resolve("ctx/passwd")).toString());
+      assertEquals(decoy.toString(), Files.readSymbolicLink(whole.resolve("ctx/decoy")).toString());
+      assertEquals(BUSYBOX_PASSWD + BUSYBOX_PASSWD, Files.readString(whole.resolve("through")));
+      assertEquals(List.of(), filesHolding(whole, decoyText));
+      assertEquals(List.of(), filesAsInTheHostsEtc(whole, etc));
+      assertEquals(0, again.exit(), again.err());
+      // The exporter merges through a link it finds in its directory, resolved inside it.
+      assertEquals(
+          List.of("etc/" + pwned.name("export")), namesStartingWith(whole, pwned.name("")));
       pwned.assertNoneOnTheHost();
     }
     assertEquals(etc, etc.now());
