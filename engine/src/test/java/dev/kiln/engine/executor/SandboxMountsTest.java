@@ -135,6 +135,22 @@ class SandboxMountsTest {
   }
 
   @Test
+  void mountPointsBehindALinkTheStepMadeAreLeftAlone() throws Exception {
+    // Removing /a/dir after the step would otherwise follow its link to the host's empty entries.
+    Path host = Files.createDirectories(tempDir.resolve("host"));
+    Files.createDirectory(host.resolve("dir"));
+    Files.createFile(host.resolve("file"));
+
+    run(
+        "mv /a /a2 && ln -s " + host + " /a && mv /b /b2 && ln -s " + host + " /b",
+        new ExecMount.Tmpfs("/a/dir", Optional.empty()),
+        new ExecMount.SecretFile("/b/file", new byte[] {'s'}, 0400, 0, 0));
+
+    assertTrue(Files.isDirectory(host.resolve("dir")));
+    assertTrue(Files.isRegularFile(host.resolve("file")));
+  }
+
+  @Test
   void tmpfsIsEmptyWritableAndNotInTheLayer() throws ExecException {
     run(
         "ls -A /scratch; echo x > /scratch/f && cat /scratch/f",
