@@ -247,6 +247,39 @@ class AttackSuiteTest {
   }
 
   @Test
+  void mountPointsAreRemovedOnlyFromTheStepsRoot() throws Exception {
+    // The step swaps the parent of its mount points for a link to a host directory: removing the
+    // mount points afterwards must not follow it to the host's empty files and directories.
+    Path decoy = Files.createDirectories(temp.resolve("decoy"));
+    Path secret = Files.writeString(temp.resolve("secret"), "s");
+    try (Pwned pwned = new Pwned()) {
+      Files.createDirectory(decoy.resolve(pwned.name("dir")));
+      Files.createFile(decoy.resolve(pwned.name("file")));
+      HostTree decoyTree = HostTree.of(decoy);
+      KilnRun run =
+          build(
+              "FROM busybox\n"
+                  + "RUN --mount=type=tmpfs,target=/a/"
+                  + pwned.name("dir")
+                  + " --mount=type=secret,id=s,target=/b/"
+                  + pwned.name("file")
+                  + " mv /a /a2 && ln -s "
+                  + decoy
+                  + " /a && mv /b /b2 && ln -s "
+                  + decoy
+                  + " /b\n",
+              temp.resolve("out"),
+              "--secret",
+              "id=s,src=" + secret);
+
+      assertEquals(0, run.exit(), run.err());
+      assertEquals(decoyTree, decoyTree.now());
+      assertEquals(decoy.toString(), Files.readSymbolicLink(temp.resolve("out/a")).toString());
+    }
+    assertHealthy();
+  }
+
+  @Test
   void symlinksKeptInACacheMountReachNothingOfTheHost() throws Exception {
     Path decoy = Files.createDirectories(temp.resolve("decoy"));
     String decoyText = "decoy-" + new Pwned().name("text");
