@@ -5,9 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.kiln.engine.testing.BusyboxLayout;
-import java.io.IOException;
 import java.nio.file.Files;
-import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -15,8 +13,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
-import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
-import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -25,7 +21,9 @@ import org.junit.jupiter.api.io.TempDir;
  * Attacks on Kiln from what a build gives it (issue 10), one test per class; each must be refused
  * or confined, and the engine left healthy. Started with entitlements: the Dockerfile frontend's
  * check is not the only one, so a definition or a frontend cannot bypass it (a frontend's case is
- * in {@link GatewayFrontendTest}).
+ * in {@link GatewayFrontendTest}). Attacks that aim at the host name their files {@link Pwned}
+ * (unique, removed if they ever appear) and compare the host's {@code /etc} before and after
+ * ({@link HostTree}); they never need the host to be writable by the build to fail loudly.
  */
 @Timeout(value = 5, unit = TimeUnit.MINUTES)
 class AttackSuiteTest {
@@ -106,67 +104,6 @@ class AttackSuiteTest {
     assertEquals(BUSYBOX_PASSWD, Files.readString(out.resolve("passwd")));
   }
 
-  /**
-   * Regular files below {@code dir} (links not followed) whose bytes, or gzip-decompressed bytes,
-   * hold {@code text}.
-   */
-  private static List<Path> filesHolding(Path dir, String text) throws IOException {
-    List<Path> holding = new ArrayList<>();
-    try (Stream<Path> paths = Files.walk(dir)) {
-      for (Path file : (Iterable<Path>) paths::iterator) {
-        if (Files.isRegularFile(file, LinkOption.NOFOLLOW_LINKS)
-            && Bytes.holds(Files.readAllBytes(file), text)) {
-          holding.add(file);
-        }
-      }
-    }
-    return holding;
-  }
-
-  /** Non-empty regular files below {@code dir} with the bytes of a file of {@code hostEtc}. */
-  private static List<Path> filesAsInTheHostsEtc(Path dir, HostTree hostEtc) throws IOException {
-    String empty = "file " + HostTree.sha256(new byte[0]);
-    var hostFiles = new java.util.HashSet<>(hostEtc.entries().values());
-    List<Path> same = new ArrayList<>();
-    try (Stream<Path> paths = Files.walk(dir)) {
-      for (Path file : (Iterable<Path>) paths::iterator) {
-        if (Files.isRegularFile(file, LinkOption.NOFOLLOW_LINKS)) {
-          String entry = "file " + HostTree.sha256(Files.readAllBytes(file));
-          if (!entry.equals(empty) && hostFiles.contains(entry)) {
-            same.add(file);
-          }
-        }
-      }
-    }
-    return same;
-  }
-
-  /**
-   * Entries of the tar {@code archive} whose bytes, or gzip-decompressed bytes, hold {@code text}.
-   */
-  private static List<String> entriesHolding(Path archive, String text) throws IOException {
-    List<String> holding = new ArrayList<>();
-    try (TarArchiveInputStream tar = new TarArchiveInputStream(Files.newInputStream(archive))) {
-      for (TarArchiveEntry e = tar.getNextEntry(); e != null; e = tar.getNextEntry()) {
-        if (Bytes.holds(tar.readAllBytes(), text)) {
-          holding.add(e.getName());
-        }
-      }
-    }
-    return holding;
-  }
-
-  /** Names below {@code dir} (links not followed) that start with {@code prefix}. */
-  private static List<String> namesStartingWith(Path dir, String prefix) throws IOException {
-    try (Stream<Path> paths = Files.walk(dir)) {
-      return paths
-          .filter(p -> p.getFileName().toString().startsWith(prefix))
-          .map(p -> dir.relativize(p).toString())
-          .sorted()
-          .toList();
-    }
-  }
-
   @Test
   void devEntriesSymlinkedOutByTheImageChangeNothing() throws Exception {
     Path dev = Files.createDirectories(temp.resolve("context/dev"));
@@ -235,7 +172,7 @@ class AttackSuiteTest {
       assertEquals(
           "/etc/" + bind + "\n/etc/" + cache + "\n/etc/" + tmpfs + "\n",
           Files.readString(temp.resolve("out/mountpoints")));
-      assertEquals(List.of(), namesStartingWith(temp.resolve("out"), pwned.name("")));
+      assertEquals(List.of(), TreeSearch.namesStartingWith(temp.resolve("out"), pwned.name("")));
       // A bind source through a link is the image's file, as BuildKit resolves it.
       assertEquals(
           BUSYBOX_PASSWD + "root:x:0:\nnogroup:x:65534:\n",
@@ -331,7 +268,7 @@ class AttackSuiteTest {
             dirs.allMatch(d -> d.getFileName().toString().matches("[0-9a-f]{64}")),
             "cache directories are named by the sha256 of their id, whatever it holds");
       }
-      assertEquals(List.of(), filesHolding(temp.resolve("exported"), decoyText));
+      assertEquals(List.of(), TreeSearch.filesHolding(temp.resolve("exported"), decoyText));
       pwned.assertNoneOnTheHost();
     }
     assertEquals(etc, etc.now());
@@ -487,12 +424,13 @@ class AttackSuiteTest {
       assertEquals("/etc/passwd", Files.readSymbolicLink(whole.resolve("ctx/passwd")).toString());
       assertEquals(decoy.toString(), Files.readSymbolicLink(whole.resolve("ctx/decoy")).toString());
       assertEquals(BUSYBOX_PASSWD + BUSYBOX_PASSWD, Files.readString(whole.resolve("through")));
-      assertEquals(List.of(), filesHolding(whole, decoyText));
-      assertEquals(List.of(), filesAsInTheHostsEtc(whole, etc));
+      assertEquals(List.of(), TreeSearch.filesHolding(whole, decoyText));
+      assertEquals(List.of(), TreeSearch.filesAsInTheHostsEtc(whole, etc));
       assertEquals(0, again.exit(), again.err());
       // The exporter merges through a link it finds in its directory, resolved inside it.
       assertEquals(
-          List.of("etc/" + pwned.name("export")), namesStartingWith(whole, pwned.name("")));
+          List.of("etc/" + pwned.name("export")),
+          TreeSearch.namesStartingWith(whole, pwned.name("")));
       pwned.assertNoneOnTheHost();
     }
     assertEquals(etc, etc.now());
@@ -535,7 +473,7 @@ class AttackSuiteTest {
       assertFalse(run.out().contains(secret), run.out());
     }
     assertEquals(List.of(), RootSearch.holding(temp.resolve("root"), secret));
-    assertEquals(List.of(), entriesHolding(image, secret));
+    assertEquals(List.of(), TreeSearch.entriesHolding(image, secret));
 
     KilnRun echoed =
         build(
