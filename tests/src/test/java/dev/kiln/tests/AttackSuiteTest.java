@@ -458,6 +458,14 @@ class AttackSuiteTest {
             "type=oci,dest=" + image,
             "--secret",
             given);
+    // The sandbox's init is bwrap, forked with its command line: the one a host's ps shows.
+    KilnRun argv =
+        build(
+            "FROM busybox\nRUN --mount=type=secret,id=tok,env=TOK"
+                + " tr '\\0' '\\n' < /proc/1/cmdline > /init-argv\n",
+            temp.resolve("argv"),
+            "--secret",
+            given);
     KilnRun failed =
         build(
             "FROM busybox\nRUN --mount=type=secret,id=tok,env=TOK sh -c 'exit 3'\n",
@@ -466,9 +474,13 @@ class AttackSuiteTest {
             given);
 
     assertEquals(0, used.exit(), used.err());
+    assertEquals(0, argv.exit(), argv.err());
+    String initArgv = Files.readString(temp.resolve("argv/init-argv"));
+    assertTrue(initArgv.contains("--unshare-pid\n"), initArgv);
+    assertFalse(initArgv.contains(secret), initArgv);
     assertEquals(1, failed.exit(), failed.err());
     assertTrue(failed.err().contains("exit code: 3"), failed.err());
-    for (KilnRun run : List.of(used, failed)) {
+    for (KilnRun run : List.of(used, argv, failed)) {
       assertFalse(run.err().contains(secret), run.err());
       assertFalse(run.out().contains(secret), run.out());
     }
