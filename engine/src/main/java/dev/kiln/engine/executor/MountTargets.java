@@ -58,11 +58,18 @@ final class MountTargets {
     return "/" + root.relativize(resolved);
   }
 
-  /** Removes what {@link #ensure} created and the step left empty, deepest first. Best effort. */
+  /**
+   * Removes what {@link #ensure} created and the step left empty, deepest first. Best effort. A
+   * path the step has since routed through a link of its own is left alone: the step may have
+   * swapped a parent for a link to a host directory, and the host would follow it.
+   */
   void removeCreated() {
     for (int i = created.size() - 1; i >= 0; i--) {
       Path path = created.get(i);
       try {
+        if (!reachedWithoutLinks(path)) {
+          continue;
+        }
         if (Files.isDirectory(path, LinkOption.NOFOLLOW_LINKS)
             || (Files.isRegularFile(path, LinkOption.NOFOLLOW_LINKS) && Files.size(path) == 0)) {
           Files.delete(path);
@@ -73,5 +80,10 @@ final class MountTargets {
         // Best effort: a leftover mount point only adds an empty entry to the layer.
       }
     }
+  }
+
+  /** Whether no component of {@code path} below the root is a link (the step has exited). */
+  private boolean reachedWithoutLinks(Path path) throws IOException {
+    return ScopedPath.resolve(root, "/" + root.relativize(path), false).equals(path);
   }
 }

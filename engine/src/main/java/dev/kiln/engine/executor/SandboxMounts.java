@@ -6,6 +6,7 @@ import dev.kiln.engine.snapshot.ActiveLayer;
 import dev.kiln.engine.snapshot.FileTrees;
 import dev.kiln.engine.snapshot.HostCommand;
 import dev.kiln.engine.snapshot.MountedFs;
+import dev.kiln.engine.snapshot.ScopedPath;
 import dev.kiln.engine.snapshot.Snapshotter;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -132,21 +133,18 @@ final class SandboxMounts implements AutoCloseable {
     }
   }
 
+  /**
+   * Where {@code selector} lands in the filesystem at {@code root}: links followed inside it, as
+   * the step would see them (BuildKit's rule), so that a link of the image can neither refuse a
+   * source that is in it nor reach the host.
+   */
   private static Path selected(Path root, String selector, String kind)
       throws IOException, ExecException {
-    String relative = selector.replaceAll("^/+", "");
-    if (relative.isEmpty()) {
-      return root;
-    }
-    Path path = root.resolve(relative);
+    Path path = ScopedPath.resolve(root, selector, true);
     if (!Files.exists(path, LinkOption.NOFOLLOW_LINKS)) {
       throw new ExecException(kind + " mount source " + selector + " does not exist", -1);
     }
-    Path real = path.toRealPath();
-    if (!real.startsWith(root.toRealPath())) {
-      throw new ExecException(kind + " mount source " + selector + " leaves its filesystem", -1);
-    }
-    return real;
+    return path;
   }
 
   private Path writeSecret(ExecMount.SecretFile secret) throws IOException {

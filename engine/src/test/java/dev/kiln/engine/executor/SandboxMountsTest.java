@@ -117,6 +117,40 @@ class SandboxMountsTest {
   }
 
   @Test
+  void aBindSourceThroughLinksIsResolvedInsideItsSnapshot() throws Exception {
+    ActiveLayer links = snapshotter.prepare();
+    Files.createDirectories(links.upper().resolve("src"));
+    Files.writeString(links.upper().resolve("src/a.txt"), "inside\n");
+    // On the host these would lead to the host's /src or out of the layer's directory.
+    Files.createSymbolicLink(links.upper().resolve("abs"), Path.of("/src"));
+    Files.createSymbolicLink(links.upper().resolve("rel"), Path.of("../../../../../../src"));
+    Snapshot linked = new Snapshot(List.of(snapshotter.commit(links)));
+
+    run(
+        "cat /a/a.txt /r/a.txt",
+        new ExecMount.Bind("/a", linked, "/abs", true),
+        new ExecMount.Bind("/r", linked, "/rel", true));
+
+    assertEquals(List.of("inside", "inside"), lines);
+  }
+
+  @Test
+  void mountPointsBehindALinkTheStepMadeAreLeftAlone() throws Exception {
+    // Removing /a/dir after the step would otherwise follow its link to the host's empty entries.
+    Path host = Files.createDirectories(tempDir.resolve("host"));
+    Files.createDirectory(host.resolve("dir"));
+    Files.createFile(host.resolve("file"));
+
+    run(
+        "mv /a /a2 && ln -s " + host + " /a && mv /b /b2 && ln -s " + host + " /b",
+        new ExecMount.Tmpfs("/a/dir", Optional.empty()),
+        new ExecMount.SecretFile("/b/file", new byte[] {'s'}, 0400, 0, 0));
+
+    assertTrue(Files.isDirectory(host.resolve("dir")));
+    assertTrue(Files.isRegularFile(host.resolve("file")));
+  }
+
+  @Test
   void tmpfsIsEmptyWritableAndNotInTheLayer() throws ExecException {
     run(
         "ls -A /scratch; echo x > /scratch/f && cat /scratch/f",
