@@ -80,7 +80,8 @@ record KilnAs(Path launcher, Optional<String> user, Path home, Map<String, Strin
     return run(argv, home);
   }
 
-  private static Result run(List<String> argv) throws Exception {
+  /** Runs {@code argv} (any command) in {@code /}, its stdin empty. */
+  static Result run(List<String> argv) throws Exception {
     return run(argv, Path.of("/"));
   }
 

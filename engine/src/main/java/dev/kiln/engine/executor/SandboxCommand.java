@@ -112,7 +112,9 @@ public final class SandboxCommand {
     if (spec.network() != NetworkMode.HOST) {
       argv.add("--unshare-net");
     }
-    argv.add("--die-with-parent");
+    // The step's command is its pid 1, as in Docker: no bwrap init whose command line (host paths
+    // of the root, mounts and secret files) the step could read in /proc/1/cmdline.
+    argv.addAll(List.of("--as-pid-1", "--die-with-parent"));
     argv.addAll(List.of("--bind", rootfs.toString(), "/"));
     argv.addAll(List.of("--proc", "/proc", "--dev", "/dev"));
     if (spec.security() != SecurityMode.INSECURE) {

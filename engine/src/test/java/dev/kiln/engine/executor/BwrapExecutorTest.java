@@ -76,6 +76,14 @@ class BwrapExecutorTest {
   }
 
   @Test
+  void theStepIsItsOwnPidOneSoNoHostPathShowsInItsInitsCommandLine() throws ExecException {
+    run(sh("echo $$; tr '\\0' ' ' < /proc/1/cmdline; echo"));
+
+    assertEquals("1", lines.get(0));
+    assertEquals("sh -c echo $$; tr '\\0' ' ' < /proc/1/cmdline; echo ", lines.get(1));
+  }
+
+  @Test
   void outputLinesReachTheLogSink() throws ExecException {
     run(sh("echo hello; echo oops >&2; echo bye"));
 
