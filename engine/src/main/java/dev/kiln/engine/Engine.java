@@ -186,7 +186,11 @@ public final class Engine implements AutoCloseable {
     DockerImageSource dockerImages = new DockerImageSource(loader, images, registries);
     Executor executor =
         new BwrapExecutor(
-            snapshotter, dev.kiln.engine.executor.StepLimits.from(system.settings().config()));
+            snapshotter,
+            config
+                .stepLimits()
+                .orElseGet(
+                    () -> dev.kiln.engine.executor.StepLimits.from(system.settings().config())));
     LocalSync localSync = new LocalSync(root, snapshotter);
     var dispatchers = system.dispatchers();
     cache.set(

@@ -1,6 +1,7 @@
 package dev.kiln.engine;
 
 import dev.kiln.engine.cache.GcPolicy;
+import dev.kiln.engine.executor.StepLimits;
 import dev.kiln.engine.job.JobHistory;
 import dev.kiln.engine.snapshot.SnapshotterMode;
 import java.nio.file.Path;
@@ -21,7 +22,8 @@ public record EngineConfig(
     Optional<SnapshotterMode> snapshotter,
     Optional<GcPolicy> gc,
     int buildSlots,
-    java.time.Duration keepJobs) {
+    java.time.Duration keepJobs,
+    Optional<StepLimits> stepLimits) {
   public EngineConfig {
     if (execSlots < 0 || buildSlots < 0) {
       throw new IllegalArgumentException(
@@ -34,27 +36,44 @@ public record EngineConfig(
   }
 
   public EngineConfig(Path root, int execSlots, Map<String, Path> locals) {
-    this(root, execSlots, locals, Optional.empty(), Optional.empty(), 0, JobHistory.DEFAULT_KEEP);
+    this(
+        root,
+        execSlots,
+        locals,
+        Optional.empty(),
+        Optional.empty(),
+        0,
+        JobHistory.DEFAULT_KEEP,
+        Optional.empty());
   }
 
   public EngineConfig(
       Path root, int execSlots, Map<String, Path> locals, Optional<SnapshotterMode> snapshotter) {
-    this(root, execSlots, locals, snapshotter, Optional.empty(), 0, JobHistory.DEFAULT_KEEP);
+    this(
+        root,
+        execSlots,
+        locals,
+        snapshotter,
+        Optional.empty(),
+        0,
+        JobHistory.DEFAULT_KEEP,
+        Optional.empty());
   }
 
   /** The same, collecting cache garbage under {@code policy} after builds (none when empty). */
   public EngineConfig withGc(Optional<GcPolicy> policy) {
-    return new EngineConfig(root, execSlots, locals, snapshotter, policy, buildSlots, keepJobs);
+    return new EngineConfig(
+        root, execSlots, locals, snapshotter, policy, buildSlots, keepJobs, stepLimits);
   }
 
   /** The same, running at most {@code slots} steps of one build at once (0: no own limit). */
   public EngineConfig withBuildSlots(int slots) {
-    return new EngineConfig(root, execSlots, locals, snapshotter, gc, slots, keepJobs);
+    return new EngineConfig(root, execSlots, locals, snapshotter, gc, slots, keepJobs, stepLimits);
   }
 
   /** The same, erasing ended build jobs once they have been over for {@code keep}. */
   public EngineConfig withKeepJobs(java.time.Duration keep) {
-    return new EngineConfig(root, execSlots, locals, snapshotter, gc, buildSlots, keep);
+    return new EngineConfig(root, execSlots, locals, snapshotter, gc, buildSlots, keep, stepLimits);
   }
 
   public static EngineConfig at(Path root) {
@@ -62,7 +81,14 @@ public record EngineConfig(
   }
 
   public EngineConfig withSnapshotter(SnapshotterMode mode) {
-    return new EngineConfig(root, execSlots, locals, Optional.of(mode), gc, buildSlots, keepJobs);
+    return new EngineConfig(
+        root, execSlots, locals, Optional.of(mode), gc, buildSlots, keepJobs, stepLimits);
+  }
+
+  /** The same, its steps limited to {@code limits} rather than {@code kiln.step-limits}. */
+  public EngineConfig withStepLimits(StepLimits limits) {
+    return new EngineConfig(
+        root, execSlots, locals, snapshotter, gc, buildSlots, keepJobs, Optional.of(limits));
   }
 
   public int effectiveSlots() {

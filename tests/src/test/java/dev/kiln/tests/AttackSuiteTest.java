@@ -276,6 +276,56 @@ class AttackSuiteTest {
     assertHealthy();
   }
 
+  /**
+   * Mounts nested inside a cache mount: bwrap would make their points by following the cache's
+   * links on the host ({@code /oldroot} is the host's root while it sets up). A link planted by an
+   * earlier build, and one a step of the same build swaps in and out in a loop while the others
+   * mount through it (they wait: a cache that mounts nest in is the step's alone), both leave the
+   * host directory they point at untouched.
+   */
+  @Test
+  void mountsNestedInACacheLandInItWhileAStepSwapsItsDirectoryForALinkOut() throws Exception {
+    Path target = Files.createDirectories(temp.resolve("host-target"));
+    HostTree targetTree = HostTree.of(target);
+    String out = "/oldroot" + target;
+    KilnRun plant =
+        build(
+            "FROM busybox\nRUN --mount=type=cache,id=nest,target=/c ln -s " + out + " /c/d\n",
+            temp.resolve("plant"));
+    StringBuilder race =
+        new StringBuilder("FROM busybox AS tools\nFROM busybox AS swapper\n")
+            .append("RUN --mount=type=cache,id=nest,target=/c i=0; while [ $i -lt 3000 ]; do")
+            .append(" rm -rf /c/d; mkdir /c/d; rm -rf /c/d; ln -s ")
+            .append(out)
+            .append(" /c/d; i=$((i+1)); done; echo swapped > /swapped\n");
+    StringBuilder last = new StringBuilder("FROM busybox\nCOPY --from=swapper /swapped /\n");
+    for (int i = 0; i < 8; i++) {
+      race.append("FROM busybox AS m")
+          .append(i)
+          .append("\nRUN --mount=type=cache,id=nest,target=/c --mount=type=tmpfs,target=/c/d/t")
+          .append(i)
+          .append(" --mount=type=bind,from=tools,source=/bin,target=/c/d/b")
+          .append(i)
+          // Where it landed depends on what d was then: a directory, or the link resolved
+          // inside the cache; both are in the cache.
+          .append(" awk '{print $5}' /proc/self/mountinfo | grep -q '^/c/.*/t")
+          .append(i)
+          .append("$' && echo ")
+          .append(i)
+          .append(" > /m\n");
+      last.append("COPY --from=m").append(i).append(" /m /m").append(i).append('\n');
+    }
+    KilnRun raced = build(race.append(last).toString(), temp.resolve("raced"));
+
+    assertEquals(0, plant.exit(), plant.err());
+    assertEquals(0, raced.exit(), raced.err());
+    for (int i = 0; i < 8; i++) {
+      assertEquals(i + "\n", Files.readString(temp.resolve("raced/m" + i)));
+    }
+    assertEquals(targetTree, targetTree.now(), "nothing was made in the host directory");
+    assertHealthy();
+  }
+
   @Test
   void addedArchivesAreConfinedToTheStepsRootOrRefused() throws Exception {
     Path context = Files.createDirectories(temp.resolve("context"));

@@ -15,15 +15,16 @@ import java.util.concurrent.TimeUnit;
  * user) or an unprivileged one made by {@code scripts/test-users.sh}, with a home of its own and
  * nothing of the tests' environment but {@code extraEnv}.
  */
-record KilnAs(Path launcher, Optional<String> user, Path home, Map<String, String> extraEnv) {
+public record KilnAs(
+    Path launcher, Optional<String> user, Path home, Map<String, String> extraEnv) {
   /** The checkout's launcher: the tests run in the {@code tests} module's directory. */
-  static final Path CHECKOUT = Path.of("..", "kiln").toAbsolutePath().normalize();
+  public static final Path CHECKOUT = Path.of("..", "kiln").toAbsolutePath().normalize();
 
   /**
    * A copy of the checkout's launcher and jars in {@code dir}, which every user can reach: the
    * checkout itself may lie under a directory private to root.
    */
-  static Path copyLauncher(Path dir) throws IOException {
+  public static Path copyLauncher(Path dir) throws IOException {
     Path target = CHECKOUT.resolveSibling("cli/target");
     Path lib = Files.createDirectories(dir.resolve("cli/target/lib"));
     try (var jars = Files.list(target.resolve("lib"))) {
@@ -36,10 +37,10 @@ record KilnAs(Path launcher, Optional<String> user, Path home, Map<String, Strin
   }
 
   /** What one command did. */
-  record Result(int exit, String output) {}
+  public record Result(int exit, String output) {}
 
   /** Kiln as {@code user}, its home {@code home} (made and given to the user). */
-  static KilnAs user(Path launcher, String user, Path home, Map<String, String> env)
+  public static KilnAs user(Path launcher, String user, Path home, Map<String, String> env)
       throws Exception {
     Files.createDirectories(home);
     Result owned = run(List.of("chown", "-R", user + ":", home.toString()));
@@ -50,18 +51,23 @@ record KilnAs(Path launcher, Optional<String> user, Path home, Map<String, Strin
   }
 
   /** Kiln as root, its home {@code home}. */
-  static KilnAs root(Path launcher, Path home, Map<String, String> env) throws IOException {
+  public static KilnAs root(Path launcher, Path home, Map<String, String> env) throws IOException {
     Files.createDirectories(home);
     return new KilnAs(launcher, Optional.empty(), home, env);
   }
 
   /** Whether the user exists on this host. */
-  static boolean exists(String user) throws Exception {
+  public static boolean exists(String user) throws Exception {
     return run(List.of("id", "-u", user)).exit() == 0;
   }
 
   /** Runs {@code kiln args} and returns its exit code and merged output. */
-  Result kiln(String... args) throws Exception {
+  public Result kiln(String... args) throws Exception {
+    return run(command(args), home);
+  }
+
+  /** The command line that runs {@code kiln args} as this user (for a daemon, say). */
+  public List<String> command(String... args) {
     List<String> argv = new ArrayList<>();
     if (user.isPresent()) {
       argv.addAll(
@@ -77,11 +83,11 @@ record KilnAs(Path launcher, Optional<String> user, Path home, Map<String, Strin
     extraEnv.forEach((name, value) -> argv.add(name + "=" + value));
     argv.add(launcher.toString());
     argv.addAll(List.of(args));
-    return run(argv, home);
+    return argv;
   }
 
   /** Runs {@code argv} (any command) in {@code /}, its stdin empty. */
-  static Result run(List<String> argv) throws Exception {
+  public static Result run(List<String> argv) throws Exception {
     return run(argv, Path.of("/"));
   }
 

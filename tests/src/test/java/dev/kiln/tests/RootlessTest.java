@@ -202,6 +202,41 @@ class RootlessTest {
   }
 
   @Test
+  void aUsersDaemonListensInItsRuntimeDirectoryAndBuildsForItsClients() throws Exception {
+    Path runtime = Files.createDirectories(dir.resolve("home-user/run"));
+    KilnAs.user(user.launcher(), USER, runtime, Map.of()); // gives the directory to the user
+    KilnAs withRuntime =
+        new KilnAs(
+            user.launcher(),
+            user.user(),
+            user.home(),
+            Map.of(
+                "XDG_RUNTIME_DIR",
+                runtime.toString(),
+                "KILN_CONFIG",
+                dir.resolve("config").toString()));
+    Path context =
+        context(
+            "daemon-build",
+            "FROM busybox\nRUN mkdir /owned && chown 1000:1000 /owned && stat -c %u /owned\n");
+    Path socket = runtime.resolve("kiln/kiln.sock");
+
+    try (DaemonProcess daemon = DaemonProcess.launch(withRuntime.command("daemon"))) {
+      KilnAs.Result built =
+          withRuntime.kiln(
+              "build", "--addr", "unix://" + socket, "--progress", "plain", context.toString());
+
+      assertEquals("unix://" + socket, daemon.address());
+      assertEquals(0, built.exit(), built.output());
+      assertTrue(built.output().contains("1000"), built.output());
+      assertEquals(
+          tool("id", "-u", USER).strip(),
+          Files.getAttribute(socket, "unix:uid").toString(),
+          "the socket is the user's");
+    }
+  }
+
+  @Test
   void infoSaysHowKilnRunsForEachUser() throws Exception {
     KilnAs.Result asRoot = root.kiln("info");
     KilnAs.Result asUser = user.kiln("info", "--format", "json");

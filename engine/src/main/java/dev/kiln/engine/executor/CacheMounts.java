@@ -11,14 +11,19 @@ import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.HashMap;
 import java.util.HexFormat;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.Lock;
+import java.util.concurrent.locks.ReadWriteLock;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
 
 /**
  * The persistent directories of cache mounts: {@code DIR/<sha256 of id>}, kept across builds and
@@ -32,6 +37,10 @@ public final class CacheMounts {
 
   private final Path dir;
   private final Map<String, ReentrantLock> locks = new ConcurrentHashMap<>();
+
+  /** Per cache: every step that uses it reads; one whose mounts nest inside it writes. */
+  private final Map<String, ReadWriteLock> users = new ConcurrentHashMap<>();
+
   private final Map<Path, Integer> inUse = new HashMap<>();
 
   public CacheMounts(Path dir) {
@@ -41,12 +50,12 @@ public final class CacheMounts {
   /** A directory in use by one step; close it when the step is done. */
   public final class Lease implements AutoCloseable {
     private final Path path;
-    private final ReentrantLock lock;
+    private final List<Lock> held;
     private boolean closed;
 
-    private Lease(Path path, ReentrantLock lock) {
+    private Lease(Path path, List<Lock> held) {
       this.path = path;
-      this.lock = lock;
+      this.held = List.copyOf(held);
     }
 
     public Path path() {
@@ -60,9 +69,7 @@ public final class CacheMounts {
       }
       closed = true;
       release(path);
-      if (lock != null) {
-        lock.unlock();
-      }
+      unlock(held);
     }
   }
 
@@ -83,11 +90,30 @@ public final class CacheMounts {
    */
   Lease acquire(ExecMount.Cache cache, Cancellation cancellation, Filler fill)
       throws IOException, ExecException {
+    return acquire(cache, cancellation, fill, false);
+  }
+
+  /**
+   * As above; {@code alone} waits until no other step uses the cache, whatever its sharing, and
+   * keeps others out until the lease closes: a step whose other mounts land inside the cache needs
+   * its directories to stay as they were checked until bwrap has mounted through them.
+   */
+  Lease acquire(ExecMount.Cache cache, Cancellation cancellation, Filler fill, boolean alone)
+      throws IOException, ExecException {
     String name = sha256(identity(cache));
-    ReentrantLock lock = null;
-    if (cache.sharing() == CacheSharing.LOCKED) {
-      lock = locks.computeIfAbsent(name, n -> new ReentrantLock(true));
-      waitFor(lock, cancellation);
+    List<Lock> held = new ArrayList<>();
+    ReadWriteLock users = this.users.computeIfAbsent(name, n -> new ReentrantReadWriteLock(true));
+    waitFor(alone ? users.writeLock() : users.readLock(), cancellation);
+    held.add(alone ? users.writeLock() : users.readLock());
+    try {
+      if (cache.sharing() == CacheSharing.LOCKED) {
+        Lock lock = locks.computeIfAbsent(name, n -> new ReentrantLock(true));
+        waitFor(lock, cancellation);
+        held.add(lock);
+      }
+    } catch (ExecException | RuntimeException e) {
+      unlock(held);
+      throw e;
     }
     try {
       Path path = claim(name, cache.sharing() == CacheSharing.PRIVATE);
@@ -97,16 +123,21 @@ public final class CacheMounts {
         release(path);
         throw e;
       }
-      return new Lease(path, lock);
+      return new Lease(path, held);
     } catch (IOException | ExecException | RuntimeException e) {
-      if (lock != null) {
-        lock.unlock();
-      }
+      unlock(held);
       throw e;
     }
   }
 
-  private static void waitFor(ReentrantLock lock, Cancellation cancellation) throws ExecException {
+  /** Releases {@code held}, the last taken first. */
+  private static void unlock(List<Lock> held) {
+    for (int i = held.size() - 1; i >= 0; i--) {
+      held.get(i).unlock();
+    }
+  }
+
+  private static void waitFor(Lock lock, Cancellation cancellation) throws ExecException {
     try {
       while (!lock.tryLock(LOCK_POLL_MILLIS, TimeUnit.MILLISECONDS)) {
         cancellation.check();

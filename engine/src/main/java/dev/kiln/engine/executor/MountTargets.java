@@ -24,6 +24,11 @@ final class MountTargets {
     this.root = root;
   }
 
+  /** Where {@code dest} lands in the root, links followed inside it; creates nothing. */
+  String resolve(String dest) throws IOException {
+    return "/" + root.relativize(ScopedPath.resolve(root, dest, true));
+  }
+
   /**
    * Makes {@code dest} (and missing parents) exist: a file when {@code file}, else a directory;
    * returns where it landed, as an absolute path inside the root with no symbolic link left.
@@ -38,7 +43,8 @@ final class MountTargets {
       current = current.resolve(part);
       boolean last = current.equals(resolved);
       if (Files.isSymbolicLink(current)) {
-        // Only a link created since resolve() could be here: nothing else writes the root now.
+        // Only a link created since resolve() could be here: nothing else writes the root now
+        // (a cache directory is the step's alone while other mounts nest inside it).
         throw new ExecException("mount destination " + dest + " changed while it was resolved", -1);
       }
       if (Files.exists(current, LinkOption.NOFOLLOW_LINKS)) {

@@ -27,6 +27,13 @@ import java.util.Optional;
  * (while the root filesystem is still mounted), so nothing of it reaches the step's layer.
  */
 final class SandboxMounts implements AutoCloseable {
+  /**
+   * A placed mount whose source is a host directory: bwrap would create the points of mounts nested
+   * in it by following that directory's links on the host, so Kiln makes them itself, resolved
+   * inside {@code source}, and gives bwrap a path with no link on the way.
+   */
+  private record Covering(String dest, MountTargets targets) {}
+
   /** Something to undo on close. */
   @FunctionalInterface
   private interface Undo {
@@ -36,6 +43,13 @@ final class SandboxMounts implements AutoCloseable {
   private final Snapshotter snapshotter;
   private final CacheMounts caches;
   private final MountTargets targets;
+
+  /** Mounts placed so far that others may land inside: their points are made in their sources. */
+  private final List<Covering> coverings = new ArrayList<>();
+
+  /** Caches that other mounts of the step land inside, by their destination in the root. */
+  private final java.util.Set<String> nestedIn = new java.util.HashSet<>();
+
   private final List<String> args = new ArrayList<>();
   private final Deque<Undo> undo = new ArrayDeque<>();
 
@@ -58,6 +72,7 @@ final class SandboxMounts implements AutoCloseable {
     List<ExecMount> ordered = new ArrayList<>(mounts);
     ordered.sort(Comparator.comparingInt(m -> depth(m.dest())));
     try {
+      prepared.findNesting(ordered);
       for (ExecMount mount : ordered) {
         prepared.add(mount, cancellation);
       }
@@ -76,27 +91,68 @@ final class SandboxMounts implements AutoCloseable {
     return List.copyOf(args);
   }
 
+  /** Notes the caches that other mounts land inside (each then taken alone, see acquire). */
+  private void findNesting(List<ExecMount> mounts) throws IOException {
+    for (ExecMount mount : mounts) {
+      if (mount instanceof ExecMount.Cache) {
+        String at = targets.resolve(mount.dest());
+        for (ExecMount other : mounts) {
+          if (other != mount && isUnder(targets.resolve(other.dest()), at)) {
+            nestedIn.add(at);
+          }
+        }
+      }
+    }
+  }
+
+  private static boolean isUnder(String path, String dir) {
+    return path.startsWith(dir.endsWith("/") ? dir : dir + "/");
+  }
+
+  /**
+   * Makes {@code dest}'s mount point exist where bwrap will mount it: in the source of the deepest
+   * mount placed so far that covers it, else in the root; returns the path to give bwrap, which has
+   * no link on the way.
+   */
+  private String place(String dest, boolean file) throws IOException, ExecException {
+    String inRoot = targets.resolve(dest);
+    Covering deepest = null;
+    for (Covering covering : coverings) {
+      if (isUnder(inRoot, covering.dest())
+          && (deepest == null || covering.dest().length() > deepest.dest().length())) {
+        deepest = covering;
+      }
+    }
+    if (deepest == null) {
+      return targets.ensure(dest, file);
+    }
+    String inside = deepest.targets().ensure(inRoot.substring(deepest.dest().length()), file);
+    return deepest.dest().equals("/") ? inside : deepest.dest() + inside;
+  }
+
   private void add(ExecMount mount, Cancellation cancellation) throws IOException, ExecException {
     if (mount instanceof ExecMount.Bind bind) {
       bind(bind);
     } else if (mount instanceof ExecMount.Cache cache) {
-      CacheMounts.Lease lease = caches.acquire(cache, cancellation, dir -> seed(cache, dir));
+      boolean alone = nestedIn.contains(targets.resolve(cache.dest()));
+      CacheMounts.Lease lease = caches.acquire(cache, cancellation, dir -> seed(cache, dir), alone);
       undo.push(lease::close);
-      String dest = targets.ensure(cache.dest(), false);
+      String dest = place(cache.dest(), false);
       args.addAll(List.of("--bind", lease.path().toString(), dest));
+      coverings.add(new Covering(dest, new MountTargets(lease.path())));
     } else if (mount instanceof ExecMount.Tmpfs tmpfs) {
-      String dest = targets.ensure(tmpfs.dest(), false);
+      String dest = place(tmpfs.dest(), false);
       if (tmpfs.size().isPresent()) {
         args.addAll(List.of("--size", Long.toString(tmpfs.size().get())));
       }
       args.addAll(List.of("--perms", "1777", "--tmpfs", dest));
     } else if (mount instanceof ExecMount.SecretFile secret) {
       Path file = writeSecret(secret);
-      String dest = targets.ensure(secret.dest(), true);
+      String dest = place(secret.dest(), true);
       args.addAll(List.of("--ro-bind", file.toString(), dest));
     } else {
       ExecMount.Socket socket = (ExecMount.Socket) mount;
-      String dest = targets.ensure(socket.dest(), true);
+      String dest = place(socket.dest(), true);
       args.addAll(List.of("--bind", socket.socket().toString(), dest));
     }
   }
@@ -114,8 +170,12 @@ final class SandboxMounts implements AutoCloseable {
       undo.push(view::close);
     }
     Path source = selected(view.path(), bind.selector(), "bind");
-    String dest = targets.ensure(bind.dest(), !Files.isDirectory(source));
+    boolean directory = Files.isDirectory(source, LinkOption.NOFOLLOW_LINKS);
+    String dest = place(bind.dest(), !directory);
     args.addAll(List.of(bind.readonly() ? "--ro-bind" : "--bind", source.toString(), dest));
+    if (directory) {
+      coverings.add(new Covering(dest, new MountTargets(source)));
+    }
   }
 
   /** Copies a cache's base into its new directory, owners and modes kept ({@code cp -a}). */
@@ -168,6 +228,9 @@ final class SandboxMounts implements AutoCloseable {
   /** Removes the mount points, then releases everything else, latest first. Best effort. */
   @Override
   public void close() {
+    for (int i = coverings.size() - 1; i >= 0; i--) {
+      coverings.get(i).targets().removeCreated();
+    }
     targets.removeCreated();
     while (!undo.isEmpty()) {
       try {
