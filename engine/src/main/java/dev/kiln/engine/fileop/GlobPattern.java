@@ -31,7 +31,11 @@ record GlobPattern(String glob, Pattern regex) {
       char c = glob.charAt(i);
       if (c == '*') {
         if (i + 1 < n && glob.charAt(i + 1) == '*') {
-          i++;
+          // A run of stars is one "**": adjacent ".*" would backtrack exponentially (a hang found
+          // by fuzzing).
+          while (i + 1 < n && glob.charAt(i + 1) == '*') {
+            i++;
+          }
           // "**/" also matches zero directories, so "a/**/b" matches "a/b".
           if (i + 1 < n && glob.charAt(i + 1) == '/') {
             i++;

@@ -57,6 +57,13 @@ class PathPatternsTest {
   }
 
   @Test
+  void aLongRunOfStarsMatchesLikeTwoAndQuickly() {
+    String stars = "*".repeat(80);
+    assertTrue(of("a/" + stars + "/z").matches("a/b/c/z"));
+    assertFalse(of(stars + "[x]").matches("y".repeat(60)));
+  }
+
+  @Test
   void anEmptyOrReversedCharacterClassIsAnErrorNamingThePattern() {
     InvalidPatternException reversed =
         assertThrows(InvalidPatternException.class, () -> of("*.md", "logs/[z-a]"));
