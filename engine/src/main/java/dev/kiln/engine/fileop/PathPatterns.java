@@ -3,6 +3,7 @@ package dev.kiln.engine.fileop;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.regex.PatternSyntaxException;
 
 /**
  * A list of .dockerignore-style patterns. The last pattern that matches a path decides; a pattern
@@ -14,11 +15,37 @@ public final class PathPatterns {
 
   private record Rule(GlobPattern glob, List<GlobPattern> parts, boolean exception) {}
 
+  /** A pattern that is no glob (an empty or reversed {@code [...]}); names the pattern. */
+  public static final class InvalidPatternException extends IllegalArgumentException {
+    private static final long serialVersionUID = 1L;
+
+    private final String pattern;
+
+    InvalidPatternException(String pattern, PatternSyntaxException cause) {
+      super(
+          "invalid pattern \""
+              + pattern
+              + "\": "
+              + cause.getDescription().toLowerCase(java.util.Locale.ROOT),
+          cause);
+      this.pattern = pattern;
+    }
+
+    /** The pattern as it was given. */
+    public String pattern() {
+      return pattern;
+    }
+  }
+
   private PathPatterns(List<Rule> rules) {
     this.rules = List.copyOf(rules);
   }
 
-  /** Compiles {@code patterns}; blank ones are ignored, as in a .dockerignore file. */
+  /**
+   * Compiles {@code patterns}; blank ones are ignored, as in a .dockerignore file.
+   *
+   * @throws InvalidPatternException if a pattern is no glob
+   */
   public static PathPatterns of(List<String> patterns) {
     List<Rule> rules = new ArrayList<>();
     for (String raw : patterns) {
@@ -28,13 +55,21 @@ public final class PathPatterns {
       if (cleaned.isEmpty()) {
         continue;
       }
-      List<GlobPattern> parts = new ArrayList<>();
-      for (String part : cleaned.split("/")) {
-        parts.add(GlobPattern.compile(part));
+      try {
+        rules.add(rule(cleaned, exception));
+      } catch (PatternSyntaxException e) {
+        throw new InvalidPatternException(raw, e);
       }
-      rules.add(new Rule(GlobPattern.compile(cleaned), parts, exception));
     }
     return new PathPatterns(rules);
+  }
+
+  private static Rule rule(String cleaned, boolean exception) {
+    List<GlobPattern> parts = new ArrayList<>();
+    for (String part : cleaned.split("/")) {
+      parts.add(GlobPattern.compile(part));
+    }
+    return new Rule(GlobPattern.compile(cleaned), parts, exception);
   }
 
   public boolean isEmpty() {

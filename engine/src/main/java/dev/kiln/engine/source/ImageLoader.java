@@ -73,7 +73,7 @@ public final class ImageLoader {
     List<Layer> layers = new ArrayList<>();
     int i = 0;
     for (JsonNode node : manifest.path("layers")) {
-      Descriptor descriptor = Descriptor.from(node, "manifest");
+      Descriptor descriptor = descriptor(image, node, "manifest layer " + i);
       Optional<Digest> diffId = i < diffIds.size() ? diffIds.get(i) : Optional.empty();
       layers.add(layer(image, descriptor, diffId));
       i++;
@@ -110,7 +110,17 @@ public final class ImageLoader {
     if (!config.isObject()) {
       throw image.error("manifest has no config descriptor");
     }
-    return document(image, Descriptor.from(config, "manifest config"));
+    return document(image, descriptor(image, config, "manifest config"));
+  }
+
+  /** Reads a descriptor of {@code image}'s documents; its error names the image. */
+  private static Descriptor descriptor(ImageBlobs image, JsonNode node, String where)
+      throws IOException {
+    try {
+      return Descriptor.from(node, where);
+    } catch (IOException e) {
+      throw image.error(e.getMessage(), e);
+    }
   }
 
   private static List<Optional<Digest>> diffIds(JsonNode config) {

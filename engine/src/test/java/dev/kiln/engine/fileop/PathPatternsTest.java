@@ -1,8 +1,11 @@
 package dev.kiln.engine.fileop;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.kiln.engine.fileop.PathPatterns.InvalidPatternException;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -43,6 +46,30 @@ class PathPatternsTest {
     assertTrue(of("file[0-9]").matches("file7"));
     assertFalse(of("file[0-9]").matches("filex"));
     assertTrue(of("file[!0-9]").matches("filex"));
+  }
+
+  @Test
+  void characterClassMembersAreTakenLiterallyNeverAsRegexSyntax() {
+    assertTrue(of("[&&a]").matches("&"));
+    assertTrue(of("[]a]").matches("]"));
+    assertTrue(of("[a-]").matches("-"));
+    assertFalse(of("[\\p{L}]").matches("b"));
+  }
+
+  @Test
+  void aLongRunOfStarsMatchesLikeTwoAndQuickly() {
+    String stars = "*".repeat(80);
+    assertTrue(of("a/" + stars + "/z").matches("a/b/c/z"));
+    assertFalse(of(stars + "[x]").matches("y".repeat(60)));
+  }
+
+  @Test
+  void anEmptyOrReversedCharacterClassIsAnErrorNamingThePattern() {
+    InvalidPatternException reversed =
+        assertThrows(InvalidPatternException.class, () -> of("*.md", "logs/[z-a]"));
+    assertEquals("invalid pattern \"logs/[z-a]\": reversed range z-a", reversed.getMessage());
+    assertEquals("logs/[z-a]", reversed.pattern());
+    assertThrows(InvalidPatternException.class, () -> of("![!]"));
   }
 
   @Test

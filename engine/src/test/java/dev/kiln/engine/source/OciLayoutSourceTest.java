@@ -192,6 +192,19 @@ class OciLayoutSourceTest {
   }
 
   @Test
+  void aManifestWhoseConfigDescriptorIsBrokenNamesTheImage() throws IOException {
+    String manifestJson =
+        "{\"schemaVersion\":2,\"config\":{\"digest\":\"sha256:zz\",\"size\":1},\"layers\":[]}";
+    manifest = blob(manifestJson.getBytes(StandardCharsets.UTF_8));
+    writeIndex(manifestJson.length(), "latest");
+
+    IOException e =
+        assertThrows(IOException.class, () -> source.imageConfig("oci-layout://" + layout));
+    assertTrue(
+        e.getMessage().startsWith("oci-layout " + layout + ": manifest config: "), e.getMessage());
+  }
+
+  @Test
   void aBlobWhoseContentDoesNotMatchItsDigestIsRejected() throws IOException {
     Path blob = layout.resolve("blobs/sha256/" + baseLayer.hex());
     byte[] data = Files.readAllBytes(blob);

@@ -13,6 +13,7 @@ import dev.kiln.engine.graph.State;
 import dev.kiln.frontend.dockerfile.parser.Heredoc;
 import dev.kiln.frontend.dockerfile.parser.Instruction;
 import dev.kiln.frontend.dockerfile.parser.ShellExpansionException;
+import java.nio.file.InvalidPathException;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -80,6 +81,11 @@ final class StageBuilder {
       applyUnchecked(instruction);
     } catch (ShellExpansionException e) {
       throw new DockerfileError(instruction.startLine(), e.getMessage());
+    } catch (InvalidPathException e) {
+      // A container path no filesystem can hold (a NUL byte): the Dockerfile's fault, not ours.
+      throw new DockerfileError(
+          instruction.startLine(),
+          "invalid path \"" + e.getInput().replace("\0", "\\0") + "\": " + e.getReason());
     }
   }
 

@@ -247,6 +247,13 @@ class DockerfileConverterTest {
         assertThrows(DockerfileError.class, () -> convert("FROM busybox\nCOPY ../secret /\n"));
     assertEquals("COPY source \"../secret\" is outside the build context", outside.getMessage());
 
+    var nul =
+        assertThrows(
+            DockerfileError.class,
+            () -> convert("FROM busybox\nRUN --mount=type=cache,target=/a\0b true\n"));
+    assertEquals(2, nul.line());
+    assertEquals("invalid path \"/a\\0b\": Nul character not allowed", nul.getMessage());
+
     ImageResolver unreachable =
         identifier -> {
           throw new java.io.IOException("not found: " + identifier);

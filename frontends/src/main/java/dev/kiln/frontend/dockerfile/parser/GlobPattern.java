@@ -101,28 +101,31 @@ final class GlobPattern {
     return new CharClass(ranges, negated);
   }
 
-  /** Whether the pattern matches all of {@code text[from, to)}. */
+  /**
+   * Whether the pattern matches all of {@code text[from, to)}. Steps through the tokens keeping the
+   * set of text positions each can start at, so many stars cost time linear in their number, where
+   * backtracking would take exponential time (a hang found by fuzzing).
+   */
   boolean matches(int[] text, int from, int to) {
-    return match(0, text, from, to);
-  }
-
-  private boolean match(int t, int[] text, int pos, int end) {
-    if (t == tokens.size()) {
-      return pos == end;
-    }
-    Token token = tokens.get(t);
-    if (token == Star.INSTANCE) {
-      for (int p = end; p >= pos; p--) {
-        if (match(t + 1, text, p, end)) {
-          return true;
+    int n = to - from;
+    boolean[] at = new boolean[n + 1];
+    at[0] = true;
+    for (Token token : tokens) {
+      boolean[] next = new boolean[n + 1];
+      if (token == Star.INSTANCE) {
+        boolean reached = false;
+        for (int p = 0; p <= n; p++) {
+          reached |= at[p];
+          next[p] = reached;
+        }
+      } else {
+        for (int p = 0; p < n; p++) {
+          next[p + 1] = at[p] && matchesOne(token, text[from + p]);
         }
       }
-      return false;
+      at = next;
     }
-    if (pos >= end || !matchesOne(token, text[pos])) {
-      return false;
-    }
-    return match(t + 1, text, pos + 1, end);
+    return at[n];
   }
 
   private static boolean matchesOne(Token token, int cp) {

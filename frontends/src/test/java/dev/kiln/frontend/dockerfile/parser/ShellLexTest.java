@@ -19,6 +19,14 @@ class ShellLexTest {
   }
 
   @Test
+  void aPatternOfManyStarsMatchesInLinearTime() {
+    String stars = "*".repeat(40);
+    Map<String, String> env = Map.of("V", "a".repeat(200));
+    assertEquals("a".repeat(200), lex.processWord("${V//" + stars + "b/x}", env));
+    assertEquals("a".repeat(199), lex.processWord("${V#" + stars + "a}", env));
+  }
+
+  @Test
   void prefixRemovalTakesShortestOrLongestMatch() {
     assertEquals("sub/name.tar.gz", expand("${FILE#*/}"));
     assertEquals("name.tar.gz", expand("${FILE##*/}"));
