@@ -64,6 +64,8 @@ final class DockerfileInput {
       return new DockerfileInput(context.toAbsolutePath().normalize(), name, parsed, withIgnore);
     } catch (DockerfileParseException e) {
       throw new InputError(e.excerpt());
+    } catch (DockerIgnore.InvalidIgnoreFileException e) {
+      throw new InputError(e.getMessage());
     } catch (IOException e) {
       throw new InputError("failed to read .dockerignore: " + e.getMessage());
     }

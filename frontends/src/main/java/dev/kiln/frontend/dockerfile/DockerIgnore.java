@@ -1,5 +1,6 @@
 package dev.kiln.frontend.dockerfile;
 
+import dev.kiln.engine.fileop.PathPatterns;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -31,8 +32,33 @@ public final class DockerIgnore {
     return file.isPresent() ? read(file.get()) : List.of();
   }
 
+  /**
+   * The patterns of {@code file}, each checked: a line that is no glob (an empty or reversed {@code
+   * [...]}) is an {@link InvalidIgnoreFileException} naming the file and line.
+   */
   public static List<String> read(Path file) throws IOException {
-    return parse(Files.readString(file));
+    String text = Files.readString(file);
+    String[] lines = text.split("\n");
+    for (int i = 0; i < lines.length; i++) {
+      try {
+        PathPatterns.of(parse(lines[i]));
+      } catch (PathPatterns.InvalidPatternException e) {
+        throw new InvalidIgnoreFileException(
+            file.getFileName() + ":" + (i + 1) + ": " + e.getMessage());
+      }
+    }
+    return parse(text);
+  }
+
+  /**
+   * A {@code .dockerignore} line that is no pattern: {@code .dockerignore:3: invalid pattern …}.
+   */
+  public static final class InvalidIgnoreFileException extends IOException {
+    private static final long serialVersionUID = 1L;
+
+    InvalidIgnoreFileException(String message) {
+      super(message);
+    }
   }
 
   public static List<String> parse(String text) {

@@ -24,6 +24,19 @@ class DockerIgnoreTest {
   }
 
   @Test
+  void aLineThatIsNoPatternIsAnErrorNamingTheFileAndLine(@TempDir Path context) throws Exception {
+    Files.writeString(context.resolve(".dockerignore"), "# logs\nlogs/[z-a]\n");
+
+    DockerIgnore.InvalidIgnoreFileException e =
+        org.junit.jupiter.api.Assertions.assertThrows(
+            DockerIgnore.InvalidIgnoreFileException.class,
+            () -> DockerIgnore.patterns(context, context.resolve("Dockerfile")));
+
+    assertEquals(
+        ".dockerignore:2: invalid pattern \"logs/[z-a]\": reversed range z-a", e.getMessage());
+  }
+
+  @Test
   void theDockerfilesOwnIgnoreFileWins(@TempDir Path context) throws Exception {
     Path dockerfile = Files.writeString(context.resolve("app.Dockerfile"), "FROM scratch\n");
     assertEquals(Optional.empty(), DockerIgnore.find(context, dockerfile));
