@@ -31,8 +31,12 @@ final class StepCgroups implements AutoCloseable {
     this.v2 = v2;
   }
 
-  /** Kiln's step cgroups on this host, when it may make them. */
-  static Optional<StepCgroups> open() {
+  /**
+   * Kiln's step cgroups on this host for {@code limits}, when it may make them. In v1 only the
+   * hierarchies of the limits set: joining one costs a step ~2 ms (the kernel waits for an RCU
+   * grace period on every move into a cgroup).
+   */
+  static Optional<StepCgroups> open(StepLimits limits) {
     List<String> own;
     try {
       own = Files.readAllLines(Path.of("/proc/self/cgroup"), StandardCharsets.US_ASCII);
@@ -47,7 +51,14 @@ final class StepCgroups implements AutoCloseable {
           .flatMap(parent -> make(List.of(parent.resolve(name)), true));
     }
     List<Path> parents = new ArrayList<>();
-    for (String controller : List.of("pids", "memory")) {
+    List<String> controllers = new ArrayList<>();
+    if (limits.pids() > 0) {
+      controllers.add("pids");
+    }
+    if (limits.memoryBytes() > 0) {
+      controllers.add("memory");
+    }
+    for (String controller : controllers) {
       Path mount = MOUNT.resolve(controller);
       ownPath(own, controller)
           .filter(path -> Files.isDirectory(mount))

@@ -22,7 +22,7 @@ public final class StepLimiter implements AutoCloseable {
   StepLimiter(StepLimits limits) {
     this.limits = limits;
     this.cgroups =
-        limits.pids() > 0 || limits.memoryBytes() > 0 ? StepCgroups.open() : Optional.empty();
+        limits.pids() > 0 || limits.memoryBytes() > 0 ? StepCgroups.open(limits) : Optional.empty();
     this.openFiles = limits.openFiles() > 0 ? allowedOpenFiles(limits.openFiles()) : 0;
   }
 
@@ -81,6 +81,9 @@ public final class StepLimiter implements AutoCloseable {
     parts.add(
         limits.memoryBytes() > 0 ? (limits.memoryBytes() >> 20) + " MiB" : "memory unlimited");
     parts.add(openFiles > 0 ? openFiles + " open files" : "open files unlimited");
+    if (limits.pids() == 0 && limits.memoryBytes() == 0) {
+      return String.join(", ", parts);
+    }
     String how = cgroups.map(StepCgroups::describe).orElse("rlimits (no cgroup Kiln may make)");
     return String.join(", ", parts) + "; through " + how;
   }
