@@ -195,7 +195,7 @@ final class OutputReceiver {
         Files.createTempDirectory(target.getParent(), "." + target.getFileName() + ".kiln-tmp");
     try {
       SafeTar.unpack(in, temp, MAX_UNPACKED, MAX_ENTRIES);
-      TreeCopier.copyContents(temp, target, target, TreeCopier.Options.PRESERVE);
+      TreeCopier.copyContents(temp, target, target, TreeCopier.Options.EXPORT);
     } finally {
       FileTrees.deleteRecursively(temp);
     }

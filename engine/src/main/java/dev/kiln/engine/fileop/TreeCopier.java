@@ -21,27 +21,43 @@ import java.util.Optional;
 public final class TreeCopier {
   /**
    * What to copy and how to stamp it: owner and mode override the source's when present; files
-   * {@code links} names are hard-linked rather than copied, the others written by {@code bytes}.
+   * {@code links} names are hard-linked rather than copied, the others written by {@code bytes}; a
+   * directory merges into one that a link of the destination points to when {@code throughLinks}
+   * (COPY's rule), else replaces the link.
    */
   public record Options(
       Selection selection,
       Optional<Ids> owner,
       Optional<Integer> mode,
       LinkSource links,
-      ByteCopy bytes) {
+      ByteCopy bytes,
+      boolean throughLinks) {
     public static final Options PRESERVE =
         new Options(Selection.ALL, Optional.empty(), Optional.empty());
 
+    /**
+     * An export's: everything as it is, and the destination's links replaced rather than followed
+     * (as BuildKit's local exporter), so that the result is the image's tree.
+     */
+    public static final Options EXPORT =
+        new Options(
+            Selection.ALL,
+            Optional.empty(),
+            Optional.empty(),
+            LinkSource.NONE,
+            ByteCopy.KERNEL,
+            false);
+
     public Options(Selection selection, Optional<Ids> owner, Optional<Integer> mode) {
-      this(selection, owner, mode, LinkSource.NONE, ByteCopy.KERNEL);
+      this(selection, owner, mode, LinkSource.NONE, ByteCopy.KERNEL, true);
     }
 
     public Options withLinks(LinkSource more) {
-      return new Options(selection, owner, mode, more, bytes);
+      return new Options(selection, owner, mode, more, bytes, throughLinks);
     }
 
     public Options withBytes(ByteCopy copy) {
-      return new Options(selection, owner, mode, links, copy);
+      return new Options(selection, owner, mode, links, copy, throughLinks);
     }
   }
 
@@ -99,7 +115,9 @@ public final class TreeCopier {
   private Path directory(Path dest, FileInfo info) throws IOException {
     Optional<FileInfo> existing =
         fresh.containsKey(dest.getParent()) ? Optional.empty() : FileInfo.read(dest);
-    if (existing.isPresent() && existing.get().kind() == FileInfo.Kind.SYMLINK) {
+    if (existing.isPresent()
+        && existing.get().kind() == FileInfo.Kind.SYMLINK
+        && options.throughLinks()) {
       Path followed = ScopedPath.resolve(destRoot, destRoot.relativize(dest).toString(), true);
       if (Files.isDirectory(followed, LinkOption.NOFOLLOW_LINKS)) {
         return followed; // merging through a link keeps the target's own metadata

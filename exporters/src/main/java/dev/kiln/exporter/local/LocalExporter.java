@@ -26,7 +26,7 @@ public final class LocalExporter implements Exporter {
   public Exported export(ExportInput input) throws IOException {
     Files.createDirectories(dest);
     try (MountedFs view = input.snapshotter().mount(input.result(), Optional.empty())) {
-      TreeCopier.copyContents(view.path(), dest, dest, TreeCopier.Options.PRESERVE);
+      TreeCopier.copyContents(view.path(), dest, dest, TreeCopier.Options.EXPORT);
     }
     return Exported.FILES;
   }
