@@ -17,8 +17,10 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.Deque;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * The host side of a step's extra mounts: bind sources made visible (a throwaway overlay when
@@ -28,9 +30,10 @@ import java.util.Optional;
  */
 final class SandboxMounts implements AutoCloseable {
   /**
-   * A placed mount whose source is a host directory: bwrap would create the points of mounts nested
-   * in it by following that directory's links on the host, so Kiln makes them itself, resolved
-   * inside {@code source}, and gives bwrap a path with no link on the way.
+   * A placed mount at {@code dest} whose source is a host directory: bwrap would create the points
+   * of mounts nested in it by following that directory's links on the host, so Kiln makes them
+   * itself with {@code targets} (rooted at the source) and gives bwrap a path with no link on the
+   * way.
    */
   private record Covering(String dest, MountTargets targets) {}
 
@@ -48,7 +51,7 @@ final class SandboxMounts implements AutoCloseable {
   private final List<Covering> coverings = new ArrayList<>();
 
   /** Caches that other mounts of the step land inside, by their destination in the root. */
-  private final java.util.Set<String> nestedIn = new java.util.HashSet<>();
+  private final Set<String> nestedIn = new HashSet<>();
 
   private final List<String> args = new ArrayList<>();
   private final Deque<Undo> undo = new ArrayDeque<>();
@@ -116,18 +119,16 @@ final class SandboxMounts implements AutoCloseable {
    */
   private String place(String dest, boolean file) throws IOException, ExecException {
     String inRoot = targets.resolve(dest);
-    Covering deepest = null;
-    for (Covering covering : coverings) {
-      if (isUnder(inRoot, covering.dest())
-          && (deepest == null || covering.dest().length() > deepest.dest().length())) {
-        deepest = covering;
-      }
-    }
-    if (deepest == null) {
+    Optional<Covering> deepest =
+        coverings.stream()
+            .filter(covering -> isUnder(inRoot, covering.dest()))
+            .max(Comparator.comparingInt(covering -> covering.dest().length()));
+    if (deepest.isEmpty()) {
       return targets.ensure(dest, file);
     }
-    String inside = deepest.targets().ensure(inRoot.substring(deepest.dest().length()), file);
-    return deepest.dest().equals("/") ? inside : deepest.dest() + inside;
+    String at = deepest.get().dest();
+    String inside = deepest.get().targets().ensure(inRoot.substring(at.length()), file);
+    return at.equals("/") ? inside : at + inside;
   }
 
   private void add(ExecMount mount, Cancellation cancellation) throws IOException, ExecException {
