@@ -84,6 +84,30 @@ class BwrapExecutorTest {
   }
 
   @Test
+  void aStepHasOnlyItsStdioOpenAFreshDevAndDockersCapabilities() throws ExecException {
+    run(sh("ls -l /proc/self/fd"));
+    // "lr-x------ 1 root root 64 ... 0 -> /dev/null": descriptor and target.
+    List<String> descriptors =
+        lines.stream()
+            .filter(line -> line.contains(" -> "))
+            .map(line -> line.replaceAll(".* (\\d+) -> (.*)$", "$1 $2"))
+            .toList();
+    lines.clear();
+    run(sh("ls -A /dev | tr '\\n' ' '; echo; grep CapEff /proc/self/status"));
+
+    assertEquals(
+        List.of("0", "1", "2"),
+        descriptors.stream().map(d -> d.split(" ")[0]).toList(),
+        descriptors.toString());
+    assertEquals(
+        "core fd full null ptmx pts random shm stderr stdin stdout tty urandom zero ",
+        lines.get(0));
+    // Docker's default set: chown, dac_override, fowner, fsetid, kill, setgid, setuid, setpcap,
+    // net_bind_service, net_raw, sys_chroot, mknod, audit_write, setfcap.
+    assertEquals("CapEff:\t00000000a80425fb", lines.get(1));
+  }
+
+  @Test
   void outputLinesReachTheLogSink() throws ExecException {
     run(sh("echo hello; echo oops >&2; echo bye"));
 
