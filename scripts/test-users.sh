@@ -13,6 +13,10 @@ else
   exit 1
 fi
 
+for file in /etc/subuid /etc/subgid; do
+  # usermod --add-subuids refuses to work without them.
+  [ -e "$file" ] || "${as_root[@]}" touch "$file"
+done
 if ! id kiln-rootless >/dev/null 2>&1; then
   "${as_root[@]}" useradd --create-home --shell /bin/sh -K SUB_UID_COUNT=0 -K SUB_GID_COUNT=0 kiln-rootless
 fi
