@@ -171,6 +171,44 @@ class RootlessTest {
     assertEquals("1234:5678", owners.get("data/given"), owners.toString());
   }
 
+  /**
+   * Rootless Kiln may make no cgroup here, so a process limit is RLIMIT_NPROC (through prlimit),
+   * which counts all of the user's processes: the bomb still fails its step and ends with it.
+   */
+  @Test
+  void aForkBombFailsItsStepThroughTheUsersProcessLimit() throws Exception {
+    Path bomb = context("bomb", ForkBombTest.BOMB);
+    KilnAs limited =
+        new KilnAs(
+            user.launcher(),
+            user.user(),
+            user.home(),
+            Map.of("KILN_CONFIG", dir.resolve("config").toString(), "KILN_STEP_PIDS", "200"));
+
+    KilnAs.Result bombed = limited.kiln("build", "--progress", "plain", bomb.toString());
+    KilnAs.Result after =
+        limited.kiln(
+            "build",
+            "--progress",
+            "plain",
+            context("after-bomb", "FROM busybox\nRUN true\n").toString());
+
+    assertEquals(1, bombed.exit(), bombed.output());
+    assertTrue(bombed.output().contains("can't fork"), bombed.output());
+    assertEquals(0, after.exit(), after.output());
+    String uid = tool("id", "-u", USER).strip();
+    assertEquals(
+        List.of(),
+        ProcessHandle.allProcesses()
+            .filter(p -> p.info().commandLine().orElse("").contains("sleep 600"))
+            .filter(
+                p ->
+                    p.info().user().orElse("").equals(USER)
+                        || p.info().user().orElse("").equals(uid))
+            .toList(),
+        "nothing the bomb started outlives its step");
+  }
+
   @Test
   void withoutSubordinateIdsKilnWarnsOnceBuildsAndRefusesOnlyChown() throws Exception {
     Path context =
