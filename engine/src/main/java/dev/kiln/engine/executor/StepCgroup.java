@@ -73,7 +73,6 @@ final class StepCgroup implements AutoCloseable {
         StepCgroups.removeQuietly(dir);
         if (Files.exists(dir)) {
           // The kernel frees a killed process's cgroup membership shortly after the signal.
-          Thread.onSpinWait();
           sleepBriefly();
         }
       }

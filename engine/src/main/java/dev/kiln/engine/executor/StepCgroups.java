@@ -33,8 +33,8 @@ final class StepCgroups implements AutoCloseable {
 
   /**
    * Kiln's step cgroups on this host for {@code limits}, when it may make them. In v1 only the
-   * hierarchies of the limits set: joining one costs a step ~2 ms (the kernel waits for an RCU
-   * grace period on every move into a cgroup).
+   * hierarchies of the limits set: joining one costs a step ~9 ms here (the kernel waits for an RCU
+   * grace period on every move into a cgroup; HardenedSandboxBench).
    */
   static Optional<StepCgroups> open(StepLimits limits) {
     List<String> own;
