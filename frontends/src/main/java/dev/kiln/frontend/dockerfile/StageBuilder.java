@@ -306,7 +306,7 @@ final class StageBuilder {
               + " with a /");
     }
     String target = absolute(dest);
-    Optional<Owner> owner = flags.get("chown").map(o -> Owner.parse(expander.word(o, vars)));
+    Optional<Owner> owner = flags.get("chown").flatMap(o -> chown(expander.word(o, vars)));
     Optional<Integer> mode = flags.get("chmod").map(m -> octal(m, line));
     List<String> excludes = flags.all("exclude");
     List<FileAction> actions = new ArrayList<>();
@@ -434,6 +434,17 @@ final class StageBuilder {
 
   private String workdirOrRoot() {
     return config.workingDir().isEmpty() ? "/" : config.workingDir();
+  }
+
+  /**
+   * An empty {@code --chown=} changes nothing and {@code --chown=:group} keeps user 0, as in
+   * BuildKit (its parseUser treats an empty name as no user).
+   */
+  private static Optional<Owner> chown(String spec) {
+    if (spec.isEmpty()) {
+      return Optional.empty();
+    }
+    return Optional.of(Owner.parse(spec.startsWith(":") ? "0" + spec : spec));
   }
 
   private static int octal(String mode, int line) {

@@ -12,6 +12,7 @@ import dev.kiln.engine.graph.ExecOp;
 import dev.kiln.engine.graph.FileAction;
 import dev.kiln.engine.graph.FileOp;
 import dev.kiln.engine.graph.NetworkMode;
+import dev.kiln.engine.graph.Owner;
 import dev.kiln.engine.graph.SourceOp;
 import dev.kiln.engine.graph.Vertex;
 import dev.kiln.frontend.dockerfile.parser.DockerfileParser;
@@ -195,6 +196,22 @@ class DockerfileConverterTest {
     assertEquals("/app/", copy.dest());
     assertEquals(Optional.of(0640), copy.mode());
     assertEquals("1000", copy.owner().orElseThrow().user());
+  }
+
+  @Test
+  void anEmptyChownChangesNoOwnerAndAGroupAloneKeepsUserZero() {
+    Definition definition =
+        convert(
+                "FROM scratch\nCOPY --chown= a /a\nCOPY --chown=:7 b /b\n",
+                new BuildOptions(Optional.empty(), Map.of(), Map.of(), false, Map.of(), List.of()))
+            .definition();
+    Map<String, Optional<Owner>> owners = new java.util.TreeMap<>();
+    definition.vertices().values().stream()
+        .map(Vertex::op)
+        .filter(op -> op instanceof FileOp f && f.actions().get(0) instanceof FileAction.Copy)
+        .map(op -> (FileAction.Copy) ((FileOp) op).actions().get(0))
+        .forEach(copy -> owners.put(copy.dest(), copy.owner()));
+    assertEquals(Map.of("/a", Optional.empty(), "/b", Optional.of(new Owner("0", "7"))), owners);
   }
 
   @Test
