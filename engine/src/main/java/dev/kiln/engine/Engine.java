@@ -15,6 +15,8 @@ import dev.kiln.engine.content.ContentStore;
 import dev.kiln.engine.executor.BwrapExecutor;
 import dev.kiln.engine.executor.ExecException;
 import dev.kiln.engine.executor.Executor;
+import dev.kiln.engine.executor.ExecutorChoice;
+import dev.kiln.engine.executor.SandboxSettings;
 import dev.kiln.engine.graph.Definition;
 import dev.kiln.engine.graph.DefinitionWriter;
 import dev.kiln.engine.graph.Digest;
@@ -184,13 +186,23 @@ public final class Engine implements AutoCloseable {
     RegistryImageSource registries =
         new RegistryImageSource(() -> RegistryClient.fromEnvironment(System.getenv()));
     DockerImageSource dockerImages = new DockerImageSource(loader, images, registries);
-    Executor executor =
-        new BwrapExecutor(
-            snapshotter,
-            config
-                .stepLimits()
-                .orElseGet(
-                    () -> dev.kiln.engine.executor.StepLimits.from(system.settings().config())));
+    ExecutorChoice.Chosen chosen;
+    try {
+      chosen =
+          ExecutorChoice.make(
+              snapshotter,
+              config
+                  .stepLimits()
+                  .orElseGet(
+                      () -> dev.kiln.engine.executor.StepLimits.from(system.settings().config())),
+              config.sandbox().orElseGet(() -> SandboxSettings.from(system.settings().config())));
+    } catch (ExecException | RuntimeException e) {
+      system.terminate();
+      cacheStore.close();
+      lock.close();
+      throw new IOException(e.getMessage(), e);
+    }
+    Executor executor = chosen.executor();
     LocalSync localSync = new LocalSync(root, snapshotter);
     var dispatchers = system.dispatchers();
     cache.set(
@@ -201,6 +213,7 @@ public final class Engine implements AutoCloseable {
             dispatchers.lookup(DispatcherSelector.fromConfig("kiln.io-dispatcher"))));
     int dropped = cache.get().dropBroken();
     List<String> report = new java.util.ArrayList<>(journalWarnings);
+    chosen.note().ifPresent(report::add);
     if (dropped > 0) {
       report.add("cache: dropped " + dropped + " records whose data was gone or damaged");
     }

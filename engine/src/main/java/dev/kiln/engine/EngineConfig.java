@@ -1,6 +1,7 @@
 package dev.kiln.engine;
 
 import dev.kiln.engine.cache.GcPolicy;
+import dev.kiln.engine.executor.SandboxSettings;
 import dev.kiln.engine.executor.StepLimits;
 import dev.kiln.engine.job.JobHistory;
 import dev.kiln.engine.snapshot.SnapshotterMode;
@@ -13,7 +14,8 @@ import java.util.Optional;
  * core), the host directories that {@code local://NAME} sources read, and the snapshotter (empty:
  * overlay where the host allows it, else copy), the automatic cache collection (none when empty),
  * how many steps of one build may run at once (0: as many as the engine runs), and how long an
- * ended build job is kept before its events are erased.
+ * ended build job is kept before its events are erased; step limits and the sandbox (empty: from
+ * the configuration).
  */
 public record EngineConfig(
     Path root,
@@ -23,7 +25,8 @@ public record EngineConfig(
     Optional<GcPolicy> gc,
     int buildSlots,
     java.time.Duration keepJobs,
-    Optional<StepLimits> stepLimits) {
+    Optional<StepLimits> stepLimits,
+    Optional<SandboxSettings> sandbox) {
   public EngineConfig {
     if (execSlots < 0 || buildSlots < 0) {
       throw new IllegalArgumentException(
@@ -44,6 +47,7 @@ public record EngineConfig(
         Optional.empty(),
         0,
         JobHistory.DEFAULT_KEEP,
+        Optional.empty(),
         Optional.empty());
   }
 
@@ -57,23 +61,26 @@ public record EngineConfig(
         Optional.empty(),
         0,
         JobHistory.DEFAULT_KEEP,
+        Optional.empty(),
         Optional.empty());
   }
 
   /** The same, collecting cache garbage under {@code policy} after builds (none when empty). */
   public EngineConfig withGc(Optional<GcPolicy> policy) {
     return new EngineConfig(
-        root, execSlots, locals, snapshotter, policy, buildSlots, keepJobs, stepLimits);
+        root, execSlots, locals, snapshotter, policy, buildSlots, keepJobs, stepLimits, sandbox);
   }
 
   /** The same, running at most {@code slots} steps of one build at once (0: no own limit). */
   public EngineConfig withBuildSlots(int slots) {
-    return new EngineConfig(root, execSlots, locals, snapshotter, gc, slots, keepJobs, stepLimits);
+    return new EngineConfig(
+        root, execSlots, locals, snapshotter, gc, slots, keepJobs, stepLimits, sandbox);
   }
 
   /** The same, erasing ended build jobs once they have been over for {@code keep}. */
   public EngineConfig withKeepJobs(java.time.Duration keep) {
-    return new EngineConfig(root, execSlots, locals, snapshotter, gc, buildSlots, keep, stepLimits);
+    return new EngineConfig(
+        root, execSlots, locals, snapshotter, gc, buildSlots, keep, stepLimits, sandbox);
   }
 
   public static EngineConfig at(Path root) {
@@ -82,13 +89,35 @@ public record EngineConfig(
 
   public EngineConfig withSnapshotter(SnapshotterMode mode) {
     return new EngineConfig(
-        root, execSlots, locals, Optional.of(mode), gc, buildSlots, keepJobs, stepLimits);
+        root, execSlots, locals, Optional.of(mode), gc, buildSlots, keepJobs, stepLimits, sandbox);
   }
 
   /** The same, its steps limited to {@code limits} rather than {@code kiln.step-limits}. */
   public EngineConfig withStepLimits(StepLimits limits) {
     return new EngineConfig(
-        root, execSlots, locals, snapshotter, gc, buildSlots, keepJobs, Optional.of(limits));
+        root,
+        execSlots,
+        locals,
+        snapshotter,
+        gc,
+        buildSlots,
+        keepJobs,
+        Optional.of(limits),
+        sandbox);
+  }
+
+  /** The same, its steps run as {@code settings} say rather than {@code kiln.executor}. */
+  public EngineConfig withSandbox(SandboxSettings settings) {
+    return new EngineConfig(
+        root,
+        execSlots,
+        locals,
+        snapshotter,
+        gc,
+        buildSlots,
+        keepJobs,
+        stepLimits,
+        Optional.of(settings));
   }
 
   public int effectiveSlots() {

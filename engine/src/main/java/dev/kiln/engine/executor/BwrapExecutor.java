@@ -1,31 +1,21 @@
 package dev.kiln.engine.executor;
 
-import dev.kiln.engine.graph.NetworkMode;
-import dev.kiln.engine.run.CancelledException;
 import dev.kiln.engine.run.RunContext;
-import dev.kiln.engine.snapshot.ActiveLayer;
 import dev.kiln.engine.snapshot.HostCommand;
-import dev.kiln.engine.snapshot.MountedFs;
-import dev.kiln.engine.snapshot.Snapshot;
 import dev.kiln.engine.snapshot.Snapshotter;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 
 /**
- * Runs steps with bubblewrap on an overlayfs that the JVM mounts for the step: the rootfs layers
- * are read-only lowerdirs and all writes land in the active layer's upper directory. Only bwrap
- * (and setpriv for a non-root user) is exec'd, since every exec costs milliseconds.
+ * Runs steps with bubblewrap on the root filesystem the JVM mounts. Only bwrap (and setpriv for a
+ * non-root user) is exec'd, since every exec costs milliseconds. bwrap always sets no_new_privs and
+ * mounts the root {@code nosuid}: setuid binaries of an image gain nothing under it.
  */
-public final class BwrapExecutor implements Executor {
+public final class BwrapExecutor extends RootfsExecutor {
   private static final List<String> REQUIRED_TOOLS = List.of("setpriv");
-
-  private final Snapshotter snapshotter;
-  private final CacheMounts caches;
-
-  private final StepLimiter limiter;
 
   /** An executor without step limits, its cache mounts in {@code cache-mounts}. */
   public BwrapExecutor(Snapshotter snapshotter) {
@@ -34,10 +24,7 @@ public final class BwrapExecutor implements Executor {
 
   /** An executor whose cache mounts live in {@code cache-mounts} next to the snapshots. */
   public BwrapExecutor(Snapshotter snapshotter, StepLimits limits) {
-    this(
-        snapshotter,
-        new CacheMounts(snapshotter.snapshotsDir().resolveSibling("cache-mounts")),
-        limits);
+    this(snapshotter, cachesOf(snapshotter), limits);
   }
 
   public BwrapExecutor(Snapshotter snapshotter, CacheMounts caches) {
@@ -45,14 +32,7 @@ public final class BwrapExecutor implements Executor {
   }
 
   private BwrapExecutor(Snapshotter snapshotter, CacheMounts caches, StepLimits limits) {
-    this.snapshotter = snapshotter;
-    this.caches = caches;
-    this.limiter = new StepLimiter(limits);
-  }
-
-  @Override
-  public void close() {
-    limiter.close();
+    super(snapshotter, caches, limits);
   }
 
   private Path seccomp;
@@ -81,138 +61,31 @@ public final class BwrapExecutor implements Executor {
     }
   }
 
-  private static Optional<Path> findTool(String name) {
-    for (String dir : HostCommand.HOST_ENV.get("PATH").split(":")) {
-      Path candidate = Path.of(dir, name);
-      if (Files.isExecutable(candidate)) {
-        return Optional.of(candidate);
-      }
-    }
-    return Optional.empty();
-  }
-
   @Override
   public String name() {
     return "bwrap";
   }
 
   @Override
-  public void run(ExecSpec spec, Snapshot rootfs, ActiveLayer upper, RunContext context)
-      throws ExecException {
-    execute(spec, rootfs, upper, context, Optional.empty());
-  }
-
-  @Override
-  public void runAttached(
-      ExecSpec spec,
-      Snapshot rootfs,
-      ActiveLayer upper,
-      RunContext context,
-      Conversation conversation)
-      throws ExecException {
-    execute(spec, rootfs, upper, context, Optional.of(conversation));
-  }
-
-  private void execute(
-      ExecSpec spec,
-      Snapshot rootfs,
-      ActiveLayer upper,
-      RunContext context,
-      Optional<Conversation> attached)
-      throws ExecException {
-    if (spec.network() == NetworkMode.SANDBOX) {
-      throw new ExecException("network mode sandbox is not supported yet", -1);
+  void runSandboxed(Step step, RunContext context) throws ExecException {
+    List<String> mountArgs = new ArrayList<>();
+    if (step.attached().isPresent()) {
+      // Not recursive: /proc and /dev, mounted before, stay as they are.
+      mountArgs.addAll(List.of("--remount-ro", "/", "--tmpfs", "/tmp"));
     }
-    if (spec.args().isEmpty()) {
-      throw new ExecException("no command given", -1);
-    }
-    context.cancellation().check();
-    MountedFs merged;
-    try {
-      merged = snapshotter.mountOverlay(rootfs, Optional.of(upper));
-    } catch (IOException e) {
-      throw new ExecException("could not prepare the sandbox: " + e.getMessage(), e);
-    }
-    try {
-      UnixUser user = PasswdLookup.resolve(UserSpec.parse(spec.user()), merged.path());
-      runIn(merged.path(), spec, user, context, attached);
-    } catch (ExecException | RuntimeException | Error e) {
-      cleanUp(merged, rootfs, upper);
-      throw e;
-    }
-    try {
-      // Closing records the step's changes with the copying snapshotter: a failure must fail it.
-      merged.close();
-    } catch (IOException e) {
-      throw new ExecException("could not record the step's changes: " + e.getMessage(), e);
-    } finally {
-      cleanUp(merged, rootfs, upper);
-    }
-  }
-
-  private void runIn(
-      Path merged,
-      ExecSpec spec,
-      UnixUser user,
-      RunContext context,
-      Optional<Conversation> attached)
-      throws ExecException {
-    try {
-      MountPointDirs.create(merged);
-    } catch (IOException e) {
-      throw new ExecException("could not prepare the sandbox: " + e.getMessage(), e);
-    }
-    // Closing the mounts removes their mount points while the root filesystem is still mounted.
-    try (SandboxMounts mounts =
-        SandboxMounts.prepare(spec.mounts(), merged, snapshotter, caches, context.cancellation())) {
-      List<String> mountArgs = new java.util.ArrayList<>(mounts.bwrapArgs());
-      if (attached.isPresent()) {
-        // Not recursive: /proc and /dev, mounted before, stay as they are.
-        mountArgs.addAll(0, List.of("--remount-ro", "/", "--tmpfs", "/tmp"));
-      }
-      runProcess(merged, spec, user, context, mountArgs, attached);
-    }
-  }
-
-  private void runProcess(
-      Path merged,
-      ExecSpec spec,
-      UnixUser user,
-      RunContext context,
-      List<String> mountArgs,
-      Optional<Conversation> attached)
-      throws ExecException {
-    try (StepLimiter.Applied limits = limiter.apply()) {
-      List<String> argv =
-          SandboxCommand.argv(
-              spec, user, merged, mountArgs, Optional.of(seccomp()), limits.prelude());
-      ProcessBuilder builder = HostCommand.builder(snapshotter.mountsDir(), argv);
-      builder.environment().clear();
-      builder.environment().putAll(SandboxCommand.hostEnvironment(spec));
-      SandboxProcess.Outcome outcome =
-          attached.isPresent()
-              ? SandboxProcess.runAttached(builder, context, attached.get())
-              : SandboxProcess.run(builder, context);
-      if (outcome.cancelled()) {
-        throw new CancelledException();
-      }
-      ExitStatus.check(spec.args(), outcome, limits.cgroup().flatMap(StepCgroup::limitReached));
-    }
-  }
-
-  // Best effort: a failure here must not hide the step's own outcome. A mount left behind is
-  // removed by Snapshotter.recover(); a leftover empty /proc or /dev only adds a directory.
-  // Closing twice is harmless.
-  private static void cleanUp(MountedFs merged, Snapshot rootfs, ActiveLayer upper) {
-    try {
-      merged.close();
-    } catch (IOException e) {
-      // See above.
-    }
-    try {
-      MountPointDirs.removeCreated(rootfs, upper.upper());
-    } catch (IOException e) {
-      // See above.
-    }
+    mountArgs.addAll(SandboxMount.bwrapArgs(step.mounts()));
+    List<String> argv =
+        SandboxCommand.argv(
+            step.spec(),
+            step.user(),
+            step.rootfs(),
+            mountArgs,
+            Optional.of(seccomp()),
+            step.limits().prelude());
+    ProcessBuilder builder = HostCommand.builder(snapshotter.mountsDir(), argv);
+    builder.environment().clear();
+    builder.environment().putAll(SandboxCommand.hostEnvironment(step.spec()));
+    SandboxProcess.Outcome outcome = start(builder, step, context);
+    ExitStatus.check(step.spec().args(), outcome, limitReached(step));
   }
 }

@@ -10,7 +10,30 @@ final class ExitStatus {
   private static final Pattern NOT_FOUND =
       Pattern.compile("^bwrap: execvp (.*): No such file or directory$");
 
+  // crun's, in its log, when the step's executable cannot be found.
+  private static final Pattern CRUN_NOT_FOUND =
+      Pattern.compile("executable file `(.*)` not found in \\$PATH");
+
   private ExitStatus() {}
+
+  /**
+   * Throws for a step the runtime could not start: {@code error} is crun's own message (its exit
+   * code alone cannot tell its failures from the step's).
+   */
+  static void runtimeFailed(List<String> args, String error, SandboxProcess.Outcome outcome)
+      throws ExecException {
+    Matcher m = CRUN_NOT_FOUND.matcher(error);
+    if (m.find()) {
+      throw new ExecException(
+          "executable \"" + m.group(1) + "\" not found in the root filesystem",
+          outcome.exitCode(),
+          outcome.lastLines());
+    }
+    throw new ExecException(
+        "could not start \"" + String.join(" ", args) + "\": crun: " + error,
+        outcome.exitCode(),
+        outcome.lastLines());
+  }
 
   static void check(List<String> args, SandboxProcess.Outcome outcome) throws ExecException {
     check(args, outcome, java.util.Optional.empty());

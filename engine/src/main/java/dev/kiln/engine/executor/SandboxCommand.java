@@ -7,6 +7,7 @@ import dev.kiln.engine.snapshot.HostCommand;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -125,32 +126,12 @@ public final class SandboxCommand {
     argv.addAll(List.of("--chdir", cwd(spec)));
     // No --clearenv: the step inherits the process environment, which holds only PATH (set below)
     // and the secret variables (hostEnvironment), so that those stay off the command line.
-    boolean hasPath = false;
-    boolean hasHome = false;
-    for (String entry : spec.env()) {
-      int eq = entry.indexOf('=');
-      if (eq <= 0) {
-        continue; // Docker drops entries without a name or a value separator.
-      }
-      String name = entry.substring(0, eq);
-      if (spec.secretEnv().containsKey(name)) {
-        continue;
-      }
-      hasPath |= name.equals("PATH");
-      hasHome |= name.equals("HOME");
-      argv.addAll(List.of("--setenv", name, entry.substring(eq + 1)));
-    }
+    environment(spec, user).forEach((name, value) -> argv.addAll(List.of("--setenv", name, value)));
     for (Map.Entry<String, String> secret : spec.secretEnv().entrySet()) {
       if (readByHostTools(secret.getKey())) {
         // setpriv and bwrap would read it themselves: it must go on the command line instead.
         argv.addAll(List.of("--setenv", secret.getKey(), secret.getValue()));
       }
-    }
-    if (!hasPath) {
-      argv.addAll(List.of("--setenv", "PATH", DEFAULT_PATH));
-    }
-    if (!hasHome) {
-      argv.addAll(List.of("--setenv", "HOME", user.home()));
     }
     if (user.isRoot() && spec.security() == SecurityMode.INSECURE) {
       argv.addAll(List.of("--cap-add", "ALL"));
@@ -167,6 +148,23 @@ public final class SandboxCommand {
     argv.add("--");
     argv.addAll(spec.args());
     return argv;
+  }
+
+  /**
+   * The step's variables, secrets aside, in order: its own (Docker drops entries without a name or
+   * a value separator), then PATH and HOME when it sets neither.
+   */
+  static Map<String, String> environment(ExecSpec spec, UnixUser user) {
+    Map<String, String> env = new LinkedHashMap<>();
+    for (String entry : spec.env()) {
+      int eq = entry.indexOf('=');
+      if (eq > 0 && !spec.secretEnv().containsKey(entry.substring(0, eq))) {
+        env.put(entry.substring(0, eq), entry.substring(eq + 1));
+      }
+    }
+    env.putIfAbsent("PATH", DEFAULT_PATH);
+    env.putIfAbsent("HOME", user.home());
+    return env;
   }
 
   /**

@@ -25,15 +25,16 @@ import java.util.Set;
 /**
  * The host side of a step's extra mounts: bind sources made visible (a throwaway overlay when
  * writable), cache directories taken, secrets written to private files, mount points created in the
- * root filesystem; and the bwrap options that mount them. Closing undoes it all, mount points first
- * (while the root filesystem is still mounted), so nothing of it reaches the step's layer.
+ * root filesystem; and the mounts to make (see {@link SandboxMount}). Closing undoes it all, mount
+ * points first (while the root filesystem is still mounted), so nothing of it reaches the step's
+ * layer.
  */
 final class SandboxMounts implements AutoCloseable {
   /**
-   * A placed mount at {@code dest} whose source is a host directory: bwrap would create the points
-   * of mounts nested in it by following that directory's links on the host, so Kiln makes them
-   * itself with {@code targets} (rooted at the source) and gives bwrap a path with no link on the
-   * way.
+   * A placed mount at {@code dest} whose source is a host directory: the sandbox would create the
+   * points of mounts nested in it by following that directory's links on the host, so Kiln makes
+   * them itself with {@code targets} (rooted at the source) and gives the sandbox a path with no
+   * link on the way.
    */
   private record Covering(String dest, MountTargets targets) {}
 
@@ -53,7 +54,7 @@ final class SandboxMounts implements AutoCloseable {
   /** Caches that other mounts of the step land inside, by their destination in the root. */
   private final Set<String> nestedIn = new HashSet<>();
 
-  private final List<String> args = new ArrayList<>();
+  private final List<SandboxMount> placed = new ArrayList<>();
   private final Deque<Undo> undo = new ArrayDeque<>();
 
   private SandboxMounts(Snapshotter snapshotter, CacheMounts caches, Path rootfs) {
@@ -89,9 +90,9 @@ final class SandboxMounts implements AutoCloseable {
     return prepared;
   }
 
-  /** The bwrap options that mount everything, in order. */
-  List<String> bwrapArgs() {
-    return List.copyOf(args);
+  /** The mounts to make, parents before children. */
+  List<SandboxMount> mounts() {
+    return List.copyOf(placed);
   }
 
   /** Notes the caches that other mounts land inside (each then taken alone, see acquire). */
@@ -113,9 +114,9 @@ final class SandboxMounts implements AutoCloseable {
   }
 
   /**
-   * Makes {@code dest}'s mount point exist where bwrap will mount it: in the source of the deepest
-   * mount placed so far that covers it, else in the root; returns the path to give bwrap, which has
-   * no link on the way.
+   * Makes {@code dest}'s mount point exist where the sandbox will mount it: in the source of the
+   * deepest mount placed so far that covers it, else in the root; returns the path to give the
+   * sandbox, which has no link on the way.
    */
   private String place(String dest, boolean file) throws IOException, ExecException {
     String inRoot = targets.resolve(dest);
@@ -139,22 +140,19 @@ final class SandboxMounts implements AutoCloseable {
       CacheMounts.Lease lease = caches.acquire(cache, cancellation, dir -> seed(cache, dir), alone);
       undo.push(lease::close);
       String dest = place(cache.dest(), false);
-      args.addAll(List.of("--bind", lease.path().toString(), dest));
+      placed.add(new SandboxMount.Bind(lease.path(), dest, false));
       coverings.add(new Covering(dest, new MountTargets(lease.path())));
     } else if (mount instanceof ExecMount.Tmpfs tmpfs) {
       String dest = place(tmpfs.dest(), false);
-      if (tmpfs.size().isPresent()) {
-        args.addAll(List.of("--size", Long.toString(tmpfs.size().get())));
-      }
-      args.addAll(List.of("--perms", "1777", "--tmpfs", dest));
+      placed.add(new SandboxMount.Tmpfs(dest, tmpfs.size()));
     } else if (mount instanceof ExecMount.SecretFile secret) {
       Path file = writeSecret(secret);
       String dest = place(secret.dest(), true);
-      args.addAll(List.of("--ro-bind", file.toString(), dest));
+      placed.add(new SandboxMount.Bind(file, dest, true));
     } else {
       ExecMount.Socket socket = (ExecMount.Socket) mount;
       String dest = place(socket.dest(), true);
-      args.addAll(List.of("--bind", socket.socket().toString(), dest));
+      placed.add(new SandboxMount.Bind(socket.socket(), dest, false));
     }
   }
 
@@ -173,7 +171,7 @@ final class SandboxMounts implements AutoCloseable {
     Path source = selected(view.path(), bind.selector(), "bind");
     boolean directory = Files.isDirectory(source, LinkOption.NOFOLLOW_LINKS);
     String dest = place(bind.dest(), !directory);
-    args.addAll(List.of(bind.readonly() ? "--ro-bind" : "--bind", source.toString(), dest));
+    placed.add(new SandboxMount.Bind(source, dest, bind.readonly()));
     if (directory) {
       coverings.add(new Covering(dest, new MountTargets(source)));
     }

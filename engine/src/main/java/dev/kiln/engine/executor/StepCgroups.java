@@ -20,7 +20,7 @@ final class StepCgroups implements AutoCloseable {
   private static final Path MOUNT = Path.of("/sys/fs/cgroup");
 
   /** Directory names Kiln writes into a shell line: nothing the shell would interpret. */
-  private static final Pattern PLAIN = Pattern.compile("[A-Za-z0-9/_.:@-]+");
+  static final Pattern PLAIN = Pattern.compile("[A-Za-z0-9/_.:@-]+");
 
   private final List<Path> parents;
   private final boolean v2;
@@ -88,7 +88,7 @@ final class StepCgroups implements AutoCloseable {
   }
 
   /** Removes what Kiln processes that no longer run left in {@code dir} (they were killed). */
-  private static void removeStale(Path dir) throws IOException {
+  static void removeStale(Path dir) throws IOException {
     try (var entries = Files.newDirectoryStream(dir, "kiln-*")) {
       for (Path left : entries) {
         String pid = left.getFileName().toString().substring("kiln-".length());
@@ -104,7 +104,7 @@ final class StepCgroups implements AutoCloseable {
   }
 
   /** This process's path in the hierarchy of {@code controller} ("" is v2's unified one). */
-  private static Optional<String> ownPath(List<String> lines, String controller) {
+  static Optional<String> ownPath(List<String> lines, String controller) {
     for (String line : lines) {
       String[] fields = line.split(":", 3);
       if (fields.length == 3 && List.of(fields[1].split(",")).contains(controller)) {
@@ -118,7 +118,7 @@ final class StepCgroups implements AutoCloseable {
   }
 
   /** The directory of {@code path} under {@code mount}; its root when a namespace hides it. */
-  private static Path within(Path mount, String path) {
+  static Path within(Path mount, String path) {
     Path dir = mount.resolve(path.replaceFirst("^/+", ""));
     return Files.isDirectory(dir) ? dir : mount;
   }

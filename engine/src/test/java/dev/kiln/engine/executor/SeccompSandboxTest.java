@@ -1,13 +1,11 @@
 package dev.kiln.engine.executor;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.kiln.engine.graph.NetworkMode;
 import dev.kiln.engine.graph.SecurityMode;
 import dev.kiln.engine.run.Cancellation;
 import dev.kiln.engine.run.RunContext;
-import dev.kiln.engine.snapshot.ActiveLayer;
 import dev.kiln.engine.snapshot.Snapshot;
 import dev.kiln.engine.snapshot.Snapshotter;
 import dev.kiln.engine.snapshot.TestLayers;
@@ -18,14 +16,15 @@ import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * The seccomp filter in a real step: a static program (built with the host's gcc) makes each
  * refused call with zero arguments and reports its errno. Every one fails with EPERM; {@code
- * unshare(0)}, which needs no capability and otherwise succeeds, shows it is the filter's doing.
+ * unshare(0)}, which needs no capability and otherwise succeeds, shows it is the filter's doing; so
+ * does a call of the x32 ABI. Run under each executor.
  */
 class SeccompSandboxTest {
   private static final String PROBE =
@@ -41,38 +40,43 @@ class SeccompSandboxTest {
           + "}\n";
   private static final int EPERM = 1;
   private static final int GETPID = 39;
+  private static final int X32 = 0x40000000;
 
   @TempDir Path temp;
 
-  @Test
-  void everyRefusedCallFailsWithEpermInAStepAndOthersWork() throws Exception {
-    Path source = Files.writeString(temp.resolve("probe.c"), PROBE);
-    Process gcc =
-        new ProcessBuilder(
-                "gcc", "-static", "-O1", "-o", temp.resolve("probe").toString(), source.toString())
-            .redirectErrorStream(true)
-            .start();
-    String gccSaid = new String(gcc.getInputStream().readAllBytes());
-    assertTrue(gcc.waitFor(2, TimeUnit.MINUTES));
-    assertEquals(0, gcc.exitValue(), gccSaid);
+  /** Every executor's steps, crun's through its BPF annotation. */
+  static List<String> executors() {
+    return List.of("bwrap", "crun");
+  }
+
+  @ParameterizedTest
+  @MethodSource("executors")
+  void everyRefusedCallFailsWithEpermInAStepAndOthersWork(String sandbox) throws Exception {
     Snapshotter snapshotter = TestLayers.snapshotter(Files.createDirectories(temp.resolve("root")));
-    ActiveLayer probeLayer = snapshotter.prepare();
-    Files.copy(
-        temp.resolve("probe"),
-        probeLayer.upper().resolve("probe"),
-        java.nio.file.StandardCopyOption.COPY_ATTRIBUTES);
     Snapshot rootfs =
-        new Snapshot(List.of(TestLayers.busybox(snapshotter), snapshotter.commit(probeLayer)));
-    List<String> args = new ArrayList<>(List.of("/probe", Integer.toString(GETPID)));
+        new Snapshot(
+            List.of(
+                TestLayers.busybox(snapshotter),
+                StaticProgram.layer(snapshotter, temp, "probe", PROBE, "0755")));
+    List<String> args =
+        new ArrayList<>(
+            List.of("/probe", Integer.toString(GETPID), Integer.toString(X32 | GETPID)));
     SeccompFilter.REFUSED.values().forEach(nr -> args.add(Integer.toString(nr)));
     List<String> lines = Collections.synchronizedList(new ArrayList<>());
 
-    new BwrapExecutor(snapshotter)
-        .run(
-            new ExecSpec(args, List.of(), "/", "", NetworkMode.NONE, SecurityMode.SANDBOX),
-            rootfs,
-            snapshotter.prepare(),
-            new RunContext((stream, line) -> lines.add(line), new Cancellation()));
+    Executor executor =
+        sandbox.equals("crun")
+            ? new CrunExecutor(snapshotter, StepLimits.NONE, false)
+            : new BwrapExecutor(snapshotter);
+    try {
+      executor.run(
+          new ExecSpec(args, List.of(), "/", "", NetworkMode.NONE, SecurityMode.SANDBOX),
+          rootfs,
+          snapshotter.prepare(),
+          new RunContext((stream, line) -> lines.add(line), new Cancellation()));
+    } finally {
+      executor.close();
+    }
 
     Map<Integer, Integer> errnos = new TreeMap<>();
     for (String line : lines) {
@@ -80,6 +84,7 @@ class SeccompSandboxTest {
       errnos.put(Integer.parseInt(fields[0]), Integer.parseInt(fields[1]));
     }
     assertEquals(0, errnos.get(GETPID), "an allowed call works: " + lines);
+    assertEquals(EPERM, errnos.get(X32 | GETPID), "another ABI's call is refused: " + lines);
     Map<Integer, Integer> notRefused = new TreeMap<>();
     SeccompFilter.REFUSED.forEach(
         (name, nr) -> {
@@ -88,6 +93,6 @@ class SeccompSandboxTest {
           }
         });
     assertEquals(Map.of(), notRefused, "refused calls that did not fail with EPERM: " + lines);
-    assertEquals(SeccompFilter.REFUSED.size() + 1, errnos.size(), lines.toString());
+    assertEquals(SeccompFilter.REFUSED.size() + 2, errnos.size(), lines.toString());
   }
 }
