@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs the Debian packages Kiln runs steps with, when they are missing.
-# Kiln needs: bubblewrap (the sandbox), util-linux (setpriv, unshare), uidmap (newuidmap and
+# Kiln needs: bubblewrap (the sandbox), crun (the sandbox when setuid binaries must work, which is
+# the default), util-linux (setpriv, unshare), uidmap (newuidmap and
 # newgidmap: a normal user's subordinate ids, for rootless Kiln), busybox-static
 # (the examples' and tests' base image); the examples and tests also use a real registry
 # (docker-registry, with htpasswd from apache2-utils for its auth tests) and check images with
@@ -11,6 +12,7 @@ set -euo pipefail
 
 missing=()
 command -v bwrap >/dev/null 2>&1 || missing+=(bubblewrap)
+command -v crun >/dev/null 2>&1 || missing+=(crun)
 { [ -x /bin/busybox ] && ! ldd /bin/busybox >/dev/null 2>&1; } || missing+=(busybox-static)
 command -v setpriv >/dev/null 2>&1 || missing+=(util-linux)
 command -v newuidmap >/dev/null 2>&1 || missing+=(uidmap)

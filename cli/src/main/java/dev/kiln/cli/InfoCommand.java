@@ -2,13 +2,13 @@ package dev.kiln.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.kiln.engine.executor.ExecutorChoice;
+import dev.kiln.engine.executor.SandboxSettings;
 import dev.kiln.engine.executor.StepLimiter;
 import dev.kiln.engine.executor.StepLimits;
 import dev.kiln.engine.host.UserNamespace;
-import dev.kiln.engine.snapshot.HostCommand;
 import dev.kiln.engine.snapshot.OverlayProbe;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -16,7 +16,6 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
-import java.util.concurrent.TimeUnit;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -46,7 +45,10 @@ final class InfoCommand implements Callable<Integer> {
     facts.put("Mode", mode.describe());
     facts.put("UID map", HostMode.mapping(namespace.uids()));
     facts.put("GID map", HostMode.mapping(namespace.gids()));
-    facts.put("Executor", executor());
+    ExecutorChoice.Chosen.Description executor =
+        ExecutorChoice.describe(SandboxSettings.from(com.typesafe.config.ConfigFactory.load()));
+    facts.put("Executor", executor.executor());
+    executor.note().ifPresent(notes::add);
     facts.put("Seccomp", "Docker's default profile's refusals (x86-64; other ABIs refused)");
     facts.put("Snapshotter", snapshotter(mode, notes));
     facts.put(
@@ -80,26 +82,6 @@ final class InfoCommand implements Callable<Integer> {
         "the copy snapshotter copies every step's input: overlay, the faster one, failed here: "
             + failure.get());
     return "copy";
-  }
-
-  /** bwrap and its version: the fastest sandbox here (runc, a full OCI runtime, is ~3x slower). */
-  private static String executor() {
-    try {
-      Process process =
-          HostCommand.processBuilder(List.of("bwrap", "--version"))
-              .redirectErrorStream(true)
-              .start();
-      String version =
-          new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
-      return process.waitFor(10, TimeUnit.SECONDS) && process.exitValue() == 0
-          ? "bwrap (" + version + ")"
-          : "none: bwrap failed: " + version;
-    } catch (IOException e) {
-      return "none: bwrap is missing (Debian's bubblewrap)";
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      return "unknown";
-    }
   }
 
   private void print(Map<String, String> facts, List<String> notes) {

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.kiln.cli.KilnCommand;
+import dev.kiln.engine.testing.HostProcesses;
 import java.io.BufferedReader;
 import java.io.ByteArrayOutputStream;
 import java.io.InputStreamReader;
@@ -173,6 +174,42 @@ class DaemonRestartTest {
             "the secret is in " + file);
       }
     }
+  }
+
+  @Test
+  void aDaemonKilledMidStepLeavesNoProcessOfTheStepRunning() throws Exception {
+    // crun's container outlives crun: Kiln runs it as pid 1 of a pid namespace that dies with Kiln.
+    Path root = temp.resolve("root");
+    DaemonProcess.tagBusybox(root, temp);
+    // The expanded 42 is in the step's output only, never in a line that shows its command.
+    Path context = context("FROM busybox\nRUN echo started-$((6 * 7)) && sleep 3217\n");
+    List<ProcessHandle> step;
+    try (DaemonProcess daemon = DaemonProcess.start(root)) {
+      Process client = client(daemon.address(), temp.resolve("out"), context);
+      BufferedReader lines =
+          new BufferedReader(
+              new InputStreamReader(client.getInputStream(), StandardCharsets.UTF_8));
+      StringBuilder shown = new StringBuilder();
+      for (String line = lines.readLine(); line != null; line = lines.readLine()) {
+        shown.append(line).append('\n');
+        if (line.contains("started-42")) {
+          break;
+        }
+      }
+      step = sleeping(); // its shell at least, whose command line holds the sleep
+      assertFalse(step.isEmpty(), "the step runs:\n" + shown);
+      daemon.kill();
+      client.destroyForcibly();
+    }
+    for (ProcessHandle process : step) {
+      // Waiting for the exit, not for a while: it fails the test after 30 s.
+      process.onExit().get(30, TimeUnit.SECONDS);
+    }
+    assertEquals(List.of(), sleeping(), "no process of the step outlives its daemon");
+  }
+
+  private static List<ProcessHandle> sleeping() {
+    return HostProcesses.withArgv("sleep 3217");
   }
 
   @Test

@@ -3,6 +3,7 @@ package dev.kiln.tests;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.kiln.engine.testing.HostProcesses;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -63,9 +64,7 @@ class ForkBombTest {
       assertTrue(daemon.isAlive());
       assertEquals(
           List.of(),
-          ProcessHandle.allProcesses()
-              .filter(p -> p.info().commandLine().orElse("").contains("sleep 600"))
-              .toList(),
+          HostProcesses.withArgv("sleep 600"),
           "nothing the bomb started outlives its step");
     }
   }

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.kiln.engine.snapshot.FileTrees;
+import dev.kiln.engine.testing.HostProcesses;
 import dev.kiln.engine.testing.RegistryServer;
 import java.io.InputStream;
 import java.nio.file.Files;
@@ -199,8 +200,7 @@ class RootlessTest {
     String uid = tool("id", "-u", USER).strip();
     assertEquals(
         List.of(),
-        ProcessHandle.allProcesses()
-            .filter(p -> p.info().commandLine().orElse("").contains("sleep 600"))
+        HostProcesses.withArgv("sleep 600").stream()
             .filter(
                 p ->
                     p.info().user().orElse("").equals(USER)

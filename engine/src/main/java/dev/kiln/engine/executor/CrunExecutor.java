@@ -32,6 +32,10 @@ public final class CrunExecutor extends RootfsExecutor {
   private static final Path UNIFIED = Path.of("/sys/fs/cgroup/unified");
   private static final AtomicLong STEPS = new AtomicLong();
 
+  static final String NO_DEVICES_CGROUP =
+      "crun needs the cgroup v1 devices controller to keep a root step from opening the host's"
+          + " devices, and Kiln cannot use it here";
+
   private final Path state;
   private final Path bundles;
   private final OciConfig.Host host;
@@ -59,10 +63,7 @@ public final class CrunExecutor extends RootfsExecutor {
     this.devices = namespace.rootful() ? DeviceCgroup.open() : Optional.empty();
     if (namespace.rootful() && devices.isEmpty()) {
       limiter.close();
-      throw new ExecException(
-          "crun needs the cgroup v1 devices controller to keep a root step from opening the"
-              + " host's devices, and Kiln could not use it here",
-          -1);
+      throw new ExecException(NO_DEVICES_CGROUP, -1);
     }
     this.maskUnified = hybridCgroups();
   }

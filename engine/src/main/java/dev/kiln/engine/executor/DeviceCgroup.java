@@ -38,22 +38,29 @@ final class DeviceCgroup implements AutoCloseable {
     this.dir = dir;
   }
 
-  /** Kiln's devices cgroup, made now, when this host has the v1 controller and Kiln may use it. */
-  static Optional<DeviceCgroup> open() {
+  /** Where Kiln's devices cgroup goes: in this process's, when the host has the v1 controller. */
+  static Optional<Path> parent() {
     if (!Files.isRegularFile(HIERARCHY.resolve("devices.allow"))) {
       return Optional.empty();
     }
-    List<String> own;
     try {
-      own = Files.readAllLines(Path.of("/proc/self/cgroup"), StandardCharsets.US_ASCII);
+      List<String> own =
+          Files.readAllLines(Path.of("/proc/self/cgroup"), StandardCharsets.US_ASCII);
+      return StepCgroups.ownPath(own, "devices")
+          .map(path -> StepCgroups.within(HIERARCHY, path))
+          .filter(Files::isWritable);
     } catch (IOException e) {
       return Optional.empty();
     }
-    Optional<String> path = StepCgroups.ownPath(own, "devices");
-    if (path.isEmpty()) {
+  }
+
+  /** Kiln's devices cgroup, made now, when this host has the v1 controller and Kiln may use it. */
+  static Optional<DeviceCgroup> open() {
+    Optional<Path> found = parent();
+    if (found.isEmpty()) {
       return Optional.empty();
     }
-    Path parent = StepCgroups.within(HIERARCHY, path.get());
+    Path parent = found.get();
     Path dir = parent.resolve("kiln-" + ProcessHandle.current().pid());
     if (!StepCgroups.PLAIN.matcher(dir.toString()).matches()) {
       return Optional.empty(); // It goes into a shell line.

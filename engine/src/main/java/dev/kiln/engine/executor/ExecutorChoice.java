@@ -10,7 +10,10 @@ import java.util.Optional;
  */
 public final class ExecutorChoice {
   /** The executor made, and why it is not the one asked for or what it cannot do, if anything. */
-  public record Chosen(Executor executor, Optional<String> note) {}
+  public record Chosen(Executor executor, Optional<String> note) {
+    /** What {@code kiln info} says: the executor, and why it is not the one wanted. */
+    public record Description(String executor, Optional<String> note) {}
+  }
 
   private ExecutorChoice() {}
 
@@ -41,5 +44,49 @@ public final class ExecutorChoice {
                   + " gain nothing): crun cannot run here: "
                   + e.getMessage()));
     }
+  }
+
+  /**
+   * What {@link #make} would choose here under {@code settings}, for {@code kiln info}, without
+   * making anything: the executor line, and a note when crun was wanted but cannot run.
+   */
+  public static Chosen.Description describe(SandboxSettings settings) {
+    SandboxSettings.Kind kind = settings.executor();
+    boolean crunWanted =
+        kind == SandboxSettings.Kind.CRUN
+            || (kind == SandboxSettings.Kind.AUTO && !settings.noNewPrivs());
+    Optional<String> missing = crunWanted ? crunMissing() : Optional.empty();
+    if (crunWanted && missing.isEmpty()) {
+      String version = CrunExecutor.version().orElse("crun");
+      return new Chosen.Description(
+          "crun ("
+              + version
+              + (settings.noNewPrivs()
+                  ? "; no_new_privs on"
+                  : "; no_new_privs off: setuid binaries work")
+              + (dev.kiln.engine.host.UserNamespace.current().rootful() ? "; devices cgroup" : "")
+              + (CrunExecutor.hybridCgroups() ? "; each step hides cgroup v2 from crun" : "")
+              + ")",
+          Optional.empty());
+    }
+    String bwrap = "bwrap (no_new_privs on: setuid binaries gain nothing)";
+    return new Chosen.Description(
+        bwrap,
+        missing.map(
+            why ->
+                (kind == SandboxSettings.Kind.CRUN
+                        ? "kiln.executor is crun, but no engine starts: "
+                        : "no_new_privs is off, but crun cannot run here: ")
+                    + why));
+  }
+
+  private static Optional<String> crunMissing() {
+    Optional<String> missing = CrunExecutor.unavailable();
+    if (missing.isEmpty()
+        && dev.kiln.engine.host.UserNamespace.current().rootful()
+        && DeviceCgroup.parent().isEmpty()) {
+      return Optional.of(CrunExecutor.NO_DEVICES_CGROUP);
+    }
+    return missing;
   }
 }

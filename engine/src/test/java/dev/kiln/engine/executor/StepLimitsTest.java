@@ -11,6 +11,7 @@ import dev.kiln.engine.run.RunContext;
 import dev.kiln.engine.snapshot.Snapshot;
 import dev.kiln.engine.snapshot.Snapshotter;
 import dev.kiln.engine.snapshot.TestLayers;
+import dev.kiln.engine.testing.HostProcesses;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -20,13 +21,14 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
- * Steps under {@code kiln.step-limits}, in real sandboxes with real cgroups (the tests run as
- * root).
+ * Steps under {@code kiln.step-limits}, in real sandboxes of each executor with real cgroups (the
+ * tests run as root).
  */
 @Timeout(value = 2, unit = TimeUnit.MINUTES)
 class StepLimitsTest {
@@ -35,7 +37,7 @@ class StepLimitsTest {
   Snapshot rootfs;
   List<String> lines = Collections.synchronizedList(new ArrayList<>());
   RunContext context = new RunContext((stream, line) -> lines.add(line), new Cancellation());
-  List<BwrapExecutor> executors = new ArrayList<>();
+  List<Executor> executors = new ArrayList<>();
 
   @BeforeEach
   void setUp() throws IOException {
@@ -45,11 +47,14 @@ class StepLimitsTest {
 
   @AfterEach
   void closeExecutors() {
-    executors.forEach(BwrapExecutor::close);
+    executors.forEach(Executor::close);
   }
 
-  private void run(StepLimits limits, String script) throws Exception {
-    BwrapExecutor executor = new BwrapExecutor(snapshotter, limits);
+  private void run(String sandbox, StepLimits limits, String script) throws Exception {
+    Executor executor =
+        sandbox.equals("crun")
+            ? new CrunExecutor(snapshotter, limits, false)
+            : new BwrapExecutor(snapshotter, limits);
     executors.add(executor);
     executor.run(
         new ExecSpec(
@@ -75,13 +80,15 @@ class StepLimitsTest {
     }
   }
 
-  @Test
-  void aForkBombFailsItsStepAtThePidsLimitAndLeavesNothingRunning() throws Exception {
+  @ParameterizedTest
+  @ValueSource(strings = {"bwrap", "crun"})
+  void aForkBombFailsItsStepAtThePidsLimitAndLeavesNothingRunning(String sandbox) throws Exception {
     ExecException e =
         assertThrows(
             ExecException.class,
             () ->
                 run(
+                    sandbox,
                     new StepLimits(40, 0, 0),
                     "i=0; while [ $i -lt 1000 ]; do sleep 600 & i=$((i+1)); done"));
 
@@ -89,19 +96,19 @@ class StepLimitsTest {
         e.getMessage().contains("the step reached its limit of 40 processes"), e.getMessage());
     assertTrue(String.join("\n", lines).contains("can't fork"), lines.toString());
     assertEquals(List.of(), stepCgroups(), "the step's cgroup is gone, and all it ran");
-    assertTrue(
-        ProcessHandle.allProcesses()
-            .noneMatch(p -> p.info().commandLine().orElse("").contains("sleep 600")),
-        "no process of the bomb outlives its step");
+    assertEquals(
+        List.of(), HostProcesses.withArgv("sleep 600"), "no process of the bomb outlives its step");
   }
 
-  @Test
-  void aStepOverItsMemoryLimitIsKilledAndTheErrorSaysSo() {
+  @ParameterizedTest
+  @ValueSource(strings = {"bwrap", "crun"})
+  void aStepOverItsMemoryLimitIsKilledAndTheErrorSaysSo(String sandbox) {
     ExecException e =
         assertThrows(
             ExecException.class,
             () ->
                 run(
+                    sandbox,
                     new StepLimits(0, 32L << 20, 0),
                     // tail -c keeps what it must print: 96 MiB of anonymous memory.
                     "head -c 100663296 /dev/zero | tail -c 100663296 > /dev/null"));
@@ -110,10 +117,11 @@ class StepLimitsTest {
         e.getMessage().contains("the step ran out of memory: its limit is 32 MiB"), e.getMessage());
   }
 
-  @Test
-  void openFilesAndUnlimitedStepsRunAsConfigured() throws Exception {
-    run(new StepLimits(4096, 0, 1024), "ulimit -n; sleep 0 & wait");
-    run(StepLimits.NONE, "ulimit -n");
+  @ParameterizedTest
+  @ValueSource(strings = {"bwrap", "crun"})
+  void openFilesAndUnlimitedStepsRunAsConfigured(String sandbox) throws Exception {
+    run(sandbox, new StepLimits(4096, 0, 1024), "ulimit -n; sleep 0 & wait");
+    run(sandbox, StepLimits.NONE, "ulimit -n");
 
     assertEquals("1024", lines.get(0));
     assertTrue(Integer.parseInt(lines.get(1)) > 1024, lines.toString());
