@@ -67,8 +67,9 @@ enum HostMode {
         "warning: rootless without subordinate ids (no range for "
             + user
             + " in /etc/subuid and /etc/subgid, or newuidmap and newgidmap missing): every file"
-            + " of a build belongs to root, a step's chown to another user fails, and USER steps"
-            + " run as their uid in a namespace of their own. To keep owners: apt-get install"
+            + " of a build belongs to root, a step's chown to another user fails, USER steps"
+            + " run as their uid in a namespace of their own, and setuid binaries gain nothing"
+            + " (bwrap runs steps). To keep owners: apt-get install"
             + " uidmap; usermod --add-subuids 100000-165535 --add-subgids 100000-165535 "
             + user);
   }

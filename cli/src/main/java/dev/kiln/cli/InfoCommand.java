@@ -45,7 +45,7 @@ final class InfoCommand implements Callable<Integer> {
     facts.put("Mode", mode.describe());
     facts.put("UID map", HostMode.mapping(namespace.uids()));
     facts.put("GID map", HostMode.mapping(namespace.gids()));
-    ExecutorChoice.Chosen.Description executor =
+    ExecutorChoice.Description executor =
         ExecutorChoice.describe(SandboxSettings.from(com.typesafe.config.ConfigFactory.load()));
     facts.put("Executor", executor.executor());
     executor.note().ifPresent(notes::add);

@@ -1,6 +1,7 @@
 package dev.kiln.tests;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.kiln.engine.snapshot.FileTrees;
@@ -237,6 +238,9 @@ class RootlessTest {
     assertTrue(
         info.output().contains("rootless (a user namespace with the user's id alone)"),
         info.output());
+    assertTrue(
+        info.output().contains("bwrap (no_new_privs on: setuid binaries gain nothing)"),
+        info.output());
   }
 
   @Test
@@ -282,6 +286,10 @@ class RootlessTest {
     assertEquals(0, asRoot.exit(), asRoot.output());
     assertTrue(asRoot.output().contains("rootful (root on the host)"), asRoot.output());
     assertTrue(asRoot.output().contains("Storage root: /var/lib/kiln"), asRoot.output());
+    // no_new_privs off by default: crun, a root's steps kept from devices by a cgroup.
+    assertTrue(
+        asRoot.output().contains("no_new_privs off: setuid binaries work; devices cgroup"),
+        asRoot.output());
     assertEquals(0, asUser.exit(), asUser.output());
     var json = new com.fasterxml.jackson.databind.ObjectMapper().readTree(asUser.output());
     assertEquals(
@@ -293,6 +301,9 @@ class RootlessTest {
     assertEquals(
         dir.resolve("home-user/.local/share/kiln").toString(), json.path("storage_root").asText());
     assertEquals("overlay (userxattr)", json.path("snapshotter").asText());
+    String executor = json.path("executor").asText();
+    assertTrue(executor.startsWith("crun (crun version "), executor);
+    assertFalse(executor.contains("devices cgroup"), "rootless: the layers are nodev: " + executor);
   }
 
   private static String digest(Path file) throws Exception {
