@@ -47,7 +47,9 @@ final class GlobPattern {
     for (int i = 0; i < cps.length; i++) {
       int cp = cps[i];
       if (cp == '*') {
-        tokens.add(Star.INSTANCE);
+        if (tokens.isEmpty() || tokens.get(tokens.size() - 1) != Star.INSTANCE) {
+          tokens.add(Star.INSTANCE); // ** is *: one token fewer to step through
+        }
       } else if (cp == '?') {
         tokens.add(AnyChar.INSTANCE);
       } else if (cp == escape && i + 1 < cps.length) {
@@ -101,31 +103,45 @@ final class GlobPattern {
     return new CharClass(ranges, negated);
   }
 
-  /**
-   * Whether the pattern matches all of {@code text[from, to)}. Steps through the tokens keeping the
-   * set of text positions each can start at, so many stars cost time linear in their number, where
-   * backtracking would take exponential time (a hang found by fuzzing).
-   */
+  /** Whether the pattern matches all of {@code text[from, to)}. */
   boolean matches(int[] text, int from, int to) {
+    return ends(text, from, to)[to - from];
+  }
+
+  /**
+   * Where a match starting at {@code from} may end, up to {@code to}: {@code ends[k]} says whether
+   * the pattern matches {@code text[from, from + k)}. Steps through the tokens keeping the set of
+   * text positions each can start at, so that one pass answers for every end and many stars cost
+   * time linear in their number, where backtracking would take exponential time (a hang found by
+   * fuzzing); asking end by end made {@code ${v//*****x/y}} cubic in the value's length (another).
+   */
+  private boolean[] ends(int[] text, int from, int to) {
     int n = to - from;
     boolean[] at = new boolean[n + 1];
     at[0] = true;
+    boolean any = true;
     for (Token token : tokens) {
+      if (!any) {
+        return at; // no position left: nothing can match
+      }
       boolean[] next = new boolean[n + 1];
+      any = false;
       if (token == Star.INSTANCE) {
         boolean reached = false;
         for (int p = 0; p <= n; p++) {
           reached |= at[p];
           next[p] = reached;
+          any |= reached;
         }
       } else {
         for (int p = 0; p < n; p++) {
           next[p + 1] = at[p] && matchesOne(token, text[from + p]);
+          any |= next[p + 1];
         }
       }
       at = next;
     }
-    return at[n];
+    return at;
   }
 
   private static boolean matchesOne(Token token, int cp) {
@@ -141,9 +157,10 @@ final class GlobPattern {
   /** {@code ${v#p}} (shortest) and {@code ${v##p}} (longest): removes a matching prefix. */
   String trimPrefix(String value, boolean longest) {
     int[] cps = value.codePoints().toArray();
+    boolean[] ends = ends(cps, 0, cps.length);
     for (int i = 0; i <= cps.length; i++) {
       int k = longest ? cps.length - i : i;
-      if (matches(cps, 0, k)) {
+      if (ends[k]) {
         return new String(cps, k, cps.length - k);
       }
     }
@@ -193,8 +210,9 @@ final class GlobPattern {
   }
 
   private int longestMatchAt(int[] cps, int pos) {
+    boolean[] ends = ends(cps, pos, cps.length);
     for (int end = cps.length; end >= pos; end--) {
-      if (matches(cps, pos, end)) {
+      if (ends[end - pos]) {
         return end;
       }
     }
