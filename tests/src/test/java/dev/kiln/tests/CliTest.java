@@ -54,7 +54,7 @@ class CliTest {
     assertTrue(run.err().contains("#2 the step"), run.err());
     assertTrue(run.err().contains("#2 DONE"), run.err());
     // Overlay mounts work here, so the default picks them.
-    assertTrue(run.err().contains("executor bwrap, snapshotter overlay"), run.err());
+    assertTrue(run.err().contains("executor crun, snapshotter overlay"), run.err());
     boolean found = false;
     try (var in = new TarArchiveInputStream(Files.newInputStream(tar))) {
       for (var entry = in.getNextEntry(); entry != null; entry = in.getNextEntry()) {

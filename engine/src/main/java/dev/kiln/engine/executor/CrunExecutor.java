@@ -59,7 +59,7 @@ public final class CrunExecutor extends RootfsExecutor {
       throw new ExecException("could not prepare crun's directories: " + e.getMessage(), e);
     }
     UserNamespace namespace = UserNamespace.current();
-    this.host = new OciConfig.Host(noNewPrivs, namespace.singleId(), ownCaps());
+    this.host = new OciConfig.Host(noNewPrivs, ownCaps());
     this.devices = namespace.rootful() ? DeviceCgroup.open() : Optional.empty();
     if (namespace.rootful() && devices.isEmpty()) {
       limiter.close();

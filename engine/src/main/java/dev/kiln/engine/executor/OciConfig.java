@@ -92,7 +92,7 @@ final class OciConfig {
    * How the host runs the step's runtime; {@code ownCaps} is Kiln's permitted set, the most an
    * insecure step can be given.
    */
-  record Host(boolean noNewPrivs, boolean singleId, long ownCaps) {}
+  record Host(boolean noNewPrivs, long ownCaps) {}
 
   private OciConfig() {}
 
@@ -119,7 +119,7 @@ final class OciConfig {
     ObjectNode root = config.putObject("root");
     root.put("path", step.rootfs().toString());
     root.put("readonly", step.attached().isPresent());
-    mounts(config.putArray("mounts"), step, insecure, host);
+    mounts(config.putArray("mounts"), step, insecure);
     ObjectNode linux = config.putObject("linux");
     ArrayNode namespaces = linux.putArray("namespaces");
     for (String type : List.of("pid", "ipc", "uts", "mount")) {
@@ -127,13 +127,6 @@ final class OciConfig {
     }
     if (spec.network() != NetworkMode.HOST) {
       namespaces.addObject().put("type", "network");
-    }
-    if (host.singleId() && !user.isRoot()) {
-      // Without subordinate ids the step's uid does not exist here: a namespace of the step's maps
-      // it to Kiln's own (whatever the step writes is root's on disk), as bwrap's --uid does.
-      namespaces.addObject().put("type", "user");
-      linux.putArray("uidMappings").add(mapping(user.uid()));
-      linux.putArray("gidMappings").add(mapping(user.gid()));
     }
     if (!insecure) {
       strings(linux.putArray("maskedPaths"), MASKED);
@@ -158,14 +151,6 @@ final class OciConfig {
         java.nio.file.StandardOpenOption.WRITE);
   }
 
-  private static ObjectNode mapping(long id) {
-    ObjectNode mapping = JSON.createObjectNode();
-    mapping.put("containerID", id);
-    mapping.put("hostID", 0);
-    mapping.put("size", 1);
-    return mapping;
-  }
-
   private static void capabilities(ObjectNode caps, UnixUser user, boolean insecure, Host host) {
     List<String> granted = insecure ? held(host.ownCaps()) : SandboxCommand.DEFAULT_CAPS;
     // A non-root step holds none, but its bounding set is what a setuid-root binary gains.
@@ -188,8 +173,7 @@ final class OciConfig {
     return names;
   }
 
-  private static void mounts(
-      ArrayNode mounts, RootfsExecutor.Step step, boolean insecure, Host host) {
+  private static void mounts(ArrayNode mounts, RootfsExecutor.Step step, boolean insecure) {
     mount(
         mounts,
         "/proc",
@@ -207,12 +191,13 @@ final class OciConfig {
     for (String device : DEVICES) {
       mount(mounts, device, "bind", device, List.of("bind", "nosuid", "noexec"));
     }
-    List<String> pts =
-        new ArrayList<>(List.of("nosuid", "noexec", "newinstance", "ptmxmode=0666", "mode=0620"));
-    if (!host.singleId()) {
-      pts.add("gid=5"); // tty's group; a namespace of one id has no group 5.
-    }
-    mount(mounts, "/dev/pts", "devpts", "devpts", pts);
+    // gid 5 is tty's group: crun never runs where Kiln has one id alone (ExecutorChoice).
+    mount(
+        mounts,
+        "/dev/pts",
+        "devpts",
+        "devpts",
+        List.of("nosuid", "noexec", "newinstance", "ptmxmode=0666", "mode=0620", "gid=5"));
     mount(
         mounts,
         "/dev/shm",
