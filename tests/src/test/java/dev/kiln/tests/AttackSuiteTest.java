@@ -67,6 +67,22 @@ class AttackSuiteTest {
         unknown.err().contains("--allow: unknown entitlement \"everything\""), unknown.err());
   }
 
+  @Test
+  void aDefinitionCannotTakeTheHostsNetworkWithoutNetworkHost() throws Exception {
+    Path graph = temp.resolve("graph.json");
+    Files.writeString(
+        graph, INSECURE_STEP.replace("\"security\":\"insecure\"", "\"network\":\"host\""));
+
+    KilnRun refused =
+        KilnRun.of(
+            "build", "--root", temp.resolve("root").toString(), "--definition", graph.toString());
+
+    assertEquals(1, refused.exit(), refused.err());
+    assertTrue(
+        refused.err().contains("network.host is not allowed: pass --allow network.host"),
+        refused.err());
+  }
+
   /**
    * {@code kiln build} of {@code dockerfile} in this test's context, on busybox, into {@code out}.
    */

@@ -3,7 +3,6 @@ package dev.kiln.engine.executor;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.kiln.engine.graph.NetworkMode;
 import dev.kiln.engine.graph.SecurityMode;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -125,7 +124,7 @@ final class OciConfig {
     for (String type : List.of("pid", "ipc", "uts", "mount")) {
       namespaces.addObject().put("type", type);
     }
-    if (spec.network() != NetworkMode.HOST) {
+    if (!spec.network().sharesHost()) {
       namespaces.addObject().put("type", "network");
     }
     if (!insecure) {

@@ -1,6 +1,5 @@
 package dev.kiln.engine.executor;
 
-import dev.kiln.engine.graph.NetworkMode;
 import dev.kiln.engine.graph.SecurityMode;
 import dev.kiln.engine.host.UserNamespace;
 import dev.kiln.engine.snapshot.HostCommand;
@@ -110,7 +109,7 @@ public final class SandboxCommand {
       argv.add("--unshare-user");
     }
     argv.addAll(List.of("--unshare-ipc", "--unshare-pid", "--unshare-uts"));
-    if (spec.network() != NetworkMode.HOST) {
+    if (!spec.network().sharesHost()) {
       argv.add("--unshare-net");
     }
     // The step's command is its pid 1, as in Docker: no bwrap init whose command line (host paths

@@ -3,6 +3,7 @@ package dev.kiln.engine.solver;
 import dev.kiln.engine.graph.Definition;
 import dev.kiln.engine.graph.Digest;
 import dev.kiln.engine.graph.ExecOp;
+import dev.kiln.engine.graph.NetworkMode;
 import dev.kiln.engine.graph.SecurityMode;
 import dev.kiln.engine.graph.Vertex;
 import java.util.List;
@@ -12,10 +13,10 @@ import java.util.Set;
 /**
  * What a step may do only when its build was granted it, as BuildKit's entitlements: {@value
  * #NETWORK_HOST} (the host's network) and {@value #SECURITY_INSECURE} (every capability). The
- * solver checks every definition it solves for {@value #SECURITY_INSECURE}, a nested one or a
- * frontend's as much as a client's, so that no path around the Dockerfile frontend's own check
- * exists. {@value #NETWORK_HOST} is the Dockerfile frontend's alone until steps get a network of
- * their own: today every step that has a network has the host's.
+ * solver checks every definition it solves, a nested one or a frontend's as much as a client's, so
+ * that no path around the Dockerfile frontend's own check exists. A step with the {@code default}
+ * network (a plain {@code RUN}) needs nothing, though that network is the host's today, as
+ * BuildKit's without CNI.
  */
 public final class Entitlements {
   public static final String NETWORK_HOST = "network.host";
@@ -50,10 +51,11 @@ public final class Entitlements {
     if (!(vertex.op() instanceof ExecOp exec)) {
       return Optional.empty();
     }
-    // network: host is not checked here: it is what a Dockerfile's plain RUN gets (Kiln has no
-    // sandbox network yet), so the Dockerfile frontend checks RUN --network=host itself.
     if (exec.security() == SecurityMode.INSECURE) {
       return Optional.of(SECURITY_INSECURE);
+    }
+    if (exec.network() == NetworkMode.HOST) {
+      return Optional.of(NETWORK_HOST);
     }
     return Optional.empty();
   }

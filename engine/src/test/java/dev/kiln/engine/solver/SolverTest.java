@@ -9,6 +9,7 @@ import dev.kiln.engine.graph.Digest;
 import dev.kiln.engine.graph.ExecOp;
 import dev.kiln.engine.graph.Input;
 import dev.kiln.engine.graph.MergeOp;
+import dev.kiln.engine.graph.NetworkMode;
 import dev.kiln.engine.graph.Vertex;
 import dev.kiln.engine.graph.VertexDigests;
 import dev.kiln.engine.progress.ProgressEvent;
@@ -332,6 +333,34 @@ class SolverTest {
     assertTrue(error.message().startsWith("security.insecure is not allowed: pass --allow"));
     assertEquals(1, ops.runs("first"), "nothing ran for the refused build");
     assertEquals("online(first())", value(granted));
+  }
+
+  @Test
+  void theHostsNetworkNeedsNetworkHostWhileTheDefaultNetworkNeedsNothing() {
+    Vertex first = FakeOps.ok("first", List.of());
+    Map<NetworkMode, Outcome> outcomes = new java.util.EnumMap<>(NetworkMode.class);
+    ActorRef<Solver.Command> solver = solver(4);
+    for (NetworkMode network : List.of(NetworkMode.HOST, NetworkMode.DEFAULT)) {
+      ExecOp step =
+          new ExecOp(
+              List.of("ok", network.name()),
+              List.of(),
+              "/",
+              "0",
+              network,
+              dev.kiln.engine.graph.SecurityMode.SANDBOX,
+              List.of());
+      Vertex vertex = new Vertex(step, List.of(Input.of(VertexDigests.of(first))), null);
+      Definition definition =
+          new Definition(
+              Map.of(VertexDigests.of(first), first, VertexDigests.of(vertex), vertex),
+              Input.of(VertexDigests.of(vertex)));
+      outcomes.put(network, solve(solver, definition, BuildInputs.NONE).receiveMessage());
+    }
+
+    SolveError error = ((Outcome.SolveFailed) outcomes.get(NetworkMode.HOST)).error();
+    assertTrue(error.message().startsWith("network.host is not allowed: pass --allow"));
+    assertEquals("DEFAULT(first())", value(outcomes.get(NetworkMode.DEFAULT)));
   }
 
   private static BuildInputs secret(String token) {

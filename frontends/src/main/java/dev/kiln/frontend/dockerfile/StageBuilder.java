@@ -121,7 +121,7 @@ final class StageBuilder {
   private void run(Instruction instruction) {
     InstructionFlags flags = InstructionFlags.parse(instruction, RUN_FLAGS);
     int line = instruction.startLine();
-    NetworkMode network = NetworkMode.HOST;
+    NetworkMode network = NetworkMode.DEFAULT;
     Optional<String> mode = flags.get("network");
     if (mode.isPresent()) {
       switch (mode.get()) {
@@ -129,6 +129,7 @@ final class StageBuilder {
           break;
         case "host":
           entitled("network.host", line);
+          network = NetworkMode.HOST;
           break;
         case "none":
           network = NetworkMode.NONE;

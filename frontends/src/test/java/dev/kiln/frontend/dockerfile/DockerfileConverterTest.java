@@ -146,7 +146,7 @@ class DockerfileConverterTest {
     assertTrue(run.env().contains("PATH=/bin:/usr/bin"), run.env().toString());
     assertTrue(run.env().contains("MODE=2.0-x"), run.env().toString());
     assertTrue(run.env().contains("VERSION=2.0"), run.env().toString());
-    assertEquals(NetworkMode.HOST, run.network());
+    assertEquals(NetworkMode.DEFAULT, run.network());
   }
 
   @Test
