@@ -181,8 +181,10 @@ class DaemonRestartTest {
     // crun's container outlives crun: Kiln runs it as pid 1 of a pid namespace that dies with Kiln.
     Path root = temp.resolve("root");
     DaemonProcess.tagBusybox(root, temp);
-    // The expanded 42 is in the step's output only, never in a line that shows its command.
-    Path context = context("FROM busybox\nRUN echo started-$((6 * 7)) && sleep 3217\n");
+    // The expanded 42 is in the step's output only, never in a line that shows its command; a
+    // sleep of this run's own length, so that no other process is taken for the step's.
+    String sleep = "sleep " + (100000 + new java.util.Random().nextInt(900000));
+    Path context = context("FROM busybox\nRUN echo started-$((6 * 7)) && " + sleep + "\n");
     List<ProcessHandle> step;
     try (DaemonProcess daemon = DaemonProcess.start(root)) {
       Process client = client(daemon.address(), temp.resolve("out"), context);
@@ -196,7 +198,7 @@ class DaemonRestartTest {
           break;
         }
       }
-      step = sleeping(); // its shell at least, whose command line holds the sleep
+      step = HostProcesses.withArgv(sleep); // its shell at least, whose argv holds the sleep
       assertFalse(step.isEmpty(), "the step runs:\n" + shown);
       daemon.kill();
       client.destroyForcibly();
@@ -205,11 +207,8 @@ class DaemonRestartTest {
       // Waiting for the exit, not for a while: it fails the test after 30 s.
       process.onExit().get(30, TimeUnit.SECONDS);
     }
-    assertEquals(List.of(), sleeping(), "no process of the step outlives its daemon");
-  }
-
-  private static List<ProcessHandle> sleeping() {
-    return HostProcesses.withArgv("sleep 3217");
+    assertEquals(
+        List.of(), HostProcesses.withArgv(sleep), "no process of the step outlives its daemon");
   }
 
   @Test
