@@ -53,7 +53,8 @@ final class InfoCommand implements Callable<Integer> {
     facts.put("Snapshotter", snapshotter(mode, notes));
     facts.put(
         "Network",
-        "host for RUN (BuildKit's default without CNI); none for --network=none (loopback only)");
+        "the host's for RUN (the default network: BuildKit's without CNI; --network=host needs"
+            + " network.host); none for --network=none (loopback only)");
     facts.put(
         "Step limits",
         StepLimiter.describe(StepLimits.from(com.typesafe.config.ConfigFactory.load())));
