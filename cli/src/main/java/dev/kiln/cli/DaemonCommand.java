@@ -5,6 +5,9 @@ import dev.kiln.engine.Engine;
 import dev.kiln.engine.EngineConfig;
 import dev.kiln.engine.cache.GcPolicy;
 import dev.kiln.engine.cache.Quantities;
+import dev.kiln.engine.cluster.ClusterSettings;
+import dev.kiln.engine.cluster.HostPort;
+import dev.kiln.engine.cluster.NodeRole;
 import dev.kiln.frontend.dockerfile.BuildOptions;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
@@ -36,9 +39,11 @@ final class DaemonCommand implements Callable<Integer> {
   java.util.Optional<String> maxUpload = java.util.Optional.empty();
 
   @Option(
-      names = "--exec-slots",
+      names = {"--exec-slots", "--slots"},
       paramLabel = "N",
-      description = "How many steps may run at once, all builds together (default: two per core).")
+      description =
+          "How many steps may run at once, all builds together (default: two per core); in a"
+              + " cluster, this node's execution slots.")
   java.util.Optional<Integer> execSlots = java.util.Optional.empty();
 
   @Option(
@@ -76,6 +81,57 @@ final class DaemonCommand implements Callable<Integer> {
           "Accept only clients whose certificate this CA (PEM) signed: mutual TLS, which an"
               + " address other than loopback needs.")
   java.util.Optional<java.nio.file.Path> tlsCa = java.util.Optional.empty();
+
+  @Option(
+      names = "--cluster-bind",
+      paramLabel = "HOST:PORT",
+      description =
+          "Make this daemon a node of a Kiln cluster, reached by the others at HOST:PORT (Pekko"
+              + " Artery TCP). Without it the daemon is a single node.")
+  java.util.Optional<String> clusterBind = java.util.Optional.empty();
+
+  @Option(
+      names = "--join",
+      paramLabel = "HOST:PORT[,HOST:PORT...]",
+      split = ",",
+      description =
+          "Nodes of the cluster to join through (their --cluster-bind); none: this node starts"
+              + " a new cluster.")
+  java.util.List<String> join = java.util.List.of();
+
+  @Option(
+      names = "--role",
+      paramLabel = "all|coordinator|worker",
+      description = "What this node does in the cluster (default: all).")
+  java.util.Optional<String> role = java.util.Optional.empty();
+
+  @Option(
+      names = "--cluster-name",
+      paramLabel = "NAME",
+      description = "The cluster's name; a node of another cluster is refused (default: kiln).")
+  java.util.Optional<String> clusterName = java.util.Optional.empty();
+
+  @Option(
+      names = "--split-brain",
+      paramLabel = "keep-majority|keep-oldest|down-all",
+      description =
+          "What the nodes on each side do when the cluster splits (default: keep-majority; see"
+              + " docs/cluster.md).")
+  java.util.Optional<String> splitBrain = java.util.Optional.empty();
+
+  @Option(
+      names = "--down-after",
+      paramLabel = "DURATION",
+      description =
+          "How long a node may be unreachable before the split-brain resolver downs it"
+              + " (default: 20s).")
+  java.util.Optional<String> downAfter = java.util.Optional.empty();
+
+  @Option(
+      names = "--join-timeout",
+      paramLabel = "DURATION",
+      description = "How long to try joining before giving up (default: 60s).")
+  java.util.Optional<String> joinTimeout = java.util.Optional.empty();
 
   @Option(
       names = "--allow-insecure-entitlement",
@@ -122,6 +178,10 @@ final class DaemonCommand implements Callable<Integer> {
       if (tls.isPresent() && addr.isEmpty()) {
         throw new IllegalArgumentException("TLS is for tcp:// addresses: give --addr tcp://…");
       }
+      java.util.Optional<ClusterSettings> cluster = cluster();
+      if (cluster.isPresent()) {
+        engineConfig = engineConfig.withCluster(cluster.get());
+      }
       limit = maxUpload.map(Quantities::parseSize).or(file::maxUpload).orElse(10L << 30);
       granted = new java.util.TreeSet<>(file.entitlements());
       for (String entitlement : entitlements) {
@@ -138,7 +198,13 @@ final class DaemonCommand implements Callable<Integer> {
       return 1;
     }
     RemoteBuild.prewarm(); // the builds it resumes and the first it gets parse their options
-    Engine engine = Engine.start(engineConfig);
+    Engine engine;
+    try {
+      engine = Engine.start(engineConfig);
+    } catch (java.io.IOException | RuntimeException e) {
+      System.err.println("error: " + e.getMessage());
+      return 1;
+    }
     engine.startReport().forEach(line -> System.err.println("warning: " + line));
     DaemonServer server;
     try {
@@ -188,5 +254,40 @@ final class DaemonCommand implements Callable<Integer> {
             : java.nio.file.Path.of(
                 System.getProperty("java.io.tmpdir"), "kiln-" + HostMode.hostUid());
     return new DaemonAddress.Unix(dir.resolve("kiln.sock"));
+  }
+
+  /** The cluster settings the options give; none without --cluster-bind. */
+  private java.util.Optional<ClusterSettings> cluster() {
+    if (clusterBind.isEmpty()) {
+      if (!join.isEmpty()
+          || role.isPresent()
+          || clusterName.isPresent()
+          || splitBrain.isPresent()
+          || downAfter.isPresent()
+          || joinTimeout.isPresent()) {
+        throw new IllegalArgumentException(
+            "--join, --role, --cluster-name, --split-brain, --down-after and --join-timeout are"
+                + " for a cluster node: give --cluster-bind HOST:PORT too");
+      }
+      return java.util.Optional.empty();
+    }
+    NodeRole nodeRole = role.map(NodeRole::parse).orElse(NodeRole.ALL);
+    if (!nodeRole.runsSteps() && execSlots.isPresent()) {
+      throw new IllegalArgumentException(
+          "--slots: a coordinator runs no steps (give --role worker or all)");
+    }
+    return java.util.Optional.of(
+        new ClusterSettings(
+            clusterName.orElse("kiln"),
+            HostPort.parse(clusterBind.get(), "--cluster-bind"),
+            join.stream().map(seed -> HostPort.parse(seed, "--join")).toList(),
+            nodeRole,
+            splitBrain.orElse("keep-majority"),
+            downAfter
+                .map(d -> Durations.parse("--down-after", d))
+                .orElse(java.time.Duration.ofSeconds(20)),
+            joinTimeout
+                .map(d -> Durations.parse("--join-timeout", d))
+                .orElse(java.time.Duration.ofSeconds(60))));
   }
 }

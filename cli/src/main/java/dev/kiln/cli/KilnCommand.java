@@ -134,6 +134,7 @@ public final class KilnCommand implements Runnable {
     commands.put("resume", ResumeCommand::new);
     commands.put("ls", LsCommand::new);
     commands.put("info", InfoCommand::new);
+    commands.put("cluster", ClusterCommand::new);
     commands.put("warm-up", WarmUpCommand::new);
     commands.put("help", CommandLine.HelpCommand::new);
     return Collections.unmodifiableMap(commands);

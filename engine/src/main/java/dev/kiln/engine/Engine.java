@@ -11,6 +11,8 @@ import dev.kiln.engine.cache.Collector;
 import dev.kiln.engine.cache.GcPolicy;
 import dev.kiln.engine.cache.MissExplainer;
 import dev.kiln.engine.cache.PrunePolicy;
+import dev.kiln.engine.cluster.ClusterConfig;
+import dev.kiln.engine.cluster.ClusterNode;
 import dev.kiln.engine.content.ContentStore;
 import dev.kiln.engine.executor.BwrapExecutor;
 import dev.kiln.engine.executor.ExecException;
@@ -95,6 +97,7 @@ public final class Engine implements AutoCloseable {
   private final LocalSync localSync;
   private final List<String> startReport;
   private final RootLock lock;
+  private final Optional<ClusterNode> cluster;
 
   private Engine(
       ActorSystem<Solver.Command> system,
@@ -111,7 +114,8 @@ public final class Engine implements AutoCloseable {
       Collector collector,
       LocalSync localSync,
       List<String> startReport,
-      RootLock lock) {
+      RootLock lock,
+      Optional<ClusterNode> cluster) {
     this.system = system;
     this.jobs = Jobs.of(system);
     this.snapshotter = snapshotter;
@@ -128,6 +132,7 @@ public final class Engine implements AutoCloseable {
     this.localSync = localSync;
     this.startReport = List.copyOf(startReport);
     this.lock = lock;
+    this.cluster = cluster;
   }
 
   public static Engine start(EngineConfig config) throws IOException {
@@ -156,6 +161,7 @@ public final class Engine implements AutoCloseable {
     CacheStore opened = null;
     List<String> journalWarnings;
     ActorSystem<Solver.Command> system;
+    Optional<ClusterNode> clusterNode = Optional.empty();
     try {
       SnapshotterMode mode =
           config
@@ -170,6 +176,9 @@ public final class Engine implements AutoCloseable {
       // Checked before LevelDB opens the journal, which would drop damaged records without a word.
       journalWarnings = dev.kiln.engine.job.JournalCheck.run(root);
       system = join(starting);
+      if (config.cluster().isPresent()) {
+        clusterNode = Optional.of(ClusterNode.join(system, config.cluster().get()));
+      }
     } catch (IOException | RuntimeException e) {
       starting.thenAccept(ActorSystem::terminate);
       if (opened != null) {
@@ -257,7 +266,8 @@ public final class Engine implements AutoCloseable {
             dispatchers.lookup(DispatcherSelector.fromConfig("kiln.io-dispatcher"))),
         localSync,
         report,
-        lock);
+        lock,
+        clusterNode);
   }
 
   /**
@@ -271,12 +281,21 @@ public final class Engine implements AutoCloseable {
       AtomicReference<Worker> worker,
       AtomicReference<SnapshotCache> cache) {
     Resolver resolver = (digest, vertex, inputs) -> worker.get().resolve(digest, vertex, inputs);
+    com.typesafe.config.Config base =
+        dev.kiln.engine.job.JobJournal.config(root, config.keepJobs())
+            .withFallback(com.typesafe.config.ConfigFactory.load());
+    if (config.cluster().isPresent()) {
+      // Cluster classes load only here: a single node pays nothing for them.
+      base =
+          ClusterConfig.of(
+                  config.cluster().get(), config.effectiveSlots(), base.getString("kiln.version"))
+              .withFallback(base);
+    }
     return ActorSystem.create(
         Solver.create(
             resolver, new LateCache(cache), config.effectiveSlots(), config.effectiveBuildSlots()),
-        "kiln",
-        dev.kiln.engine.job.JobJournal.config(root, config.keepJobs())
-            .withFallback(com.typesafe.config.ConfigFactory.load()));
+        ClusterConfig.SYSTEM,
+        base);
   }
 
   /** What {@code starting} gives, its failure rethrown as it was. */
@@ -828,6 +847,11 @@ public final class Engine implements AutoCloseable {
 
   public ContentStore content() {
     return content;
+  }
+
+  /** This engine's membership in a cluster; none for a single node. */
+  public Optional<ClusterNode> cluster() {
+    return cluster;
   }
 
   /** The executor and snapshotter chosen at start-up, for users to see. */

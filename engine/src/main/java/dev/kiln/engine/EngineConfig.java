@@ -1,6 +1,7 @@
 package dev.kiln.engine;
 
 import dev.kiln.engine.cache.GcPolicy;
+import dev.kiln.engine.cluster.ClusterSettings;
 import dev.kiln.engine.executor.SandboxSettings;
 import dev.kiln.engine.executor.StepLimits;
 import dev.kiln.engine.job.JobHistory;
@@ -15,7 +16,7 @@ import java.util.Optional;
  * overlay where the host allows it, else copy), the automatic cache collection (none when empty),
  * how many steps of one build may run at once (0: as many as the engine runs), and how long an
  * ended build job is kept before its events are erased; step limits and the sandbox (empty: from
- * the configuration).
+ * the configuration), and the cluster it is a node of (none: a single node).
  */
 public record EngineConfig(
     Path root,
@@ -26,7 +27,8 @@ public record EngineConfig(
     int buildSlots,
     java.time.Duration keepJobs,
     Optional<StepLimits> stepLimits,
-    Optional<SandboxSettings> sandbox) {
+    Optional<SandboxSettings> sandbox,
+    Optional<ClusterSettings> cluster) {
   public EngineConfig {
     if (execSlots < 0 || buildSlots < 0) {
       throw new IllegalArgumentException(
@@ -48,6 +50,7 @@ public record EngineConfig(
         0,
         JobHistory.DEFAULT_KEEP,
         Optional.empty(),
+        Optional.empty(),
         Optional.empty());
   }
 
@@ -62,25 +65,35 @@ public record EngineConfig(
         0,
         JobHistory.DEFAULT_KEEP,
         Optional.empty(),
+        Optional.empty(),
         Optional.empty());
   }
 
   /** The same, collecting cache garbage under {@code policy} after builds (none when empty). */
   public EngineConfig withGc(Optional<GcPolicy> policy) {
     return new EngineConfig(
-        root, execSlots, locals, snapshotter, policy, buildSlots, keepJobs, stepLimits, sandbox);
+        root,
+        execSlots,
+        locals,
+        snapshotter,
+        policy,
+        buildSlots,
+        keepJobs,
+        stepLimits,
+        sandbox,
+        cluster);
   }
 
   /** The same, running at most {@code slots} steps of one build at once (0: no own limit). */
   public EngineConfig withBuildSlots(int slots) {
     return new EngineConfig(
-        root, execSlots, locals, snapshotter, gc, slots, keepJobs, stepLimits, sandbox);
+        root, execSlots, locals, snapshotter, gc, slots, keepJobs, stepLimits, sandbox, cluster);
   }
 
   /** The same, erasing ended build jobs once they have been over for {@code keep}. */
   public EngineConfig withKeepJobs(java.time.Duration keep) {
     return new EngineConfig(
-        root, execSlots, locals, snapshotter, gc, buildSlots, keep, stepLimits, sandbox);
+        root, execSlots, locals, snapshotter, gc, buildSlots, keep, stepLimits, sandbox, cluster);
   }
 
   public static EngineConfig at(Path root) {
@@ -89,7 +102,16 @@ public record EngineConfig(
 
   public EngineConfig withSnapshotter(SnapshotterMode mode) {
     return new EngineConfig(
-        root, execSlots, locals, Optional.of(mode), gc, buildSlots, keepJobs, stepLimits, sandbox);
+        root,
+        execSlots,
+        locals,
+        Optional.of(mode),
+        gc,
+        buildSlots,
+        keepJobs,
+        stepLimits,
+        sandbox,
+        cluster);
   }
 
   /** The same, its steps limited to {@code limits} rather than {@code kiln.step-limits}. */
@@ -103,7 +125,8 @@ public record EngineConfig(
         buildSlots,
         keepJobs,
         Optional.of(limits),
-        sandbox);
+        sandbox,
+        cluster);
   }
 
   /** The same, its steps run as {@code settings} say rather than {@code kiln.executor}. */
@@ -117,6 +140,22 @@ public record EngineConfig(
         buildSlots,
         keepJobs,
         stepLimits,
+        Optional.of(settings),
+        cluster);
+  }
+
+  /** The same, the engine a node of the cluster {@code settings} describe. */
+  public EngineConfig withCluster(ClusterSettings settings) {
+    return new EngineConfig(
+        root,
+        execSlots,
+        locals,
+        snapshotter,
+        gc,
+        buildSlots,
+        keepJobs,
+        stepLimits,
+        sandbox,
         Optional.of(settings));
   }
 

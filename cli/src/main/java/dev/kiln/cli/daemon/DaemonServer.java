@@ -14,6 +14,8 @@ import dev.kiln.cli.SyncedDir;
 import dev.kiln.cli.TlsFiles;
 import dev.kiln.engine.Engine;
 import dev.kiln.engine.cache.PrunePolicy;
+import dev.kiln.engine.cluster.ClusterMember;
+import dev.kiln.engine.cluster.ClusterStatus;
 import dev.kiln.engine.job.BuildId;
 import dev.kiln.engine.job.JobState;
 import dev.kiln.engine.job.JobSummary;
@@ -245,6 +247,7 @@ public final class DaemonServer extends AllDirectives implements AutoCloseable {
             () ->
                 concat(
                     path("info", () -> get(() -> complete(json(StatusCodes.OK, info())))),
+                    path("cluster", () -> get(() -> complete(cluster()))),
                     path("du", () -> get(() -> completeWithFuture(blocking(this::diskUsage)))),
                     path("prune", () -> postJson(MAX_JSON_BYTES, body -> () -> prune(body))),
                     pathPrefix(
@@ -595,6 +598,33 @@ public final class DaemonServer extends AllDirectives implements AutoCloseable {
     info.put("api", "v1");
     info.put("engine", engine.describe());
     return info;
+  }
+
+  /** {@code GET /v1/cluster}: the cluster as this node sees it. */
+  private HttpResponse cluster() {
+    if (engine.cluster().isEmpty()) {
+      return json(
+          StatusCodes.NOT_FOUND,
+          error("this daemon is a single node: start it with --cluster-bind to make a cluster"));
+    }
+    ClusterStatus status = engine.cluster().get().status();
+    ObjectNode body = JSON.createObjectNode();
+    body.put("name", status.name());
+    body.put("self", status.self());
+    status
+        .leader()
+        .ifPresentOrElse(leader -> body.put("leader", leader), () -> body.putNull("leader"));
+    ArrayNode members = body.putArray("members");
+    for (ClusterMember member : status.members()) {
+      ObjectNode node = members.addObject();
+      node.put("address", member.address());
+      node.put("status", member.status());
+      node.put("reachable", member.reachable());
+      member.roles().forEach(node.putArray("roles")::add);
+      node.put("slots", member.slots());
+      node.put("version", member.version());
+    }
+    return json(StatusCodes.OK, body);
   }
 
   private static ObjectNode error(String message) {

@@ -1,0 +1,55 @@
+package dev.kiln.engine.cluster;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Set;
+import java.util.regex.Pattern;
+
+/**
+ * One node's place in a Kiln cluster: the cluster's name, where this node listens ({@code
+ * --cluster-bind}), the nodes it joins through ({@code --join}; none: it starts a new cluster), its
+ * role, the split-brain resolver's strategy and how long a node may be unreachable before it is
+ * downed, and how long to try joining before giving up.
+ */
+public record ClusterSettings(
+    String name,
+    HostPort bind,
+    List<HostPort> seeds,
+    NodeRole role,
+    String strategy,
+    Duration downAfter,
+    Duration joinTimeout) {
+  /** The split-brain resolver's strategies Kiln offers (Pekko's, lease-majority aside). */
+  public static final Set<String> STRATEGIES = Set.of("keep-majority", "keep-oldest", "down-all");
+
+  private static final Pattern NAME = Pattern.compile("[a-z0-9][a-z0-9-]{0,62}");
+
+  public ClusterSettings {
+    seeds = List.copyOf(seeds);
+    if (!NAME.matcher(name).matches()) {
+      throw new IllegalArgumentException(
+          "--cluster-name " + name + ": use 1 to 63 lower-case letters, digits and -");
+    }
+    if (!STRATEGIES.contains(strategy)) {
+      throw new IllegalArgumentException(
+          "--split-brain " + strategy + ": use keep-majority, keep-oldest or down-all");
+    }
+    if (downAfter.compareTo(Duration.ofSeconds(1)) < 0) {
+      throw new IllegalArgumentException("--down-after " + downAfter + ": at least 1s");
+    }
+    if (joinTimeout.compareTo(Duration.ofSeconds(1)) < 0) {
+      throw new IllegalArgumentException("--join-timeout " + joinTimeout + ": at least 1s");
+    }
+    if (bind.host().equals("0.0.0.0") || bind.host().equals("::")) {
+      throw new IllegalArgumentException(
+          "--cluster-bind " + bind + ": give the address other nodes reach this one at");
+    }
+  }
+
+  /** A node of the cluster {@code name} with the defaults: keep-majority, 20 s, 60 s. */
+  public static ClusterSettings of(
+      String name, HostPort bind, List<HostPort> seeds, NodeRole role) {
+    return new ClusterSettings(
+        name, bind, seeds, role, "keep-majority", Duration.ofSeconds(20), Duration.ofSeconds(60));
+  }
+}

@@ -1,0 +1,206 @@
+package dev.kiln.tests;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Kiln daemons as nodes of one cluster (issue 11, membership): real daemon processes on loopback
+ * form a Pekko cluster with their roles and slots, which {@code kiln cluster status} shows; a node
+ * of another cluster or with no seed to reach is refused at start with a clear error.
+ */
+@Timeout(value = 5, unit = TimeUnit.MINUTES)
+class ClusterMembershipTest {
+  @TempDir Path temp;
+
+  private static int freePort() throws IOException {
+    try (ServerSocket socket = new ServerSocket(0)) {
+      return socket.getLocalPort();
+    }
+  }
+
+  private DaemonProcess node(String name, String... cluster) throws IOException {
+    List<String> command =
+        DaemonProcess.kiln(
+            "daemon", "--root", temp.resolve(name).toString(), "--addr", "tcp://127.0.0.1:0");
+    command.addAll(List.of(cluster));
+    return DaemonProcess.launch(command);
+  }
+
+  /** A {@code kiln} process run to its end: its exit code and all it printed. */
+  private static KilnRun process(String... args) throws Exception {
+    Process process =
+        new ProcessBuilder(DaemonProcess.kiln(args)).redirectErrorStream(true).start();
+    process.getOutputStream().close();
+    String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertTrue(process.waitFor(2, TimeUnit.MINUTES), output);
+    return new KilnRun(process.exitValue(), output);
+  }
+
+  @Test
+  void threeDaemonsFormOneClusterWithTheirRolesAndSlots() throws Exception {
+    String first = "127.0.0.1:" + freePort();
+    String second = "127.0.0.1:" + freePort();
+    String third = "127.0.0.1:" + freePort();
+    try (DaemonProcess a = node("a", "--cluster-bind", first, "--slots", "2");
+        DaemonProcess b =
+            node(
+                "b",
+                "--cluster-bind",
+                second,
+                "--join",
+                first,
+                "--role",
+                "worker",
+                "--slots",
+                "3");
+        DaemonProcess c =
+            node(
+                "c",
+                "--cluster-bind",
+                third,
+                "--join",
+                first + "," + second,
+                "--role",
+                "coordinator")) {
+      // Each daemon listens only once it is Up, so all three are members by now.
+      KilnRun json = process("cluster", "status", "--addr", c.address(), "--format", "json");
+      KilnRun table = process("cluster", "status", "--addr", a.address());
+
+      assertEquals(0, json.exit(), json.err());
+      JsonNode status = new ObjectMapper().readTree(json.err());
+      assertEquals("kiln", status.path("name").asText());
+      assertEquals(third, status.path("self").asText());
+      Map<String, String> members = new TreeMap<>();
+      for (JsonNode member : status.path("members")) {
+        List<String> roles = new ArrayList<>();
+        member.path("roles").forEach(role -> roles.add(role.asText()));
+        members.put(
+            member.path("address").asText(),
+            member.path("status").asText()
+                + " "
+                + member.path("reachable").asBoolean()
+                + " "
+                + roles
+                + " "
+                + member.path("slots").asInt()
+                + " "
+                + member.path("version").asText());
+      }
+      assertEquals(
+          Map.of(
+              first, "up true [coordinator, worker] 2 0.1.0",
+              second, "up true [worker] 3 0.1.0",
+              third, "up true [coordinator] 0 0.1.0"),
+          members);
+      assertEquals(0, table.exit(), table.err());
+      assertTrue(table.err().contains("Cluster kiln, seen from " + first), table.err());
+      assertTrue(table.err().contains("NODE"), table.err());
+    }
+  }
+
+  @Test
+  void aNodeOfAnotherClusterIsRefusedAndTheClusterIsUnharmed() throws Exception {
+    String seed = "127.0.0.1:" + freePort();
+    try (DaemonProcess a = node("a", "--cluster-bind", seed)) {
+      KilnRun other =
+          process(
+              "daemon",
+              "--root",
+              temp.resolve("other").toString(),
+              "--addr",
+              "tcp://127.0.0.1:0",
+              "--cluster-bind",
+              "127.0.0.1:" + freePort(),
+              "--join",
+              seed,
+              "--cluster-name",
+              "other",
+              "--join-timeout",
+              "20s");
+      KilnRun status = process("cluster", "status", "--addr", a.address(), "--format", "json");
+
+      assertEquals(1, other.exit(), other.err());
+      assertTrue(
+          other.err().contains("error: the cluster at " + seed + " refused this node"),
+          other.err());
+      assertEquals(0, status.exit(), status.err());
+      JsonNode members = new ObjectMapper().readTree(status.err()).path("members");
+      assertEquals(1, members.size(), status.err());
+      assertEquals("up", members.get(0).path("status").asText());
+    }
+  }
+
+  @Test
+  void aNodeWhoseSeedNeverAnswersGivesUpWithAClearError() throws Exception {
+    String nobody = "127.0.0.1:" + freePort();
+    KilnRun run =
+        process(
+            "daemon",
+            "--root",
+            temp.resolve("lonely").toString(),
+            "--addr",
+            "tcp://127.0.0.1:0",
+            "--cluster-bind",
+            "127.0.0.1:" + freePort(),
+            "--join",
+            nobody,
+            "--join-timeout",
+            "3s");
+
+    assertEquals(1, run.exit(), run.err());
+    assertTrue(
+        run.err().contains("error: could not join the cluster: no node at " + nobody), run.err());
+  }
+
+  @Test
+  void misconfiguredNodesAreRefusedBeforeAnythingStarts() throws Exception {
+    Path root = temp.resolve("bad");
+    Map<List<String>, String> cases =
+        Map.of(
+            List.of("--join", "127.0.0.1:1"),
+            "give --cluster-bind HOST:PORT too",
+            List.of("--cluster-bind", "127.0.0.1"),
+            "--cluster-bind 127.0.0.1: give HOST:PORT",
+            List.of("--cluster-bind", "127.0.0.1:1", "--role", "boss"),
+            "--role boss: use all, coordinator or worker",
+            List.of("--cluster-bind", "127.0.0.1:1", "--role", "coordinator", "--slots", "4"),
+            "--slots: a coordinator runs no steps",
+            List.of("--cluster-bind", "127.0.0.1:1", "--split-brain", "coin-toss"),
+            "--split-brain coin-toss: use keep-majority, keep-oldest or down-all");
+    for (Map.Entry<List<String>, String> bad : cases.entrySet()) {
+      List<String> args = new ArrayList<>(List.of("daemon", "--root", root.toString()));
+      args.addAll(bad.getKey());
+      KilnRun run = KilnRun.of(args.toArray(String[]::new));
+
+      assertEquals(1, run.exit(), bad.getKey() + ": " + run.err());
+      assertTrue(
+          run.err().startsWith("error: ") && run.err().contains(bad.getValue()),
+          bad.getKey() + ": " + run.err());
+    }
+  }
+
+  @Test
+  void aSingleDaemonSaysItIsNoClusterNode() throws Exception {
+    try (DaemonProcess single = DaemonProcess.start(temp.resolve("single"))) {
+      KilnRun run = process("cluster", "status", "--addr", single.address());
+
+      assertEquals(1, run.exit(), run.err());
+      assertTrue(run.err().contains("this daemon is a single node"), run.err());
+    }
+  }
+}
