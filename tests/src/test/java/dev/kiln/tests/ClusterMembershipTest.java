@@ -146,6 +146,33 @@ class ClusterMembershipTest {
   }
 
   @Test
+  void aNodeOfAnotherKilnVersionIsRefused() throws Exception {
+    String seed = "127.0.0.1:" + freePort();
+    try (DaemonProcess a = node("a", "--cluster-bind", seed)) {
+      List<String> command =
+          DaemonProcess.kiln(
+              "daemon",
+              "--root",
+              temp.resolve("newer").toString(),
+              "--addr",
+              "tcp://127.0.0.1:0",
+              "--cluster-bind",
+              "127.0.0.1:" + freePort(),
+              "--join",
+              seed);
+      command.add(1, "-Dkiln.version=9.9.9");
+      Process newer = new ProcessBuilder(command).redirectErrorStream(true).start();
+      newer.getOutputStream().close();
+      String said = new String(newer.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+
+      assertTrue(newer.waitFor(2, TimeUnit.MINUTES), said);
+      assertEquals(1, newer.exitValue(), said);
+      assertTrue(said.contains("refused this node"), said);
+      assertTrue(said.contains("Kiln 9.9.9"), said);
+    }
+  }
+
+  @Test
   void aNodeWhoseSeedNeverAnswersGivesUpWithAClearError() throws Exception {
     String nobody = "127.0.0.1:" + freePort();
     KilnRun run =
