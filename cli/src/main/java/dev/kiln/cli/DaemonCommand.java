@@ -178,7 +178,7 @@ final class DaemonCommand implements Callable<Integer> {
       if (tls.isPresent() && addr.isEmpty()) {
         throw new IllegalArgumentException("TLS is for tcp:// addresses: give --addr tcp://…");
       }
-      java.util.Optional<ClusterSettings> cluster = cluster();
+      java.util.Optional<ClusterSettings> cluster = cluster(file.cluster());
       if (cluster.isPresent()) {
         engineConfig = engineConfig.withCluster(cluster.get());
       }
@@ -256,8 +256,18 @@ final class DaemonCommand implements Callable<Integer> {
     return new DaemonAddress.Unix(dir.resolve("kiln.sock"));
   }
 
-  /** The cluster settings the options give; none without --cluster-bind. */
-  private java.util.Optional<ClusterSettings> cluster() {
+  /**
+   * The cluster settings the options give, each over the config file's {@code cluster} object; none
+   * without --cluster-bind (or {@code cluster.bind}).
+   */
+  private java.util.Optional<ClusterSettings> cluster(DaemonConfig.Cluster file) {
+    clusterBind = clusterBind.or(file::bind);
+    join = join.isEmpty() ? file.join() : join;
+    role = role.or(file::role);
+    clusterName = clusterName.or(file::name);
+    splitBrain = splitBrain.or(file::splitBrain);
+    downAfter = downAfter.or(file::downAfter);
+    joinTimeout = joinTimeout.or(file::joinTimeout);
     if (clusterBind.isEmpty()) {
       if (!join.isEmpty()
           || role.isPresent()

@@ -18,7 +18,9 @@ import java.util.Set;
  *
  * <pre>{"addr":"unix:///run/kiln/kiln.sock","root":"/var/lib/kiln","maxUpload":"10GiB",
  *  "execSlots":8,"buildSlots":4,"tls":{"cert":"server.pem","key":"server.key","ca":"ca.pem"},
- *  "allowInsecureEntitlements":["network.host"]}</pre>
+ *  "allowInsecureEntitlements":["network.host"],
+ *  "cluster":{"bind":"127.0.0.1:25521","join":["127.0.0.1:25520"],"role":"worker",
+ *  "name":"kiln","splitBrain":"keep-majority","downAfter":"20s","joinTimeout":"60s"}}</pre>
  *
  * Relative paths are read from the file's directory.
  */
@@ -31,7 +33,31 @@ record DaemonConfig(
     Optional<Path> tlsCert,
     Optional<Path> tlsKey,
     Optional<Path> tlsCa,
-    Set<String> entitlements) {
+    Set<String> entitlements,
+    Cluster cluster) {
+  /** The {@code cluster} object: a node's cluster settings, as the daemon's flags give them. */
+  record Cluster(
+      Optional<String> bind,
+      java.util.List<String> join,
+      Optional<String> role,
+      Optional<String> name,
+      Optional<String> splitBrain,
+      Optional<String> downAfter,
+      Optional<String> joinTimeout) {
+    static final Cluster NONE =
+        new Cluster(
+            Optional.empty(),
+            java.util.List.of(),
+            Optional.empty(),
+            Optional.empty(),
+            Optional.empty(),
+            Optional.empty(),
+            Optional.empty());
+  }
+
+  private static final Set<String> CLUSTER_KEYS =
+      Set.of("bind", "join", "role", "name", "splitBrain", "downAfter", "joinTimeout");
+
   private static final Set<String> KEYS =
       Set.of(
           "addr",
@@ -40,7 +66,8 @@ record DaemonConfig(
           "execSlots",
           "buildSlots",
           "tls",
-          "allowInsecureEntitlements");
+          "allowInsecureEntitlements",
+          "cluster");
   private static final Set<String> TLS_KEYS = Set.of("cert", "key", "ca");
 
   /** No file: every setting from flags or defaults. */
@@ -54,7 +81,8 @@ record DaemonConfig(
           Optional.empty(),
           Optional.empty(),
           Optional.empty(),
-          Set.of());
+          Set.of(),
+          Cluster.NONE);
 
   /** Reads {@code file}; throws naming the file, the line or the key, and what is wrong. */
   static DaemonConfig read(Path file) throws IOException {
@@ -79,6 +107,13 @@ record DaemonConfig(
       }
       check(file, tls, TLS_KEYS, "tls.");
     }
+    JsonNode cluster = json.path("cluster");
+    if (!cluster.isMissingNode()) {
+      if (!cluster.isObject()) {
+        throw new IOException(file + ": \"cluster\" must be an object (bind, join, role, …)");
+      }
+      check(file, cluster, CLUSTER_KEYS, "cluster.");
+    }
     Path dir = file.toAbsolutePath().getParent();
     try {
       return new DaemonConfig(
@@ -90,7 +125,15 @@ record DaemonConfig(
           text(file, tls, "cert").map(dir::resolve),
           text(file, tls, "key").map(dir::resolve),
           text(file, tls, "ca").map(dir::resolve),
-          entitlements(file, json.path("allowInsecureEntitlements")));
+          entitlements(file, json.path("allowInsecureEntitlements")),
+          new Cluster(
+              text(file, cluster, "bind"),
+              texts(file, cluster, "join"),
+              text(file, cluster, "role"),
+              text(file, cluster, "name"),
+              text(file, cluster, "splitBrain"),
+              text(file, cluster, "downAfter"),
+              text(file, cluster, "joinTimeout")));
     } catch (IllegalArgumentException e) {
       throw new IOException(file + ": " + e.getMessage(), e);
     }
@@ -141,6 +184,22 @@ record DaemonConfig(
               + String.join(", ", new java.util.TreeSet<>(BuildOptions.ENTITLEMENTS)));
     }
     return granted;
+  }
+
+  private static java.util.List<String> texts(Path file, JsonNode json, String key)
+      throws IOException {
+    JsonNode value = json.path(key);
+    if (value.isMissingNode()) {
+      return java.util.List.of();
+    }
+    java.util.List<String> values = new java.util.ArrayList<>();
+    for (JsonNode item : value) {
+      values.add(item.isTextual() ? item.asText() : "");
+    }
+    if (!value.isArray() || values.contains("")) {
+      throw new IOException(file + ": \"cluster." + key + "\" must be a list of HOST:PORT strings");
+    }
+    return values;
   }
 
   private static Optional<Integer> count(Path file, JsonNode json, String key) throws IOException {

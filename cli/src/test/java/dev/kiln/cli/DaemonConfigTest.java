@@ -42,6 +42,27 @@ class DaemonConfigTest {
   }
 
   @Test
+  void readsAClusterNodesSettings() throws IOException {
+    DaemonConfig config =
+        DaemonConfig.read(
+            file(
+                "{\"cluster\":{\"bind\":\"127.0.0.1:25521\",\"join\":[\"127.0.0.1:25520\"],"
+                    + "\"role\":\"worker\",\"name\":\"ci\",\"splitBrain\":\"keep-oldest\","
+                    + "\"downAfter\":\"30s\",\"joinTimeout\":\"2m\"}}"));
+
+    assertEquals(
+        new DaemonConfig.Cluster(
+            Optional.of("127.0.0.1:25521"),
+            java.util.List.of("127.0.0.1:25520"),
+            Optional.of("worker"),
+            Optional.of("ci"),
+            Optional.of("keep-oldest"),
+            Optional.of("30s"),
+            Optional.of("2m")),
+        config.cluster());
+  }
+
+  @Test
   void malformedSettingsNameTheFileTheLineOrTheKey() throws IOException {
     String[][] cases = {
       {"{\n\"addr\": \"x\",\n oops}", "kiln.json:3: not JSON"},
@@ -55,6 +76,11 @@ class DaemonConfigTest {
       {"{\"root\":\"\"}", "\"root\" must be a non-empty string"},
       {"{\"allowInsecureEntitlements\":[\"root\"]}", "must be a list of network.host"},
       {"{\"allowInsecureEntitlements\":\"network.host\"}", "must be a list of"},
+      {"{\"cluster\":[]}", "\"cluster\" must be an object"},
+      {"{\"cluster\":{\"seeds\":[]}}", "unknown setting \"cluster.seeds\""},
+      {"{\"cluster\":{\"join\":\"a:1\"}}", "\"cluster.join\" must be a list of HOST:PORT"},
+      {"{\"cluster\":{\"join\":[1]}}", "\"cluster.join\" must be a list of HOST:PORT"},
+      {"{\"cluster\":{\"bind\":7}}", "\"bind\" must be a non-empty string"},
     };
     for (String[] c : cases) {
       IOException e = assertThrows(IOException.class, () -> DaemonConfig.read(file(c[0])), c[0]);

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.kiln.engine.testing.BusyboxLayout;
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
@@ -110,6 +111,32 @@ class ClusterMembershipTest {
       assertEquals(0, table.exit(), table.err());
       assertTrue(table.err().contains("Cluster kiln, seen from " + first), table.err());
       assertTrue(table.err().contains("NODE"), table.err());
+    }
+  }
+
+  @Test
+  void theThreeNodeExampleFilesMakeOneCluster() throws Exception {
+    Path example = BusyboxLayout.repositoryRoot().resolve("cluster-config/local-3");
+    List<DaemonProcess> nodes = new ArrayList<>();
+    try {
+      for (String name : List.of("a", "b", "c")) {
+        // The files' cluster ports (25520-25522); each daemon's API and state here instead.
+        nodes.add(node(name, "--config", example.resolve("node-" + name + ".json").toString()));
+      }
+      KilnRun json =
+          process("cluster", "status", "--addr", nodes.get(2).address(), "--format", "json");
+
+      assertEquals(0, json.exit(), json.err());
+      List<String> members = new ArrayList<>();
+      for (JsonNode member : new ObjectMapper().readTree(json.err()).path("members")) {
+        members.add(member.path("address").asText() + " " + member.path("status").asText());
+      }
+      assertEquals(
+          List.of("127.0.0.1:25520 up", "127.0.0.1:25521 up", "127.0.0.1:25522 up"), members);
+    } finally {
+      for (DaemonProcess node : nodes) {
+        node.close();
+      }
     }
   }
 
