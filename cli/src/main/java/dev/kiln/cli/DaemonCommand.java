@@ -261,43 +261,48 @@ final class DaemonCommand implements Callable<Integer> {
    * without --cluster-bind (or {@code cluster.bind}).
    */
   private java.util.Optional<ClusterSettings> cluster(DaemonConfig.Cluster file) {
-    clusterBind = clusterBind.or(file::bind);
-    join = join.isEmpty() ? file.join() : join;
-    role = role.or(file::role);
-    clusterName = clusterName.or(file::name);
-    splitBrain = splitBrain.or(file::splitBrain);
-    downAfter = downAfter.or(file::downAfter);
-    joinTimeout = joinTimeout.or(file::joinTimeout);
-    if (clusterBind.isEmpty()) {
-      if (!join.isEmpty()
-          || role.isPresent()
-          || clusterName.isPresent()
-          || splitBrain.isPresent()
-          || downAfter.isPresent()
-          || joinTimeout.isPresent()) {
+    DaemonConfig.Cluster given =
+        new DaemonConfig.Cluster(
+            clusterBind.or(file::bind),
+            join.isEmpty() ? file.join() : join,
+            role.or(file::role),
+            clusterName.or(file::name),
+            splitBrain.or(file::splitBrain),
+            downAfter.or(file::downAfter),
+            joinTimeout.or(file::joinTimeout));
+    if (given.bind().isEmpty()) {
+      if (!given.equals(DaemonConfig.Cluster.NONE)) {
         throw new IllegalArgumentException(
             "--join, --role, --cluster-name, --split-brain, --down-after and --join-timeout are"
                 + " for a cluster node: give --cluster-bind HOST:PORT too");
       }
       return java.util.Optional.empty();
     }
-    NodeRole nodeRole = role.map(NodeRole::parse).orElse(NodeRole.ALL);
+    NodeRole nodeRole = given.role().map(NodeRole::parse).orElse(NodeRole.ALL);
     if (!nodeRole.runsSteps() && execSlots.isPresent()) {
       throw new IllegalArgumentException(
           "--slots: a coordinator runs no steps (give --role worker or all)");
     }
+    ClusterSettings defaults =
+        ClusterSettings.of(
+            "kiln",
+            HostPort.parse(given.bind().get(), "--cluster-bind"),
+            java.util.List.of(),
+            nodeRole);
     return java.util.Optional.of(
         new ClusterSettings(
-            clusterName.orElse("kiln"),
-            HostPort.parse(clusterBind.get(), "--cluster-bind"),
-            join.stream().map(seed -> HostPort.parse(seed, "--join")).toList(),
+            given.name().orElse(defaults.name()),
+            defaults.bind(),
+            given.join().stream().map(seed -> HostPort.parse(seed, "--join")).toList(),
             nodeRole,
-            splitBrain.orElse("keep-majority"),
-            downAfter
+            given.splitBrain().orElse(defaults.strategy()),
+            given
+                .downAfter()
                 .map(d -> Durations.parse("--down-after", d))
-                .orElse(java.time.Duration.ofSeconds(20)),
-            joinTimeout
+                .orElse(defaults.downAfter()),
+            given
+                .joinTimeout()
                 .map(d -> Durations.parse("--join-timeout", d))
-                .orElse(java.time.Duration.ofSeconds(60))));
+                .orElse(defaults.joinTimeout())));
   }
 }

@@ -65,8 +65,7 @@ public final class ClusterNode {
     Optional<CoordinatedShutdown.Reason> reason =
         CoordinatedShutdown.get(classic).getShutdownReason();
     String seeds = String.join(", ", settings.seeds().stream().map(HostPort::toString).toList());
-    if (reason.isPresent()
-        && reason.get().getClass().getSimpleName().contains("IncompatibleConfiguration")) {
+    if (reason.equals(Optional.of(CoordinatedShutdown.incompatibleConfigurationDetectedReason()))) {
       return "the cluster at "
           + seeds
           + " refused this node: its Kiln version or cluster name differs (this node: cluster "

@@ -7,7 +7,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Optional;
 
 /**
  * The host's processes by their own argv ({@code /proc/PID/cmdline}). Not {@code
@@ -39,11 +38,5 @@ public final class HostProcesses {
     } catch (IOException e) {
       return ""; // It ended meanwhile.
     }
-  }
-
-  /** The argv of {@code process}, if it still runs. */
-  public static Optional<String> argv(ProcessHandle process) {
-    String argv = argv(Path.of("/proc", Long.toString(process.pid())));
-    return argv.isEmpty() ? Optional.empty() : Optional.of(argv);
   }
 }
