@@ -26,7 +26,10 @@ final class ClusterCommand implements Runnable {
         spec.commandLine(), "missing command: try kiln cluster status");
   }
 
-  /** {@code kiln cluster status}: members, roles, state and slots, as the daemon sees them. */
+  /**
+   * {@code kiln cluster status}: members, roles, state, slots and the steps this node placed on
+   * them, as the daemon sees them.
+   */
   @Command(
       name = "status",
       description = "List the cluster's members: address, roles, state and execution slots.")
@@ -58,8 +61,9 @@ final class ClusterCommand implements Runnable {
                 + cluster.path("self").asText()
                 + ", leader "
                 + (cluster.path("leader").isNull() ? "none" : cluster.path("leader").asText()));
-        String row = "%-22s  %-10s  %-11s  %-20s  %5s  %s%n";
-        out.printf(Locale.ROOT, row, "NODE", "STATE", "REACHABLE", "ROLES", "SLOTS", "VERSION");
+        String row = "%-22s  %-10s  %-11s  %-20s  %7s  %7s  %s%n";
+        out.printf(
+            Locale.ROOT, row, "NODE", "STATE", "REACHABLE", "ROLES", "IN USE", "PLACED", "VERSION");
         for (JsonNode member : cluster.path("members")) {
           List<String> roles = new ArrayList<>();
           member.path("roles").forEach(role -> roles.add(role.asText()));
@@ -70,9 +74,16 @@ final class ClusterCommand implements Runnable {
               member.path("status").asText(),
               member.path("reachable").asBoolean() ? "yes" : "no",
               String.join(",", roles),
-              member.path("slots").asInt(),
+              member.path("inFlight").asInt() + "/" + member.path("slots").asInt(),
+              member.path("placed").asLong(),
               member.path("version").asText());
         }
+        out.printf(
+            Locale.ROOT,
+            "%d steps waiting for a worker; this node fetched %d layers (%d bytes) from others%n",
+            cluster.path("waiting").asInt(),
+            cluster.path("fetched").path("layers").asLong(),
+            cluster.path("fetched").path("bytes").asLong());
         return 0;
       } catch (IOException | IllegalArgumentException e) {
         System.err.println("error: " + e.getMessage());

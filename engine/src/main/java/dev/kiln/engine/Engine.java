@@ -32,6 +32,7 @@ import dev.kiln.engine.job.JobEvent;
 import dev.kiln.engine.job.JobRecorder;
 import dev.kiln.engine.job.JobState;
 import dev.kiln.engine.job.Jobs;
+import dev.kiln.engine.placement.ClusterWork;
 import dev.kiln.engine.progress.ProgressEvent;
 import dev.kiln.engine.progress.ProgressStream;
 import dev.kiln.engine.registry.RegistryClient;
@@ -98,6 +99,7 @@ public final class Engine implements AutoCloseable {
   private final List<String> startReport;
   private final RootLock lock;
   private final Optional<ClusterNode> cluster;
+  private final Optional<ClusterWork> work;
 
   private Engine(
       ActorSystem<Solver.Command> system,
@@ -115,7 +117,8 @@ public final class Engine implements AutoCloseable {
       LocalSync localSync,
       List<String> startReport,
       RootLock lock,
-      Optional<ClusterNode> cluster) {
+      Optional<ClusterNode> cluster,
+      Optional<ClusterWork> work) {
     this.system = system;
     this.jobs = Jobs.of(system);
     this.snapshotter = snapshotter;
@@ -133,6 +136,7 @@ public final class Engine implements AutoCloseable {
     this.startReport = List.copyOf(startReport);
     this.lock = lock;
     this.cluster = cluster;
+    this.work = work;
   }
 
   public static Engine start(EngineConfig config) throws IOException {
@@ -144,13 +148,13 @@ public final class Engine implements AutoCloseable {
     Path root = config.root().toAbsolutePath();
     Files.createDirectories(root);
     RootLock lock = RootLock.take(root, "wait for it or pass another --root");
-    AtomicReference<Worker> worker = new AtomicReference<>();
+    AtomicReference<Resolver> resolver = new AtomicReference<>();
     AtomicReference<SnapshotCache> cache = new AtomicReference<>();
     // Starting the actor system takes about 0.4 s (its configuration and classes): it starts on a
     // thread of its own while this one checks the root.
     CompletableFuture<ActorSystem<Solver.Command>> starting =
         CompletableFuture.supplyAsync(
-            () -> startSystem(config, root, worker, cache),
+            () -> startSystem(config, root, resolver, cache),
             task -> {
               Thread thread = new Thread(task, "kiln-engine-start");
               thread.setDaemon(true);
@@ -226,7 +230,7 @@ public final class Engine implements AutoCloseable {
     if (dropped > 0) {
       report.add("cache: dropped " + dropped + " records whose data was gone or damaged");
     }
-    worker.set(
+    Worker worker =
         new Worker(
             executor,
             snapshotter,
@@ -236,7 +240,29 @@ public final class Engine implements AutoCloseable {
             localSync,
             config.locals(),
             dispatchers.lookup(DispatcherSelector.fromConfig("kiln.exec-dispatcher")),
-            dispatchers.lookup(DispatcherSelector.fromConfig("kiln.io-dispatcher"))));
+            dispatchers.lookup(DispatcherSelector.fromConfig("kiln.io-dispatcher")));
+    Optional<ClusterWork> work = Optional.empty();
+    if (clusterNode.isPresent()) {
+      try {
+        work =
+            Optional.of(
+                ClusterWork.start(
+                    system,
+                    config.cluster().get(),
+                    snapshotter,
+                    root,
+                    worker,
+                    cache.get(),
+                    config.effectiveSlots(),
+                    dispatchers.lookup(DispatcherSelector.fromConfig("kiln.io-dispatcher"))));
+      } catch (IOException e) {
+        system.terminate();
+        cacheStore.close();
+        lock.close();
+        throw e;
+      }
+    }
+    resolver.set(work.map(w -> w.resolver(worker)).orElse(worker));
     return new Engine(
         system,
         snapshotter,
@@ -246,7 +272,7 @@ public final class Engine implements AutoCloseable {
         dockerImages,
         images,
         registries,
-        worker.get(),
+        worker,
         cacheStore,
         cache.get(),
         new Collector(
@@ -267,7 +293,8 @@ public final class Engine implements AutoCloseable {
         localSync,
         report,
         lock,
-        clusterNode);
+        clusterNode,
+        work);
   }
 
   /**
@@ -278,9 +305,9 @@ public final class Engine implements AutoCloseable {
   private static ActorSystem<Solver.Command> startSystem(
       EngineConfig config,
       Path root,
-      AtomicReference<Worker> worker,
+      AtomicReference<Resolver> resolvers,
       AtomicReference<SnapshotCache> cache) {
-    Resolver resolver = (digest, vertex, inputs) -> worker.get().resolve(digest, vertex, inputs);
+    Resolver resolver = (digest, vertex, inputs) -> resolvers.get().resolve(digest, vertex, inputs);
     com.typesafe.config.Config base =
         dev.kiln.engine.job.JobJournal.config(root, config.keepJobs())
             .withFallback(com.typesafe.config.ConfigFactory.load());
@@ -598,6 +625,9 @@ public final class Engine implements AutoCloseable {
             replyTo -> new Solver.Solve(definition, inputs, progress.ref(), replyTo, ticket),
             SOLVE_TIMEOUT,
             system.scheduler());
+    if (work.isPresent()) {
+      outcome = outcome.thenCompose(work.get()::local);
+    }
     return new Running(
         outcome
             .thenCombine(progress.drained(), (result, drained) -> result)
@@ -850,6 +880,11 @@ public final class Engine implements AutoCloseable {
   }
 
   /** This engine's membership in a cluster; none for a single node. */
+  /** This node's share of the cluster's work, when it is a cluster node. */
+  public Optional<ClusterWork> clusterWork() {
+    return work;
+  }
+
   public Optional<ClusterNode> cluster() {
     return cluster;
   }
@@ -868,6 +903,7 @@ public final class Engine implements AutoCloseable {
   public void close() throws IOException {
     collector.close();
     jobs.quiesce(Duration.ofSeconds(30));
+    work.ifPresent(ClusterWork::close);
     // Terminating stops every vertex, which cancels its work; then wait for that work to end,
     // so that nothing still writes under the root when the next engine takes it over.
     system.terminate();

@@ -1,5 +1,7 @@
 package dev.kiln.tests;
 
+import static dev.kiln.tests.ClusterProcesses.freePort;
+import static dev.kiln.tests.ClusterProcesses.process;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -7,7 +9,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.kiln.engine.testing.BusyboxLayout;
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -28,28 +29,12 @@ import org.junit.jupiter.api.io.TempDir;
 class ClusterMembershipTest {
   @TempDir Path temp;
 
-  private static int freePort() throws IOException {
-    try (ServerSocket socket = new ServerSocket(0)) {
-      return socket.getLocalPort();
-    }
-  }
-
   private DaemonProcess node(String name, String... cluster) throws IOException {
     List<String> command =
         DaemonProcess.kiln(
             "daemon", "--root", temp.resolve(name).toString(), "--addr", "tcp://127.0.0.1:0");
     command.addAll(List.of(cluster));
     return DaemonProcess.launch(command);
-  }
-
-  /** A {@code kiln} process run to its end: its exit code and all it printed. */
-  private static KilnRun process(String... args) throws Exception {
-    Process process =
-        new ProcessBuilder(DaemonProcess.kiln(args)).redirectErrorStream(true).start();
-    process.getOutputStream().close();
-    String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    assertTrue(process.waitFor(2, TimeUnit.MINUTES), output);
-    return new KilnRun(process.exitValue(), output);
   }
 
   @Test

@@ -19,6 +19,9 @@ import dev.kiln.engine.cluster.ClusterStatus;
 import dev.kiln.engine.job.BuildId;
 import dev.kiln.engine.job.JobState;
 import dev.kiln.engine.job.JobSummary;
+import dev.kiln.engine.placement.ClusterWork;
+import dev.kiln.engine.placement.LayerStore;
+import dev.kiln.engine.placement.PlacementReport;
 import dev.kiln.engine.snapshot.FileTrees;
 import java.io.IOException;
 import java.io.InputStream;
@@ -247,7 +250,7 @@ public final class DaemonServer extends AllDirectives implements AutoCloseable {
             () ->
                 concat(
                     path("info", () -> get(() -> complete(json(StatusCodes.OK, info())))),
-                    path("cluster", () -> get(() -> complete(cluster()))),
+                    path("cluster", () -> get(() -> completeWithFuture(cluster()))),
                     path("du", () -> get(() -> completeWithFuture(blocking(this::diskUsage)))),
                     path("prune", () -> postJson(MAX_JSON_BYTES, body -> () -> prune(body))),
                     pathPrefix(
@@ -600,14 +603,27 @@ public final class DaemonServer extends AllDirectives implements AutoCloseable {
     return info;
   }
 
-  /** {@code GET /v1/cluster}: the cluster as this node sees it. */
-  private HttpResponse cluster() {
-    if (engine.cluster().isEmpty()) {
-      return json(
-          StatusCodes.NOT_FOUND,
-          error("this daemon is a single node: start it with --cluster-bind to make a cluster"));
+  /**
+   * {@code GET /v1/cluster}: the cluster as this node sees it, with the steps it placed on each
+   * worker and the data it fetched from the others.
+   */
+  private CompletionStage<HttpResponse> cluster() {
+    if (engine.cluster().isEmpty() || engine.clusterWork().isEmpty()) {
+      return CompletableFuture.completedFuture(
+          json(
+              StatusCodes.NOT_FOUND,
+              error(
+                  "this daemon is a single node: start it with --cluster-bind to make a cluster")));
     }
-    ClusterStatus status = engine.cluster().get().status();
+    ClusterWork work = engine.clusterWork().get();
+    return work.report()
+        .thenApply(report -> cluster(engine.cluster().get().status(), report, work.moved()));
+  }
+
+  private static HttpResponse cluster(
+      ClusterStatus status, Optional<PlacementReport> report, LayerStore.Moved moved) {
+    Map<String, PlacementReport.Worker> workers = new HashMap<>();
+    report.ifPresent(r -> r.workers().forEach(worker -> workers.put(worker.node(), worker)));
     ObjectNode body = JSON.createObjectNode();
     body.put("name", status.name());
     body.put("self", status.self());
@@ -622,8 +638,15 @@ public final class DaemonServer extends AllDirectives implements AutoCloseable {
       node.put("reachable", member.reachable());
       member.roles().forEach(node.putArray("roles")::add);
       node.put("slots", member.slots());
+      PlacementReport.Worker worker = workers.get(member.address());
+      node.put("inFlight", worker == null ? 0 : worker.inFlight());
+      node.put("placed", worker == null ? 0 : worker.placed());
       node.put("version", member.version());
     }
+    body.put("waiting", report.map(PlacementReport::waiting).orElse(0));
+    ObjectNode fetched = body.putObject("fetched");
+    fetched.put("layers", moved.layers());
+    fetched.put("bytes", moved.bytes());
     return json(StatusCodes.OK, body);
   }
 

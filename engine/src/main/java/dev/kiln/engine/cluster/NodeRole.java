@@ -34,4 +34,9 @@ public enum NodeRole {
   public boolean runsSteps() {
     return this != COORDINATOR;
   }
+
+  /** Whether the node places its builds' steps on the cluster's workers. */
+  public boolean coordinates() {
+    return this != WORKER;
+  }
 }

@@ -19,6 +19,28 @@ public interface OpRunner {
   CompletionStage<List<Result>> run(List<Result> inputs, RunContext context);
 
   /**
+   * Runs the op as {@link #run(List, RunContext)} does, knowing the step it is: a runner that hands
+   * the op to another node sends its key along, so that the node records and reuses the result.
+   */
+  default CompletionStage<List<Result>> run(List<Result> inputs, RunContext context, Step step) {
+    return run(inputs, context);
+  }
+
+  /**
+   * What the solver knows of a step when it runs it: its cache key, what made it, and whether it
+   * ignores the cache (no result recorded under the key may stand in for running it).
+   */
+  record Step(CacheKey key, ResultCache.Made made, boolean uncached) {}
+
+  /**
+   * False for a runner that finds its execution slot elsewhere (a worker of the cluster, which
+   * bounds its own steps): the solver then runs it without taking one of this node's.
+   */
+  default boolean takesSlot() {
+    return true;
+  }
+
+  /**
    * True for an op whose cache key depends on what its inputs hold, not only on their keys: a build
    * op, keyed by the nested definition it reads. The solver then gives it its inputs' results
    * before asking for its key, through {@link #cacheDigest(List, RunContext, Nesting)}.

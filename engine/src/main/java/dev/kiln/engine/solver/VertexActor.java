@@ -155,6 +155,7 @@ public final class VertexActor extends AbstractBehavior<VertexActor.Command> {
   private final VertexLogs logs;
   private final Nesting nesting;
   private boolean digestAsked;
+  private boolean holdsSlot;
 
   public static Behavior<Command> create(
       Digest digest,
@@ -559,7 +560,11 @@ public final class VertexActor extends AbstractBehavior<VertexActor.Command> {
 
   private void queue() {
     state = State.QUEUED;
-    slots.tell(new ExecutionSlots.Acquire(slotAdapter, build));
+    if (runner.takesSlot()) {
+      slots.tell(new ExecutionSlots.Acquire(slotAdapter, build));
+    } else {
+      execute();
+    }
   }
 
   private Behavior<Command> onSlotGranted() {
@@ -567,13 +572,30 @@ public final class VertexActor extends AbstractBehavior<VertexActor.Command> {
       slots.tell(new ExecutionSlots.Release(slotAdapter));
       return this;
     }
+    holdsSlot = true;
+    execute();
+    return this;
+  }
+
+  private void execute() {
     state = State.RUNNING;
     startedAt = Instant.now();
     logs.markStarted();
     emit(new ProgressEvent.VertexStarted(digest, vertex.name(), startedAt));
     getContext()
-        .pipeToSelf(runner.run(inputOutputs(), new RunContext(logs, cancellation)), Executed::new);
-    return this;
+        .pipeToSelf(
+            runner.run(
+                inputOutputs(),
+                new RunContext(logs, cancellation),
+                new OpRunner.Step(key.orElseThrow(), made(), uncached)),
+            Executed::new);
+  }
+
+  private void releaseSlot() {
+    if (holdsSlot) {
+      holdsSlot = false;
+      slots.tell(new ExecutionSlots.Release(slotAdapter));
+    }
   }
 
   /** The outputs this vertex reads from its inputs, in input order. */
@@ -589,7 +611,7 @@ public final class VertexActor extends AbstractBehavior<VertexActor.Command> {
     if (state != State.RUNNING) {
       return this;
     }
-    slots.tell(new ExecutionSlots.Release(slotAdapter));
+    releaseSlot();
     if (executed.failure() != null) {
       fail(executed.failure());
       return this;
@@ -683,9 +705,11 @@ public final class VertexActor extends AbstractBehavior<VertexActor.Command> {
     if (state != State.FINISHED) {
       cancellation.cancel();
     }
-    if (state == State.QUEUED || state == State.RUNNING) {
+    if (state == State.QUEUED && runner.takesSlot()) {
+      // The request may still be queued: withdrawing it is idempotent.
       slots.tell(new ExecutionSlots.Release(slotAdapter));
     }
+    releaseSlot();
     return this;
   }
 

@@ -1,0 +1,124 @@
+package dev.kiln.engine.placement;
+
+import dev.kiln.engine.cluster.ClusterSettings;
+import dev.kiln.engine.snapshot.Snapshotter;
+import dev.kiln.engine.solver.ExecutionSlots;
+import dev.kiln.engine.solver.Outcome;
+import dev.kiln.engine.solver.Resolver;
+import dev.kiln.engine.solver.ResultCache;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.Executor;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.Props;
+import org.apache.pekko.actor.typed.javadsl.AskPattern;
+
+/**
+ * A cluster node's share of the work: its data server and layer store on every node, a {@link
+ * StepWorker} (with execution slots of its own) on a node that runs steps, and a {@link Placement}
+ * on a node that coordinates, whose resolver sends exec steps to the workers.
+ */
+public final class ClusterWork {
+  /** Steps in flight on a worker beyond its slots: a small queue, so that it never idles. */
+  public static final int QUEUE_PER_WORKER = 1;
+
+  private final DataServer server;
+  private final LayerStore layers;
+  private final Optional<ActorRef<Placement.Command>> placement;
+  private final Executor io;
+  private final ActorSystem<?> system;
+
+  private ClusterWork(
+      ActorSystem<?> system,
+      DataServer server,
+      LayerStore layers,
+      Optional<ActorRef<Placement.Command>> placement,
+      Executor io) {
+    this.system = system;
+    this.server = server;
+    this.layers = layers;
+    this.placement = placement;
+    this.io = io;
+  }
+
+  /**
+   * Starts this node's share: {@code local} runs its steps, {@code cache} records them, {@code
+   * slots} bound them.
+   */
+  public static ClusterWork start(
+      ActorSystem<?> system,
+      ClusterSettings settings,
+      Snapshotter snapshotter,
+      Path root,
+      Resolver local,
+      ResultCache cache,
+      int slots,
+      Executor io)
+      throws IOException {
+    DataServer server = DataServer.start(system, snapshotter, root, settings.bind().host(), 0, io);
+    LayerStore layers = new LayerStore(snapshotter, settings.bind().toString(), server.url());
+    if (settings.role().runsSteps()) {
+      ActorRef<ExecutionSlots.Command> slotActor =
+          system.systemActorOf(ExecutionSlots.create(slots), "worker-slots", Props.empty());
+      system.systemActorOf(
+          StepWorker.create(
+              new StepRun.Services(
+                  local, cache, layers, slotActor, settings.bind().toString(), slots, io)),
+          "worker",
+          Props.empty());
+    }
+    Optional<ActorRef<Placement.Command>> placement =
+        settings.role().coordinates()
+            ? Optional.of(
+                system.systemActorOf(
+                    Placement.create(QUEUE_PER_WORKER, layers), "placement", Props.empty()))
+            : Optional.empty();
+    return new ClusterWork(system, server, layers, placement, io);
+  }
+
+  /** The resolver this node's builds use: placing steps on a coordinator, else {@code local}. */
+  public Resolver resolver(Resolver local) {
+    return placement.<Resolver>map(p -> new PlacingResolver(local, p, layers, io)).orElse(local);
+  }
+
+  /** {@code outcome} with its result made local, for the exporters. */
+  public CompletionStage<Outcome> local(Outcome outcome) {
+    if (outcome instanceof Outcome.Solved solved && solved.result() instanceof PlacedSnapshot) {
+      return CompletableFuture.supplyAsync(
+          () ->
+              new Outcome.Solved(
+                  StepRun.unchecked(() -> layers.local(solved.result())), solved.key()),
+          io);
+    }
+    return CompletableFuture.completedFuture(outcome);
+  }
+
+  /** This coordinator's view of the workers; empty on a node that only runs steps. */
+  public CompletionStage<Optional<PlacementReport>> report() {
+    if (placement.isEmpty()) {
+      return CompletableFuture.completedFuture(Optional.empty());
+    }
+    return AskPattern.<Placement.Command, PlacementReport>ask(
+            placement.get(), Placement.Report::new, Duration.ofSeconds(5), system.scheduler())
+        .thenApply(Optional::of);
+  }
+
+  /** What this node fetched from the others. */
+  public LayerStore.Moved moved() {
+    return layers.moved();
+  }
+
+  /** The data server's address. */
+  public String dataUrl() {
+    return server.url();
+  }
+
+  public CompletionStage<Void> close() {
+    return server.close();
+  }
+}

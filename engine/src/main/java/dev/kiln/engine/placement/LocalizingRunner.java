@@ -1,0 +1,65 @@
+package dev.kiln.engine.placement;
+
+import dev.kiln.engine.run.RunContext;
+import dev.kiln.engine.solver.Nesting;
+import dev.kiln.engine.solver.OpRunner;
+import dev.kiln.engine.solver.Result;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.Executor;
+
+/** Runs an op on this node, first fetching the inputs other nodes of the cluster made. */
+final class LocalizingRunner implements OpRunner {
+  private final OpRunner delegate;
+  private final LayerStore layers;
+  private final Executor io;
+
+  LocalizingRunner(OpRunner delegate, LayerStore layers, Executor io) {
+    this.delegate = delegate;
+    this.layers = layers;
+    this.io = io;
+  }
+
+  @Override
+  public CompletionStage<String> cacheDigest(RunContext context) {
+    return delegate.cacheDigest(context);
+  }
+
+  @Override
+  public boolean keyedByInputs() {
+    return delegate.keyedByInputs();
+  }
+
+  @Override
+  public CompletionStage<String> cacheDigest(
+      List<Result> inputs, RunContext context, Nesting nesting) {
+    return local(inputs).thenCompose(local -> delegate.cacheDigest(local, context, nesting));
+  }
+
+  @Override
+  public CompletionStage<List<Result>> run(List<Result> inputs, RunContext context) {
+    return local(inputs).thenCompose(local -> delegate.run(local, context));
+  }
+
+  @Override
+  public boolean takesSlot() {
+    return delegate.takesSlot();
+  }
+
+  CompletionStage<List<Result>> local(List<Result> inputs) {
+    if (inputs.stream().noneMatch(PlacedSnapshot.class::isInstance)) {
+      return CompletableFuture.completedFuture(inputs);
+    }
+    return CompletableFuture.supplyAsync(
+        () -> {
+          List<Result> local = new ArrayList<>();
+          for (Result input : inputs) {
+            local.add(StepRun.unchecked(() -> layers.local(input)));
+          }
+          return local;
+        },
+        io);
+  }
+}

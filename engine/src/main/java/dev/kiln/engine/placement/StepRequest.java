@@ -1,0 +1,42 @@
+package dev.kiln.engine.placement;
+
+import java.util.List;
+
+/**
+ * A step a coordinator places on a worker: its exec op as canonical JSON and the op's digest, its
+ * cache key and what the key was made of (so the worker records and reuses the result, unless the
+ * step ignores the cache), and its inputs' snapshots and where each node serves its layers.
+ */
+public record StepRequest(
+    String name,
+    String opJson,
+    String opDigest,
+    String key,
+    List<String> inputKeys,
+    boolean uncached,
+    List<SnapshotRef> inputs,
+    java.util.Map<String, String> dataUrls) {
+  public StepRequest {
+    inputKeys = List.copyOf(inputKeys);
+    inputs = List.copyOf(inputs);
+    dataUrls = java.util.Map.copyOf(dataUrls);
+  }
+
+  /** This request with where each node serves its layers, as the coordinator knows it. */
+  StepRequest withDataUrls(java.util.Map<String, String> urls) {
+    return new StepRequest(name, opJson, opDigest, key, inputKeys, uncached, inputs, urls);
+  }
+
+  /** How many bytes of the inputs' layers {@code node} holds, each layer counted once. */
+  long bytesHeldBy(String node) {
+    java.util.Set<LayerRef> held = new java.util.HashSet<>();
+    for (SnapshotRef input : inputs) {
+      for (LayerRef layer : input.layers()) {
+        if (input.held(layer, node)) {
+          held.add(layer);
+        }
+      }
+    }
+    return held.stream().mapToLong(LayerRef::bytes).sum();
+  }
+}
