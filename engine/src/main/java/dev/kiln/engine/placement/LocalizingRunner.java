@@ -48,6 +48,25 @@ final class LocalizingRunner implements OpRunner {
     return delegate.takesSlot();
   }
 
+  /**
+   * Starts fetching an input made on another node while the others are awaited: the run finds it
+   * fetched (or being fetched, and waits for that one fetch).
+   */
+  @Override
+  public void inputReady(Result input) {
+    if (input instanceof PlacedSnapshot) {
+      CompletableFuture.runAsync(
+          () -> {
+            try {
+              layers.local(input);
+            } catch (java.io.IOException e) {
+              // The run fetches it again and reports what fails.
+            }
+          },
+          io);
+    }
+  }
+
   CompletionStage<List<Result>> local(List<Result> inputs) {
     if (inputs.stream().noneMatch(PlacedSnapshot.class::isInstance)) {
       return CompletableFuture.completedFuture(inputs);

@@ -50,10 +50,17 @@ public final class Placement extends AbstractBehavior<Placement.Command> {
 
   private record Gone(ActorRef<StepWorker.Command> worker) implements Command {}
 
+  /** Layers remembered per worker at most: beyond, the memory starts again. */
+  private static final int MAX_HELD = 100_000;
+
   /** A worker as this coordinator knows it. */
   private static final class Known {
     final StepEvent.Described described;
     final Set<String> inFlight = new LinkedHashSet<>();
+    // Those of inFlight that have a slot there; the others wait in its queue.
+    final Set<String> started = new java.util.HashSet<>();
+    // The layers its steps read or made, which it therefore holds (until its cache drops them).
+    final Set<String> held = new java.util.HashSet<>();
     long placed;
 
     Known(StepEvent.Described described) {
@@ -62,6 +69,17 @@ public final class Placement extends AbstractBehavior<Placement.Command> {
 
     double load() {
       return (double) inFlight.size() / described.slots();
+    }
+
+    long bytes(StepRequest request) {
+      return request.bytesHeldBy(described.node(), held);
+    }
+
+    void holds(java.util.Collection<LayerRef> layers) {
+      if (held.size() + layers.size() > MAX_HELD) {
+        held.clear();
+      }
+      layers.forEach(layer -> held.add(layer.name()));
     }
   }
 
@@ -125,6 +143,7 @@ public final class Placement extends AbstractBehavior<Placement.Command> {
       Known known = workers.get(placed.worker());
       if (known != null) {
         known.inFlight.remove(withdraw.stepId());
+        known.started.remove(withdraw.stepId());
       }
       placed.worker().tell(new StepWorker.CancelStep(withdraw.stepId(), events));
       placed.place().done().completeExceptionally(new CancelledException());
@@ -171,10 +190,17 @@ public final class Placement extends AbstractBehavior<Placement.Command> {
         workers.put(described.worker(), new Known(described));
         dispatch();
       }
+    } else if (event instanceof StepEvent.StepStarted started) {
+      inFlight(started.stepId())
+          .map(placed -> workers.get(placed.worker()))
+          .ifPresent(known -> known.started.add(started.stepId()));
     } else if (event instanceof StepEvent.StepLog log) {
-      Optional.ofNullable(inFlight.get(log.stepId()))
+      inFlight(log.stepId())
           .ifPresent(placed -> placed.place().logs().line(log.stream(), log.line()));
     } else if (event instanceof StepEvent.StepDone done) {
+      inFlight(done.stepId())
+          .map(placed -> workers.get(placed.worker()))
+          .ifPresent(known -> known.holds(done.output().layers()));
       end(done.stepId())
           .ifPresent(place -> place.done().complete(new PlacedSnapshot(done.output())));
     } else if (event instanceof StepEvent.StepFailed failed) {
@@ -183,6 +209,10 @@ public final class Placement extends AbstractBehavior<Placement.Command> {
               place -> place.done().completeExceptionally(new PlacedStepFailed(failed.message())));
     }
     return this;
+  }
+
+  private Optional<InFlight> inFlight(String stepId) {
+    return Optional.ofNullable(inFlight.get(stepId));
   }
 
   /** The step's answer came: its worker has room again. */
@@ -194,6 +224,7 @@ public final class Placement extends AbstractBehavior<Placement.Command> {
     Known known = workers.get(placed.worker());
     if (known != null) {
       known.inFlight.remove(stepId);
+      known.started.remove(stepId);
     }
     dispatch();
     return Optional.of(placed.place());
@@ -234,17 +265,60 @@ public final class Placement extends AbstractBehavior<Placement.Command> {
         return;
       }
       waiting.poll();
-      Known known = chosen.get().getValue();
-      known.inFlight.add(next.stepId());
-      known.placed++;
-      inFlight.put(next.stepId(), new InFlight(next, chosen.get().getKey()));
-      chosen
-          .get()
-          .getKey()
-          .tell(
-              new StepWorker.RunStep(
-                  next.stepId(), next.request().withDataUrls(layers.urls()), events));
+      send(next, chosen.get().getKey(), chosen.get().getValue());
     }
+    steal();
+  }
+
+  private void send(Place place, ActorRef<StepWorker.Command> worker, Known known) {
+    known.inFlight.add(place.stepId());
+    known.placed++;
+    place.request().inputs().forEach(input -> known.holds(input.layers()));
+    inFlight.put(place.stepId(), new InFlight(place, worker));
+    worker.tell(
+        new StepWorker.RunStep(
+            place.stepId(), place.request().withDataUrls(layers.urls()), events));
+  }
+
+  /**
+   * Nothing waits here, yet a worker has a free slot while another has more steps than slots, one
+   * of which has not started: that step moves to the free slot, so that the end of a build never
+   * waits on one worker's queue.
+   */
+  private void steal() {
+    for (Map.Entry<ActorRef<StepWorker.Command>, Known> idle : workers.entrySet()) {
+      Known free = idle.getValue();
+      while (free.inFlight.size() < free.described.slots()) {
+        Optional<Map.Entry<ActorRef<StepWorker.Command>, Known>> busy =
+            workers.entrySet().stream()
+                .filter(
+                    entry ->
+                        entry.getValue() != free
+                            && entry.getValue().inFlight.size() > entry.getValue().described.slots()
+                            && queuedOn(entry.getValue()).isPresent())
+                .findFirst();
+        if (busy.isEmpty()) {
+          return;
+        }
+        Known from = busy.get().getValue();
+        String stepId = queuedOn(from).orElseThrow();
+        from.inFlight.remove(stepId);
+        from.placed--;
+        busy.get().getKey().tell(new StepWorker.CancelStep(stepId, events));
+        send(inFlight.remove(stepId).place(), idle.getKey(), free);
+      }
+    }
+  }
+
+  /** The last step queued on {@code known} that has not started. */
+  private static Optional<String> queuedOn(Known known) {
+    String last = null;
+    for (String stepId : known.inFlight) {
+      if (!known.started.contains(stepId)) {
+        last = stepId;
+      }
+    }
+    return Optional.ofNullable(last);
   }
 
   /**
@@ -253,10 +327,10 @@ public final class Placement extends AbstractBehavior<Placement.Command> {
    */
   private Optional<Map.Entry<ActorRef<StepWorker.Command>, Known>> choose(StepRequest request) {
     Comparator<Map.Entry<ActorRef<StepWorker.Command>, Known>> byBytes =
-        Comparator.comparingLong(entry -> request.bytesHeldBy(entry.getValue().described.node()));
+        Comparator.comparingLong(entry -> entry.getValue().bytes(request));
     Optional<Map.Entry<ActorRef<StepWorker.Command>, Known>> holder =
         workers.entrySet().stream()
-            .filter(entry -> request.bytesHeldBy(entry.getValue().described.node()) > 0)
+            .filter(entry -> entry.getValue().bytes(request) > 0)
             .max(byBytes);
     if (holder.isPresent()
         && holder.get().getValue().inFlight.size() < holder.get().getValue().described.slots()) {

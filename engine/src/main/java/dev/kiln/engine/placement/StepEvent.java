@@ -12,6 +12,9 @@ public sealed interface StepEvent extends ClusterMessage {
   record Described(ActorRef<StepWorker.Command> worker, String node, int slots, String dataUrl)
       implements StepEvent {}
 
+  /** The step has an execution slot: it runs now, and it is no longer queued on the worker. */
+  record StepStarted(String stepId) implements StepEvent {}
+
   /** A line of a step's output. */
   record StepLog(String stepId, LogStream stream, String line) implements StepEvent {}
 

@@ -27,12 +27,16 @@ public record StepRequest(
     return new StepRequest(name, opJson, opDigest, key, inputKeys, uncached, inputs, urls);
   }
 
-  /** How many bytes of the inputs' layers {@code node} holds, each layer counted once. */
-  long bytesHeldBy(String node) {
+  /**
+   * How many bytes of the inputs' layers {@code node} holds, each layer counted once: those it
+   * made, those of a snapshot it holds, and those {@code known} to be there (layers named in
+   * earlier steps it ran).
+   */
+  long bytesHeldBy(String node, java.util.Set<String> known) {
     java.util.Set<LayerRef> held = new java.util.HashSet<>();
     for (SnapshotRef input : inputs) {
       for (LayerRef layer : input.layers()) {
-        if (input.held(layer, node)) {
+        if (input.held(layer, node) || known.contains(layer.name())) {
           held.add(layer);
         }
       }

@@ -145,6 +145,7 @@ final class StepRun extends AbstractBehavior<StepRun.Command> {
   private Behavior<Command> onGranted() {
     queued = false;
     holdsSlot = true;
+    run.replyTo().tell(new StepEvent.StepStarted(run.stepId()));
     OpRunner runner;
     try {
       Op op = GraphJson.mapper().readValue(request.opJson(), Op.class);

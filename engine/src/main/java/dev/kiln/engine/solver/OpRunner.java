@@ -27,6 +27,12 @@ public interface OpRunner {
   }
 
   /**
+   * An input's output that {@link #run} will read has arrived while others are still awaited: a
+   * runner may start preparing it (fetching it from another node) meanwhile. Must not block.
+   */
+  default void inputReady(Result input) {}
+
+  /**
    * What the solver knows of a step when it runs it: its cache key, what made it, and whether it
    * ignores the cache (no result recorded under the key may stand in for running it).
    */

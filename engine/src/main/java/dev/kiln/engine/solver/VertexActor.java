@@ -351,6 +351,9 @@ public final class VertexActor extends AbstractBehavior<VertexActor.Command> {
           && inputResults[i] == null) {
         inputResults[i] = done;
         missing--;
+        if (missing > 0) {
+          runner.inputReady(done.outputs().get(declared.get(i).output()));
+        }
       }
     }
     if (state == State.KEYING && runner.keyedByInputs()) {
