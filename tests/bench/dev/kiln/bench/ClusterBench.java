@@ -137,23 +137,9 @@ class ClusterBench {
       warmUp(alone, "alone");
       placedChain = chainTime(alone, "placed");
     }
-    String a = "127.0.0.1:" + freePort();
     List<DaemonProcess> nodes = new ArrayList<>();
     try {
-      nodes.add(daemon("a", "--cluster-bind", a, "--slots", "2"));
-      for (String name : List.of("b", "c")) {
-        nodes.add(
-            daemon(
-                name,
-                "--cluster-bind",
-                "127.0.0.1:" + freePort(),
-                "--join",
-                a,
-                "--role",
-                "worker",
-                "--slots",
-                "2"));
-      }
+      cluster(nodes, "", List.of("--slots", "2"));
       warmUp(nodes.get(0), "three");
       double three = build(nodes.get(0), context("wide-three", wide(24, "three-")));
       Benchmarks.report("cluster: 24 sleep-1 stages, 3 nodes x 2 slots", three, single);
@@ -192,16 +178,48 @@ class ClusterBench {
           "cluster: bytes moved between nodes, context workload (40 MB)",
           fetchedBytes(nodes) - before);
     } finally {
-      java.util.Collections.reverse(nodes); // workers first: the first node leaves last
-      for (DaemonProcess node : nodes) {
-        node.close();
-      }
+      close(nodes);
+    }
+  }
+
+  /**
+   * Starts a first node with {@code first} and two workers of 2 slots joining it, all with {@code
+   * common} options, into {@code nodes} (so that what started is stopped even if a start fails).
+   */
+  private void cluster(
+      List<DaemonProcess> nodes, String prefix, List<String> first, String... common)
+      throws Exception {
+    String seed = "127.0.0.1:" + freePort();
+    List<String> args = new ArrayList<>(List.of("--cluster-bind", seed));
+    args.addAll(first);
+    args.addAll(List.of(common));
+    nodes.add(daemon(prefix + "a", args.toArray(String[]::new)));
+    for (String name : List.of("b", "c")) {
+      List<String> worker =
+          new ArrayList<>(
+              List.of(
+                  "--cluster-bind",
+                  "127.0.0.1:" + freePort(),
+                  "--join",
+                  seed,
+                  "--role",
+                  "worker",
+                  "--slots",
+                  "2"));
+      worker.addAll(List.of(common));
+      nodes.add(daemon(prefix + name, worker.toArray(String[]::new)));
+    }
+  }
+
+  private static void close(List<DaemonProcess> nodes) throws InterruptedException {
+    java.util.Collections.reverse(nodes); // workers first: the first node leaves last
+    for (DaemonProcess node : nodes) {
+      node.close();
     }
   }
 
   @Test
   void aKilledWorkersStepsRunElsewhere() throws Exception {
-    String a = "127.0.0.1:" + freePort();
     StringBuilder dockerfile = new StringBuilder();
     for (int i = 0; i < 4; i++) {
       dockerfile.append("FROM busybox AS s").append(i).append('\n');
@@ -216,22 +234,7 @@ class ClusterBench {
     Path context = context("failover", dockerfile.toString());
     List<DaemonProcess> nodes = new ArrayList<>();
     try {
-      nodes.add(daemon("fa", "--cluster-bind", a, "--role", "coordinator", "--down-after", "2s"));
-      for (String name : List.of("fb", "fc")) {
-        nodes.add(
-            daemon(
-                name,
-                "--cluster-bind",
-                "127.0.0.1:" + freePort(),
-                "--join",
-                a,
-                "--role",
-                "worker",
-                "--slots",
-                "2",
-                "--down-after",
-                "2s"));
-      }
+      cluster(nodes, "f", List.of("--role", "coordinator"), "--down-after", "2s");
       dev.kiln.tests.ClientLines client =
           dev.kiln.tests.ClientLines.start(
               Benchmarks.kilnCommand(
@@ -255,10 +258,7 @@ class ClusterBench {
           "cluster: SIGKILL of a worker to its steps running elsewhere",
           (again - killed) / 1e9);
     } finally {
-      java.util.Collections.reverse(nodes);
-      for (DaemonProcess node : nodes) {
-        node.close();
-      }
+      close(nodes);
     }
   }
 }

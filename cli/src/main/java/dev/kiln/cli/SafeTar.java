@@ -7,12 +7,9 @@ import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import java.nio.file.attribute.PosixFilePermission;
 import java.security.DigestOutputStream;
 import java.security.MessageDigest;
-import java.util.EnumSet;
 import java.util.HexFormat;
-import java.util.Set;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
 
@@ -83,7 +80,7 @@ public final class SafeTar {
       requireNoLinkAbove(dir, target, name);
       if (entry.isDirectory()) {
         Files.createDirectories(target);
-        Files.setPosixFilePermissions(target, mode(entry.getMode() | 0700));
+        chmod(target, entry.getMode() | 0700);
       } else if (entry.isSymbolicLink()) {
         Files.createDirectories(target.getParent());
         Files.createSymbolicLink(target, Path.of(entry.getLinkName()));
@@ -101,7 +98,7 @@ public final class SafeTar {
         if (declared != null && !declared.equals(HexFormat.of().formatHex(sha256.digest()))) {
           throw new Refused("\"" + name + "\" did not arrive whole: its sha256 differs");
         }
-        Files.setPosixFilePermissions(target, mode(entry.getMode()));
+        chmod(target, entry.getMode());
         Files.setLastModifiedTime(target, entry.getLastModifiedTime());
       } else {
         throw new Refused("entry \"" + name + "\" is neither a file, a directory nor a symlink");
@@ -122,15 +119,11 @@ public final class SafeTar {
     }
   }
 
-  /** Permission bits as the JDK's set. */
-  public static Set<PosixFilePermission> mode(int mode) {
-    Set<PosixFilePermission> permissions = EnumSet.noneOf(PosixFilePermission.class);
-    PosixFilePermission[] bits = PosixFilePermission.values(); // OWNER_READ … OTHERS_EXECUTE
-    for (int i = 0; i < 9; i++) {
-      if ((mode & (1 << (8 - i))) != 0) {
-        permissions.add(bits[i]);
-      }
-    }
-    return permissions;
+  /**
+   * Sets all twelve mode bits of {@code path}: setuid, setgid and sticky too (a 1777 {@code /tmp}
+   * stays one), which the JDK's permission set cannot say.
+   */
+  public static void chmod(Path path, int mode) throws IOException {
+    Files.setAttribute(path, "unix:mode", mode & 07777, LinkOption.NOFOLLOW_LINKS);
   }
 }

@@ -25,12 +25,9 @@ class ClusterFailoverTest {
   @TempDir Path temp;
 
   private DaemonProcess node(String name, String... cluster) throws IOException {
-    List<String> command =
-        DaemonProcess.kiln(
-            "daemon", "--root", temp.resolve(name).toString(), "--addr", "tcp://127.0.0.1:0");
-    command.addAll(List.of(cluster));
-    command.addAll(List.of("--down-after", "2s"));
-    return DaemonProcess.launch(command);
+    List<String> options = new ArrayList<>(List.of(cluster));
+    options.addAll(List.of("--down-after", "2s"));
+    return ClusterProcesses.node(temp.resolve(name), options.toArray(String[]::new));
   }
 
   @Test

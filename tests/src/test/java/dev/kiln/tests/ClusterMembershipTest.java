@@ -30,11 +30,7 @@ class ClusterMembershipTest {
   @TempDir Path temp;
 
   private DaemonProcess node(String name, String... cluster) throws IOException {
-    List<String> command =
-        DaemonProcess.kiln(
-            "daemon", "--root", temp.resolve(name).toString(), "--addr", "tcp://127.0.0.1:0");
-    command.addAll(List.of(cluster));
-    return DaemonProcess.launch(command);
+    return ClusterProcesses.node(temp.resolve(name), cluster);
   }
 
   @Test

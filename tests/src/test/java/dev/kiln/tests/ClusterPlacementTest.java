@@ -7,17 +7,14 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.kiln.engine.snapshot.TestLayers;
 import dev.kiln.engine.testing.BusyboxLayout;
 import java.io.IOException;
 import java.nio.file.Files;
-import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -61,11 +58,7 @@ class ClusterPlacementTest {
   }
 
   private static DaemonProcess node(String name, String... cluster) throws IOException {
-    List<String> command =
-        DaemonProcess.kiln(
-            "daemon", "--root", temp.resolve(name).toString(), "--addr", "tcp://127.0.0.1:0");
-    command.addAll(List.of(cluster));
-    return DaemonProcess.launch(command);
+    return ClusterProcesses.node(temp.resolve(name), cluster);
   }
 
   private static Path context(String name, String dockerfile) throws IOException {
@@ -97,25 +90,6 @@ class ClusterPlacementTest {
 
   private static long fetchedLayers(DaemonProcess node) throws Exception {
     return status(node.address()).path("fetched").path("layers").asLong();
-  }
-
-  /** Every path under {@code dir} with its type and, for a file, its content. */
-  private static Map<String, String> tree(Path dir) throws IOException {
-    Map<String, String> tree = new TreeMap<>();
-    try (Stream<Path> paths = Files.walk(dir)) {
-      for (Path path : paths.toList()) {
-        String what;
-        if (Files.isSymbolicLink(path)) {
-          what = "link " + Files.readSymbolicLink(path);
-        } else if (Files.isDirectory(path, LinkOption.NOFOLLOW_LINKS)) {
-          what = "dir";
-        } else {
-          what = "file " + Files.readString(path, java.nio.charset.StandardCharsets.ISO_8859_1);
-        }
-        tree.put(dir.relativize(path).toString(), what);
-      }
-    }
-    return tree;
   }
 
   @Test
@@ -154,7 +128,9 @@ class ClusterPlacementTest {
     assertEquals(6, onB + onC, after.toString());
     assertTrue(onB >= 1 && onC >= 1, "each worker ran a step: " + after);
     assertEquals(0, single.exit(), single.err());
-    assertEquals(tree(temp.resolve("single-out")), tree(temp.resolve("wide-out")));
+    assertEquals(
+        TestLayers.fingerprint(temp.resolve("single-out")),
+        TestLayers.fingerprint(temp.resolve("wide-out")));
     assertEquals("stage-4\n", Files.readString(temp.resolve("wide-out/out4")));
   }
 

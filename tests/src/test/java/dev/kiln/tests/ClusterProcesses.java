@@ -19,6 +19,17 @@ final class ClusterProcesses {
     }
   }
 
+  /**
+   * A daemon on {@code root} with an API on a free loopback port and {@code cluster} options, once
+   * it listens (a cluster node once it is Up).
+   */
+  static DaemonProcess node(java.nio.file.Path root, String... cluster) throws IOException {
+    java.util.List<String> command =
+        DaemonProcess.kiln("daemon", "--root", root.toString(), "--addr", "tcp://127.0.0.1:0");
+    command.addAll(java.util.List.of(cluster));
+    return DaemonProcess.launch(command);
+  }
+
   /** A {@code kiln} process run to its end: its exit code and all it printed. */
   static KilnRun process(String... args) throws Exception {
     Process process =

@@ -59,6 +59,17 @@ class PackageRulesTest {
   }
 
   @Test
+  void theSolverAndTheWorkerNeverSeeTheCluster() {
+    noClasses()
+        .that()
+        .resideInAnyPackage("dev.kiln.engine.solver..", "dev.kiln.engine.worker..")
+        .should()
+        .dependOnClassesThat()
+        .resideInAnyPackage("dev.kiln.engine.placement..", "dev.kiln.engine.cluster..")
+        .check(KILN);
+  }
+
+  @Test
   void onlyTheCliPrints() {
     noClasses()
         .that()

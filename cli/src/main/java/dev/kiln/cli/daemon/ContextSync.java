@@ -200,7 +200,7 @@ final class ContextSync {
       switch (entry.kind()) {
         case DIRECTORY -> {
           Files.createDirectories(target);
-          Files.setPosixFilePermissions(target, SafeTar.mode(entry.mode() | 0700));
+          SafeTar.chmod(target, entry.mode() | 0700);
         }
         case SYMLINK -> {
           if (there == null || !entry.sameAs(there)) {
@@ -232,7 +232,7 @@ final class ContextSync {
               throw new Stale(entry.path());
             }
           }
-          Files.setPosixFilePermissions(target, SafeTar.mode(entry.mode()));
+          SafeTar.chmod(target, entry.mode());
           Files.setLastModifiedTime(
               target, FileTime.from(entry.mtimeNanos(), TimeUnit.NANOSECONDS));
         }

@@ -6,6 +6,7 @@ import dev.kiln.engine.solver.ExecutionSlots;
 import dev.kiln.engine.solver.Outcome;
 import dev.kiln.engine.solver.Resolver;
 import dev.kiln.engine.solver.ResultCache;
+import dev.kiln.engine.worker.Unchecked;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -91,8 +92,7 @@ public final class ClusterWork {
     if (outcome instanceof Outcome.Solved solved && solved.result() instanceof PlacedSnapshot) {
       return CompletableFuture.supplyAsync(
           () ->
-              new Outcome.Solved(
-                  StepRun.unchecked(() -> layers.local(solved.result())), solved.key()),
+              new Outcome.Solved(Unchecked.get(() -> layers.local(solved.result())), solved.key()),
           io);
     }
     return CompletableFuture.completedFuture(outcome);

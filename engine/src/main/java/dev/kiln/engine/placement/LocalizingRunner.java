@@ -4,6 +4,7 @@ import dev.kiln.engine.run.RunContext;
 import dev.kiln.engine.solver.Nesting;
 import dev.kiln.engine.solver.OpRunner;
 import dev.kiln.engine.solver.Result;
+import dev.kiln.engine.worker.Unchecked;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -75,7 +76,7 @@ final class LocalizingRunner implements OpRunner {
         () -> {
           List<Result> local = new ArrayList<>();
           for (Result input : inputs) {
-            local.add(StepRun.unchecked(() -> layers.local(input)));
+            local.add(Unchecked.get(() -> layers.local(input)));
           }
           return local;
         },

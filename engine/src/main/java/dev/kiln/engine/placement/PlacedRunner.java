@@ -3,6 +3,7 @@ package dev.kiln.engine.placement;
 import dev.kiln.engine.run.RunContext;
 import dev.kiln.engine.solver.OpRunner;
 import dev.kiln.engine.solver.Result;
+import dev.kiln.engine.worker.Unchecked;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
@@ -54,7 +55,7 @@ final class PlacedRunner implements OpRunner {
             () -> {
               List<SnapshotRef> refs = new ArrayList<>();
               for (Result input : inputs) {
-                refs.add(StepRun.unchecked(() -> layers.refs(input)));
+                refs.add(Unchecked.get(() -> layers.refs(input)));
               }
               return new StepRequest(
                   step.made().description(),

@@ -15,6 +15,7 @@ import dev.kiln.engine.solver.Resolver;
 import dev.kiln.engine.solver.Result;
 import dev.kiln.engine.solver.ResultCache;
 import dev.kiln.engine.worker.SnapshotResult;
+import dev.kiln.engine.worker.Unchecked;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -120,7 +121,7 @@ final class StepRun extends AbstractBehavior<StepRun.Command> {
                   for (SnapshotRef input : request.inputs()) {
                     local.add(
                         new SnapshotResult(
-                            unchecked(() -> services.layers().local(input.layers()))));
+                            Unchecked.get(() -> services.layers().local(input.layers()))));
                   }
                   return local;
                 },
@@ -192,7 +193,7 @@ final class StepRun extends AbstractBehavior<StepRun.Command> {
     return CompletableFuture.supplyAsync(
         () ->
             new StepEvent.StepDone(
-                run.stepId(), unchecked(() -> services.layers().refs(outputs.get(0))), ran),
+                run.stepId(), Unchecked.get(() -> services.layers().refs(outputs.get(0))), ran),
         services.io());
   }
 
@@ -226,16 +227,5 @@ final class StepRun extends AbstractBehavior<StepRun.Command> {
     cancellation.cancel();
     release();
     return this;
-  }
-
-  /** Blocking work that may throw, for a pool's supplier. */
-  static <T> T unchecked(java.util.concurrent.Callable<T> work) {
-    try {
-      return work.call();
-    } catch (RuntimeException e) {
-      throw e;
-    } catch (Exception e) {
-      throw new CompletionException(e);
-    }
   }
 }

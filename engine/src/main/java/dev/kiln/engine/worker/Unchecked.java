@@ -4,10 +4,10 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.CompletionException;
 
 /** Runs blocking code inside a CompletableFuture stage, rethrowing checked failures wrapped. */
-final class Unchecked {
+public final class Unchecked {
   private Unchecked() {}
 
-  static <T> T get(Callable<T> work) {
+  public static <T> T get(Callable<T> work) {
     try {
       return work.call();
     } catch (RuntimeException e) {

@@ -10,6 +10,7 @@ import dev.kiln.engine.snapshot.Snapshot;
 import dev.kiln.engine.snapshot.Snapshotter;
 import dev.kiln.engine.snapshot.TestLayers;
 import dev.kiln.engine.worker.SnapshotResult;
+import dev.kiln.engine.worker.Unchecked;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -17,7 +18,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ForkJoinPool;
 import java.util.stream.Stream;
@@ -54,7 +54,11 @@ class LayerStoreTest {
   @Test
   void aLayerIsFetchedOnceVerifiedAndKeepsItsName() throws Exception {
     Snapshotter a = snapshotter("a");
-    Layer made = TestLayers.files(a, Map.of("app/hello.txt", "hello\n", "etc/conf", "x=1\n"));
+    // busybox's layer: links, an executable, a sticky 1777 /tmp.
+    Layer made = TestLayers.busybox(a);
+    Files.writeString(made.dir().resolve("etc/conf"), "x=1\n");
+    Files.createDirectories(made.dir().resolve("app"));
+    Files.writeString(made.dir().resolve("app/hello.txt"), "hello\n");
     DataServer server =
         DataServer.start(
             kit.system(), a, temp.resolve("a"), "127.0.0.1", 0, ForkJoinPool.commonPool());
@@ -69,7 +73,7 @@ class LayerStoreTest {
         Stream.generate(
                 () ->
                     CompletableFuture.supplyAsync(
-                        () -> StepRun.unchecked(() -> storeB.local(ref.layers()))))
+                        () -> Unchecked.get(() -> storeB.local(ref.layers()))))
             .limit(8)
             .toList();
     List<Snapshot> got = asks.stream().map(CompletableFuture::join).toList();
