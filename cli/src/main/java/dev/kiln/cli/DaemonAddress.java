@@ -1,5 +1,6 @@
 package dev.kiln.cli;
 
+import dev.kiln.engine.tls.TlsFiles;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;

@@ -6,8 +6,7 @@ import dev.kiln.engine.EngineConfig;
 import dev.kiln.engine.cache.GcPolicy;
 import dev.kiln.engine.cache.Quantities;
 import dev.kiln.engine.cluster.ClusterSettings;
-import dev.kiln.engine.cluster.HostPort;
-import dev.kiln.engine.cluster.NodeRole;
+import dev.kiln.engine.tls.TlsFiles;
 import dev.kiln.frontend.dockerfile.BuildOptions;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
@@ -89,6 +88,34 @@ final class DaemonCommand implements Callable<Integer> {
           "Make this daemon a node of a Kiln cluster, reached by the others at HOST:PORT (Pekko"
               + " Artery TCP). Without it the daemon is a single node.")
   java.util.Optional<String> clusterBind = java.util.Optional.empty();
+
+  @Option(
+      names = "--data-port",
+      paramLabel = "PORT",
+      description =
+          "The port of this node's data plane (layers other nodes fetch), on the --cluster-bind"
+              + " host (default: any free port, announced to the others).")
+  java.util.Optional<Integer> dataPort = java.util.Optional.empty();
+
+  @Option(
+      names = "--cluster-tls-cert",
+      paramLabel = "FILE",
+      description =
+          "This node's certificate (PEM) for mutual TLS between the nodes (cluster and data"
+              + " traffic); every node's shares a subject name and names its own host.")
+  java.util.Optional<java.nio.file.Path> clusterTlsCert = java.util.Optional.empty();
+
+  @Option(
+      names = "--cluster-tls-key",
+      paramLabel = "FILE",
+      description = "The private key (PKCS#8 PEM) of --cluster-tls-cert.")
+  java.util.Optional<java.nio.file.Path> clusterTlsKey = java.util.Optional.empty();
+
+  @Option(
+      names = "--cluster-ca",
+      paramLabel = "FILE",
+      description = "The CA certificate (PEM) that signed every node's certificate.")
+  java.util.Optional<java.nio.file.Path> clusterCa = java.util.Optional.empty();
 
   @Option(
       names = "--join",
@@ -180,6 +207,9 @@ final class DaemonCommand implements Callable<Integer> {
       }
       java.util.Optional<ClusterSettings> cluster = cluster(file.cluster());
       if (cluster.isPresent()) {
+        if (cluster.get().tls().isPresent()) {
+          cluster.get().tls().get().context(); // a bad file is named now, not at the first peer
+        }
         engineConfig = engineConfig.withCluster(cluster.get());
       }
       limit = maxUpload.map(Quantities::parseSize).or(file::maxUpload).orElse(10L << 30);
@@ -269,40 +299,24 @@ final class DaemonCommand implements Callable<Integer> {
             clusterName.or(file::name),
             splitBrain.or(file::splitBrain),
             downAfter.or(file::downAfter),
-            joinTimeout.or(file::joinTimeout));
+            joinTimeout.or(file::joinTimeout),
+            clusterTlsCert.or(file::tlsCert),
+            clusterTlsKey.or(file::tlsKey),
+            clusterCa.or(file::tlsCa),
+            dataPort.or(file::dataPort));
     if (given.bind().isEmpty()) {
       if (!given.equals(DaemonConfig.Cluster.NONE)) {
         throw new IllegalArgumentException(
-            "--join, --role, --cluster-name, --split-brain, --down-after and --join-timeout are"
-                + " for a cluster node: give --cluster-bind HOST:PORT too");
+            "--join, --role, --cluster-name, --split-brain, --down-after, --join-timeout,"
+                + " --data-port and --cluster-tls-* are for a cluster node: give --cluster-bind HOST:PORT too");
       }
       return java.util.Optional.empty();
     }
-    NodeRole nodeRole = given.role().map(NodeRole::parse).orElse(NodeRole.ALL);
-    if (!nodeRole.runsSteps() && execSlots.isPresent()) {
+    ClusterSettings settings = ClusterFlags.settings(given);
+    if (!settings.role().runsSteps() && execSlots.isPresent()) {
       throw new IllegalArgumentException(
           "--slots: a coordinator runs no steps (give --role worker or all)");
     }
-    ClusterSettings defaults =
-        ClusterSettings.of(
-            "kiln",
-            HostPort.parse(given.bind().get(), "--cluster-bind"),
-            java.util.List.of(),
-            nodeRole);
-    return java.util.Optional.of(
-        new ClusterSettings(
-            given.name().orElse(defaults.name()),
-            defaults.bind(),
-            given.join().stream().map(seed -> HostPort.parse(seed, "--join")).toList(),
-            nodeRole,
-            given.splitBrain().orElse(defaults.strategy()),
-            given
-                .downAfter()
-                .map(d -> Durations.parse("--down-after", d))
-                .orElse(defaults.downAfter()),
-            given
-                .joinTimeout()
-                .map(d -> Durations.parse("--join-timeout", d))
-                .orElse(defaults.joinTimeout())));
+    return java.util.Optional.of(settings);
   }
 }

@@ -43,7 +43,11 @@ record DaemonConfig(
       Optional<String> name,
       Optional<String> splitBrain,
       Optional<String> downAfter,
-      Optional<String> joinTimeout) {
+      Optional<String> joinTimeout,
+      Optional<Path> tlsCert,
+      Optional<Path> tlsKey,
+      Optional<Path> tlsCa,
+      Optional<Integer> dataPort) {
     static final Cluster NONE =
         new Cluster(
             Optional.empty(),
@@ -52,11 +56,24 @@ record DaemonConfig(
             Optional.empty(),
             Optional.empty(),
             Optional.empty(),
+            Optional.empty(),
+            Optional.empty(),
+            Optional.empty(),
+            Optional.empty(),
             Optional.empty());
   }
 
   private static final Set<String> CLUSTER_KEYS =
-      Set.of("bind", "join", "role", "name", "splitBrain", "downAfter", "joinTimeout");
+      Set.of(
+          "bind",
+          "join",
+          "role",
+          "name",
+          "splitBrain",
+          "downAfter",
+          "joinTimeout",
+          "tls",
+          "dataPort");
 
   private static final Set<String> KEYS =
       Set.of(
@@ -114,26 +131,42 @@ record DaemonConfig(
       }
       check(file, cluster, CLUSTER_KEYS, "cluster.");
     }
+    JsonNode clusterTls = cluster.path("tls");
+    if (!clusterTls.isMissingNode()) {
+      if (!clusterTls.isObject()) {
+        throw new IOException(file + ": \"cluster.tls\" must be an object with cert, key and ca");
+      }
+      check(file, clusterTls, TLS_KEYS, "cluster.tls.");
+    }
     Path dir = file.toAbsolutePath().getParent();
     try {
-      return new DaemonConfig(
-          text(file, json, "addr"),
-          text(file, json, "root").map(dir::resolve),
-          text(file, json, "maxUpload").map(Quantities::parseSize),
-          count(file, json, "execSlots"),
-          count(file, json, "buildSlots"),
-          text(file, tls, "cert").map(dir::resolve),
-          text(file, tls, "key").map(dir::resolve),
-          text(file, tls, "ca").map(dir::resolve),
-          entitlements(file, json.path("allowInsecureEntitlements")),
-          new Cluster(
-              text(file, cluster, "bind"),
-              texts(file, cluster, "join"),
-              text(file, cluster, "role"),
-              text(file, cluster, "name"),
-              text(file, cluster, "splitBrain"),
-              text(file, cluster, "downAfter"),
-              text(file, cluster, "joinTimeout")));
+      DaemonConfig config =
+          new DaemonConfig(
+              text(file, json, "addr"),
+              text(file, json, "root").map(dir::resolve),
+              text(file, json, "maxUpload").map(Quantities::parseSize),
+              count(file, json, "execSlots"),
+              count(file, json, "buildSlots"),
+              text(file, tls, "cert").map(dir::resolve),
+              text(file, tls, "key").map(dir::resolve),
+              text(file, tls, "ca").map(dir::resolve),
+              entitlements(file, json.path("allowInsecureEntitlements")),
+              new Cluster(
+                  text(file, cluster, "bind"),
+                  texts(file, cluster, "join"),
+                  text(file, cluster, "role"),
+                  text(file, cluster, "name"),
+                  text(file, cluster, "splitBrain"),
+                  text(file, cluster, "downAfter"),
+                  text(file, cluster, "joinTimeout"),
+                  text(file, clusterTls, "cert").map(dir::resolve),
+                  text(file, clusterTls, "key").map(dir::resolve),
+                  text(file, clusterTls, "ca").map(dir::resolve),
+                  count(file, cluster, "dataPort")));
+      if (!config.cluster().equals(Cluster.NONE)) {
+        ClusterFlags.check(config.cluster());
+      }
+      return config;
     } catch (IllegalArgumentException e) {
       throw new IOException(file + ": " + e.getMessage(), e);
     }

@@ -1,5 +1,6 @@
 package dev.kiln.cli;
 
+import dev.kiln.engine.tls.TlsFiles;
 import java.nio.file.Path;
 import java.util.Optional;
 import picocli.CommandLine.Option;

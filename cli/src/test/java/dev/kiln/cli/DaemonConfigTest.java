@@ -48,7 +48,9 @@ class DaemonConfigTest {
             file(
                 "{\"cluster\":{\"bind\":\"127.0.0.1:25521\",\"join\":[\"127.0.0.1:25520\"],"
                     + "\"role\":\"worker\",\"name\":\"ci\",\"splitBrain\":\"keep-oldest\","
-                    + "\"downAfter\":\"30s\",\"joinTimeout\":\"2m\"}}"));
+                    + "\"downAfter\":\"30s\",\"joinTimeout\":\"2m\","
+                    + "\"dataPort\":25530,"
+                    + "\"tls\":{\"cert\":\"node.crt\",\"key\":\"node.key\",\"ca\":\"/etc/ca.crt\"}}}"));
 
     assertEquals(
         new DaemonConfig.Cluster(
@@ -58,8 +60,30 @@ class DaemonConfigTest {
             Optional.of("ci"),
             Optional.of("keep-oldest"),
             Optional.of("30s"),
-            Optional.of("2m")),
+            Optional.of("2m"),
+            Optional.of(temp.resolve("node.crt")),
+            Optional.of(temp.resolve("node.key")),
+            Optional.of(Path.of("/etc/ca.crt")),
+            Optional.of(25530)),
         config.cluster());
+  }
+
+  @Test
+  void theProductionExampleFilesAreValidSettings() throws Exception {
+    Path example =
+        dev.kiln.engine.testing.BusyboxLayout.repositoryRoot().resolve("cluster-config/production");
+
+    DaemonConfig coordinator = DaemonConfig.read(example.resolve("coordinator.json"));
+    DaemonConfig worker = DaemonConfig.read(example.resolve("worker.json"));
+
+    assertEquals(Optional.of("coordinator"), coordinator.cluster().role());
+    assertEquals(Optional.of("worker"), worker.cluster().role());
+    assertEquals(coordinator.cluster().join(), worker.cluster().join());
+    for (DaemonConfig config : java.util.List.of(coordinator, worker)) {
+      assertEquals(Optional.of(Path.of("/etc/kiln/tls/cluster-ca.crt")), config.cluster().tlsCa());
+      assertEquals(Optional.of(Path.of("/etc/kiln/tls/api-ca.crt")), config.tlsCa());
+      assertEquals(Optional.of(25521), config.cluster().dataPort());
+    }
   }
 
   @Test
@@ -70,6 +94,8 @@ class DaemonConfigTest {
       {"{\"adr\":\"x\"}", "unknown setting \"adr\""},
       {"{\"tls\":{\"certificate\":\"x\"}}", "unknown setting \"tls.certificate\""},
       {"{\"tls\":\"x\"}", "\"tls\" must be an object"},
+      {"{\"cluster\":{\"tls\":[]}}", "\"cluster.tls\" must be an object"},
+      {"{\"cluster\":{\"tls\":{\"crt\":\"x\"}}}", "unknown setting \"cluster.tls.crt\""},
       {"{\"execSlots\":-1}", "\"execSlots\" must be a whole number >= 0"},
       {"{\"buildSlots\":\"4\"}", "\"buildSlots\" must be a whole number"},
       {"{\"maxUpload\":\"lots\"}", "kiln.json: "},
@@ -81,6 +107,14 @@ class DaemonConfigTest {
       {"{\"cluster\":{\"join\":\"a:1\"}}", "\"cluster.join\" must be a list of HOST:PORT"},
       {"{\"cluster\":{\"join\":[1]}}", "\"cluster.join\" must be a list of HOST:PORT"},
       {"{\"cluster\":{\"bind\":7}}", "\"bind\" must be a non-empty string"},
+      // A value the file gives is named by its key, not by the flag.
+      {"{\"cluster\":{\"role\":\"boss\"}}", "kiln.json: cluster.role boss: use all"},
+      {"{\"cluster\":{\"bind\":\"127.0.0.1\"}}", "kiln.json: cluster.bind 127.0.0.1: give"},
+      {"{\"cluster\":{\"join\":[\"a\"]}}", "kiln.json: cluster.join a: give HOST:PORT"},
+      {"{\"cluster\":{\"downAfter\":\"soon\"}}", "kiln.json: cluster.downAfter"},
+      {"{\"cluster\":{\"splitBrain\":\"coin\"}}", "kiln.json: cluster.splitBrain coin: use"},
+      {"{\"cluster\":{\"name\":\"A B\"}}", "kiln.json: cluster.name A B: use"},
+      {"{\"cluster\":{\"tls\":{\"cert\":\"a\"}}}", "cluster.tls's cert, key and ca go together"},
     };
     for (String[] c : cases) {
       IOException e = assertThrows(IOException.class, () -> DaemonConfig.read(file(c[0])), c[0]);

@@ -23,7 +23,23 @@ public final class ClusterConfig {
   public static Config of(ClusterSettings settings, int slots, String kilnVersion) {
     Map<String, Object> values = new HashMap<>();
     values.put("pekko.actor.provider", "cluster");
-    values.put("pekko.remote.artery.transport", "tcp");
+    values.put("pekko.remote.artery.transport", settings.tls().isPresent() ? "tls-tcp" : "tcp");
+    settings
+        .tls()
+        .ifPresent(
+            tls -> {
+              // Pekko's PEM provider: mutual TLS, and a peer's certificate must share a subject
+              // name (CN or SAN) with this node's, which keeps other clusters of the same CA out.
+              values.put(
+                  "pekko.remote.artery.ssl.ssl-engine-provider",
+                  "org.apache.pekko.remote.artery.tcp.ssl.RotatingKeysSSLEngineProvider");
+              String engine = "pekko.remote.artery.ssl.rotating-keys-engine.";
+              values.put(engine + "key-file", tls.key().orElseThrow().toAbsolutePath().toString());
+              values.put(
+                  engine + "cert-file", tls.cert().orElseThrow().toAbsolutePath().toString());
+              values.put(
+                  engine + "ca-cert-file", tls.ca().orElseThrow().toAbsolutePath().toString());
+            });
     values.put("pekko.remote.artery.canonical.hostname", settings.bind().host());
     values.put("pekko.remote.artery.canonical.port", settings.bind().port());
     List<HostPort> seeds = settings.seeds().isEmpty() ? List.of(settings.bind()) : settings.seeds();

@@ -78,7 +78,11 @@ public final class ClusterNode {
         + seeds
         + " answered within "
         + settings.joinTimeout().toSeconds()
-        + " s (check --join: each address must be a node's --cluster-bind)";
+        + " s (check --join: each address must be a node's --cluster-bind"
+        + (settings.tls().isPresent()
+            ? "; and that the seeds use TLS with this node's CA and a certificate sharing its subject"
+                + " name)"
+            : "; a seed that uses TLS does not answer a node without it)");
   }
 
   /** The settings this node joined with. */

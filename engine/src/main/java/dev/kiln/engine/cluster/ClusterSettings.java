@@ -1,7 +1,9 @@
 package dev.kiln.engine.cluster;
 
+import dev.kiln.engine.tls.TlsFiles;
 import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 import java.util.regex.Pattern;
 
@@ -18,7 +20,9 @@ public record ClusterSettings(
     NodeRole role,
     String strategy,
     Duration downAfter,
-    Duration joinTimeout) {
+    Duration joinTimeout,
+    Optional<TlsFiles> tls,
+    int dataPort) {
   /** The split-brain resolver's strategies Kiln offers (Pekko's, lease-majority aside). */
   public static final Set<String> STRATEGIES = Set.of("keep-majority", "keep-oldest", "down-all");
 
@@ -40,10 +44,49 @@ public record ClusterSettings(
     if (joinTimeout.compareTo(Duration.ofSeconds(1)) < 0) {
       throw new IllegalArgumentException("--join-timeout " + joinTimeout + ": at least 1s");
     }
+    if (tls.isPresent() && !(tls.get().mutual() && tls.get().key().isPresent())) {
+      throw new IllegalArgumentException(
+          "--cluster-tls-cert, --cluster-tls-key and --cluster-ca go together: nodes check each"
+              + " other's certificates");
+    }
+    if (dataPort < 0 || dataPort > 65535 || dataPort != 0 && dataPort == bind.port()) {
+      throw new IllegalArgumentException(
+          "--data-port " + dataPort + ": a free TCP port other than the cluster port, or 0");
+    }
     if (bind.host().equals("0.0.0.0") || bind.host().equals("::")) {
       throw new IllegalArgumentException(
           "--cluster-bind " + bind + ": give the address other nodes reach this one at");
     }
+  }
+
+  /** These settings without TLS. */
+  public ClusterSettings(
+      String name,
+      HostPort bind,
+      List<HostPort> seeds,
+      NodeRole role,
+      String strategy,
+      Duration downAfter,
+      Duration joinTimeout) {
+    this(name, bind, seeds, role, strategy, downAfter, joinTimeout, Optional.empty(), 0);
+  }
+
+  /**
+   * These settings with mutual TLS between the nodes (Artery and the data plane) from {@code tls}:
+   * this node's certificate and key, and the CA that signed every node's.
+   */
+  public ClusterSettings withTls(Optional<TlsFiles> tls) {
+    return new ClusterSettings(
+        name, bind, seeds, role, strategy, downAfter, joinTimeout, tls, dataPort);
+  }
+
+  /**
+   * These settings with the data plane (layers between nodes) on {@code port} of the cluster host;
+   * 0, the default, takes any free port and announces it.
+   */
+  public ClusterSettings withDataPort(int port) {
+    return new ClusterSettings(
+        name, bind, seeds, role, strategy, downAfter, joinTimeout, tls, port);
   }
 
   /** A node of the cluster {@code name} with the defaults: keep-majority, 20 s, 60 s. */

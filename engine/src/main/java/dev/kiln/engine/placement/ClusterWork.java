@@ -61,8 +61,13 @@ public final class ClusterWork {
       int slots,
       Executor io)
       throws IOException {
-    DataServer server = DataServer.start(system, snapshotter, root, settings.bind().host(), 0, io);
-    LayerStore layers = new LayerStore(snapshotter, settings.bind().toString(), server.url());
+    // The nodes' certificates name their cluster hosts: the data plane checks them as HTTPS does.
+    Optional<javax.net.ssl.SSLContext> tls =
+        settings.tls().isPresent() ? Optional.of(settings.tls().get().context()) : Optional.empty();
+    DataServer server =
+        DataServer.start(
+            system, snapshotter, root, settings.bind().host(), settings.dataPort(), io, tls);
+    LayerStore layers = new LayerStore(snapshotter, settings.bind().toString(), server.url(), tls);
     if (settings.role().runsSteps()) {
       ActorRef<ExecutionSlots.Command> slotActor =
           system.systemActorOf(ExecutionSlots.create(slots), "worker-slots", Props.empty());

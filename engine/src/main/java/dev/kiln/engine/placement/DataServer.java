@@ -37,12 +37,14 @@ public final class DataServer extends AllDirectives {
   private final Snapshotter snapshotter;
   private final Path outgoing;
   private final Executor io;
+  private final boolean https;
   private ServerBinding binding;
 
-  private DataServer(Snapshotter snapshotter, Path outgoing, Executor io) {
+  private DataServer(Snapshotter snapshotter, Path outgoing, Executor io, boolean https) {
     this.snapshotter = snapshotter;
     this.outgoing = outgoing;
     this.io = io;
+    this.https = https;
   }
 
   /**
@@ -52,19 +54,41 @@ public final class DataServer extends AllDirectives {
   public static DataServer start(
       ActorSystem<?> system, Snapshotter snapshotter, Path root, String host, int port, Executor io)
       throws IOException {
+    return start(system, snapshotter, root, host, port, io, Optional.empty());
+  }
+
+  /** As above, over mutual TLS with {@code tls} when given. */
+  public static DataServer start(
+      ActorSystem<?> system,
+      Snapshotter snapshotter,
+      Path root,
+      String host,
+      int port,
+      Executor io,
+      Optional<javax.net.ssl.SSLContext> tls)
+      throws IOException {
     Path outgoing = root.resolve("cluster").resolve("outgoing");
     if (Files.isDirectory(outgoing)) {
       dev.kiln.engine.snapshot.FileTrees.deleteRecursively(outgoing); // a crash's leftovers
     }
     Files.createDirectories(outgoing);
-    DataServer server = new DataServer(snapshotter, outgoing, io);
+    DataServer server = new DataServer(snapshotter, outgoing, io, tls.isPresent());
+    var builder = Http.get(system).newServerAt(host, port);
+    if (tls.isPresent()) {
+      javax.net.ssl.SSLContext context = tls.get();
+      builder =
+          builder.enableHttps(
+              org.apache.pekko.http.javadsl.ConnectionContext.httpsServer(
+                  () -> {
+                    javax.net.ssl.SSLEngine engine = context.createSSLEngine();
+                    engine.setUseClientMode(false);
+                    engine.setNeedClientAuth(true);
+                    return engine;
+                  }));
+    }
     try {
       server.binding =
-          Http.get(system)
-              .newServerAt(host, port)
-              .bind(server.routes())
-              .toCompletableFuture()
-              .get(30, TimeUnit.SECONDS);
+          builder.bind(server.routes()).toCompletableFuture().get(30, TimeUnit.SECONDS);
     } catch (Exception e) {
       throw new IOException(
           "cannot serve cluster data on " + host + ":" + port + ": " + e.getMessage(), e);
@@ -72,11 +96,14 @@ public final class DataServer extends AllDirectives {
     return server;
   }
 
-  /** The address other nodes fetch from: {@code http://HOST:PORT}. */
+  /** The address other nodes fetch from: {@code http://HOST:PORT}, or https. */
   public String url() {
     var address = binding.localAddress();
     String host = address.getHostString();
-    return "http://" + (host.contains(":") ? "[" + host + "]" : host) + ":" + address.getPort();
+    return (https ? "https://" : "http://")
+        + (host.contains(":") ? "[" + host + "]" : host)
+        + ":"
+        + address.getPort();
   }
 
   public CompletionStage<Void> close() {

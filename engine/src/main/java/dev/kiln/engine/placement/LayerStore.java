@@ -64,10 +64,21 @@ public final class LayerStore {
    * where its {@link DataServer} listens.
    */
   public LayerStore(Snapshotter snapshotter, String self, String selfUrl) {
+    this(snapshotter, self, selfUrl, Optional.empty());
+  }
+
+  /** As above, fetching over mutual TLS with {@code tls} when given. */
+  public LayerStore(
+      Snapshotter snapshotter,
+      String self,
+      String selfUrl,
+      Optional<javax.net.ssl.SSLContext> tls) {
     this.snapshotter = snapshotter;
     this.self = self;
     this.selfUrl = selfUrl;
-    this.http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
+    HttpClient.Builder client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10));
+    tls.ifPresent(client::sslContext);
+    this.http = client.build();
   }
 
   /** This node's cluster address. */

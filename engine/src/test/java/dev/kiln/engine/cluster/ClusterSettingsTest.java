@@ -2,6 +2,7 @@ package dev.kiln.engine.cluster;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.typesafe.config.Config;
 import java.time.Duration;
@@ -94,5 +95,55 @@ class ClusterSettingsTest {
         List.of("pekko://kiln@127.0.0.1:25520"), config.getStringList("pekko.cluster.seed-nodes"));
     assertEquals(
         List.of("coordinator", "kiln-slots-0"), config.getStringList("pekko.cluster.roles"));
+  }
+
+  @Test
+  void tlsBetweenNodesIsArteryTlsWithPekkosPemProviderOnTheGivenFiles() {
+    HostPort bind = new HostPort("127.0.0.1", 25520);
+    java.nio.file.Path dir = java.nio.file.Path.of("/etc/kiln/tls");
+    ClusterSettings settings =
+        ClusterSettings.of("kiln", bind, List.of(), NodeRole.ALL)
+            .withTls(
+                java.util.Optional.of(
+                    new dev.kiln.engine.tls.TlsFiles(
+                        java.util.Optional.of(dir.resolve("node.crt")),
+                        java.util.Optional.of(dir.resolve("node.key")),
+                        java.util.Optional.of(dir.resolve("ca.crt")))));
+
+    Config config = ClusterConfig.of(settings, 2, "1");
+    Config plain =
+        ClusterConfig.of(ClusterSettings.of("kiln", bind, List.of(), NodeRole.ALL), 2, "1");
+
+    assertEquals("tls-tcp", config.getString("pekko.remote.artery.transport"));
+    assertEquals("tcp", plain.getString("pekko.remote.artery.transport"));
+    assertEquals(
+        "org.apache.pekko.remote.artery.tcp.ssl.RotatingKeysSSLEngineProvider",
+        config.getString("pekko.remote.artery.ssl.ssl-engine-provider"));
+    assertEquals(
+        "/etc/kiln/tls/node.key",
+        config.getString("pekko.remote.artery.ssl.rotating-keys-engine.key-file"));
+    assertEquals(
+        "/etc/kiln/tls/ca.crt",
+        config.getString("pekko.remote.artery.ssl.rotating-keys-engine.ca-cert-file"));
+  }
+
+  @Test
+  void tlsNeedsAllThreeFilesAndTheDataPortAnotherPort() {
+    HostPort bind = new HostPort("127.0.0.1", 25520);
+    ClusterSettings base = ClusterSettings.of("kiln", bind, List.of(), NodeRole.ALL);
+
+    assertTrue(
+        refusal(
+                () ->
+                    base.withTls(
+                        java.util.Optional.of(
+                            new dev.kiln.engine.tls.TlsFiles(
+                                java.util.Optional.empty(),
+                                java.util.Optional.empty(),
+                                java.util.Optional.of(java.nio.file.Path.of("ca.crt"))))))
+            .contains("go together"));
+    assertTrue(refusal(() -> base.withDataPort(25520)).contains("--data-port 25520"));
+    assertTrue(refusal(() -> base.withDataPort(70000)).contains("--data-port 70000"));
+    assertEquals(25521, base.withDataPort(25521).dataPort());
   }
 }

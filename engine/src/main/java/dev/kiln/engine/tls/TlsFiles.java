@@ -1,4 +1,4 @@
-package dev.kiln.cli;
+package dev.kiln.engine.tls;
 
 import java.io.ByteArrayInputStream;
 import java.io.IOException;

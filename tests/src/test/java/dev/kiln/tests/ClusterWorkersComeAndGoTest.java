@@ -1,0 +1,157 @@
+package dev.kiln.tests;
+
+import static dev.kiln.tests.ClusterProcesses.freePort;
+import static dev.kiln.tests.ClusterProcesses.status;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Workers coming and going in the middle of a build (issue 11): one killed with SIGKILL is downed
+ * by the split-brain resolver and its steps run on the remaining worker, and the build completes
+ * with every stage's output; one that joins takes steps that were waiting.
+ */
+@Timeout(value = 5, unit = TimeUnit.MINUTES)
+class ClusterWorkersComeAndGoTest {
+  @TempDir Path temp;
+
+  private DaemonProcess node(String name, String... cluster) throws IOException {
+    List<String> options = new ArrayList<>(List.of(cluster));
+    options.addAll(List.of("--down-after", "2s"));
+    return ClusterProcesses.node(temp.resolve(name), options.toArray(String[]::new));
+  }
+
+  /**
+   * A context of {@code stages} stages that each say "running:yes" (their headers show the command,
+   * "running:$(...)"), sleep {@code seconds} and write done-N to /outN, copied into one image.
+   */
+  private Path wide(int stages, int seconds) throws IOException {
+    StringBuilder dockerfile = new StringBuilder();
+    for (int i = 0; i < stages; i++) {
+      dockerfile.append("FROM busybox AS s").append(i).append('\n');
+      dockerfile.append("RUN echo running:$(echo yes) && sleep ").append(seconds);
+      dockerfile.append(" && echo done-").append(i).append(" > /out").append(i).append('\n');
+    }
+    dockerfile.append("FROM busybox\n");
+    for (int i = 0; i < stages; i++) {
+      dockerfile.append("COPY --from=s").append(i).append(" /out").append(i).append(" /\n");
+    }
+    Path context = Files.createDirectories(temp.resolve("context"));
+    Files.writeString(context.resolve("Dockerfile"), dockerfile.toString());
+    return context;
+  }
+
+  @Test
+  void aWorkerKilledMidBuildLosesOnlyItsStepsWhichRunElsewhere() throws Exception {
+    String a = "127.0.0.1:" + freePort();
+    String b = "127.0.0.1:" + freePort();
+    String c = "127.0.0.1:" + freePort();
+    DaemonProcess.tagBusybox(temp.resolve("a"), temp.resolve("scratch"));
+    Path context = wide(4, 3);
+
+    try (DaemonProcess coordinator = node("a", "--cluster-bind", a, "--role", "coordinator");
+        DaemonProcess workerB =
+            node("b", "--cluster-bind", b, "--join", a, "--role", "worker", "--slots", "2");
+        DaemonProcess workerC =
+            node("c", "--cluster-bind", c, "--join", a, "--role", "worker", "--slots", "2")) {
+      Path out = temp.resolve("out");
+      ClientLines client =
+          ClientLines.start(
+              DaemonProcess.kiln(
+                  "build",
+                  "--addr",
+                  coordinator.address(),
+                  "--progress",
+                  "plain",
+                  "--output",
+                  "type=local,dest=" + out,
+                  context.toString()));
+      // Two steps on each worker (2 slots each): all four run once four have said so.
+      for (int i = 0; i < 4; i++) {
+        client.await("running:yes");
+      }
+
+      workerB.kill();
+      client.await("left the cluster: placing the step again");
+      int exit = client.exit();
+
+      assertEquals(0, exit, client.shown());
+      for (int i = 0; i < 4; i++) {
+        assertEquals("done-" + i + "\n", Files.readString(out.resolve("out" + i)), client.shown());
+      }
+      JsonNode status = status(coordinator.address());
+      List<String> up = new ArrayList<>();
+      long onC = 0;
+      for (JsonNode member : status.path("members")) {
+        if (member.path("status").asText().equals("up") && member.path("reachable").asBoolean()) {
+          up.add(member.path("address").asText());
+        }
+        if (member.path("address").asText().equals(c)) {
+          onC = member.path("placed").asLong();
+        }
+      }
+      // b is unreachable, or down (listed until the leader removes it): its steps moved once it
+      // became unreachable, which the receptionist's listing says.
+      assertEquals(
+          new java.util.TreeSet<>(List.of(a, c)), new java.util.TreeSet<>(up), status.toString());
+      assertEquals(4, onC, "c ran its two steps and b's two: " + status);
+    }
+  }
+
+  @Test
+  void aNodeThatJoinsMidBuildTakesSteps() throws Exception {
+    String a = "127.0.0.1:" + freePort();
+    String c = "127.0.0.1:" + freePort();
+    DaemonProcess.tagBusybox(temp.resolve("a"), temp.resolve("scratch"));
+    Path context = wide(6, 2);
+
+    try (DaemonProcess coordinator = node("a", "--cluster-bind", a, "--role", "coordinator");
+        DaemonProcess workerB =
+            node(
+                "b",
+                "--cluster-bind",
+                "127.0.0.1:" + freePort(),
+                "--join",
+                a,
+                "--role",
+                "worker",
+                "--slots",
+                "1")) {
+      ClientLines client =
+          ClientLines.start(
+              DaemonProcess.kiln(
+                  "build",
+                  "--addr",
+                  coordinator.address(),
+                  "--progress",
+                  "plain",
+                  context.toString()));
+      client.await("running:yes");
+
+      // One slot and one queued on b: four steps wait at the coordinator when c joins.
+      try (DaemonProcess workerC =
+          node("c", "--cluster-bind", c, "--join", a, "--role", "worker", "--slots", "2")) {
+        int exit = client.exit();
+        long onC = 0;
+        for (JsonNode member : status(coordinator.address()).path("members")) {
+          if (member.path("address").asText().equals(c)) {
+            onC = member.path("placed").asLong();
+          }
+        }
+
+        assertEquals(0, exit, client.shown());
+        assertTrue(onC >= 1, "the node that joined took steps: " + client.shown());
+      }
+    }
+  }
+}
