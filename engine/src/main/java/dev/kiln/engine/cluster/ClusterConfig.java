@@ -61,6 +61,9 @@ public final class ClusterConfig {
     values.put(
         "pekko.cluster.configuration-compatibility-check.checkers.kiln",
         KilnJoinCheck.class.getName());
+    // The cluster's steps (SharedStep) passivate themselves once idle for long enough.
+    values.put("pekko.cluster.sharding.passivation.strategy", "none");
+    values.put("pekko.cluster.sharding.number-of-shards", 100);
     values.put("pekko.cluster.jmx.enabled", false);
     values.put("pekko.cluster.log-info", false);
     values.put("kiln.version", kilnVersion);

@@ -113,7 +113,8 @@ public final class ClusterNode {
         members);
   }
 
-  private static String hostPort(org.apache.pekko.actor.Address address) {
+  /** A member's address as Kiln writes it: its {@code --cluster-bind}, {@code HOST:PORT}. */
+  public static String hostPort(org.apache.pekko.actor.Address address) {
     return address.getHost().orElse("?") + ":" + address.getPort().map(String::valueOf).orElse("?");
   }
 

@@ -1,5 +1,6 @@
 package dev.kiln.engine.placement;
 
+import dev.kiln.engine.cluster.ClusterNode;
 import dev.kiln.engine.cluster.ClusterSettings;
 import dev.kiln.engine.snapshot.Snapshotter;
 import dev.kiln.engine.solver.ExecutionSlots;
@@ -14,10 +15,18 @@ import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
+import java.util.function.Predicate;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.Props;
 import org.apache.pekko.actor.typed.javadsl.AskPattern;
+import org.apache.pekko.cluster.ClusterEvent;
+import org.apache.pekko.cluster.Member;
+import org.apache.pekko.cluster.MemberStatus;
+import org.apache.pekko.cluster.sharding.typed.ShardingEnvelope;
+import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
+import org.apache.pekko.cluster.sharding.typed.javadsl.Entity;
+import org.apache.pekko.cluster.typed.Cluster;
 
 /**
  * A cluster node's share of the work: its data server and layer store on every node, a {@link
@@ -30,7 +39,11 @@ public final class ClusterWork {
 
   private final DataServer server;
   private final LayerStore layers;
-  private final Optional<ActorRef<Placement.Command>> placement;
+
+  /** How long the cluster remembers a step's output after its last claim. */
+  static final Duration SHARED_STEP_KEPT = Duration.ofMinutes(30);
+
+  private final Optional<Coordination> coordination;
   private final Executor io;
   private final ActorSystem<?> system;
 
@@ -38,12 +51,12 @@ public final class ClusterWork {
       ActorSystem<?> system,
       DataServer server,
       LayerStore layers,
-      Optional<ActorRef<Placement.Command>> placement,
+      Optional<Coordination> coordination,
       Executor io) {
     this.system = system;
     this.server = server;
     this.layers = layers;
-    this.placement = placement;
+    this.coordination = coordination;
     this.io = io;
   }
 
@@ -78,18 +91,52 @@ public final class ClusterWork {
           "worker",
           Props.empty());
     }
-    Optional<ActorRef<Placement.Command>> placement =
+    Optional<Coordination> coordination =
         settings.role().coordinates()
             ? Optional.of(
-                system.systemActorOf(
-                    Placement.create(QUEUE_PER_WORKER, layers), "placement", Props.empty()))
+                new Coordination(
+                    system.systemActorOf(
+                        Placement.create(QUEUE_PER_WORKER, layers), "placement", Props.empty()),
+                    system.systemActorOf(
+                        StepClaims.create(sharedSteps(system)), "step-claims", Props.empty())))
             : Optional.empty();
-    return new ClusterWork(system, server, layers, placement, io);
+    return new ClusterWork(system, server, layers, coordination, io);
+  }
+
+  /** A coordinator's actors: where its steps go, and which of them it runs. */
+  private record Coordination(
+      ActorRef<Placement.Command> placement, ActorRef<StepClaims.Command> claims) {}
+
+  /** The shard region of the cluster's steps, hosted by the coordinators. */
+  private static ActorRef<ShardingEnvelope<SharedStep.Command>> sharedSteps(ActorSystem<?> system) {
+    Cluster cluster = Cluster.get(system);
+    Predicate<String> member =
+        node -> {
+          ClusterEvent.CurrentClusterState state = cluster.state();
+          java.util.Set<Member> unreachable = new java.util.HashSet<>();
+          state.getUnreachable().forEach(unreachable::add);
+          for (Member each : state.getMembers()) {
+            if (ClusterNode.hostPort(each.address()).equals(node)
+                && each.status() == MemberStatus.up()
+                && !unreachable.contains(each)) {
+              return true;
+            }
+          }
+          return false;
+        };
+    return ClusterSharding.get(system)
+        .init(
+            Entity.of(
+                    SharedStep.KEY,
+                    entity -> SharedStep.create(entity.getShard(), member, SHARED_STEP_KEPT))
+                .withRole("coordinator"));
   }
 
   /** The resolver this node's builds use: placing steps on a coordinator, else {@code local}. */
   public Resolver resolver(Resolver local) {
-    return placement.<Resolver>map(p -> new PlacingResolver(local, p, layers, io)).orElse(local);
+    return coordination
+        .<Resolver>map(c -> new PlacingResolver(local, c.placement(), c.claims(), layers, io))
+        .orElse(local);
   }
 
   /** {@code outcome} with its result made local, for the exporters. */
@@ -105,11 +152,14 @@ public final class ClusterWork {
 
   /** This coordinator's view of the workers; empty on a node that only runs steps. */
   public CompletionStage<Optional<PlacementReport>> report() {
-    if (placement.isEmpty()) {
+    if (coordination.isEmpty()) {
       return CompletableFuture.completedFuture(Optional.empty());
     }
     return AskPattern.<Placement.Command, PlacementReport>ask(
-            placement.get(), Placement.Report::new, Duration.ofSeconds(5), system.scheduler())
+            coordination.get().placement(),
+            Placement.Report::new,
+            Duration.ofSeconds(5),
+            system.scheduler())
         .thenApply(Optional::of);
   }
 

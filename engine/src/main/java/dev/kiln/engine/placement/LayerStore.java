@@ -96,6 +96,13 @@ public final class LayerStore {
     urls.put(node, url);
   }
 
+  /** Learns where {@code node} serves its layers, unless it is known already (or is this node). */
+  public void learn(String node, String url) {
+    if (!node.equals(self)) {
+      urls.putIfAbsent(node, url);
+    }
+  }
+
   /** Where each node this one knows of serves its layers. */
   public Map<String, String> urls() {
     Map<String, String> all = new java.util.HashMap<>(urls);

@@ -1,11 +1,13 @@
 package dev.kiln.engine.placement;
 
+import dev.kiln.engine.run.LogStream;
 import dev.kiln.engine.run.RunContext;
 import dev.kiln.engine.solver.OpRunner;
 import dev.kiln.engine.solver.Result;
 import dev.kiln.engine.worker.Unchecked;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -21,12 +23,18 @@ final class PlacedRunner implements OpRunner {
   private final OpRunner here;
   private final ActorRef<Placement.Command> placement;
   private final LayerStore layers;
+  private final ActorRef<StepClaims.Command> claims;
   private final Executor io;
 
   PlacedRunner(
-      OpRunner here, ActorRef<Placement.Command> placement, LayerStore layers, Executor io) {
+      OpRunner here,
+      ActorRef<Placement.Command> placement,
+      ActorRef<StepClaims.Command> claims,
+      LayerStore layers,
+      Executor io) {
     this.here = here;
     this.placement = placement;
+    this.claims = claims;
     this.layers = layers;
     this.io = io;
   }
@@ -47,9 +55,46 @@ final class PlacedRunner implements OpRunner {
     return here.run(inputs, context);
   }
 
+  /**
+   * The step is claimed in the cluster first ({@link SharedStep}): another coordinator's build may
+   * run it or have run it. A step that ignores the cache is not shared: it runs for this build.
+   */
   @Override
   public CompletionStage<List<Result>> run(List<Result> inputs, RunContext context, Step step) {
     String stepId = UUID.randomUUID().toString();
+    if (step.uncached()) {
+      return place(stepId, inputs, context, step).thenApply(List::of);
+    }
+    CompletableFuture<Optional<SharedOutput>> claimed = new CompletableFuture<>();
+    claims.tell(new StepClaims.Ask(stepId, step.key().digest().value(), claimed));
+    context.cancellation().onCancel(() -> claims.tell(new StepClaims.Release(stepId)));
+    return claimed
+        .thenCompose(
+            shared -> {
+              if (shared.isPresent()) {
+                shared.get().dataUrls().forEach(layers::learn);
+                context
+                    .logs()
+                    .line(
+                        LogStream.STDERR,
+                        "run by another build of the cluster; its output is held by "
+                            + shared.get().ref().heldBy());
+                return CompletableFuture.completedFuture(new PlacedSnapshot(shared.get().ref()));
+              }
+              return place(stepId, inputs, context, step)
+                  .whenComplete(
+                      (output, failure) ->
+                          claims.tell(
+                              failure == null
+                                  ? new StepClaims.Finish(
+                                      stepId, new SharedOutput(output.ref(), layers.urls()))
+                                  : new StepClaims.Release(stepId)));
+            })
+        .thenApply(List::of);
+  }
+
+  private CompletableFuture<PlacedSnapshot> place(
+      String stepId, List<Result> inputs, RunContext context, Step step) {
     CompletableFuture<PlacedSnapshot> done = new CompletableFuture<>();
     CompletableFuture.supplyAsync(
             () -> {
@@ -77,6 +122,6 @@ final class PlacedRunner implements OpRunner {
               placement.tell(new Placement.Place(stepId, request, context.logs(), done));
               context.cancellation().onCancel(() -> placement.tell(new Placement.Withdraw(stepId)));
             });
-    return done.thenApply(List::of);
+    return done;
   }
 }

@@ -11,20 +11,27 @@ import java.util.concurrent.Executor;
 import org.apache.pekko.actor.typed.ActorRef;
 
 /**
- * A coordinator's resolver: exec steps go to the cluster's workers through {@link Placement}; every
- * other op (sources, file ops, merges, nested builds) and a step that needs its build's secrets or
- * ssh agents run on this node, with the cluster's results they read made local first.
+ * A coordinator's resolver: exec steps, claimed in the cluster ({@link StepClaims}), go to the
+ * cluster's workers through {@link Placement}; every other op (sources, file ops, merges, nested
+ * builds) and a step that needs its build's secrets or ssh agents run on this node, with the
+ * cluster's results they read made local first.
  */
 public final class PlacingResolver implements Resolver {
   private final Resolver local;
   private final ActorRef<Placement.Command> placement;
+  private final ActorRef<StepClaims.Command> claims;
   private final LayerStore layers;
   private final Executor io;
 
   public PlacingResolver(
-      Resolver local, ActorRef<Placement.Command> placement, LayerStore layers, Executor io) {
+      Resolver local,
+      ActorRef<Placement.Command> placement,
+      ActorRef<StepClaims.Command> claims,
+      LayerStore layers,
+      Executor io) {
     this.local = local;
     this.placement = placement;
+    this.claims = claims;
     this.layers = layers;
     this.io = io;
   }
@@ -33,7 +40,7 @@ public final class PlacingResolver implements Resolver {
   public OpRunner resolve(Digest digest, Vertex vertex, BuildInputs inputs) {
     OpRunner here = new LocalizingRunner(local.resolve(digest, vertex, inputs), layers, io);
     if (vertex.op() instanceof ExecOp exec && placeable(exec)) {
-      return new PlacedRunner(here, placement, layers, io);
+      return new PlacedRunner(here, placement, claims, layers, io);
     }
     return here;
   }

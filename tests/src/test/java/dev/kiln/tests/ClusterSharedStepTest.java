@@ -1,0 +1,118 @@
+package dev.kiln.tests;
+
+import static dev.kiln.tests.ClusterProcesses.freePort;
+import static dev.kiln.tests.ClusterProcesses.status;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Two builds submitted to two coordinators share a step (issue 11): it runs once in the cluster,
+ * and both builds get the same output.
+ */
+@Timeout(value = 4, unit = TimeUnit.MINUTES)
+class ClusterSharedStepTest {
+  @TempDir Path temp;
+
+  /** A context whose first step is shared (random output) and whose second is the build's own. */
+  private Path context(String name) throws Exception {
+    Path context = Files.createDirectories(temp.resolve("context-" + name));
+    Files.writeString(
+        context.resolve("Dockerfile"),
+        "FROM busybox\n"
+            + "RUN echo sharing:$(echo yes) && sleep 3"
+            + " && head -c 16 /dev/urandom | od -An -tx1 > /shared\n"
+            + "RUN echo "
+            + name
+            + " > /own\n");
+    return context;
+  }
+
+  private static ClientLines build(DaemonProcess coordinator, Path out, Path context)
+      throws Exception {
+    return ClientLines.start(
+        DaemonProcess.kiln(
+            "build",
+            "--addr",
+            coordinator.address(),
+            "--progress",
+            "plain",
+            "--output",
+            "type=local,dest=" + out,
+            context.toString()));
+  }
+
+  /** Steps the coordinator at {@code address} placed on the worker {@code node}. */
+  private static long placedOn(String address, String node) throws Exception {
+    for (JsonNode member : status(address).path("members")) {
+      if (member.path("address").asText().equals(node)) {
+        return member.path("placed").asLong();
+      }
+    }
+    return 0;
+  }
+
+  @Test
+  void twoCoordinatorsThatShareAStepRunItOnce() throws Exception {
+    String a = "127.0.0.1:" + freePort();
+    String b = "127.0.0.1:" + freePort();
+    String c = "127.0.0.1:" + freePort();
+    DaemonProcess.tagBusybox(temp.resolve("a"), temp.resolve("scratch-a"));
+    // The same image on both coordinators (a tagged build's config has its own time): a copy.
+    Process copy =
+        new ProcessBuilder("cp", "-a", temp.resolve("a").toString(), temp.resolve("c").toString())
+            .inheritIO()
+            .start();
+    assertEquals(0, copy.waitFor());
+
+    try (DaemonProcess coordinatorA =
+            ClusterProcesses.node(temp.resolve("a"), "--cluster-bind", a, "--role", "coordinator");
+        DaemonProcess worker =
+            ClusterProcesses.node(
+                temp.resolve("b"),
+                "--cluster-bind",
+                b,
+                "--join",
+                a,
+                "--role",
+                "worker",
+                "--slots",
+                "2");
+        DaemonProcess coordinatorC =
+            ClusterProcesses.node(
+                temp.resolve("c"), "--cluster-bind", c, "--join", a, "--role", "coordinator")) {
+      Path outOne = temp.resolve("out-one");
+      Path outTwo = temp.resolve("out-two");
+      ClientLines one = build(coordinatorA, outOne, context("one"));
+      one.await("sharing:yes");
+      ClientLines two = build(coordinatorC, outTwo, context("two"));
+      int exitOne = one.exit();
+      int exitTwo = two.exit();
+
+      assertEquals(0, exitOne, one.shown());
+      assertEquals(0, exitTwo, two.shown());
+      String shared = Files.readString(outOne.resolve("shared"));
+      assertEquals(
+          shared,
+          Files.readString(outTwo.resolve("shared")),
+          "the same run's output: " + one.shown() + "\n----\n" + two.shown());
+      assertEquals(List.of("one"), Files.readAllLines(outOne.resolve("own")));
+      assertEquals(List.of("two"), Files.readAllLines(outTwo.resolve("own")));
+      assertTrue(
+          two.shown().contains("run by another build of the cluster; its output is held by " + b),
+          two.shown());
+      assertEquals(
+          3,
+          placedOn(coordinatorA.address(), b) + placedOn(coordinatorC.address(), b),
+          "the shared step once, and each build's own step");
+    }
+  }
+}
