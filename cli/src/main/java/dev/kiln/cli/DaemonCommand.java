@@ -245,20 +245,17 @@ final class DaemonCommand implements Callable<Integer> {
       return 1;
     }
     CountDownLatch stopped = new CountDownLatch(1);
-    Runtime.getRuntime()
-        .addShutdownHook(
-            new Thread(
-                () -> {
-                  try {
-                    server.close();
-                    engine.close();
-                  } catch (Exception e) {
-                    System.err.println("kiln daemon: " + e.getMessage());
-                  } finally {
-                    stopped.countDown();
-                  }
-                },
-                "kiln-daemon-stop"));
+    engine.onJvmShutdown(
+        () -> {
+          try {
+            server.close();
+            engine.close();
+          } catch (Exception e) {
+            System.err.println("kiln daemon: " + e.getMessage());
+          } finally {
+            stopped.countDown();
+          }
+        });
     System.err.println(
         "kiln daemon listening on "
             + server.address()

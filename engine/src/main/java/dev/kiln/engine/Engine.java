@@ -889,6 +889,17 @@ public final class Engine implements AutoCloseable {
     return cluster;
   }
 
+  /**
+   * Runs {@code stop} when the JVM shuts down (SIGTERM), before Pekko's remoting closes its
+   * connections: a cluster node then leaves gracefully instead of waiting out Pekko's exit timeout
+   * unheard (Artery's own hook waits only for hooks registered here).
+   */
+  public void onJvmShutdown(Runnable stop) {
+    org.apache.pekko.actor.CoordinatedShutdown.get(
+            org.apache.pekko.actor.typed.javadsl.Adapter.toClassic(system))
+        .addJvmShutdownHook(stop);
+  }
+
   /** The executor and snapshotter chosen at start-up, for users to see. */
   public String describe() {
     return "executor " + executor.name() + ", snapshotter " + snapshotter.mode().label();
