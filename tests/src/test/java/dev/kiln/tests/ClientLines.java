@@ -57,6 +57,19 @@ public final class ClientLines {
     }
   }
 
+  /**
+   * The first line read so far that contains {@code text}, or else the next one: for lines that may
+   * come in either order.
+   */
+  public String seenOrAwait(String text) throws InterruptedException {
+    for (String line : seen) {
+      if (line.contains(text)) {
+        return line;
+      }
+    }
+    return await(text).text();
+  }
+
   /** Waits (at most two minutes) for the process to end; its exit code. */
   public int exit() throws InterruptedException {
     if (!process.waitFor(2, TimeUnit.MINUTES)) {

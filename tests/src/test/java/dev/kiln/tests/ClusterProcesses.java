@@ -46,4 +46,14 @@ final class ClusterProcesses {
     assertTrue(run.exit() == 0, run.err());
     return new ObjectMapper().readTree(run.err());
   }
+
+  /** Steps the coordinator at {@code address} placed on the worker {@code node}. */
+  static long placedOn(String address, String node) throws Exception {
+    for (JsonNode member : status(address).path("members")) {
+      if (member.path("address").asText().equals(node)) {
+        return member.path("placed").asLong();
+      }
+    }
+    return 0;
+  }
 }

@@ -1,11 +1,10 @@
 package dev.kiln.tests;
 
 import static dev.kiln.tests.ClusterProcesses.freePort;
-import static dev.kiln.tests.ClusterProcesses.status;
+import static dev.kiln.tests.ClusterProcesses.placedOn;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -48,16 +47,6 @@ class ClusterSharedStepTest {
             "--output",
             "type=local,dest=" + out,
             context.toString()));
-  }
-
-  /** Steps the coordinator at {@code address} placed on the worker {@code node}. */
-  private static long placedOn(String address, String node) throws Exception {
-    for (JsonNode member : status(address).path("members")) {
-      if (member.path("address").asText().equals(node)) {
-        return member.path("placed").asLong();
-      }
-    }
-    return 0;
   }
 
   @Test

@@ -1,6 +1,7 @@
 package dev.kiln.tests;
 
 import static dev.kiln.tests.ClusterProcesses.freePort;
+import static dev.kiln.tests.ClusterProcesses.placedOn;
 import static dev.kiln.tests.ClusterProcesses.status;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -142,16 +143,70 @@ class ClusterWorkersComeAndGoTest {
       try (DaemonProcess workerC =
           node("c", "--cluster-bind", c, "--join", a, "--role", "worker", "--slots", "2")) {
         int exit = client.exit();
-        long onC = 0;
-        for (JsonNode member : status(coordinator.address()).path("members")) {
-          if (member.path("address").asText().equals(c)) {
-            onC = member.path("placed").asLong();
-          }
-        }
+        long onC = placedOn(coordinator.address(), c);
 
         assertEquals(0, exit, client.shown());
         assertTrue(onC >= 1, "the node that joined took steps: " + client.shown());
       }
+    }
+  }
+
+  @Test
+  void anOutputHeldOnlyByAKilledWorkerIsMadeAgain() throws Exception {
+    String a = "127.0.0.1:" + freePort();
+    String b = "127.0.0.1:" + freePort();
+    String c = "127.0.0.1:" + freePort();
+    DaemonProcess.tagBusybox(temp.resolve("a"), temp.resolve("scratch"));
+    Path context = Files.createDirectories(temp.resolve("context"));
+    // slow reads a secret, so it runs on the coordinator: only fast is placed before the last step.
+    Files.writeString(
+        context.resolve("Dockerfile"),
+        """
+        FROM busybox AS fast
+        RUN echo fast:$(echo yes) && head -c 8 /dev/urandom | od -An -tx1 > /fast
+        FROM busybox AS slow
+        RUN --mount=type=secret,id=gate echo slow:$(echo yes) && sleep 6 && echo slow > /slow
+        FROM slow
+        RUN --mount=type=bind,from=fast,target=/f cp /f/fast /copied
+        """);
+    Path gate = Files.writeString(temp.resolve("gate"), "open");
+
+    try (DaemonProcess coordinator = node("a", "--cluster-bind", a, "--role", "coordinator");
+        DaemonProcess workerB =
+            node("b", "--cluster-bind", b, "--join", a, "--role", "worker", "--slots", "1");
+        DaemonProcess workerC =
+            node("c", "--cluster-bind", c, "--join", a, "--role", "worker", "--slots", "1")) {
+      Path out = temp.resolve("out");
+      ClientLines client =
+          ClientLines.start(
+              DaemonProcess.kiln(
+                  "build",
+                  "--addr",
+                  coordinator.address(),
+                  "--progress",
+                  "plain",
+                  "--secret",
+                  "id=gate,src=" + gate,
+                  "--output",
+                  "type=local,dest=" + out,
+                  context.toString()));
+      String fast = client.seenOrAwait("fast:yes");
+      client.seenOrAwait("slow:yes");
+      client.seenOrAwait(fast.substring(0, fast.indexOf(' ')) + " DONE");
+      String holder = placedOn(coordinator.address(), b) == 1 ? b : c;
+      (holder.equals(b) ? workerB : workerC).kill();
+      int exit = client.exit();
+
+      assertEquals(0, exit, client.shown());
+      assertTrue(
+          client
+              .shown()
+              .contains("its output was held only by " + holder + ", which left the cluster"),
+          client.shown());
+      assertEquals("slow\n", Files.readString(out.resolve("slow")));
+      assertTrue(
+          Files.readString(out.resolve("copied")).matches("( [0-9a-f]{2}){8}\n"),
+          Files.readString(out.resolve("copied")));
     }
   }
 }

@@ -113,6 +113,27 @@ public final class ClusterNode {
         members);
   }
 
+  /**
+   * Whether a node ({@code HOST:PORT}) is an Up, reachable member of the cluster {@code system} is
+   * in, as this node sees it now.
+   */
+  public static java.util.function.Predicate<String> members(ActorSystem<?> system) {
+    Cluster cluster = Cluster.get(Adapter.toClassic(system));
+    return node -> {
+      ClusterEvent.CurrentClusterState state = cluster.state();
+      Set<Member> unreachable = new HashSet<>();
+      state.getUnreachable().forEach(unreachable::add);
+      for (Member member : state.getMembers()) {
+        if (hostPort(member.address()).equals(node)
+            && member.status() == MemberStatus.up()
+            && !unreachable.contains(member)) {
+          return true;
+        }
+      }
+      return false;
+    };
+  }
+
   /** A member's address as Kiln writes it: its {@code --cluster-bind}, {@code HOST:PORT}. */
   public static String hostPort(org.apache.pekko.actor.Address address) {
     return address.getHost().orElse("?") + ":" + address.getPort().map(String::valueOf).orElse("?");

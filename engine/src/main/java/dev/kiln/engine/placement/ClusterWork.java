@@ -2,12 +2,12 @@ package dev.kiln.engine.placement;
 
 import dev.kiln.engine.cluster.ClusterNode;
 import dev.kiln.engine.cluster.ClusterSettings;
+import dev.kiln.engine.run.LogSink;
 import dev.kiln.engine.snapshot.Snapshotter;
 import dev.kiln.engine.solver.ExecutionSlots;
 import dev.kiln.engine.solver.Outcome;
 import dev.kiln.engine.solver.Resolver;
 import dev.kiln.engine.solver.ResultCache;
-import dev.kiln.engine.worker.Unchecked;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -20,13 +20,9 @@ import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.Props;
 import org.apache.pekko.actor.typed.javadsl.AskPattern;
-import org.apache.pekko.cluster.ClusterEvent;
-import org.apache.pekko.cluster.Member;
-import org.apache.pekko.cluster.MemberStatus;
 import org.apache.pekko.cluster.sharding.typed.ShardingEnvelope;
 import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
 import org.apache.pekko.cluster.sharding.typed.javadsl.Entity;
-import org.apache.pekko.cluster.typed.Cluster;
 
 /**
  * A cluster node's share of the work: its data server and layer store on every node, a {@link
@@ -91,39 +87,26 @@ public final class ClusterWork {
           "worker",
           Props.empty());
     }
-    Optional<Coordination> coordination =
-        settings.role().coordinates()
-            ? Optional.of(
-                new Coordination(
-                    system.systemActorOf(
-                        Placement.create(QUEUE_PER_WORKER, layers), "placement", Props.empty()),
-                    system.systemActorOf(
-                        StepClaims.create(sharedSteps(system)), "step-claims", Props.empty())))
-            : Optional.empty();
+    Optional<Coordination> coordination = Optional.empty();
+    if (settings.role().coordinates()) {
+      Predicate<String> member = ClusterNode.members(system);
+      ActorRef<Placement.Command> placement =
+          system.systemActorOf(
+              Placement.create(QUEUE_PER_WORKER, layers), "placement", Props.empty());
+      coordination =
+          Optional.of(
+              new Coordination(
+                  placement,
+                  system.systemActorOf(
+                      StepClaims.create(sharedSteps(system, member)), "step-claims", Props.empty()),
+                  new Lineage(placement, member, layers, io)));
+    }
     return new ClusterWork(system, server, layers, coordination, io);
   }
 
-  /** A coordinator's actors: where its steps go, and which of them it runs. */
-  private record Coordination(
-      ActorRef<Placement.Command> placement, ActorRef<StepClaims.Command> claims) {}
-
   /** The shard region of the cluster's steps, hosted by the coordinators. */
-  private static ActorRef<ShardingEnvelope<SharedStep.Command>> sharedSteps(ActorSystem<?> system) {
-    Cluster cluster = Cluster.get(system);
-    Predicate<String> member =
-        node -> {
-          ClusterEvent.CurrentClusterState state = cluster.state();
-          java.util.Set<Member> unreachable = new java.util.HashSet<>();
-          state.getUnreachable().forEach(unreachable::add);
-          for (Member each : state.getMembers()) {
-            if (ClusterNode.hostPort(each.address()).equals(node)
-                && each.status() == MemberStatus.up()
-                && !unreachable.contains(each)) {
-              return true;
-            }
-          }
-          return false;
-        };
+  private static ActorRef<ShardingEnvelope<SharedStep.Command>> sharedSteps(
+      ActorSystem<?> system, Predicate<String> member) {
     return ClusterSharding.get(system)
         .init(
             Entity.of(
@@ -134,18 +117,19 @@ public final class ClusterWork {
 
   /** The resolver this node's builds use: placing steps on a coordinator, else {@code local}. */
   public Resolver resolver(Resolver local) {
-    return coordination
-        .<Resolver>map(c -> new PlacingResolver(local, c.placement(), c.claims(), layers, io))
-        .orElse(local);
+    return coordination.<Resolver>map(c -> new PlacingResolver(local, c, layers, io)).orElse(local);
   }
 
   /** {@code outcome} with its result made local, for the exporters. */
   public CompletionStage<Outcome> local(Outcome outcome) {
-    if (outcome instanceof Outcome.Solved solved && solved.result() instanceof PlacedSnapshot) {
-      return CompletableFuture.supplyAsync(
-          () ->
-              new Outcome.Solved(Unchecked.get(() -> layers.local(solved.result())), solved.key()),
-          io);
+    if (outcome instanceof Outcome.Solved solved
+        && solved.result() instanceof PlacedSnapshot
+        && coordination.isPresent()) {
+      return coordination
+          .get()
+          .lineage()
+          .local(solved.result(), LogSink.DISCARD)
+          .thenApply(result -> new Outcome.Solved(result, solved.key()));
     }
     return CompletableFuture.completedFuture(outcome);
   }

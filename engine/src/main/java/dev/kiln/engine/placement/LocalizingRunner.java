@@ -4,7 +4,6 @@ import dev.kiln.engine.run.RunContext;
 import dev.kiln.engine.solver.Nesting;
 import dev.kiln.engine.solver.OpRunner;
 import dev.kiln.engine.solver.Result;
-import dev.kiln.engine.worker.Unchecked;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -15,11 +14,13 @@ import java.util.concurrent.Executor;
 final class LocalizingRunner implements OpRunner {
   private final OpRunner delegate;
   private final LayerStore layers;
+  private final Lineage lineage;
   private final Executor io;
 
-  LocalizingRunner(OpRunner delegate, LayerStore layers, Executor io) {
+  LocalizingRunner(OpRunner delegate, LayerStore layers, Lineage lineage, Executor io) {
     this.delegate = delegate;
     this.layers = layers;
+    this.lineage = lineage;
     this.io = io;
   }
 
@@ -36,12 +37,13 @@ final class LocalizingRunner implements OpRunner {
   @Override
   public CompletionStage<String> cacheDigest(
       List<Result> inputs, RunContext context, Nesting nesting) {
-    return local(inputs).thenCompose(local -> delegate.cacheDigest(local, context, nesting));
+    return local(inputs, context)
+        .thenCompose(local -> delegate.cacheDigest(local, context, nesting));
   }
 
   @Override
   public CompletionStage<List<Result>> run(List<Result> inputs, RunContext context) {
-    return local(inputs).thenCompose(local -> delegate.run(local, context));
+    return local(inputs, context).thenCompose(local -> delegate.run(local, context));
   }
 
   @Override
@@ -68,18 +70,12 @@ final class LocalizingRunner implements OpRunner {
     }
   }
 
-  CompletionStage<List<Result>> local(List<Result> inputs) {
-    if (inputs.stream().noneMatch(PlacedSnapshot.class::isInstance)) {
-      return CompletableFuture.completedFuture(inputs);
+  private CompletionStage<List<Result>> local(List<Result> inputs, RunContext context) {
+    List<CompletableFuture<Result>> local = new ArrayList<>();
+    for (Result input : inputs) {
+      local.add(lineage.local(input, context.logs()));
     }
-    return CompletableFuture.supplyAsync(
-        () -> {
-          List<Result> local = new ArrayList<>();
-          for (Result input : inputs) {
-            local.add(Unchecked.get(() -> layers.local(input)));
-          }
-          return local;
-        },
-        io);
+    return CompletableFuture.allOf(local.toArray(CompletableFuture[]::new))
+        .thenApply(done -> local.stream().map(CompletableFuture::join).toList());
   }
 }

@@ -24,17 +24,20 @@ final class PlacedRunner implements OpRunner {
   private final ActorRef<Placement.Command> placement;
   private final LayerStore layers;
   private final ActorRef<StepClaims.Command> claims;
+  private final Lineage lineage;
   private final Executor io;
 
   PlacedRunner(
       OpRunner here,
       ActorRef<Placement.Command> placement,
       ActorRef<StepClaims.Command> claims,
+      Lineage lineage,
       LayerStore layers,
       Executor io) {
     this.here = here;
     this.placement = placement;
     this.claims = claims;
+    this.lineage = lineage;
     this.layers = layers;
     this.io = io;
   }
@@ -62,66 +65,94 @@ final class PlacedRunner implements OpRunner {
   @Override
   public CompletionStage<List<Result>> run(List<Result> inputs, RunContext context, Step step) {
     String stepId = UUID.randomUUID().toString();
-    if (step.uncached()) {
-      return place(stepId, inputs, context, step).thenApply(List::of);
-    }
-    CompletableFuture<Optional<SharedOutput>> claimed = new CompletableFuture<>();
-    claims.tell(new StepClaims.Ask(stepId, step.key().digest().value(), claimed));
-    context.cancellation().onCancel(() -> claims.tell(new StepClaims.Release(stepId)));
-    return claimed
+    return CompletableFuture.supplyAsync(() -> request(inputs, step), io)
         .thenCompose(
-            shared -> {
-              if (shared.isPresent()) {
-                shared.get().dataUrls().forEach(layers::learn);
-                context
-                    .logs()
-                    .line(
-                        LogStream.STDERR,
-                        "run by another build of the cluster; its output is held by "
-                            + shared.get().ref().heldBy());
-                return CompletableFuture.completedFuture(new PlacedSnapshot(shared.get().ref()));
-              }
-              return place(stepId, inputs, context, step)
-                  .whenComplete(
-                      (output, failure) ->
-                          claims.tell(
-                              failure == null
-                                  ? new StepClaims.Finish(
-                                      stepId, new SharedOutput(output.ref(), layers.urls()))
-                                  : new StepClaims.Release(stepId)));
-            })
+            request ->
+                step.uncached()
+                    ? place(stepId, request, context)
+                    : claimed(stepId, request, context))
         .thenApply(List::of);
   }
 
+  private StepRequest request(List<Result> inputs, Step step) {
+    List<SnapshotRef> refs = new ArrayList<>();
+    for (Result input : inputs) {
+      refs.add(Unchecked.get(() -> layers.refs(input)));
+    }
+    return new StepRequest(
+        step.made().description(),
+        step.made().op(),
+        step.made().opDigest(),
+        step.key().digest().value(),
+        step.made().inputs(),
+        step.uncached(),
+        refs,
+        java.util.Map.of());
+  }
+
+  private CompletableFuture<PlacedSnapshot> claimed(
+      String stepId, StepRequest request, RunContext context) {
+    CompletableFuture<Optional<SharedOutput>> claimed = new CompletableFuture<>();
+    claims.tell(new StepClaims.Ask(stepId, request.key(), claimed));
+    context.cancellation().onCancel(() -> claims.tell(new StepClaims.Release(stepId)));
+    return claimed.thenCompose(
+        shared -> {
+          if (shared.isPresent()) {
+            shared.get().dataUrls().forEach(layers::learn);
+            lineage.made(request, shared.get().ref());
+            context
+                .logs()
+                .line(
+                    LogStream.STDERR,
+                    "run by another build of the cluster; its output is held by "
+                        + shared.get().ref().heldBy());
+            return CompletableFuture.completedFuture(new PlacedSnapshot(shared.get().ref()));
+          }
+          return place(stepId, request, context)
+              .whenComplete(
+                  (output, failure) ->
+                      claims.tell(
+                          failure == null
+                              ? new StepClaims.Finish(
+                                  stepId, new SharedOutput(output.ref(), layers.urls()))
+                              : new StepClaims.Release(stepId)));
+        });
+  }
+
+  /**
+   * Places the step with its lost inputs made again; if it fails once an input was lost meanwhile
+   * (the node it was to be fetched from left), it is placed once more.
+   */
   private CompletableFuture<PlacedSnapshot> place(
-      String stepId, List<Result> inputs, RunContext context, Step step) {
-    CompletableFuture<PlacedSnapshot> done = new CompletableFuture<>();
-    CompletableFuture.supplyAsync(
-            () -> {
-              List<SnapshotRef> refs = new ArrayList<>();
-              for (Result input : inputs) {
-                refs.add(Unchecked.get(() -> layers.refs(input)));
+      String stepId, StepRequest request, RunContext context) {
+    return lineage
+        .available(request, context.logs())
+        .thenCompose(available -> placeOnce(stepId, available, context))
+        .exceptionallyCompose(
+            failure -> {
+              if (failure instanceof java.util.concurrent.CompletionException wrapped
+                  && wrapped.getCause() != null) {
+                failure = wrapped.getCause();
               }
-              return new StepRequest(
-                  step.made().description(),
-                  step.made().op(),
-                  step.made().opDigest(),
-                  step.key().digest().value(),
-                  step.made().inputs(),
-                  step.uncached(),
-                  refs,
-                  java.util.Map.of());
-            },
-            io)
-        .whenComplete(
-            (request, failure) -> {
-              if (failure != null) {
-                done.completeExceptionally(failure);
-                return;
+              if (failure instanceof PlacedStepFailed
+                  && request.inputs().stream().anyMatch(lineage::lost)) {
+                return lineage
+                    .available(request, context.logs())
+                    .thenCompose(again -> placeOnce(UUID.randomUUID().toString(), again, context));
               }
-              placement.tell(new Placement.Place(stepId, request, context.logs(), done));
-              context.cancellation().onCancel(() -> placement.tell(new Placement.Withdraw(stepId)));
+              return CompletableFuture.failedFuture(failure);
             });
-    return done;
+  }
+
+  private CompletableFuture<PlacedSnapshot> placeOnce(
+      String stepId, StepRequest request, RunContext context) {
+    CompletableFuture<PlacedSnapshot> done = new CompletableFuture<>();
+    placement.tell(new Placement.Place(stepId, request, context.logs(), done));
+    context.cancellation().onCancel(() -> placement.tell(new Placement.Withdraw(stepId)));
+    return done.thenApply(
+        output -> {
+          lineage.made(request, output.ref());
+          return output;
+        });
   }
 }

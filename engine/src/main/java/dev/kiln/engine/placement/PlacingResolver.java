@@ -8,7 +8,6 @@ import dev.kiln.engine.solver.BuildInputs;
 import dev.kiln.engine.solver.OpRunner;
 import dev.kiln.engine.solver.Resolver;
 import java.util.concurrent.Executor;
-import org.apache.pekko.actor.typed.ActorRef;
 
 /**
  * A coordinator's resolver: exec steps, claimed in the cluster ({@link StepClaims}), go to the
@@ -18,29 +17,30 @@ import org.apache.pekko.actor.typed.ActorRef;
  */
 public final class PlacingResolver implements Resolver {
   private final Resolver local;
-  private final ActorRef<Placement.Command> placement;
-  private final ActorRef<StepClaims.Command> claims;
+  private final Coordination coordination;
   private final LayerStore layers;
   private final Executor io;
 
-  public PlacingResolver(
-      Resolver local,
-      ActorRef<Placement.Command> placement,
-      ActorRef<StepClaims.Command> claims,
-      LayerStore layers,
-      Executor io) {
+  PlacingResolver(Resolver local, Coordination coordination, LayerStore layers, Executor io) {
     this.local = local;
-    this.placement = placement;
-    this.claims = claims;
+    this.coordination = coordination;
     this.layers = layers;
     this.io = io;
   }
 
   @Override
   public OpRunner resolve(Digest digest, Vertex vertex, BuildInputs inputs) {
-    OpRunner here = new LocalizingRunner(local.resolve(digest, vertex, inputs), layers, io);
+    OpRunner here =
+        new LocalizingRunner(
+            local.resolve(digest, vertex, inputs), layers, coordination.lineage(), io);
     if (vertex.op() instanceof ExecOp exec && placeable(exec)) {
-      return new PlacedRunner(here, placement, claims, layers, io);
+      return new PlacedRunner(
+          here,
+          coordination.placement(),
+          coordination.claims(),
+          coordination.lineage(),
+          layers,
+          io);
     }
     return here;
   }

@@ -27,6 +27,11 @@ public record StepRequest(
     return new StepRequest(name, opJson, opDigest, key, inputKeys, uncached, inputs, urls);
   }
 
+  /** This request reading {@code others} instead of its inputs (the same outputs, made again). */
+  StepRequest withInputs(List<SnapshotRef> others) {
+    return new StepRequest(name, opJson, opDigest, key, inputKeys, uncached, others, dataUrls);
+  }
+
   /**
    * How many bytes of the inputs' layers {@code node} holds, each layer counted once: those it
    * made, those of a snapshot it holds, and those {@code known} to be there (layers named in
