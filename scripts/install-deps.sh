@@ -6,7 +6,8 @@
 # (the examples' and tests' base image); the examples and tests also use a real registry
 # (docker-registry, with htpasswd from apache2-utils for its auth tests) and check images with
 # skopeo and umoci, run the terminal display in tmux, make TLS certificates with openssl, and
-# forward a real ssh agent (openssh-client) to a step's static test client (gcc, libc6-dev). Runs
+# forward a real ssh agent (openssh-client) to a step's static test client (gcc, libc6-dev), and
+# give a cluster node a test host of its own in a network namespace (iproute2's ip). Runs
 # apt-get as root, or through sudo when allowed.
 set -euo pipefail
 
@@ -25,6 +26,7 @@ command -v tmux >/dev/null 2>&1 || missing+=(tmux)
 command -v openssl >/dev/null 2>&1 || missing+=(openssl)
 command -v ssh-agent >/dev/null 2>&1 || missing+=(openssh-client)
 command -v gcc >/dev/null 2>&1 || missing+=(gcc)
+command -v ip >/dev/null 2>&1 || missing+=(iproute2)
 [ -f /usr/lib/x86_64-linux-gnu/libc.a ] || [ -f /usr/lib/aarch64-linux-gnu/libc.a ] || missing+=(libc6-dev)
 [ ${#missing[@]} -eq 0 ] && exit 0
 

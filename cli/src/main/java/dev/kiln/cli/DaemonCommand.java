@@ -245,8 +245,13 @@ final class DaemonCommand implements Callable<Integer> {
       return 1;
     }
     CountDownLatch stopped = new CountDownLatch(1);
-    engine.onJvmShutdown(
+    java.util.concurrent.atomic.AtomicBoolean stopping =
+        new java.util.concurrent.atomic.AtomicBoolean();
+    Runnable stop =
         () -> {
+          if (!stopping.compareAndSet(false, true)) {
+            return;
+          }
           try {
             server.close();
             engine.close();
@@ -255,7 +260,22 @@ final class DaemonCommand implements Callable<Integer> {
           } finally {
             stopped.countDown();
           }
-        });
+        };
+    engine.onJvmShutdown(stop);
+    java.util.concurrent.atomic.AtomicInteger exit =
+        new java.util.concurrent.atomic.AtomicInteger();
+    engine
+        .stoppedByItself()
+        .thenAccept(
+            why -> {
+              System.err.println(
+                  "error: "
+                      + why
+                      + ": this daemon exits; start it again (systemd's Restart=on-failure does) to"
+                      + " join as a new member");
+              exit.set(1);
+              stop.run();
+            });
     System.err.println(
         "kiln daemon listening on "
             + server.address()
@@ -265,7 +285,7 @@ final class DaemonCommand implements Callable<Integer> {
             + rootDir
             + ")");
     stopped.await();
-    return 0;
+    return exit.get();
   }
 
   /** As buildkitd's: under /run as root, else in the user's runtime directory. */

@@ -100,6 +100,8 @@ public final class Engine implements AutoCloseable {
   private final RootLock lock;
   private final Optional<ClusterNode> cluster;
   private final Optional<ClusterWork> work;
+  private final java.util.concurrent.atomic.AtomicBoolean closing =
+      new java.util.concurrent.atomic.AtomicBoolean();
 
   private Engine(
       ActorSystem<Solver.Command> system,
@@ -890,6 +892,29 @@ public final class Engine implements AutoCloseable {
   }
 
   /**
+   * Completes, saying why, when this engine's actor system stops without being closed: a cluster
+   * node the split-brain resolver downed (cut off on the minority side, or removed while
+   * unreachable). Such an engine cannot run builds any more; its daemon exits, so that a supervisor
+   * restarts it and it joins again as a new member.
+   */
+  public CompletionStage<String> stoppedByItself() {
+    return system
+        .getWhenTerminated()
+        .thenCompose(
+            done ->
+                closing.get()
+                    ? new CompletableFuture<String>()
+                    : CompletableFuture.completedFuture(
+                        "this node was removed from the cluster ("
+                            + org.apache.pekko.actor.CoordinatedShutdown.get(
+                                    org.apache.pekko.actor.typed.javadsl.Adapter.toClassic(system))
+                                .getShutdownReason()
+                                .map(reason -> reason.getClass().getSimpleName())
+                                .orElse("its actor system stopped")
+                            + ")"));
+  }
+
+  /**
    * Runs {@code stop} when the JVM shuts down (SIGTERM), before Pekko's remoting closes its
    * connections: a cluster node then leaves gracefully instead of waiting out Pekko's exit timeout
    * unheard (Artery's own hook waits only for hooks registered here).
@@ -912,8 +937,11 @@ public final class Engine implements AutoCloseable {
 
   @Override
   public void close() throws IOException {
+    closing.set(true);
     collector.close();
-    jobs.quiesce(Duration.ofSeconds(30));
+    if (!system.getWhenTerminated().toCompletableFuture().isDone()) {
+      jobs.quiesce(Duration.ofSeconds(30)); // a downed node's system has stopped: nothing answers
+    }
     work.ifPresent(ClusterWork::close);
     // Terminating stops every vertex, which cancels its work; then wait for that work to end,
     // so that nothing still writes under the root when the next engine takes it over.

@@ -24,10 +24,15 @@ final class ClusterProcesses {
    * it listens (a cluster node once it is Up).
    */
   static DaemonProcess node(java.nio.file.Path root, String... cluster) throws IOException {
+    return DaemonProcess.launch(nodeCommand(root, cluster));
+  }
+
+  /** The command line of {@link #node}. */
+  static java.util.List<String> nodeCommand(java.nio.file.Path root, String... cluster) {
     java.util.List<String> command =
         DaemonProcess.kiln("daemon", "--root", root.toString(), "--addr", "tcp://127.0.0.1:0");
     command.addAll(java.util.List.of(cluster));
-    return DaemonProcess.launch(command);
+    return command;
   }
 
   /** A {@code kiln} process run to its end: its exit code and all it printed. */
@@ -55,5 +60,27 @@ final class ClusterProcesses {
       }
     }
     return 0;
+  }
+
+  /**
+   * A context in {@code dir} of {@code stages} stages that each say "running:yes" (their headers
+   * show the command, "running:$(...)"), sleep {@code seconds} and write done-N to /outN, copied
+   * into one image.
+   */
+  static java.nio.file.Path wide(java.nio.file.Path dir, int stages, int seconds)
+      throws IOException {
+    StringBuilder dockerfile = new StringBuilder();
+    for (int i = 0; i < stages; i++) {
+      dockerfile.append("FROM busybox AS s").append(i).append('\n');
+      dockerfile.append("RUN echo running:$(echo yes) && sleep ").append(seconds);
+      dockerfile.append(" && echo done-").append(i).append(" > /out").append(i).append('\n');
+    }
+    dockerfile.append("FROM busybox\n");
+    for (int i = 0; i < stages; i++) {
+      dockerfile.append("COPY --from=s").append(i).append(" /out").append(i).append(" /\n");
+    }
+    java.nio.file.Files.createDirectories(dir);
+    java.nio.file.Files.writeString(dir.resolve("Dockerfile"), dockerfile.toString());
+    return dir;
   }
 }

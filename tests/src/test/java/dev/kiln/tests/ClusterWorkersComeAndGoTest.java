@@ -32,24 +32,8 @@ class ClusterWorkersComeAndGoTest {
     return ClusterProcesses.node(temp.resolve(name), options.toArray(String[]::new));
   }
 
-  /**
-   * A context of {@code stages} stages that each say "running:yes" (their headers show the command,
-   * "running:$(...)"), sleep {@code seconds} and write done-N to /outN, copied into one image.
-   */
   private Path wide(int stages, int seconds) throws IOException {
-    StringBuilder dockerfile = new StringBuilder();
-    for (int i = 0; i < stages; i++) {
-      dockerfile.append("FROM busybox AS s").append(i).append('\n');
-      dockerfile.append("RUN echo running:$(echo yes) && sleep ").append(seconds);
-      dockerfile.append(" && echo done-").append(i).append(" > /out").append(i).append('\n');
-    }
-    dockerfile.append("FROM busybox\n");
-    for (int i = 0; i < stages; i++) {
-      dockerfile.append("COPY --from=s").append(i).append(" /out").append(i).append(" /\n");
-    }
-    Path context = Files.createDirectories(temp.resolve("context"));
-    Files.writeString(context.resolve("Dockerfile"), dockerfile.toString());
-    return context;
+    return ClusterProcesses.wide(temp.resolve("context"), stages, seconds);
   }
 
   @Test

@@ -61,6 +61,11 @@ public final class ClusterConfig {
     values.put(
         "pekko.cluster.configuration-compatibility-check.checkers.kiln",
         KilnJoinCheck.class.getName());
+    // A worker that stops answering loses its steps to the others once it is unreachable (downing
+    // comes later): Pekko's 1 s heartbeats with 3 s of pause made that take over 4 s. A false alarm
+    // costs a step run twice, never a wrong result (the first answer counts).
+    values.put("pekko.cluster.failure-detector.heartbeat-interval", "500ms");
+    values.put("pekko.cluster.failure-detector.acceptable-heartbeat-pause", "2s");
     // The cluster's steps (SharedStep) passivate themselves once idle for long enough.
     values.put("pekko.cluster.sharding.passivation.strategy", "none");
     values.put("pekko.cluster.sharding.number-of-shards", 100);
