@@ -7,7 +7,8 @@
 # (docker-registry, with htpasswd from apache2-utils for its auth tests) and check images with
 # skopeo and umoci, run the terminal display in tmux, make TLS certificates with openssl, and
 # forward a real ssh agent (openssh-client) to a step's static test client (gcc, libc6-dev), and
-# give a cluster node a test host of its own in a network namespace (iproute2's ip). Runs
+# give a cluster node a test host of its own in a network namespace (iproute2's ip), and keep the
+# coordinators' shared job journal in a private PostgreSQL server the tests start (postgresql). Runs
 # apt-get as root, or through sudo when allowed.
 set -euo pipefail
 
@@ -27,6 +28,7 @@ command -v openssl >/dev/null 2>&1 || missing+=(openssl)
 command -v ssh-agent >/dev/null 2>&1 || missing+=(openssh-client)
 command -v gcc >/dev/null 2>&1 || missing+=(gcc)
 command -v ip >/dev/null 2>&1 || missing+=(iproute2)
+compgen -G "/usr/lib/postgresql/*/bin/postgres" >/dev/null || missing+=(postgresql)
 [ -f /usr/lib/x86_64-linux-gnu/libc.a ] || [ -f /usr/lib/aarch64-linux-gnu/libc.a ] || missing+=(libc6-dev)
 [ ${#missing[@]} -eq 0 ] && exit 0
 

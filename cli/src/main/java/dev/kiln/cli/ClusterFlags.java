@@ -3,6 +3,7 @@ package dev.kiln.cli;
 import dev.kiln.engine.cluster.ClusterSettings;
 import dev.kiln.engine.cluster.HostPort;
 import dev.kiln.engine.cluster.NodeRole;
+import dev.kiln.engine.job.SharedJournal;
 import dev.kiln.engine.tls.TlsFiles;
 import java.nio.file.Path;
 import java.util.List;
@@ -17,25 +18,23 @@ import java.util.Optional;
 final class ClusterFlags {
   /** Each flag and the config file's key for it. */
   private static final Map<String, String> KEYS =
-      Map.of(
-          "--cluster-bind",
-          "cluster.bind",
-          "--join",
-          "cluster.join",
-          "--role",
-          "cluster.role",
-          "--cluster-name",
-          "cluster.name",
-          "--split-brain",
-          "cluster.splitBrain",
-          "--down-after",
-          "cluster.downAfter",
-          "--join-timeout",
-          "cluster.joinTimeout",
-          "--data-port",
-          "cluster.dataPort",
-          "--cluster-tls-cert, --cluster-tls-key and --cluster-ca",
-          "cluster.tls's cert, key and ca");
+      Map.ofEntries(
+          Map.entry("--cluster-bind", "cluster.bind"),
+          Map.entry("--join", "cluster.join"),
+          Map.entry("--role", "cluster.role"),
+          Map.entry("--cluster-name", "cluster.name"),
+          Map.entry("--split-brain", "cluster.splitBrain"),
+          Map.entry("--down-after", "cluster.downAfter"),
+          Map.entry("--join-timeout", "cluster.joinTimeout"),
+          Map.entry("--data-port", "cluster.dataPort"),
+          Map.entry(
+              "--cluster-tls-cert, --cluster-tls-key and --cluster-ca",
+              "cluster.tls's cert, key and ca"),
+          Map.entry("--journal", "cluster.journal.url"),
+          Map.entry(
+              "--journal-user and --journal-password-file need --journal URL",
+              "cluster.journal.user and passwordFile need cluster.journal.url"),
+          Map.entry("--journal-password-file", "cluster.journal.passwordFile"));
 
   private ClusterFlags() {}
 
@@ -60,7 +59,37 @@ final class ClusterFlags {
                 .map(d -> Durations.parse("--join-timeout", d))
                 .orElse(defaults.joinTimeout()))
         .withTls(tls(given))
-        .withDataPort(given.dataPort().orElse(0));
+        .withDataPort(given.dataPort().orElse(0))
+        .withJournal(journal(given));
+  }
+
+  /** The shared job journal, if one is given; its password is read from its file. */
+  private static Optional<SharedJournal> journal(DaemonConfig.Cluster given) {
+    if (given.journalUrl().isEmpty()) {
+      if (given.journalUser().isPresent() || given.journalPasswordFile().isPresent()) {
+        throw new IllegalArgumentException(
+            "--journal-user and --journal-password-file need --journal URL");
+      }
+      return Optional.empty();
+    }
+    String password = "";
+    if (given.journalPasswordFile().isPresent()) {
+      Path file = given.journalPasswordFile().get();
+      try {
+        password = java.nio.file.Files.readString(file).strip();
+      } catch (java.io.IOException | java.io.UncheckedIOException e) {
+        throw new IllegalArgumentException(
+            "--journal-password-file " + file + ": cannot read it (" + e.getMessage() + ")");
+      }
+    }
+    try {
+      return Optional.of(
+          new SharedJournal(
+              given.journalUrl().get(), given.journalUser().orElse("kiln"), password));
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException(
+          "--journal " + e.getMessage().substring("journal URL ".length()), e);
+    }
   }
 
   /**
@@ -81,11 +110,16 @@ final class ClusterFlags {
               file.tlsCert(),
               file.tlsKey(),
               file.tlsCa(),
-              file.dataPort()));
+              file.dataPort(),
+              file.journalUrl(),
+              file.journalUser(),
+              file.journalPasswordFile()));
     } catch (IllegalArgumentException e) {
       String message = e.getMessage();
       for (Map.Entry<String, String> key : KEYS.entrySet()) {
-        if (message.startsWith(key.getKey() + " ") || message.startsWith(key.getKey() + ":")) {
+        if (message.equals(key.getKey())
+            || message.startsWith(key.getKey() + " ")
+            || message.startsWith(key.getKey() + ":")) {
           message = key.getValue() + message.substring(key.getKey().length());
           break;
         }

@@ -98,6 +98,26 @@ final class DaemonCommand implements Callable<Integer> {
   java.util.Optional<Integer> dataPort = java.util.Optional.empty();
 
   @Option(
+      names = "--journal",
+      paramLabel = "URL",
+      description =
+          "Journal build jobs in this PostgreSQL database (jdbc:postgresql://HOST:PORT/DB), shared"
+              + " by the cluster's coordinators, instead of LevelDB under the root.")
+  java.util.Optional<String> journalUrl = java.util.Optional.empty();
+
+  @Option(
+      names = "--journal-user",
+      paramLabel = "NAME",
+      description = "The --journal database's user (default: kiln).")
+  java.util.Optional<String> journalUser = java.util.Optional.empty();
+
+  @Option(
+      names = "--journal-password-file",
+      paramLabel = "FILE",
+      description = "A file holding the --journal user's password (default: none).")
+  java.util.Optional<java.nio.file.Path> journalPasswordFile = java.util.Optional.empty();
+
+  @Option(
       names = "--cluster-tls-cert",
       paramLabel = "FILE",
       description =
@@ -320,12 +340,16 @@ final class DaemonCommand implements Callable<Integer> {
             clusterTlsCert.or(file::tlsCert),
             clusterTlsKey.or(file::tlsKey),
             clusterCa.or(file::tlsCa),
-            dataPort.or(file::dataPort));
+            dataPort.or(file::dataPort),
+            journalUrl.or(file::journalUrl),
+            journalUser.or(file::journalUser),
+            journalPasswordFile.or(file::journalPasswordFile));
     if (given.bind().isEmpty()) {
       if (!given.equals(DaemonConfig.Cluster.NONE)) {
         throw new IllegalArgumentException(
             "--join, --role, --cluster-name, --split-brain, --down-after, --join-timeout,"
-                + " --data-port and --cluster-tls-* are for a cluster node: give --cluster-bind HOST:PORT too");
+                + " --data-port, --cluster-tls-* and --journal* are for a cluster node: give"
+                + " --cluster-bind HOST:PORT too");
       }
       return java.util.Optional.empty();
     }

@@ -20,7 +20,8 @@ import java.util.Set;
  *  "execSlots":8,"buildSlots":4,"tls":{"cert":"server.pem","key":"server.key","ca":"ca.pem"},
  *  "allowInsecureEntitlements":["network.host"],
  *  "cluster":{"bind":"127.0.0.1:25521","join":["127.0.0.1:25520"],"role":"worker",
- *  "name":"kiln","splitBrain":"keep-majority","downAfter":"20s","joinTimeout":"60s"}}</pre>
+ *  "name":"kiln","splitBrain":"keep-majority","downAfter":"20s","joinTimeout":"60s",
+ *  "journal":{"url":"jdbc:postgresql://db:5432/kiln","user":"kiln","passwordFile":"pw"}}}</pre>
  *
  * Relative paths are read from the file's directory.
  */
@@ -47,11 +48,17 @@ record DaemonConfig(
       Optional<Path> tlsCert,
       Optional<Path> tlsKey,
       Optional<Path> tlsCa,
-      Optional<Integer> dataPort) {
+      Optional<Integer> dataPort,
+      Optional<String> journalUrl,
+      Optional<String> journalUser,
+      Optional<Path> journalPasswordFile) {
     static final Cluster NONE =
         new Cluster(
             Optional.empty(),
             java.util.List.of(),
+            Optional.empty(),
+            Optional.empty(),
+            Optional.empty(),
             Optional.empty(),
             Optional.empty(),
             Optional.empty(),
@@ -73,7 +80,10 @@ record DaemonConfig(
           "downAfter",
           "joinTimeout",
           "tls",
-          "dataPort");
+          "dataPort",
+          "journal");
+
+  private static final Set<String> JOURNAL_KEYS = Set.of("url", "user", "passwordFile");
 
   private static final Set<String> KEYS =
       Set.of(
@@ -138,6 +148,14 @@ record DaemonConfig(
       }
       check(file, clusterTls, TLS_KEYS, "cluster.tls.");
     }
+    JsonNode journal = cluster.path("journal");
+    if (!journal.isMissingNode()) {
+      if (!journal.isObject()) {
+        throw new IOException(
+            file + ": \"cluster.journal\" must be an object with url, user and passwordFile");
+      }
+      check(file, journal, JOURNAL_KEYS, "cluster.journal.");
+    }
     Path dir = file.toAbsolutePath().getParent();
     try {
       DaemonConfig config =
@@ -162,7 +180,10 @@ record DaemonConfig(
                   text(file, clusterTls, "cert").map(dir::resolve),
                   text(file, clusterTls, "key").map(dir::resolve),
                   text(file, clusterTls, "ca").map(dir::resolve),
-                  count(file, cluster, "dataPort")));
+                  count(file, cluster, "dataPort"),
+                  text(file, journal, "url"),
+                  text(file, journal, "user"),
+                  text(file, journal, "passwordFile").map(dir::resolve)));
       if (!config.cluster().equals(Cluster.NONE)) {
         ClusterFlags.check(config.cluster());
       }

@@ -43,6 +43,7 @@ class DaemonConfigTest {
 
   @Test
   void readsAClusterNodesSettings() throws IOException {
+    Files.writeString(temp.resolve("journal.pw"), "secret\n");
     DaemonConfig config =
         DaemonConfig.read(
             file(
@@ -50,6 +51,8 @@ class DaemonConfigTest {
                     + "\"role\":\"worker\",\"name\":\"ci\",\"splitBrain\":\"keep-oldest\","
                     + "\"downAfter\":\"30s\",\"joinTimeout\":\"2m\","
                     + "\"dataPort\":25530,"
+                    + "\"journal\":{\"url\":\"jdbc:postgresql://db:5432/kiln\","
+                    + "\"user\":\"builds\",\"passwordFile\":\"journal.pw\"},"
                     + "\"tls\":{\"cert\":\"node.crt\",\"key\":\"node.key\",\"ca\":\"/etc/ca.crt\"}}}"));
 
     assertEquals(
@@ -64,7 +67,10 @@ class DaemonConfigTest {
             Optional.of(temp.resolve("node.crt")),
             Optional.of(temp.resolve("node.key")),
             Optional.of(Path.of("/etc/ca.crt")),
-            Optional.of(25530)),
+            Optional.of(25530),
+            Optional.of("jdbc:postgresql://db:5432/kiln"),
+            Optional.of("builds"),
+            Optional.of(temp.resolve("journal.pw"))),
         config.cluster());
   }
 
@@ -115,6 +121,23 @@ class DaemonConfigTest {
       {"{\"cluster\":{\"splitBrain\":\"coin\"}}", "kiln.json: cluster.splitBrain coin: use"},
       {"{\"cluster\":{\"name\":\"A B\"}}", "kiln.json: cluster.name A B: use"},
       {"{\"cluster\":{\"tls\":{\"cert\":\"a\"}}}", "cluster.tls's cert, key and ca go together"},
+      {"{\"cluster\":{\"journal\":\"pg\"}}", "\"cluster.journal\" must be an object"},
+      {
+        "{\"cluster\":{\"journal\":{\"password\":\"x\"}}}",
+        "unknown setting \"cluster.journal.password\""
+      },
+      {
+        "{\"cluster\":{\"journal\":{\"url\":\"mysql://db/kiln\"}}}",
+        "kiln.json: cluster.journal.url mysql://db/kiln: use jdbc:postgresql://HOST:PORT/DATABASE"
+      },
+      {
+        "{\"cluster\":{\"journal\":{\"user\":\"kiln\"}}}",
+        "kiln.json: cluster.journal.user and passwordFile need cluster.journal.url"
+      },
+      {
+        "{\"cluster\":{\"journal\":{\"url\":\"jdbc:postgresql://db/k\",\"passwordFile\":\"gone\"}}}",
+        "kiln.json: cluster.journal.passwordFile "
+      },
     };
     for (String[] c : cases) {
       IOException e = assertThrows(IOException.class, () -> DaemonConfig.read(file(c[0])), c[0]);

@@ -13,6 +13,7 @@ import dev.kiln.engine.cache.MissExplainer;
 import dev.kiln.engine.cache.PrunePolicy;
 import dev.kiln.engine.cluster.ClusterConfig;
 import dev.kiln.engine.cluster.ClusterNode;
+import dev.kiln.engine.cluster.ClusterSettings;
 import dev.kiln.engine.content.ContentStore;
 import dev.kiln.engine.executor.BwrapExecutor;
 import dev.kiln.engine.executor.ExecException;
@@ -179,8 +180,15 @@ public final class Engine implements AutoCloseable {
       content = new ContentStore(root);
       content.removeInterruptedIngests(); // the root is this process's alone: no ingest runs
       opened = CacheStore.open(root);
-      // Checked before LevelDB opens the journal, which would drop damaged records without a word.
-      journalWarnings = dev.kiln.engine.job.JournalCheck.run(root);
+      Optional<dev.kiln.engine.job.SharedJournal> shared =
+          config.cluster().flatMap(ClusterSettings::journal);
+      if (shared.isPresent()) {
+        shared.get().prepare();
+        journalWarnings = List.of();
+      } else {
+        // Checked before LevelDB opens the journal, which would drop damaged records silently.
+        journalWarnings = dev.kiln.engine.job.JournalCheck.run(root);
+      }
       system = join(starting);
       if (config.cluster().isPresent()) {
         clusterNode = Optional.of(ClusterNode.join(system, config.cluster().get()));
@@ -310,9 +318,15 @@ public final class Engine implements AutoCloseable {
       AtomicReference<Resolver> resolvers,
       AtomicReference<SnapshotCache> cache) {
     Resolver resolver = (digest, vertex, inputs) -> resolvers.get().resolve(digest, vertex, inputs);
+    Optional<dev.kiln.engine.job.SharedJournal> shared =
+        config.cluster().flatMap(ClusterSettings::journal);
+    com.typesafe.config.Config journal =
+        shared.isPresent()
+            ? dev.kiln.engine.job.JobJournal.shared(
+                shared.get(), config.cluster().get().bind().toString(), config.keepJobs())
+            : dev.kiln.engine.job.JobJournal.config(root, config.keepJobs());
     com.typesafe.config.Config base =
-        dev.kiln.engine.job.JobJournal.config(root, config.keepJobs())
-            .withFallback(com.typesafe.config.ConfigFactory.load());
+        journal.withFallback(com.typesafe.config.ConfigFactory.load());
     if (config.cluster().isPresent()) {
       // Cluster classes load only here: a single node pays nothing for them.
       base =

@@ -48,7 +48,14 @@ public final class DaemonProcess implements AutoCloseable {
 
   /** Starts a daemon on {@code root} listening on {@code address}, and waits until it listens. */
   public static DaemonProcess start(Path root, String address) throws IOException {
+    return start(root, address, List.of());
+  }
+
+  /** {@link #start(Path, String)} with more daemon {@code options}. */
+  public static DaemonProcess start(Path root, String address, List<String> options)
+      throws IOException {
     List<String> command = kiln("daemon", "--root", root.toString(), "--addr", address);
+    command.addAll(options);
     command.add(1, "-Xms16m"); // as ./kiln starts a daemon
     return launch(command);
   }

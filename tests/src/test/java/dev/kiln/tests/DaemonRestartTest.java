@@ -33,6 +33,9 @@ class DaemonRestartTest {
 
   @TempDir Path temp;
 
+  /** The daemon's options beyond its root and address, before and after it is killed. */
+  private List<String> daemonOptions = List.of();
+
   private Path context(String dockerfile) throws Exception {
     Path context = Files.createDirectories(temp.resolve("context"));
     Files.writeString(context.resolve("Dockerfile"), dockerfile);
@@ -80,7 +83,7 @@ class DaemonRestartTest {
     DaemonProcess.tagBusybox(root, temp);
     String address = "unix://" + temp.resolve("kiln.sock");
     Path context = context(dockerfile);
-    DaemonProcess daemon = DaemonProcess.start(root, address);
+    DaemonProcess daemon = DaemonProcess.start(root, address, daemonOptions);
     try {
       Process client = client(address, out, context, more);
       BufferedReader lines =
@@ -105,7 +108,7 @@ class DaemonRestartTest {
         }
       }
       assertTrue(id != null && first != null, before.toString());
-      daemon = DaemonProcess.start(root, address);
+      daemon = DaemonProcess.start(root, address, daemonOptions);
       StringBuilder after = new StringBuilder();
       for (String line = lines.readLine(); line != null; line = lines.readLine()) {
         after.append(line).append('\n');
@@ -121,14 +124,63 @@ class DaemonRestartTest {
   void aClientReattachesWhenItsDaemonIsKilledAndNoFinishedStepRunsAgain() throws Exception {
     Path root = temp.resolve("root");
     Path out = temp.resolve("out");
-    Killed killed =
-        buildThroughAKilledDaemon(
-            root,
-            "FROM busybox\n"
-                + "COPY app.txt /app.txt\n"
-                + "RUN echo first-$RANDOM | tee /first\n"
-                + "RUN echo second-started && sleep 3 && echo second > /second\n",
-            out);
+    Killed killed = killedMidSecondStep(root, out);
+    assertResumedWithoutRerunningTheFirstStep(root, out, killed);
+  }
+
+  /**
+   * A cluster node whose jobs journal in PostgreSQL (issue 11's shared journal) resumes from there
+   * as from LevelDB: the build's events, and the node's index of unfinished jobs under its own
+   * name, are in the database.
+   */
+  @Test
+  void aNodeJournalingInPostgresqlResumesItsBuildFromThere() throws Exception {
+    try (dev.kiln.engine.testing.PostgresServer postgres =
+        dev.kiln.engine.testing.PostgresServer.start()) {
+      String url = postgres.createDatabase("jobs");
+      String bind = "127.0.0.1:" + ClusterProcesses.freePort();
+      daemonOptions =
+          List.of(
+              "--cluster-bind",
+              bind,
+              "--journal",
+              url,
+              "--journal-user",
+              dev.kiln.engine.testing.PostgresServer.USER);
+      Path root = temp.resolve("root");
+      Path out = temp.resolve("out");
+
+      Killed killed = killedMidSecondStep(root, out);
+
+      assertResumedWithoutRerunningTheFirstStep(root, out, killed);
+      try (java.sql.Connection connection = postgres.connect("jobs");
+          java.sql.ResultSet rows =
+              connection
+                  .createStatement()
+                  .executeQuery(
+                      "SELECT persistence_id, count(*) FROM event_journal GROUP BY 1 ORDER BY 1")) {
+        java.util.Map<String, Integer> events = new java.util.TreeMap<>();
+        while (rows.next()) {
+          events.put(rows.getString(1), rows.getInt(2));
+        }
+        assertTrue(events.getOrDefault("build-" + killed.id(), 0) > 2, events.toString());
+        assertTrue(events.containsKey("kiln-job-index@" + bind), events.toString());
+      }
+    }
+  }
+
+  private Killed killedMidSecondStep(Path root, Path out) throws Exception {
+    return buildThroughAKilledDaemon(
+        root,
+        "FROM busybox\n"
+            + "COPY app.txt /app.txt\n"
+            + "RUN echo first-$RANDOM | tee /first\n"
+            + "RUN echo second-started && sleep 3 && echo second > /second\n",
+        out);
+  }
+
+  private static void assertResumedWithoutRerunningTheFirstStep(Path root, Path out, Killed killed)
+      throws Exception {
     assertEquals(0, killed.exit(), killed.shown());
     assertTrue(killed.after().contains("reattaching to build " + killed.id()), killed.shown());
     assertTrue(killed.after().contains("goes on where it stood"), killed.shown());

@@ -11,7 +11,8 @@ import java.util.regex.Pattern;
  * One node's place in a Kiln cluster: the cluster's name, where this node listens ({@code
  * --cluster-bind}), the nodes it joins through ({@code --join}; none: it starts a new cluster), its
  * role, the split-brain resolver's strategy and how long a node may be unreachable before it is
- * downed, and how long to try joining before giving up.
+ * downed, how long to try joining before giving up, TLS between the nodes, the data plane's port,
+ * and the job journal the coordinators share (none: each node journals in its own root).
  */
 public record ClusterSettings(
     String name,
@@ -22,7 +23,8 @@ public record ClusterSettings(
     Duration downAfter,
     Duration joinTimeout,
     Optional<TlsFiles> tls,
-    int dataPort) {
+    int dataPort,
+    Optional<dev.kiln.engine.job.SharedJournal> journal) {
   /** The split-brain resolver's strategies Kiln offers (Pekko's, lease-majority aside). */
   public static final Set<String> STRATEGIES = Set.of("keep-majority", "keep-oldest", "down-all");
 
@@ -68,7 +70,17 @@ public record ClusterSettings(
       String strategy,
       Duration downAfter,
       Duration joinTimeout) {
-    this(name, bind, seeds, role, strategy, downAfter, joinTimeout, Optional.empty(), 0);
+    this(
+        name,
+        bind,
+        seeds,
+        role,
+        strategy,
+        downAfter,
+        joinTimeout,
+        Optional.empty(),
+        0,
+        Optional.empty());
   }
 
   /**
@@ -77,7 +89,7 @@ public record ClusterSettings(
    */
   public ClusterSettings withTls(Optional<TlsFiles> tls) {
     return new ClusterSettings(
-        name, bind, seeds, role, strategy, downAfter, joinTimeout, tls, dataPort);
+        name, bind, seeds, role, strategy, downAfter, joinTimeout, tls, dataPort, journal);
   }
 
   /**
@@ -86,7 +98,16 @@ public record ClusterSettings(
    */
   public ClusterSettings withDataPort(int port) {
     return new ClusterSettings(
-        name, bind, seeds, role, strategy, downAfter, joinTimeout, tls, port);
+        name, bind, seeds, role, strategy, downAfter, joinTimeout, tls, port, journal);
+  }
+
+  /**
+   * These settings with build jobs journaled in {@code journal}, which the coordinators share (a
+   * coordinator's jobs outlive it there); none keeps the node's own LevelDB journal.
+   */
+  public ClusterSettings withJournal(Optional<dev.kiln.engine.job.SharedJournal> journal) {
+    return new ClusterSettings(
+        name, bind, seeds, role, strategy, downAfter, joinTimeout, tls, dataPort, journal);
   }
 
   /** A node of the cluster {@code name} with the defaults: keep-majority, 20 s, 60 s. */

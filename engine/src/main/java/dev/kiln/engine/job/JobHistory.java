@@ -125,21 +125,21 @@ public final class JobHistory
   private final List<ActorRef<Done>> waiting = new java.util.ArrayList<>();
 
   /**
-   * The history; jobs ended for longer than {@code keep} are erased. Its persist failures restart
-   * it with a backoff.
+   * The history of the node {@code scope} names (see {@link JobIndex#create}); jobs ended for
+   * longer than {@code keep} are erased. Its persist failures restart it with a backoff.
    */
-  public static Behavior<Command> create(Duration keep) {
+  public static Behavior<Command> create(Duration keep, String scope) {
     return Behaviors.setup(
         context ->
             Behaviors.withTimers(
                 timers -> {
                   timers.startTimerWithFixedDelay(Sweep.INSTANCE, SWEEP_EVERY);
-                  return new JobHistory(context, keep);
+                  return new JobHistory(context, keep, scope);
                 }));
   }
 
-  private JobHistory(ActorContext<Command> context, Duration keep) {
-    super(PersistenceId.ofUniqueId(PERSISTENCE_ID), JobJournal.RESTART_ON_FAILED_WRITE);
+  private JobHistory(ActorContext<Command> context, Duration keep, String scope) {
+    super(PersistenceId.ofUniqueId(PERSISTENCE_ID + scope), JobJournal.RESTART_ON_FAILED_WRITE);
     this.context = context;
     this.keep = keep;
   }

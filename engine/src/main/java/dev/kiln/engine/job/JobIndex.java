@@ -72,13 +72,16 @@ public final class JobIndex
     }
   }
 
-  /** The index; its persist failures restart it with a backoff. */
-  public static Behavior<Command> create() {
-    return new JobIndex();
+  /**
+   * The index of the node {@code scope} names (empty for a journal of one node's own); its persist
+   * failures restart it with a backoff.
+   */
+  public static Behavior<Command> create(String scope) {
+    return new JobIndex(scope);
   }
 
-  private JobIndex() {
-    super(PersistenceId.ofUniqueId(PERSISTENCE_ID), JobJournal.RESTART_ON_FAILED_WRITE);
+  private JobIndex(String scope) {
+    super(PersistenceId.ofUniqueId(PERSISTENCE_ID + scope), JobJournal.RESTART_ON_FAILED_WRITE);
   }
 
   @Override

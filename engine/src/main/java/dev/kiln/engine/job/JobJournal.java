@@ -44,6 +44,11 @@ public final class JobJournal {
         Map.of(
             Jobs.KEEP_DURATION,
             keepJobs.toMillis() + "ms",
+            Jobs.SCOPE,
+            "",
+            Jobs.READ_JOURNAL,
+            org.apache.pekko.persistence.query.journal.leveldb.javadsl.LeveldbReadJournal
+                .Identifier(),
             "pekko.persistence.journal.plugin",
             "pekko.persistence.journal.leveldb",
             "pekko.persistence.journal.leveldb.dir",
@@ -56,5 +61,32 @@ public final class JobJournal {
             "pekko.persistence.snapshot-store.local",
             "pekko.persistence.snapshot-store.local.dir",
             absolute.resolve("snapshots-journal").toString()));
+  }
+
+  /**
+   * The actor system settings for a journal {@code journal} names, which the coordinators of a
+   * cluster share (Pekko Persistence JDBC on PostgreSQL); {@code node} is this node's cluster
+   * address, which its index of unfinished jobs and its history are named for.
+   */
+  public static Config shared(SharedJournal journal, String node, java.time.Duration keepJobs) {
+    String db = "pekko-persistence-jdbc.shared-databases.kiln.";
+    Map<String, Object> values = new java.util.HashMap<>();
+    values.put(Jobs.KEEP_DURATION, keepJobs.toMillis() + "ms");
+    values.put(Jobs.SCOPE, "@" + node);
+    values.put(Jobs.READ_JOURNAL, "jdbc-read-journal");
+    values.put("pekko.persistence.journal.plugin", "jdbc-journal");
+    values.put("pekko.persistence.snapshot-store.plugin", "jdbc-snapshot-store");
+    values.put("jdbc-journal.use-shared-db", "kiln");
+    values.put("jdbc-snapshot-store.use-shared-db", "kiln");
+    values.put("jdbc-read-journal.use-shared-db", "kiln");
+    values.put(db + "profile", "slick.jdbc.PostgresProfile$");
+    values.put(db + "db.url", journal.url());
+    values.put(db + "db.user", journal.user());
+    values.put(db + "db.password", journal.password());
+    values.put(db + "db.driver", "org.postgresql.Driver");
+    values.put(db + "db.numThreads", 4);
+    values.put(db + "db.maxConnections", 4);
+    values.put(db + "db.minConnections", 1);
+    return ConfigFactory.parseMap(values);
   }
 }

@@ -33,6 +33,12 @@ public final class Jobs implements org.apache.pekko.actor.typed.Extension {
   /** How long an ended job's events are kept ({@code kiln.jobs.keep-duration}). */
   static final String KEEP_DURATION = "kiln.jobs.keep-duration";
 
+  /** The node an index and a history belong to, in a shared journal; empty in a node's own. */
+  static final String SCOPE = "kiln.jobs.scope";
+
+  /** The read journal listing the journal's jobs. */
+  static final String READ_JOURNAL = "kiln.jobs.read-journal";
+
   private final ActorSystem<?> system;
   private volatile ActorRef<JobIndex.Command> index;
   private volatile ActorRef<JobHistory.Command> history;
@@ -59,12 +65,19 @@ public final class Jobs implements org.apache.pekko.actor.typed.Extension {
     if (started == null) {
       synchronized (this) {
         if (index == null) {
-          index = system.systemActorOf(JobIndex.create(), "job-index", Props.empty());
+          index = system.systemActorOf(JobIndex.create(scope()), "job-index", Props.empty());
         }
         started = index;
       }
     }
     return started;
+  }
+
+  /**
+   * Whose index and history these are in a journal several nodes share ({@code kiln.jobs.scope}).
+   */
+  private String scope() {
+    return system.settings().config().getString(SCOPE);
   }
 
   /** The history of ended jobs, started with the first use. */
@@ -75,7 +88,7 @@ public final class Jobs implements org.apache.pekko.actor.typed.Extension {
         if (history == null) {
           history =
               system.systemActorOf(
-                  JobHistory.create(system.settings().config().getDuration(KEEP_DURATION)),
+                  JobHistory.create(system.settings().config().getDuration(KEEP_DURATION), scope()),
                   "job-history",
                   Props.empty());
         }
@@ -268,9 +281,8 @@ public final class Jobs implements org.apache.pekko.actor.typed.Extension {
     var journal =
         org.apache.pekko.persistence.query.PersistenceQuery.get(system)
             .getReadJournalFor(
-                org.apache.pekko.persistence.query.journal.leveldb.javadsl.LeveldbReadJournal.class,
-                org.apache.pekko.persistence.query.journal.leveldb.javadsl.LeveldbReadJournal
-                    .Identifier());
+                org.apache.pekko.persistence.query.javadsl.CurrentPersistenceIdsQuery.class,
+                system.settings().config().getString(READ_JOURNAL));
     java.util.List<String> names;
     try {
       names =
