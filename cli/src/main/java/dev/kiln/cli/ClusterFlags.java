@@ -113,7 +113,7 @@ final class ClusterFlags {
               file.dataPort(),
               file.journalUrl(),
               file.journalUser(),
-              file.journalPasswordFile()));
+              Optional.empty())); // the password is read at start: the file may be root's alone
     } catch (IllegalArgumentException e) {
       String message = e.getMessage();
       for (Map.Entry<String, String> key : KEYS.entrySet()) {

@@ -43,7 +43,6 @@ class DaemonConfigTest {
 
   @Test
   void readsAClusterNodesSettings() throws IOException {
-    Files.writeString(temp.resolve("journal.pw"), "secret\n");
     DaemonConfig config =
         DaemonConfig.read(
             file(
@@ -85,6 +84,8 @@ class DaemonConfigTest {
     assertEquals(Optional.of("coordinator"), coordinator.cluster().role());
     assertEquals(Optional.of("worker"), worker.cluster().role());
     assertEquals(coordinator.cluster().join(), worker.cluster().join());
+    assertEquals(
+        Optional.of("jdbc:postgresql://10.0.0.20:5432/kiln"), coordinator.cluster().journalUrl());
     for (DaemonConfig config : java.util.List.of(coordinator, worker)) {
       assertEquals(Optional.of(Path.of("/etc/kiln/tls/cluster-ca.crt")), config.cluster().tlsCa());
       assertEquals(Optional.of(Path.of("/etc/kiln/tls/api-ca.crt")), config.tlsCa());
@@ -134,10 +135,6 @@ class DaemonConfigTest {
         "{\"cluster\":{\"journal\":{\"user\":\"kiln\"}}}",
         "kiln.json: cluster.journal.user and passwordFile need cluster.journal.url"
       },
-      {
-        "{\"cluster\":{\"journal\":{\"url\":\"jdbc:postgresql://db/k\",\"passwordFile\":\"gone\"}}}",
-        "kiln.json: cluster.journal.passwordFile "
-      },
     };
     for (String[] c : cases) {
       IOException e = assertThrows(IOException.class, () -> DaemonConfig.read(file(c[0])), c[0]);
@@ -165,5 +162,34 @@ class DaemonConfigTest {
     assertTrue(
         err.toString(StandardCharsets.UTF_8).contains("unknown setting \"adr\""), err.toString());
     assertTrue(!Files.exists(temp.resolve("root")), "the daemon started on a bad config");
+  }
+
+  @Test
+  void aJournalPasswordFileThatCannotBeReadStopsTheDaemonBeforeItStarts() {
+    PrintStream saved = System.err;
+    ByteArrayOutputStream err = new ByteArrayOutputStream();
+    System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
+    int exit;
+    try {
+      exit =
+          KilnCommand.run(
+              "daemon",
+              "--root",
+              temp.resolve("root").toString(),
+              "--cluster-bind",
+              "127.0.0.1:25999",
+              "--journal",
+              "jdbc:postgresql://127.0.0.1:1/kiln",
+              "--journal-password-file",
+              temp.resolve("gone").toString());
+    } finally {
+      System.setErr(saved);
+    }
+    assertEquals(1, exit);
+    assertTrue(
+        err.toString(StandardCharsets.UTF_8)
+            .contains("--journal-password-file " + temp.resolve("gone") + ": cannot read it"),
+        err.toString());
+    assertTrue(!Files.exists(temp.resolve("root")), "the daemon started without its journal");
   }
 }
