@@ -147,49 +147,47 @@ class DaemonConfigTest {
   @Test
   void theDaemonRefusesABadConfigBeforeItStartsAnything() throws IOException {
     Path bad = file("{\"adr\":\"x\"}");
-    PrintStream saved = System.err;
-    ByteArrayOutputStream err = new ByteArrayOutputStream();
-    System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-    int exit;
-    try {
-      exit =
-          KilnCommand.run(
-              "daemon", "--root", temp.resolve("root").toString(), "--config", bad.toString());
-    } finally {
-      System.setErr(saved);
-    }
-    assertEquals(1, exit);
-    assertTrue(
-        err.toString(StandardCharsets.UTF_8).contains("unknown setting \"adr\""), err.toString());
+    Refused refused = daemon("--root", temp.resolve("root").toString(), "--config", bad.toString());
+    assertEquals(1, refused.exit());
+    assertTrue(refused.err().contains("unknown setting \"adr\""), refused.err());
     assertTrue(!Files.exists(temp.resolve("root")), "the daemon started on a bad config");
   }
 
   @Test
   void aJournalPasswordFileThatCannotBeReadStopsTheDaemonBeforeItStarts() {
+    Refused refused =
+        daemon(
+            "--root",
+            temp.resolve("root").toString(),
+            "--cluster-bind",
+            "127.0.0.1:25999",
+            "--journal",
+            "jdbc:postgresql://127.0.0.1:1/kiln",
+            "--journal-password-file",
+            temp.resolve("gone").toString());
+    assertEquals(1, refused.exit());
+    assertTrue(
+        refused
+            .err()
+            .contains("--journal-password-file " + temp.resolve("gone") + ": cannot read it"),
+        refused.err());
+    assertTrue(!Files.exists(temp.resolve("root")), "the daemon started without its journal");
+  }
+
+  /** What {@code kiln daemon ARGS} said on stderr as it refused to start, and its exit code. */
+  private record Refused(int exit, String err) {}
+
+  private static Refused daemon(String... args) {
     PrintStream saved = System.err;
     ByteArrayOutputStream err = new ByteArrayOutputStream();
     System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-    int exit;
     try {
-      exit =
-          KilnCommand.run(
-              "daemon",
-              "--root",
-              temp.resolve("root").toString(),
-              "--cluster-bind",
-              "127.0.0.1:25999",
-              "--journal",
-              "jdbc:postgresql://127.0.0.1:1/kiln",
-              "--journal-password-file",
-              temp.resolve("gone").toString());
+      java.util.List<String> command = new java.util.ArrayList<>(java.util.List.of("daemon"));
+      command.addAll(java.util.List.of(args));
+      int exit = KilnCommand.run(command.toArray(String[]::new));
+      return new Refused(exit, err.toString(StandardCharsets.UTF_8));
     } finally {
       System.setErr(saved);
     }
-    assertEquals(1, exit);
-    assertTrue(
-        err.toString(StandardCharsets.UTF_8)
-            .contains("--journal-password-file " + temp.resolve("gone") + ": cannot read it"),
-        err.toString());
-    assertTrue(!Files.exists(temp.resolve("root")), "the daemon started without its journal");
   }
 }

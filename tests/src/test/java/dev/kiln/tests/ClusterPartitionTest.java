@@ -88,16 +88,11 @@ class ClusterPartitionTest {
           DaemonProcess workerB = worker(host, b, a)) {
         Path out = temp.resolve("out");
         ClientLines client =
-            ClientLines.start(
-                DaemonProcess.kiln(
-                    "build",
-                    "--addr",
-                    coordinator.address(),
-                    "--progress",
-                    "plain",
-                    "--output",
-                    "type=local,dest=" + out,
-                    ClusterProcesses.wide(temp.resolve("wide"), 4, 4).toString()));
+            ClusterProcesses.build(
+                coordinator.address(),
+                ClusterProcesses.wide(temp.resolve("wide"), 4, 4),
+                "--output",
+                "type=local,dest=" + out);
         for (int i = 0; i < 4; i++) {
           client.await("running:yes"); // two steps on each worker
         }

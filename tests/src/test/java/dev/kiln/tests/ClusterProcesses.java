@@ -83,4 +83,17 @@ final class ClusterProcesses {
     java.nio.file.Files.writeString(dir.resolve("Dockerfile"), dockerfile.toString());
     return dir;
   }
+
+  /**
+   * A {@code kiln build} of {@code context} through the daemon at {@code address} with plain
+   * progress and {@code options}, read line by line as it comes.
+   */
+  static ClientLines build(String address, java.nio.file.Path context, String... options)
+      throws IOException {
+    java.util.List<String> command =
+        DaemonProcess.kiln("build", "--addr", address, "--progress", "plain");
+    command.addAll(java.util.List.of(options));
+    command.add(context.toString());
+    return ClientLines.start(command);
+  }
 }

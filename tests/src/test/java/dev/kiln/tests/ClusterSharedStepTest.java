@@ -37,16 +37,8 @@ class ClusterSharedStepTest {
 
   private static ClientLines build(DaemonProcess coordinator, Path out, Path context)
       throws Exception {
-    return ClientLines.start(
-        DaemonProcess.kiln(
-            "build",
-            "--addr",
-            coordinator.address(),
-            "--progress",
-            "plain",
-            "--output",
-            "type=local,dest=" + out,
-            context.toString()));
+    return ClusterProcesses.build(
+        coordinator.address(), context, "--output", "type=local,dest=" + out);
   }
 
   @Test

@@ -51,16 +51,8 @@ class ClusterWorkersComeAndGoTest {
             node("c", "--cluster-bind", c, "--join", a, "--role", "worker", "--slots", "2")) {
       Path out = temp.resolve("out");
       ClientLines client =
-          ClientLines.start(
-              DaemonProcess.kiln(
-                  "build",
-                  "--addr",
-                  coordinator.address(),
-                  "--progress",
-                  "plain",
-                  "--output",
-                  "type=local,dest=" + out,
-                  context.toString()));
+          ClusterProcesses.build(
+              coordinator.address(), context, "--output", "type=local,dest=" + out);
       // Two steps on each worker (2 slots each): all four run once four have said so.
       for (int i = 0; i < 4; i++) {
         client.await("running:yes");
@@ -112,15 +104,7 @@ class ClusterWorkersComeAndGoTest {
                 "worker",
                 "--slots",
                 "1")) {
-      ClientLines client =
-          ClientLines.start(
-              DaemonProcess.kiln(
-                  "build",
-                  "--addr",
-                  coordinator.address(),
-                  "--progress",
-                  "plain",
-                  context.toString()));
+      ClientLines client = ClusterProcesses.build(coordinator.address(), context);
       client.await("running:yes");
 
       // One slot and one queued on b: four steps wait at the coordinator when c joins.
@@ -162,18 +146,13 @@ class ClusterWorkersComeAndGoTest {
             node("c", "--cluster-bind", c, "--join", a, "--role", "worker", "--slots", "1")) {
       Path out = temp.resolve("out");
       ClientLines client =
-          ClientLines.start(
-              DaemonProcess.kiln(
-                  "build",
-                  "--addr",
-                  coordinator.address(),
-                  "--progress",
-                  "plain",
-                  "--secret",
-                  "id=gate,src=" + gate,
-                  "--output",
-                  "type=local,dest=" + out,
-                  context.toString()));
+          ClusterProcesses.build(
+              coordinator.address(),
+              context,
+              "--secret",
+              "id=gate,src=" + gate,
+              "--output",
+              "type=local,dest=" + out);
       String fast = client.seenOrAwait("fast:yes");
       client.seenOrAwait("slow:yes");
       client.seenOrAwait(fast.substring(0, fast.indexOf(' ')) + " DONE");

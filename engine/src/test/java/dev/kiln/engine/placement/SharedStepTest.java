@@ -21,10 +21,7 @@ class SharedStepTest {
   private final ActorTestKit kit = ActorTestKit.create();
   private final TestProbe<ClusterSharding.ShardCommand> shard = kit.createTestProbe();
   private final Set<String> members = ConcurrentHashMap.newKeySet();
-  private static final SharedOutput OUTPUT =
-      new SharedOutput(
-          new SnapshotRef(List.of(new LayerRef("10.0.0.2:25520", "7", 100)), "10.0.0.2:25520"),
-          java.util.Map.of("10.0.0.2:25520", "http://10.0.0.2:40000"));
+  private static final SharedOutput OUTPUT = TestOutputs.ON_B;
 
   @AfterEach
   void stop() {
@@ -40,16 +37,31 @@ class SharedStepTest {
     return step(Duration.ofMinutes(30));
   }
 
+  /**
+   * Claims {@code step} by one stand-in coordinator per claim id, in order: the first is granted,
+   * the others queued.
+   */
+  private List<TestProbe<SharedStep.Answer>> claimed(
+      ActorRef<SharedStep.Command> step, String... claimIds) {
+    List<TestProbe<SharedStep.Answer>> claimants = new java.util.ArrayList<>();
+    for (String claimId : claimIds) {
+      TestProbe<SharedStep.Answer> claimant = kit.createTestProbe();
+      step.tell(new SharedStep.Claim(claimId, claimant.getRef()));
+      claimants.add(claimant);
+    }
+    claimants.get(0).expectMessage(new SharedStep.Granted(claimIds[0]));
+    for (int i = 1; i < claimIds.length; i++) {
+      claimants.get(i).expectMessage(new SharedStep.Queued(claimIds[i], step));
+    }
+    return claimants;
+  }
+
   @Test
   void theFirstClaimRunsTheStepAndTheOthersGetItsOutput() {
     ActorRef<SharedStep.Command> step = step();
-    TestProbe<SharedStep.Answer> a = kit.createTestProbe();
-    TestProbe<SharedStep.Answer> c = kit.createTestProbe();
-
-    step.tell(new SharedStep.Claim("a1", a.getRef()));
-    step.tell(new SharedStep.Claim("c1", c.getRef()));
-    a.expectMessage(new SharedStep.Granted("a1"));
-    c.expectMessage(new SharedStep.Queued("c1", step));
+    List<TestProbe<SharedStep.Answer>> claimants = claimed(step, "a1", "c1");
+    TestProbe<SharedStep.Answer> a = claimants.get(0);
+    TestProbe<SharedStep.Answer> c = claimants.get(1);
     step.tell(new SharedStep.Finish("a1", OUTPUT));
 
     c.expectMessage(new SharedStep.Shared("c1", OUTPUT));
@@ -62,12 +74,7 @@ class SharedStepTest {
   @Test
   void aReleasedClaimGrantsTheNextWaiter() {
     ActorRef<SharedStep.Command> step = step();
-    TestProbe<SharedStep.Answer> a = kit.createTestProbe();
-    TestProbe<SharedStep.Answer> c = kit.createTestProbe();
-    step.tell(new SharedStep.Claim("a1", a.getRef()));
-    step.tell(new SharedStep.Claim("c1", c.getRef()));
-    a.expectMessage(new SharedStep.Granted("a1"));
-    c.expectMessageClass(SharedStep.Queued.class);
+    TestProbe<SharedStep.Answer> c = claimed(step, "a1", "c1").get(1);
 
     step.tell(new SharedStep.Release("a1"));
 
@@ -77,15 +84,9 @@ class SharedStepTest {
   @Test
   void aWaiterThatReleasesIsNotGranted() {
     ActorRef<SharedStep.Command> step = step();
-    TestProbe<SharedStep.Answer> a = kit.createTestProbe();
-    TestProbe<SharedStep.Answer> c = kit.createTestProbe();
-    TestProbe<SharedStep.Answer> d = kit.createTestProbe();
-    step.tell(new SharedStep.Claim("a1", a.getRef()));
-    step.tell(new SharedStep.Claim("c1", c.getRef()));
-    step.tell(new SharedStep.Claim("d1", d.getRef()));
-    a.expectMessageClass(SharedStep.Granted.class);
-    c.expectMessageClass(SharedStep.Queued.class);
-    d.expectMessageClass(SharedStep.Queued.class);
+    List<TestProbe<SharedStep.Answer>> claimants = claimed(step, "a1", "c1", "d1");
+    TestProbe<SharedStep.Answer> c = claimants.get(1);
+    TestProbe<SharedStep.Answer> d = claimants.get(2);
 
     step.tell(new SharedStep.Release("c1"));
     step.tell(new SharedStep.Release("a1"));
@@ -97,14 +98,10 @@ class SharedStepTest {
   @Test
   void aCoordinatorThatStopsWhileRunningTheStepHandsItToTheNext() {
     ActorRef<SharedStep.Command> step = step();
-    TestProbe<SharedStep.Answer> a = kit.createTestProbe();
-    TestProbe<SharedStep.Answer> c = kit.createTestProbe();
-    step.tell(new SharedStep.Claim("a1", a.getRef()));
-    step.tell(new SharedStep.Claim("c1", c.getRef()));
-    a.expectMessageClass(SharedStep.Granted.class);
-    c.expectMessageClass(SharedStep.Queued.class);
+    List<TestProbe<SharedStep.Answer>> claimants = claimed(step, "a1", "c1");
+    TestProbe<SharedStep.Answer> c = claimants.get(1);
 
-    a.stop();
+    claimants.get(0).stop();
 
     c.expectMessage(new SharedStep.Granted("c1"));
   }

@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.kiln.engine.run.CancelledException;
-import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
@@ -22,10 +21,7 @@ class StepClaimsTest {
   private final ActorTestKit kit = ActorTestKit.create();
   private final TestProbe<ShardingEnvelope<SharedStep.Command>> region = kit.createTestProbe();
   private final ActorRef<StepClaims.Command> claims = kit.spawn(StepClaims.create(region.getRef()));
-  private static final SharedOutput OUTPUT =
-      new SharedOutput(
-          new SnapshotRef(List.of(new LayerRef("10.0.0.2:25520", "7", 100)), "10.0.0.2:25520"),
-          java.util.Map.of("10.0.0.2:25520", "http://10.0.0.2:40000"));
+  private static final SharedOutput OUTPUT = TestOutputs.ON_B;
 
   @AfterEach
   void stop() {
