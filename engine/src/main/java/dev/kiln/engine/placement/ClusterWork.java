@@ -77,6 +77,7 @@ public final class ClusterWork {
         DataServer.start(
             system, snapshotter, root, settings.bind().host(), settings.dataPort(), io, tls);
     LayerStore layers = new LayerStore(snapshotter, settings.bind().toString(), server.url(), tls);
+    server.serveCopies(layers::copy);
     if (settings.role().runsSteps()) {
       ActorRef<ExecutionSlots.Command> slotActor =
           system.systemActorOf(ExecutionSlots.create(slots), "worker-slots", Props.empty());

@@ -31,7 +31,8 @@ import org.apache.pekko.stream.javadsl.FileIO;
 /**
  * Serves this node's committed layers to the other nodes of the cluster: {@code GET /v1/layers/ID}
  * answers the layer as a tar diff (OCI whiteouts), with its sha256 in a header the fetching node
- * checks. The tar is written to a file first, for its digest to lead the body.
+ * checks; {@code GET /v1/copies/NODE/ID} answers a copy this node fetched of another's layer. The
+ * tar is written to a file first, for its digest to lead the body.
  */
 public final class DataServer extends AllDirectives {
   private final Snapshotter snapshotter;
@@ -39,6 +40,8 @@ public final class DataServer extends AllDirectives {
   private final Executor io;
   private final boolean https;
   private ServerBinding binding;
+  private volatile java.util.function.Function<LayerRef, Optional<Layer>> copies =
+      name -> Optional.empty();
 
   private DataServer(Snapshotter snapshotter, Path outgoing, Executor io, boolean https) {
     this.snapshotter = snapshotter;
@@ -106,6 +109,14 @@ public final class DataServer extends AllDirectives {
         + address.getPort();
   }
 
+  /**
+   * Serves the copies {@code copies} finds, under the name every copy shares ({@code GET
+   * /v1/copies/NODE/ID}): a node that fetched a layer can hand it on once its maker has left.
+   */
+  void serveCopies(java.util.function.Function<LayerRef, Optional<Layer>> copies) {
+    this.copies = copies;
+  }
+
   public CompletionStage<Void> close() {
     return binding.unbind().thenApply(done -> null);
   }
@@ -113,16 +124,38 @@ public final class DataServer extends AllDirectives {
   private Route routes() {
     return pathPrefix(
         "v1",
-        () -> pathPrefix("layers", () -> path(id -> get(() -> completeWithFuture(layer(id))))));
+        () ->
+            concat(
+                pathPrefix(
+                    "layers",
+                    () -> path(id -> get(() -> completeWithFuture(send(id, layerOf(id)))))),
+                pathPrefix(
+                    "copies",
+                    () ->
+                        pathPrefix(
+                            node ->
+                                path(
+                                    id ->
+                                        get(
+                                            () ->
+                                                completeWithFuture(
+                                                    send(node + "/" + id, copyOf(node, id)))))))));
   }
 
-  private CompletionStage<HttpResponse> layer(String id) {
-    Optional<Layer> layer = snapshotter.committed(id);
+  private Optional<Layer> layerOf(String id) {
+    return snapshotter.committed(id);
+  }
+
+  private Optional<Layer> copyOf(String node, String id) {
+    return LayerRef.parse(node + " " + id + " 0").flatMap(ref -> copies.apply(ref));
+  }
+
+  private CompletionStage<HttpResponse> send(String name, Optional<Layer> layer) {
     if (layer.isEmpty()) {
       return CompletableFuture.completedFuture(
           HttpResponse.create()
               .withStatus(StatusCodes.NOT_FOUND)
-              .withEntity("no layer " + id + " on this node\n"));
+              .withEntity("no layer " + name + " on this node\n"));
     }
     return CompletableFuture.supplyAsync(() -> tar(layer.get()), io);
   }

@@ -136,17 +136,54 @@ public final class LayerStore {
   /** {@code result} as a snapshot of this node, fetching the layers it lacks. */
   public Result local(Result result) throws IOException {
     return result instanceof PlacedSnapshot placed
-        ? new SnapshotResult(local(placed.ref().layers()))
+        ? new SnapshotResult(local(placed.ref()))
         : result;
   }
 
-  /** The snapshot of {@code layers}, fetching those this node lacks. */
-  public Snapshot local(List<LayerRef> layers) throws IOException {
+  /**
+   * The snapshot {@code ref} names, fetching the layers this node lacks from the node holding it (a
+   * copy, when another made them), else from the node that made each.
+   */
+  public Snapshot local(SnapshotRef ref) throws IOException {
     List<Layer> local = new ArrayList<>();
-    for (LayerRef ref : layers) {
-      local.add(layer(ref));
+    for (LayerRef layer : ref.layers()) {
+      local.add(layer(layer, ref.heldBy()));
     }
     return new Snapshot(local);
+  }
+
+  /**
+   * The snapshot of {@code layers}, each fetched (if this node lacks it) from the node that made
+   * it.
+   */
+  public Snapshot local(List<LayerRef> layers) throws IOException {
+    List<Layer> local = new ArrayList<>();
+    for (LayerRef layer : layers) {
+      local.add(layer(layer, layer.node()));
+    }
+    return new Snapshot(local);
+  }
+
+  /** This node's copy of {@code name} (fetched since it started), for other nodes to fetch. */
+  Optional<Layer> copy(LayerRef name) {
+    CompletableFuture<Layer> copy = fetched.get(name.name());
+    if (copy == null || !copy.isDone() || copy.isCompletedExceptionally()) {
+      return Optional.empty();
+    }
+    Layer layer = copy.join();
+    return Files.isDirectory(layer.dir(), LinkOption.NOFOLLOW_LINKS)
+        ? Optional.of(layer)
+        : Optional.empty();
+  }
+
+  /** Whether this node holds every layer of {@code ref}: made here, or fetched since it started. */
+  boolean holds(SnapshotRef ref) {
+    return ref.layers().stream()
+        .allMatch(
+            layer ->
+                layer.node().equals(self)
+                    ? snapshotter.committed(layer.id()).isPresent()
+                    : copy(layer).isPresent());
   }
 
   /** The name {@code layer} was fetched under, kept beside it so that it outlives a restart. */
@@ -164,7 +201,7 @@ public final class LayerStore {
     return read;
   }
 
-  private Layer layer(LayerRef ref) throws IOException {
+  private Layer layer(LayerRef ref, String holder) throws IOException {
     if (ref.node().equals(self)) {
       return snapshotter
           .committed(ref.id())
@@ -175,7 +212,7 @@ public final class LayerStore {
       CompletableFuture<Layer> existing = fetched.putIfAbsent(ref.name(), mine);
       if (existing == null) {
         try {
-          Layer layer = fetch(ref);
+          Layer layer = fetchFrom(ref, holder);
           origins.put(layer.id(), ref);
           mine.complete(layer);
           return layer;
@@ -193,13 +230,38 @@ public final class LayerStore {
     }
   }
 
-  private Layer fetch(LayerRef ref) throws IOException {
-    String url = urls.get(ref.node());
+  /**
+   * {@code ref} from {@code holder}'s copy when another node holds it, else (or when that fails)
+   * from the node that made it.
+   */
+  private Layer fetchFrom(LayerRef ref, String holder) throws IOException {
+    if (holder.equals(ref.node()) || holder.equals(self) || !urls.containsKey(holder)) {
+      return fetch(ref, ref.node());
+    }
+    try {
+      return fetch(ref, holder);
+    } catch (IOException fromHolder) {
+      try {
+        return fetch(ref, ref.node());
+      } catch (IOException fromMaker) {
+        fromMaker.addSuppressed(fromHolder);
+        throw fromMaker;
+      }
+    }
+  }
+
+  /** {@code ref} from {@code source}: the node that made it, or one holding a copy. */
+  private Layer fetch(LayerRef ref, String source) throws IOException {
+    String url = urls.get(source);
     if (url == null) {
       throw new IOException(
-          "layer " + ref.id() + " of " + ref.node() + ": that node's data address is not known");
+          "layer " + ref.id() + " of " + source + ": that node's data address is not known");
     }
-    URI uri = URI.create(url + "/v1/layers/" + ref.id());
+    URI uri =
+        URI.create(
+            source.equals(ref.node())
+                ? url + "/v1/layers/" + ref.id()
+                : url + "/v1/copies/" + ref.node() + "/" + ref.id());
     HttpResponse<InputStream> response;
     try {
       response =
@@ -213,12 +275,7 @@ public final class LayerStore {
     try (InputStream body = response.body()) {
       if (response.statusCode() != 200) {
         throw new IOException(
-            "fetching layer "
-                + ref.id()
-                + " from "
-                + ref.node()
-                + ": HTTP "
-                + response.statusCode());
+            "fetching layer " + ref.id() + " from " + source + ": HTTP " + response.statusCode());
       }
       Digest expected;
       try {
@@ -230,13 +287,14 @@ public final class LayerStore {
                     .orElseThrow(() -> new IllegalArgumentException("no " + DIGEST_HEADER)));
       } catch (IllegalArgumentException e) {
         throw new IOException(
-            "fetching layer " + ref.id() + " from " + ref.node() + ": " + e.getMessage(), e);
+            "fetching layer " + ref.id() + " from " + source + ": " + e.getMessage(), e);
       }
-      return unpack(ref, body, expected);
+      return unpack(ref, source, body, expected);
     }
   }
 
-  private Layer unpack(LayerRef ref, InputStream body, Digest expected) throws IOException {
+  private Layer unpack(LayerRef ref, String source, InputStream body, Digest expected)
+      throws IOException {
     ActiveLayer active = snapshotter.prepare();
     try {
       MessageDigest sha = Digest.newSha256();
@@ -245,8 +303,7 @@ public final class LayerStore {
         LayerUnpacker.unpack(tar, active.upper());
         tar.transferTo(OutputStream.nullOutputStream()); // the padding counts in the digest
       } catch (IOException e) {
-        throw new IOException(
-            "layer " + ref.id() + " from " + ref.node() + ": " + e.getMessage(), e);
+        throw new IOException("layer " + ref.id() + " from " + source + ": " + e.getMessage(), e);
       }
       Digest actual = Digest.fromHex(HexFormat.of().formatHex(sha.digest()));
       if (!actual.equals(expected)) {
@@ -254,7 +311,7 @@ public final class LayerStore {
             "layer "
                 + ref.id()
                 + " from "
-                + ref.node()
+                + source
                 + " does not match its digest: "
                 + expected
                 + " was announced, "

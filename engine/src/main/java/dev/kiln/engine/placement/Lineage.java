@@ -19,9 +19,10 @@ import java.util.function.Predicate;
 import org.apache.pekko.actor.typed.ActorRef;
 
 /**
- * How a coordinator's placed outputs were made: an output with a layer whose node left the cluster
- * (a layer is fetched from the node that made it) is made again from its inputs, placed on the
- * workers that remain, and every step that reads it reads the new one.
+ * How a coordinator's placed outputs were made: an output whose holder left the cluster, with a
+ * layer whose maker left too, is handed on from this coordinator's copy if it fetched one, else
+ * made again from its inputs, placed on the workers that remain; every step that reads it reads the
+ * new one.
  */
 final class Lineage {
   /**
@@ -83,9 +84,13 @@ final class Lineage {
     recipes.put(output, request);
   }
 
-  /** Whether a layer of {@code ref} can no longer be fetched: the node that made it left. */
+  /**
+   * Whether a layer of {@code ref} can no longer be fetched: the node holding the snapshot left,
+   * and so did the node that made the layer.
+   */
   boolean lost(SnapshotRef ref) {
-    return ref.layers().stream().anyMatch(layer -> !member.test(layer.node()));
+    return !member.test(ref.heldBy())
+        && ref.layers().stream().anyMatch(layer -> !member.test(layer.node()));
   }
 
   /** {@code request} with each input that was lost made again. */
@@ -104,6 +109,19 @@ final class Lineage {
     if (!lost(ref)) {
       return CompletableFuture.completedFuture(ref);
     }
+    // Off the caller's thread, which may be an actor's: it looks at the disk.
+    return CompletableFuture.supplyAsync(() -> layers.holds(ref), io)
+        .thenCompose(
+            held ->
+                held
+                    // Fetched here (for a COPY --from, say): the workers fetch this node's copies.
+                    ? CompletableFuture.completedFuture(
+                        new SnapshotRef(ref.layers(), layers.self()))
+                    : remade(ref, logs));
+  }
+
+  /** {@code ref} made again, once however many steps ask. */
+  private CompletableFuture<SnapshotRef> remade(SnapshotRef ref, LogSink logs) {
     CompletableFuture<SnapshotRef> mine = new CompletableFuture<>();
     CompletableFuture<SnapshotRef> existing = remade.putIfAbsent(ref, mine);
     if (existing != null) {

@@ -120,8 +120,7 @@ final class StepRun extends AbstractBehavior<StepRun.Command> {
                   List<Result> local = new ArrayList<>();
                   for (SnapshotRef input : request.inputs()) {
                     local.add(
-                        new SnapshotResult(
-                            Unchecked.get(() -> services.layers().local(input.layers()))));
+                        new SnapshotResult(Unchecked.get(() -> services.layers().local(input))));
                   }
                   return local;
                 },

@@ -97,6 +97,73 @@ class LayerStoreTest {
   }
 
   @Test
+  void aCopyIsFetchedFromTheNodeHoldingItOnceItsMakerHasLeft() throws Exception {
+    Snapshotter a = snapshotter("a");
+    Layer made = TestLayers.busybox(a);
+    DataServer serverA =
+        DataServer.start(
+            kit.system(), a, temp.resolve("a"), "127.0.0.1", 0, ForkJoinPool.commonPool());
+    SnapshotRef ref =
+        new LayerStore(a, "127.0.0.1:1", serverA.url())
+            .refs(new SnapshotResult(new Snapshot(List.of(made))));
+    Snapshotter b = snapshotter("b");
+    DataServer serverB =
+        DataServer.start(
+            kit.system(), b, temp.resolve("b"), "127.0.0.1", 0, ForkJoinPool.commonPool());
+    LayerStore storeB = new LayerStore(b, "127.0.0.1:2", serverB.url());
+    serverB.serveCopies(storeB::copy);
+    storeB.know("127.0.0.1:1", serverA.url());
+    storeB.local(ref);
+    serverA.close().toCompletableFuture().get();
+    LayerStore storeC = new LayerStore(snapshotter("c"), "127.0.0.1:3", "http://127.0.0.1:9");
+    storeC.know("127.0.0.1:1", serverA.url());
+    storeC.know("127.0.0.1:2", serverB.url());
+
+    Snapshot got = storeC.local(new SnapshotRef(ref.layers(), "127.0.0.1:2"));
+
+    assertEquals(
+        TestLayers.fingerprint(made.dir()), TestLayers.fingerprint(got.layers().get(0).dir()));
+    assertEquals(
+        ref.layers(), storeC.refs(new SnapshotResult(got)).layers(), "the copy keeps its name");
+    IOException neither =
+        assertThrows(
+            IOException.class,
+            () ->
+                new LayerStore(snapshotter("d"), "127.0.0.1:4", "http://127.0.0.1:9")
+                    .local(
+                        new SnapshotRef(
+                            List.of(new LayerRef("127.0.0.1:1", "404", 1)), "127.0.0.1:2")));
+    assertTrue(neither.getMessage().contains("127.0.0.1:1"), neither.getMessage());
+  }
+
+  @Test
+  void askingForCopiesByMalformedOrHostileNamesFindsNothing() throws Exception {
+    Snapshotter b = snapshotter("b");
+    TestLayers.busybox(b);
+    DataServer server =
+        DataServer.start(
+            kit.system(), b, temp.resolve("b"), "127.0.0.1", 0, ForkJoinPool.commonPool());
+    LayerStore store = new LayerStore(b, "127.0.0.1:2", server.url());
+    server.serveCopies(store::copy);
+    java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
+
+    for (String path :
+        List.of(
+            "/v1/copies/%2e%2e/1",
+            "/v1/copies/a%20b/1",
+            "/v1/copies/127.0.0.1:1/x",
+            "/v1/copies/127.0.0.1:1/1",
+            "/v1/copies/127.0.0.1:2/" + b.committedIds().get(0))) {
+      java.net.http.HttpResponse<String> answer =
+          http.send(
+              java.net.http.HttpRequest.newBuilder(java.net.URI.create(server.url() + path))
+                  .build(),
+              java.net.http.HttpResponse.BodyHandlers.ofString());
+      assertEquals(404, answer.statusCode(), path + ": " + answer.body());
+    }
+  }
+
+  @Test
   void aLayerTheHolderLacksIsAClearError() throws Exception {
     Snapshotter a = snapshotter("a");
     DataServer server =

@@ -29,12 +29,16 @@ class LineageTest {
   private final Set<String> members = ConcurrentHashMap.newKeySet();
   @TempDir Path temp;
   private Lineage lineage;
+  private LayerStore layers;
 
   @BeforeEach
   void start() throws Exception {
     members.addAll(List.of(COORDINATOR, "10.0.0.2:25520", "10.0.0.3:25520"));
-    LayerStore layers =
-        new LayerStore(TestLayers.snapshotter(temp), COORDINATOR, "http://10.0.0.1:1");
+    layers =
+        new LayerStore(
+            TestLayers.snapshotter(java.nio.file.Files.createDirectories(temp.resolve("a"))),
+            COORDINATOR,
+            "http://10.0.0.1:1");
     lineage = new Lineage(placement.getRef(), members::contains, layers, Runnable::run);
   }
 
@@ -131,5 +135,34 @@ class LineageTest {
     assertTrue(
         failure.getCause().getMessage().contains("held only by 10.0.0.2:25520, which left"),
         failure.getCause().getMessage());
+  }
+
+  @Test
+  void aLostOutputThisCoordinatorFetchedIsHandedOnNotMadeAgain() throws Exception {
+    dev.kiln.engine.snapshot.Snapshotter b =
+        TestLayers.snapshotter(java.nio.file.Files.createDirectories(temp.resolve("b")));
+    dev.kiln.engine.snapshot.Layer made = TestLayers.busybox(b);
+    DataServer server =
+        DataServer.start(
+            kit.system(),
+            b,
+            temp.resolve("b"),
+            "127.0.0.1",
+            0,
+            java.util.concurrent.ForkJoinPool.commonPool());
+    SnapshotRef ref =
+        new LayerStore(b, "10.0.0.2:25520", server.url())
+            .refs(
+                new dev.kiln.engine.worker.SnapshotResult(
+                    new dev.kiln.engine.snapshot.Snapshot(List.of(made))));
+    layers.know("10.0.0.2:25520", server.url());
+    layers.local(ref); // a COPY --from read it here
+    server.close().toCompletableFuture().get(5, TimeUnit.SECONDS);
+    members.remove("10.0.0.2:25520");
+
+    SnapshotRef handedOn = lineage.available(ref, LogSink.DISCARD).get(5, TimeUnit.SECONDS);
+
+    assertEquals(new SnapshotRef(ref.layers(), COORDINATOR), handedOn);
+    placement.expectNoMessage(Duration.ofMillis(50));
   }
 }
