@@ -39,6 +39,12 @@ public final class ClusterWork {
   /** How long the cluster remembers a step's output after its last claim. */
   static final Duration SHARED_STEP_KEPT = Duration.ofMinutes(30);
 
+  /**
+   * How long a claim may go unanswered before it is sent again: longer than a shard's allocation
+   * takes, shorter than a user would wait on a lost message.
+   */
+  static final Duration CLAIM_RESEND = Duration.ofSeconds(10);
+
   private final Optional<Coordination> coordination;
   private final Executor io;
   private final ActorSystem<?> system;
@@ -99,7 +105,9 @@ public final class ClusterWork {
               new Coordination(
                   placement,
                   system.systemActorOf(
-                      StepClaims.create(sharedSteps(system, member)), "step-claims", Props.empty()),
+                      StepClaims.create(sharedSteps(system, member), CLAIM_RESEND),
+                      "step-claims",
+                      Props.empty()),
                   new Lineage(placement, member, layers, io)));
     }
     return new ClusterWork(system, server, layers, coordination, io);

@@ -48,7 +48,10 @@ public final class SharedStep extends AbstractBehavior<SharedStep.Command> {
   record Rest() implements Command {}
 
   /** What a claim gets. */
-  public sealed interface Answer extends ClusterMessage permits Granted, Queued, Shared {}
+  public sealed interface Answer extends ClusterMessage permits Granted, Queued, Shared {
+    /** The claim answered. */
+    String claimId();
+  }
 
   /** Run the step, then {@link Finish} or {@link Release} the claim. */
   public record Granted(String claimId) implements Answer {}
@@ -110,6 +113,15 @@ public final class SharedStep extends AbstractBehavior<SharedStep.Command> {
     timers.cancel(Rest.class);
     if (watched.add(claim.replyTo())) {
       getContext().watchWith(claim.replyTo(), new ClaimantGone(claim.replyTo()));
+    }
+    // A claim sent again (its answer was not heard) gets the answer it had.
+    if (owner.map(o -> o.claimId().equals(claim.claimId())).orElse(false)) {
+      claim.replyTo().tell(new Granted(claim.claimId()));
+      return this;
+    }
+    if (waiters.stream().anyMatch(waiter -> waiter.claimId().equals(claim.claimId()))) {
+      claim.replyTo().tell(new Queued(claim.claimId(), getContext().getSelf()));
+      return this;
     }
     if (output.isPresent() && !member.test(output.get().ref().heldBy())) {
       output = Optional.empty(); // its only holder left: made again

@@ -22,7 +22,7 @@ import org.apache.pekko.cluster.sharding.typed.ShardingEnvelope;
  */
 public final class StepClaims extends AbstractBehavior<StepClaims.Command> {
   /** The protocol. */
-  public sealed interface Command permits Ask, Finish, Release, Answered, StepGone {}
+  public sealed interface Command permits Ask, Finish, Release, Answered, StepGone, Unanswered {}
 
   /**
    * Claims the step of {@code key}: {@code answer} completes empty when this coordinator runs it,
@@ -41,23 +41,38 @@ public final class StepClaims extends AbstractBehavior<StepClaims.Command> {
 
   private record StepGone(ActorRef<SharedStep.Command> step) implements Command {}
 
+  /** A claim not answered in time: sent again (the node of its entity may have died with it). */
+  private record Unanswered(String claimId) implements Command {}
+
   private record Pending(String key, CompletableFuture<Optional<SharedOutput>> answer) {}
 
   private final ActorRef<ShardingEnvelope<SharedStep.Command>> steps;
   private final ActorRef<SharedStep.Answer> answers;
+  private final org.apache.pekko.actor.typed.javadsl.TimerScheduler<Command> timers;
+  private final java.time.Duration resend;
   private final Map<String, Pending> pending = new HashMap<>();
   private final Map<String, String> granted = new HashMap<>();
   private final Map<ActorRef<SharedStep.Command>, Set<String>> queuedOn = new HashMap<>();
 
-  /** Claims through {@code steps}, the shard region of {@link SharedStep#KEY}. */
-  public static Behavior<Command> create(ActorRef<ShardingEnvelope<SharedStep.Command>> steps) {
-    return Behaviors.setup(context -> new StepClaims(context, steps));
+  /**
+   * Claims through {@code steps}, the shard region of {@link SharedStep#KEY}; a claim neither
+   * granted, queued nor answered within {@code resend} is sent again.
+   */
+  public static Behavior<Command> create(
+      ActorRef<ShardingEnvelope<SharedStep.Command>> steps, java.time.Duration resend) {
+    return Behaviors.setup(
+        context -> Behaviors.withTimers(timers -> new StepClaims(context, steps, timers, resend)));
   }
 
   private StepClaims(
-      ActorContext<Command> context, ActorRef<ShardingEnvelope<SharedStep.Command>> steps) {
+      ActorContext<Command> context,
+      ActorRef<ShardingEnvelope<SharedStep.Command>> steps,
+      org.apache.pekko.actor.typed.javadsl.TimerScheduler<Command> timers,
+      java.time.Duration resend) {
     super(context);
     this.steps = steps;
+    this.timers = timers;
+    this.resend = resend;
     this.answers = context.messageAdapter(SharedStep.Answer.class, Answered::new);
   }
 
@@ -69,6 +84,7 @@ public final class StepClaims extends AbstractBehavior<StepClaims.Command> {
         .onMessage(Release.class, this::onRelease)
         .onMessage(Answered.class, answered -> onAnswer(answered.answer()))
         .onMessage(StepGone.class, gone -> onStepGone(gone.step()))
+        .onMessage(Unanswered.class, unanswered -> onUnanswered(unanswered.claimId()))
         .build();
   }
 
@@ -80,6 +96,15 @@ public final class StepClaims extends AbstractBehavior<StepClaims.Command> {
 
   private void claim(String claimId, String key) {
     steps.tell(new ShardingEnvelope<>(key, new SharedStep.Claim(claimId, answers)));
+    timers.startSingleTimer(claimId, new Unanswered(claimId), resend);
+  }
+
+  private Behavior<Command> onUnanswered(String claimId) {
+    Pending claim = pending.get(claimId);
+    if (claim != null) {
+      claim(claimId, claim.key());
+    }
+    return this;
   }
 
   private Behavior<Command> onFinish(Finish finish) {
@@ -94,6 +119,7 @@ public final class StepClaims extends AbstractBehavior<StepClaims.Command> {
   private Behavior<Command> onRelease(Release release) {
     String key = granted.remove(release.claimId());
     Pending waiting = pending.remove(release.claimId());
+    timers.cancel(release.claimId());
     if (waiting != null) {
       key = waiting.key();
       waiting.answer().completeExceptionally(new CancelledException());
@@ -106,6 +132,7 @@ public final class StepClaims extends AbstractBehavior<StepClaims.Command> {
   }
 
   private Behavior<Command> onAnswer(SharedStep.Answer answer) {
+    timers.cancel(answer.claimId()); // a queued claim's entity is watched instead
     if (answer instanceof SharedStep.Granted grant) {
       Pending claim = pending.remove(grant.claimId());
       if (claim != null) {

@@ -135,4 +135,19 @@ class SharedStepTest {
         shard.expectMessageClass(ClusterSharding.Passivate.class, Duration.ofSeconds(3));
     assertEquals(step, passivate.entity());
   }
+
+  @Test
+  void aClaimSentAgainGetsTheAnswerItHad() {
+    ActorRef<SharedStep.Command> step = step();
+    List<TestProbe<SharedStep.Answer>> claimants = claimed(step, "a1", "c1");
+
+    step.tell(new SharedStep.Claim("a1", claimants.get(0).getRef()));
+    step.tell(new SharedStep.Claim("c1", claimants.get(1).getRef()));
+
+    claimants.get(0).expectMessage(new SharedStep.Granted("a1"));
+    claimants.get(1).expectMessage(new SharedStep.Queued("c1", step));
+    step.tell(new SharedStep.Finish("a1", OUTPUT));
+    claimants.get(1).expectMessage(new SharedStep.Shared("c1", OUTPUT));
+    claimants.get(1).expectNoMessage(Duration.ofMillis(50));
+  }
 }

@@ -20,7 +20,8 @@ import org.junit.jupiter.api.Test;
 class StepClaimsTest {
   private final ActorTestKit kit = ActorTestKit.create();
   private final TestProbe<ShardingEnvelope<SharedStep.Command>> region = kit.createTestProbe();
-  private final ActorRef<StepClaims.Command> claims = kit.spawn(StepClaims.create(region.getRef()));
+  private final ActorRef<StepClaims.Command> claims =
+      kit.spawn(StepClaims.create(region.getRef(), java.time.Duration.ofMinutes(1)));
   private static final SharedOutput OUTPUT = TestOutputs.ON_B;
 
   @AfterEach
@@ -86,5 +87,20 @@ class StepClaimsTest {
         org.junit.jupiter.api.Assertions.assertThrows(
             ExecutionException.class, () -> answer.get(5, TimeUnit.SECONDS));
     assertTrue(failure.getCause() instanceof CancelledException, failure.toString());
+  }
+
+  @Test
+  void aClaimNobodyAnswersIsSentAgainUntilItIsAnswered() throws Exception {
+    ActorRef<StepClaims.Command> impatient =
+        kit.spawn(StepClaims.create(region.getRef(), java.time.Duration.ofMillis(200)));
+    CompletableFuture<Optional<SharedOutput>> answer = new CompletableFuture<>();
+    impatient.tell(new StepClaims.Ask("c1", "sha256:k", answer));
+    claimed(); // lost with the node that was to host the step
+
+    SharedStep.Claim again = claimed();
+    again.replyTo().tell(new SharedStep.Granted("c1"));
+
+    assertEquals(Optional.empty(), answer.get(5, TimeUnit.SECONDS));
+    region.expectNoMessage(java.time.Duration.ofMillis(500));
   }
 }
