@@ -920,12 +920,26 @@ public final class Engine implements AutoCloseable {
                     ? new CompletableFuture<String>()
                     : CompletableFuture.completedFuture(
                         "this node was removed from the cluster ("
-                            + org.apache.pekko.actor.CoordinatedShutdown.get(
-                                    org.apache.pekko.actor.typed.javadsl.Adapter.toClassic(system))
-                                .getShutdownReason()
-                                .map(reason -> reason.getClass().getSimpleName())
-                                .orElse("its actor system stopped")
+                            + why(
+                                org.apache.pekko.actor.CoordinatedShutdown.get(
+                                        org.apache.pekko.actor.typed.javadsl.Adapter.toClassic(
+                                            system))
+                                    .getShutdownReason())
                             + ")"));
+  }
+
+  private static String why(Optional<org.apache.pekko.actor.CoordinatedShutdown.Reason> reason) {
+    if (reason.equals(
+        Optional.of(org.apache.pekko.actor.CoordinatedShutdown.clusterDowningReason()))) {
+      return "downed by the split-brain resolver";
+    }
+    if (reason.equals(
+        Optional.of(org.apache.pekko.actor.CoordinatedShutdown.clusterLeavingReason()))) {
+      return "it left";
+    }
+    return reason
+        .map(r -> r.getClass().getSimpleName().replace("$", ""))
+        .orElse("its actor system stopped");
   }
 
   /**

@@ -106,6 +106,13 @@ class ClusterPartitionTest {
           assertEquals("done-" + i + "\n", Files.readString(out.resolve("out" + i)));
         }
         assertEquals(1, workerB.awaitExit(), "b downed itself, alone on its side");
+        assertTrue(
+            workerB
+                .lastLines()
+                .contains(
+                    "error: this node was removed from the cluster (downed by the split-brain"
+                        + " resolver): this daemon exits"),
+            workerB.lastLines());
         assertEquals(new TreeSet<>(List.of(a, c)), upAndReachable(coordinator.address()));
 
         host.restore();

@@ -20,6 +20,9 @@ public final class DaemonProcess implements AutoCloseable {
 
   private final Process process;
   private final String address;
+  // The last lines it printed after it listened, for tests of what it says as it stops.
+  private final java.util.ArrayDeque<String> lastLines = new java.util.ArrayDeque<>();
+  private volatile Thread drain;
 
   private DaemonProcess(Process process, String address) {
     this.process = process;
@@ -79,19 +82,23 @@ public final class DaemonProcess implements AutoCloseable {
       said.append(line).append('\n');
       Matcher matcher = LISTENING.matcher(line);
       if (matcher.find()) {
+        DaemonProcess daemon = new DaemonProcess(process, matcher.group(1));
         Thread drain =
             new Thread(
                 () -> {
                   try {
-                    output.transferTo(java.io.Writer.nullWriter());
+                    for (String more = output.readLine(); more != null; more = output.readLine()) {
+                      daemon.said(more);
+                    }
                   } catch (IOException e) {
                     // the daemon stopped
                   }
                 },
                 "daemon-output");
         drain.setDaemon(true);
+        daemon.drain = drain;
         drain.start();
-        return new DaemonProcess(process, matcher.group(1));
+        return daemon;
       }
     }
     throw new IOException("the daemon stopped before it listened:\n" + said);
@@ -126,6 +133,18 @@ public final class DaemonProcess implements AutoCloseable {
     return address;
   }
 
+  private synchronized void said(String line) {
+    lastLines.add(line);
+    if (lastLines.size() > 200) {
+      lastLines.poll();
+    }
+  }
+
+  /** The last lines (200 at most) the daemon printed since it listened. */
+  public synchronized String lastLines() {
+    return String.join("\n", lastLines);
+  }
+
   public long pid() {
     return process.pid();
   }
@@ -138,6 +157,9 @@ public final class DaemonProcess implements AutoCloseable {
   public int awaitExit() throws InterruptedException {
     if (!process.waitFor(2, TimeUnit.MINUTES)) {
       throw new IllegalStateException("the daemon did not stop");
+    }
+    if (drain != null) {
+      drain.join(TimeUnit.SECONDS.toMillis(30)); // its last lines read
     }
     return process.exitValue();
   }
