@@ -126,7 +126,9 @@ class ClusterPartitionTest {
                   coordinator.address(),
                   "--progress",
                   "plain",
-                  ClusterProcesses.wide(temp.resolve("wide-again"), 4, 0).toString());
+                  // Six 2 s steps: more than c's slots and queue, so that some wait for b, which
+                  // the coordinator meets (through the receptionist) about when the build starts.
+                  ClusterProcesses.wide(temp.resolve("wide-again"), 6, 2).toString());
           assertEquals(0, second.exit(), second.err());
           assertTrue(placedOn(coordinator.address(), b) >= 1, "b takes steps again");
         }
