@@ -269,21 +269,25 @@ final class BuildCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    Optional<DaemonAddress> address;
+    List<DaemonAddress> addresses;
     try {
-      address = daemon.address();
+      addresses = daemon.addresses();
     } catch (IllegalArgumentException e) {
       System.err.println("error: " + e.getMessage());
       return 1;
     }
-    if (address.isPresent()) {
-      return throughDaemon(address.get());
+    if (!addresses.isEmpty()) {
+      return throughDaemon(addresses.get(0), addresses.subList(1, addresses.size()));
     }
     return run(BuildOutput.terminal(System.err), Optional.empty());
   }
 
-  /** The build sent to a daemon: only the options it accepts travel, and the context. */
-  private int throughDaemon(DaemonAddress address) throws Exception {
+  /**
+   * The build sent to a daemon: only the options it accepts travel, and the context; {@code
+   * coordinators} take it over if that daemon goes away.
+   */
+  private int throughDaemon(DaemonAddress address, List<DaemonAddress> coordinators)
+      throws Exception {
     List<String> args = new ArrayList<>();
     try {
       ProgressDisplay.check(progress);
@@ -377,6 +381,7 @@ final class BuildCommand implements Callable<Integer> {
       }
       return DaemonClient.build(
           address,
+          coordinators,
           new DaemonClient.Job(
               context,
               dockerfile,

@@ -113,6 +113,21 @@ public final class DaemonClient {
    */
   public static int build(DaemonAddress address, Job job, String progress, PrintStream err)
       throws IOException, InterruptedException {
+    return build(address, List.of(), job, progress, err);
+  }
+
+  /**
+   * Runs {@code job} on the daemon at {@code address}, showing it on {@code err}; the exit code.
+   * When that daemon goes away for good mid-build, the build is sent again to the first of {@code
+   * coordinators} (others of the same cluster) that takes its job over from the shared journal.
+   */
+  public static int build(
+      DaemonAddress address,
+      List<DaemonAddress> coordinators,
+      Job job,
+      String progress,
+      PrintStream err)
+      throws IOException, InterruptedException {
     Path dockerfile = job.file();
     Optional<String> output = job.output();
     Optional<Path> cacheDest = job.cacheTo().map(to -> CacheSpec.to(to).dir().orElseThrow());
@@ -148,13 +163,18 @@ public final class DaemonClient {
             List.copyOf(job.sshAgents().keySet()),
             submission);
     Shown shown;
+    DaemonAddress at;
     try (Following following = new Following(address, job.reconnect(), true, job.secrets(), err)) {
-      AgentCalls calls = (id, ssh) -> tunnel(address, id, ssh, job.sshAgents(), err);
+      following.takeoverBy(
+          coordinators,
+          (to, id) -> submit(to, request, main, others, dockerfile, job, Optional.of(id)));
+      AgentCalls calls = (id, ssh) -> tunnel(following.address(), id, ssh, job.sshAgents(), err);
       boolean reached = false;
       while (true) {
         Optional<Iterator<String>> lines = Optional.empty();
         try {
-          DaemonHttp.Answer answer = submit(address, request, main, others, dockerfile, job);
+          DaemonHttp.Answer answer =
+              submit(address, request, main, others, dockerfile, job, Optional.empty());
           reached = true;
           if (!answer.ok()) {
             try (answer) {
@@ -197,12 +217,13 @@ public final class DaemonClient {
         }
         err.println("the daemon went away before it kept the build; sending it again");
       }
+      at = following.address();
     }
     if (shown.code() == 0 && spec.isPresent() && shown.output()) {
-      OutputReceiver.receive(address, shown.id(), spec.get(), job.reconnect(), err);
+      OutputReceiver.receive(at, shown.id(), spec.get(), job.reconnect(), err);
     }
     if (shown.code() == 0 && cacheDest.isPresent() && shown.cache()) {
-      OutputReceiver.receiveCache(address, shown.id(), cacheDest.get(), job.reconnect(), err);
+      OutputReceiver.receiveCache(at, shown.id(), cacheDest.get(), job.reconnect(), err);
     }
     if (shown.code() == 0 && job.metadataFile().isPresent() && shown.metadata().isPresent()) {
       BuildMetadata.write(job.metadataFile().get(), shown.metadata().get());
@@ -238,9 +259,10 @@ public final class DaemonClient {
   }
 
   /**
-   * Sends the build: its request, and an upload of what the daemon's copies lack. Another client
-   * may change a copy between the question and the upload: the daemon then answers 409, and the
-   * question is asked again (three times at most).
+   * Sends the build: its request, and an upload of what the daemon's copies lack; with {@code
+   * takeover}, as that build, whose coordinator went away. Another client may change a copy between
+   * the question and the upload: the daemon then answers 409, and the question is asked again
+   * (three times at most).
    */
   private static DaemonHttp.Answer submit(
       DaemonAddress address,
@@ -248,8 +270,13 @@ public final class DaemonClient {
       Optional<Copy> main,
       Map<String, Copy> others,
       Path dockerfile,
-      Job job)
+      Job job,
+      Optional<String> takeover)
       throws IOException {
+    Map<String, String> headers = new java.util.HashMap<>();
+    headers.put(DaemonServer.BUILD_HEADER, request.encode());
+    headers.put("Content-Type", "application/x-tar");
+    takeover.ifPresent(id -> headers.put(DaemonServer.TAKEOVER_HEADER, id));
     for (int attempt = 1; ; attempt++) {
       List<String> missing = main.isPresent() ? missing(address, main.get()) : List.of();
       Map<String, List<String>> missingOthers = new java.util.TreeMap<>();
@@ -261,8 +288,7 @@ public final class DaemonClient {
               address,
               "POST",
               "/v1/builds",
-              Map.of(
-                  DaemonServer.BUILD_HEADER, request.encode(), "Content-Type", "application/x-tar"),
+              headers,
               Optional.of(
                   out -> {
                     TarArchiveOutputStream tar = new TarArchiveOutputStream(out);
@@ -370,7 +396,22 @@ public final class DaemonClient {
    * client does; a client killed outright leaves the build running ({@code kiln attach}).
    */
   static final class Following implements AutoCloseable {
-    private final DaemonAddress address;
+    /** Sends the build again to another coordinator, as build {@code id}, to take it over. */
+    @FunctionalInterface
+    interface Resubmit {
+      DaemonHttp.Answer send(DaemonAddress to, String id) throws IOException;
+    }
+
+    private volatile DaemonAddress address;
+    private List<DaemonAddress> others = List.of();
+    private Optional<Resubmit> resubmit = Optional.empty();
+
+    /** The lines of the logs followed before the current one (a coordinator that went away). */
+    private long base;
+
+    /** Refusals of a takeover already shown (each once). */
+    private final java.util.Set<String> told = new java.util.HashSet<>();
+
     private final java.time.Duration reconnect;
     private final boolean cancelOnInterrupt;
     private final Map<String, byte[]> secrets;
@@ -395,6 +436,20 @@ public final class DaemonClient {
       this.err = err;
     }
 
+    /**
+     * When the daemon is gone, or no longer knows the build, the build is sent again through {@code
+     * resubmit} to the first of {@code others} that takes it over.
+     */
+    void takeoverBy(List<DaemonAddress> others, Resubmit resubmit) {
+      this.others = List.copyOf(others);
+      this.resubmit = Optional.of(resubmit);
+    }
+
+    /** The daemon followed now: the first one, or the coordinator that took the build over. */
+    DaemonAddress address() {
+      return address;
+    }
+
     /** The build is {@code id}: an interrupt of this process from now on cancels it. */
     synchronized void building(String id) {
       if (!cancelOnInterrupt || canceller.isPresent() || id.isEmpty()) {
@@ -405,7 +460,7 @@ public final class DaemonClient {
               () -> {
                 try {
                   DaemonHttp.post(
-                      address,
+                      address(),
                       "/v1/builds/" + id + "/cancel",
                       com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.objectNode());
                   err.println("cancelled build " + id);
@@ -440,7 +495,7 @@ public final class DaemonClient {
               DaemonHttp.exchange(
                   address,
                   "GET",
-                  "/v1/builds/" + id + "/events?after=" + seen,
+                  "/v1/builds/" + id + "/events?after=" + (seen - base),
                   Map.of(),
                   Optional.empty());
           if (answer.ok()) {
@@ -449,12 +504,16 @@ public final class DaemonClient {
           }
           last = answer.status() + ": " + answer.error();
           answer.close();
-          if (answer.status() == 404 || answer.status() == 400) {
+          if ((answer.status() == 404 || answer.status() == 400) && others.isEmpty()) {
             err.println("error: cannot reattach to build " + id + " (" + last + ")");
             return Optional.empty();
           }
         } catch (IOException e) {
           last = e.getMessage(); // the daemon is not back yet
+        }
+        Optional<Iterator<String>> elsewhere = takenOver(id, seen);
+        if (elsewhere.isPresent()) {
+          return elsewhere;
         }
         if (!backoff.next()) {
           err.println(
@@ -469,6 +528,41 @@ public final class DaemonClient {
           return Optional.empty();
         }
       }
+    }
+
+    /**
+     * The lines of build {@code id} from the first of the other coordinators that takes it over (or
+     * has, for a client that lost its stream again); it is followed there from now on. Empty when
+     * none does now: one answers 503 while the coordinator that ran the build is still a member of
+     * the cluster, and another refusal is shown once.
+     */
+    private Optional<Iterator<String>> takenOver(String id, long seen) {
+      if (resubmit.isEmpty() || id.isEmpty()) {
+        return Optional.empty();
+      }
+      for (DaemonAddress other : others) {
+        if (other.equals(address)) {
+          continue;
+        }
+        try {
+          DaemonHttp.Answer answer = resubmit.get().send(other, id);
+          if (answer.ok()) {
+            err.println("build " + id + " goes on at " + other + ", which takes it over");
+            address = other;
+            base = seen;
+            replace(answer);
+            return Optional.of(lines(answer));
+          }
+          String why = other + " cannot take build " + id + " over: " + answer.error();
+          answer.close();
+          if (answer.status() != 503 && told.add(why)) {
+            err.println("warning: " + why);
+          }
+        } catch (IOException e) {
+          // that one is away too
+        }
+      }
+      return Optional.empty();
     }
 
     /**

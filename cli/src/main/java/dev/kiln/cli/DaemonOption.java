@@ -12,7 +12,8 @@ final class DaemonOption {
       paramLabel = "ADDR",
       description =
           "The daemon at ADDR (unix:///PATH or tcp://127.0.0.1:PORT; default $KILN_HOST) instead of an engine of"
-              + " this process.")
+              + " this process. kiln build takes several, comma-separated: the others are"
+              + " coordinators of the first's cluster that take the build over if it goes away.")
   Optional<String> addr = Optional.empty();
 
   @Option(
@@ -33,15 +34,33 @@ final class DaemonOption {
       description = "With a tcp:// ADDR: this client's private key (PEM, PKCS#8).")
   Optional<Path> tlsKey = Optional.empty();
 
-  /** The daemon given, if any; throws naming what is wrong with its address. */
+  /**
+   * The daemon given, if any (the first of several); throws naming what is wrong with its address.
+   */
   Optional<DaemonAddress> address() {
+    return addresses().stream().findFirst();
+  }
+
+  /**
+   * The daemons given, comma-separated: the first, then other coordinators of its cluster that
+   * {@code kiln build} turns to when the first goes away mid-build (docs/cluster.md); none if no
+   * address is given. Throws naming what is wrong with an address.
+   */
+  java.util.List<DaemonAddress> addresses() {
     Optional<TlsFiles> tls = TlsFiles.of(tlsCert, tlsKey, tlsCa);
     Optional<String> given =
         addr.or(() -> Optional.ofNullable(System.getenv("KILN_HOST")).filter(h -> !h.isEmpty()));
     if (given.isEmpty() && tls.isPresent()) {
       throw new IllegalArgumentException("--tlscacert, --tlscert and --tlskey need --addr");
     }
-    return given.map(text -> DaemonAddress.parse(text, tls));
+    if (given.isEmpty()) {
+      return java.util.List.of();
+    }
+    java.util.List<DaemonAddress> addresses = new java.util.ArrayList<>();
+    for (String text : given.get().split(",", -1)) {
+      addresses.add(DaemonAddress.parse(text.strip(), tls));
+    }
+    return addresses;
   }
 
   /** The daemon given; throws saying how to give one when there is none. */

@@ -33,6 +33,7 @@ import dev.kiln.engine.job.JobEvent;
 import dev.kiln.engine.job.JobRecorder;
 import dev.kiln.engine.job.JobState;
 import dev.kiln.engine.job.Jobs;
+import dev.kiln.engine.job.TakeoverRefused;
 import dev.kiln.engine.placement.ClusterWork;
 import dev.kiln.engine.progress.ProgressEvent;
 import dev.kiln.engine.progress.ProgressStream;
@@ -776,6 +777,62 @@ public final class Engine implements AutoCloseable {
   /** The journaled state of build {@code id}'s job ({@link JobState#NEW} when there is none). */
   public JobState job(BuildId id) throws IOException {
     return jobs.read(id);
+  }
+
+  /**
+   * Takes build {@code id}'s interrupted job over from the coordinator whose index names it, which
+   * must have left the cluster: that index forgets it (restarted, that node does not resume it),
+   * and {@link #start} with {@code resume} then goes on with it here. Answers the coordinator it
+   * came from, if an index named it; throws saying why it cannot, now or yet.
+   */
+  public Optional<String> takeOver(BuildId id) throws IOException, TakeoverRefused {
+    if (cluster.isEmpty() || !jobs.shared()) {
+      throw new TakeoverRefused(
+          "this daemon shares no job journal with other coordinators (kiln daemon --journal):"
+              + " it cannot take build "
+              + id
+              + " over",
+          false);
+    }
+    JobState state = jobs.read(id);
+    if (state.status() == JobState.Status.NEW) {
+      throw new TakeoverRefused("build " + id + " has no job in the shared journal", false);
+    }
+    if (state.status().ended()) {
+      throw new TakeoverRefused(
+          "build "
+              + id
+              + " has ended ("
+              + state.status().name().toLowerCase(java.util.Locale.ROOT)
+              + ") on its coordinator, and its result went with it: build it again",
+          false);
+    }
+    List<String> holders = jobs.othersHolding(id);
+    var gone = ClusterNode.gone(system);
+    for (String holder : holders) {
+      if (!gone.test(holder)) {
+        throw new TakeoverRefused(
+            "coordinator "
+                + holder
+                + " runs build "
+                + id
+                + " and is still a member of the cluster: the build is taken over once it has"
+                + " left (a node that died is downed by the split-brain resolver)",
+            true);
+      }
+    }
+    for (String holder : holders) {
+      jobs.release(id, holder);
+    }
+    return holders.stream().findFirst();
+  }
+
+  /**
+   * Whether this node's index of unfinished jobs names build {@code id}: an interrupted job it does
+   * not name was taken over by another coordinator while this one was away.
+   */
+  public boolean holdsJob(BuildId id) throws IOException {
+    return jobs.openIds().contains(id);
   }
 
   /** Ends build {@code id}'s unfinished job with {@code end}, without running it. */

@@ -34,6 +34,11 @@ final class BuildTable {
   }
 
   /** Every build known, newest first. */
+  /** Forgets build {@code id}: it runs elsewhere now. */
+  synchronized void remove(BuildId id) {
+    builds.remove(id);
+  }
+
   synchronized List<DaemonBuild> list() {
     List<DaemonBuild> all = new ArrayList<>(builds.values());
     java.util.Collections.reverse(all);

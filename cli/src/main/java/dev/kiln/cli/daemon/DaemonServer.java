@@ -77,6 +77,12 @@ public final class DaemonServer extends AllDirectives implements AutoCloseable {
   /** The request header that carries the build's options, base64url-encoded JSON. */
   public static final String BUILD_HEADER = "Kiln-Build";
 
+  /**
+   * The request header of a build sent again to another coordinator, naming the build whose
+   * coordinator went away: this one takes its job over from the shared journal.
+   */
+  public static final String TAKEOVER_HEADER = "Kiln-Resume";
+
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final int MAX_ENTRIES = 1_000_000;
   private static final int EVENT_BUFFER = 100_000;
@@ -109,6 +115,9 @@ public final class DaemonServer extends AllDirectives implements AutoCloseable {
 
   /** The builds a restart resumes, taken before the daemon listens, started once it does. */
   private final List<Runnable> toResume = new ArrayList<>();
+
+  /** The builds being taken over from another coordinator now: one request each at a time. */
+  private final Set<BuildId> takingOver = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
   private final List<java.util.concurrent.Future<?>> restarting =
       new java.util.concurrent.CopyOnWriteArrayList<>();
@@ -393,8 +402,13 @@ public final class DaemonServer extends AllDirectives implements AutoCloseable {
             optionalHeaderValueByName(
                 BUILD_HEADER,
                 header ->
-                    extractRequestEntity(
-                        entity -> completeWithFuture(build(header, entity.getDataBytes())))));
+                    optionalHeaderValueByName(
+                        TAKEOVER_HEADER,
+                        takeover ->
+                            extractRequestEntity(
+                                entity ->
+                                    completeWithFuture(
+                                        build(header, takeover, entity.getDataBytes()))))));
   }
 
   /**
@@ -725,15 +739,39 @@ public final class DaemonServer extends AllDirectives implements AutoCloseable {
 
   /**
    * Receives and unpacks the upload, checks the options, then starts the build and answers with its
-   * lines; a bad upload or bad options get a 400 and leave nothing behind.
+   * lines; a bad upload or bad options get a 400 and leave nothing behind. With {@code takeover} (a
+   * build id), the build is that one, sent again by its client because its coordinator went away:
+   * its job is taken over from the shared journal ({@link #takeOver}).
    */
   private CompletionStage<HttpResponse> build(
-      Optional<String> header, Source<ByteString, Object> body) {
+      Optional<String> header, Optional<String> takeover, Source<ByteString, Object> body) {
     InputStream in =
         body.runWith(StreamConverters.asInputStream(Duration.ofMinutes(5)), engine.actorSystem());
     return offPool(
         () -> {
-          BuildId id = BuildId.next();
+          Optional<BuildId> taken = takeover.flatMap(DaemonServer::idOf);
+          if (takeover.isPresent() && taken.isEmpty()) {
+            drain(in);
+            return json(
+                StatusCodes.BAD_REQUEST,
+                error("the " + TAKEOVER_HEADER + " header is not a build id: " + takeover.get()));
+          }
+          Optional<DaemonBuild> here = taken.flatMap(table::get);
+          if (here.isPresent()) { // taken over already: its client lost the stream again
+            drain(in);
+            try {
+              return respond(here.get().log().follow(0));
+            } catch (IOException e) {
+              return json(StatusCodes.INTERNAL_SERVER_ERROR, error(String.valueOf(e.getMessage())));
+            }
+          }
+          if (taken.isPresent() && !takingOver.add(taken.get())) {
+            drain(in);
+            return json(
+                StatusCodes.SERVICE_UNAVAILABLE,
+                error("build " + taken.get() + " is being taken over already: ask again"));
+          }
+          BuildId id = taken.orElseGet(BuildId::next);
           Path session = sessions.resolve(id.value());
           try {
             if (header.isEmpty()) {
@@ -747,8 +785,18 @@ public final class DaemonServer extends AllDirectives implements AutoCloseable {
               upload = ContextUpload.unpack(in, session, maxUploadBytes, MAX_ENTRIES);
             }
             SavedRequest.of(request, upload).write(session);
+            if (taken.isPresent()) {
+              return respond(takeOver(id, request, upload, session).log().follow(0));
+            }
             return respond(
-                launch(id, request, upload, session, false, Optional.empty()).log().follow(0));
+                launch(id, request, upload, session, Optional.empty(), Optional.empty())
+                    .log()
+                    .follow(0));
+          } catch (dev.kiln.engine.job.TakeoverRefused e) {
+            delete(session);
+            return json(
+                e.later() ? StatusCodes.SERVICE_UNAVAILABLE : StatusCodes.CONFLICT,
+                error(e.getMessage()));
           } catch (ContextSync.Stale e) {
             delete(session);
             return json(StatusCodes.CONFLICT, error(e.getMessage()));
@@ -769,21 +817,55 @@ public final class DaemonServer extends AllDirectives implements AutoCloseable {
                   error("the upload is larger than " + maxUploadBytes + " bytes"));
             }
             return json(StatusCodes.INTERNAL_SERVER_ERROR, error(String.valueOf(e.getMessage())));
+          } finally {
+            taken.ifPresent(takingOver::remove);
           }
         });
   }
 
   /**
+   * Goes on here with build {@code id}, whose client sent it again ({@code request}, {@code
+   * upload}, unpacked in {@code session}) because its coordinator went away: its job is taken over
+   * from the shared journal ({@link Engine#takeOver}), and it resumes as after a restart, its
+   * finished steps from the cluster's caches.
+   */
+  private DaemonBuild takeOver(
+      BuildId id, RemoteBuild.Request request, ContextUpload.Upload upload, Path session)
+      throws IOException, RemoteBuild.BadRequest, dev.kiln.engine.job.TakeoverRefused {
+    Optional<String> from = engine.takeOver(id);
+    DaemonBuild build = add(id, request);
+    ObjectNode first = JSON.createObjectNode();
+    first.put("type", "build");
+    first.put("id", id.value());
+    build.log().line(first.toString());
+    String self = engine.cluster().map(node -> node.status().self()).orElse("this node");
+    return launch(
+        id,
+        request,
+        upload,
+        session,
+        Optional.of(
+            from.map(node -> "coordinator " + node + " left the cluster: ").orElse("")
+                + "build "
+                + id
+                + " is taken over by coordinator "
+                + self
+                + " and goes on where it stood"),
+        Optional.of(build));
+  }
+
+  /**
    * Takes the copies the build reads, checks its options and runs it on the pool as build {@code
-   * id}, its lines going to its log; with {@code resume}, its interrupted job goes on ({@code
-   * waiting}: the build as it waited for its secrets). Its session goes when it ends.
+   * id}, its lines going to its log; with {@code resumed} (what its log says of it), its
+   * interrupted job goes on ({@code waiting}: the build as it waited for its secrets, or as taken
+   * over). Its session goes when it ends.
    */
   private DaemonBuild launch(
       BuildId id,
       RemoteBuild.Request request,
       ContextUpload.Upload upload,
       Path session,
-      boolean resume,
+      Optional<String> resumed,
       Optional<DaemonBuild> waiting)
       throws IOException, RemoteBuild.BadRequest {
     return launch(
@@ -792,7 +874,7 @@ public final class DaemonServer extends AllDirectives implements AutoCloseable {
         request,
         upload,
         session,
-        resume,
+        resumed,
         waiting);
   }
 
@@ -803,7 +885,7 @@ public final class DaemonServer extends AllDirectives implements AutoCloseable {
       RemoteBuild.Request request,
       ContextUpload.Upload upload,
       Path session,
-      boolean resume,
+      Optional<String> resumed,
       Optional<DaemonBuild> waiting)
       throws IOException, RemoteBuild.BadRequest {
     try {
@@ -815,13 +897,13 @@ public final class DaemonServer extends AllDirectives implements AutoCloseable {
       request.dirs().forEach(dir -> dirs.put(dir.key(), leases.dir(dir.key())));
       RemoteBuild.Prepared prepared =
           RemoteBuild.prepare(request, session, context, dirs, upload.secrets(), entitlements);
-      if (resume) {
+      if (resumed.isPresent()) {
         prepared.resuming();
       }
       DaemonBuild build = waiting.isPresent() ? waiting.get() : add(id, request);
       BuildLog log = build.log();
-      if (resume) {
-        log.line(message("the daemon restarted: build " + id + " goes on where it stood"));
+      if (resumed.isPresent()) {
+        log.line(message(resumed.get()));
       } else if (!log.isEmpty()) {
         log.line(message("the daemon restarted before build " + id + " began: it begins now"));
       } else {
@@ -1021,13 +1103,20 @@ public final class DaemonServer extends AllDirectives implements AutoCloseable {
                   endedBefore(id, build, status);
                   return;
                 }
+                if (status == dev.kiln.engine.job.JobState.Status.RUNNING && !engine.holdsJob(id)) {
+                  leases.close();
+                  takenOverMeanwhile(id, build);
+                  return;
+                }
                 launch(
                     leases,
                     id,
                     request,
                     upload,
                     session,
-                    status == dev.kiln.engine.job.JobState.Status.RUNNING,
+                    status == dev.kiln.engine.job.JobState.Status.RUNNING
+                        ? Optional.of(restarted(id))
+                        : Optional.empty(),
                     Optional.of(build));
                 awaitUnderway(build);
               } catch (IOException | RemoteBuild.BadRequest | RuntimeException e) {
@@ -1068,6 +1157,34 @@ public final class DaemonServer extends AllDirectives implements AutoCloseable {
     } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
       // It is slow to begin; the next one starts all the same.
     }
+  }
+
+  /** What the log of build {@code id} says when it goes on after the daemon's restart. */
+  private static String restarted(BuildId id) {
+    return "the daemon restarted: build " + id + " goes on where it stood";
+  }
+
+  /**
+   * Build {@code id}, taken to resume, was taken over by another coordinator while this daemon was
+   * away (its index of unfinished jobs no longer names it): it does not run here. Its session goes,
+   * its log tells a client already following it here where it went, and the daemon forgets it, so
+   * that a client reattaching here is told it has no such build and turns to the coordinators it
+   * knows of.
+   */
+  private void takenOverMeanwhile(BuildId id, DaemonBuild build) throws IOException {
+    delete(sessions.resolve(id.value()));
+    table.remove(id);
+    build
+        .log()
+        .line(
+            message(
+                "build "
+                    + id
+                    + " was taken over by another coordinator of the cluster while this daemon"
+                    + " was away: it goes on there"));
+    build.log().line(RemoteBuild.exitLine(1));
+    table.finished(build, 1);
+    removeLater(logOf(id), OUTPUT_KEPT);
   }
 
   /**
@@ -1205,7 +1322,13 @@ public final class DaemonServer extends AllDirectives implements AutoCloseable {
           try {
             boolean journaled =
                 engine.job(parsed.get()).status() != dev.kiln.engine.job.JobState.Status.NEW;
-            launch(parsed.get(), saved.request(), saved.upload(secrets), session, journaled, build);
+            launch(
+                parsed.get(),
+                saved.request(),
+                saved.upload(secrets),
+                session,
+                journaled ? Optional.of(restarted(parsed.get())) : Optional.empty(),
+                build);
           } catch (IOException | RemoteBuild.BadRequest | RuntimeException e) {
             end(
                 parsed.get(),

@@ -134,6 +134,25 @@ public final class ClusterNode {
     };
   }
 
+  /**
+   * Whether a node ({@code HOST:PORT}) has left the cluster {@code system} is in, as this node sees
+   * it now: no member there, or only one that is down or removed (a node killed outright is
+   * unreachable first, until the split-brain resolver downs it).
+   */
+  public static java.util.function.Predicate<String> gone(ActorSystem<?> system) {
+    Cluster cluster = Cluster.get(Adapter.toClassic(system));
+    return node -> {
+      for (Member member : cluster.state().getMembers()) {
+        if (hostPort(member.address()).equals(node)
+            && member.status() != MemberStatus.down()
+            && member.status() != MemberStatus.removed()) {
+          return false;
+        }
+      }
+      return true;
+    };
+  }
+
   /** A member's address as Kiln writes it: its {@code --cluster-bind}, {@code HOST:PORT}. */
   public static String hostPort(org.apache.pekko.actor.Address address) {
     return address.getHost().orElse("?") + ":" + address.getPort().map(String::valueOf).orElse("?");

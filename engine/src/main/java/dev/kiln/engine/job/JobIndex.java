@@ -41,6 +41,11 @@ public final class JobIndex
   /** The unfinished builds. */
   public record Get(ActorRef<State> replyTo) implements Command {}
 
+  /** Stop the actor (its journal stays): another node's index, read or changed for a takeover. */
+  public enum Stop implements Command {
+    INSTANCE
+  }
+
   /** What the index's journal holds. JSON pinned by {@code JobEventJsonTest}. */
   @JsonTypeInfo(use = JsonTypeInfo.Id.NAME, property = "type")
   @JsonSubTypes({
@@ -108,6 +113,7 @@ public final class JobIndex
                     new JobClosed(close.build(), Instant.now()),
                     close.replyTo()))
         .onCommand(Get.class, (state, get) -> Effect().reply(get.replyTo(), state))
+        .onCommand(Stop.class, (state, stop) -> Effect().stop())
         .build();
   }
 

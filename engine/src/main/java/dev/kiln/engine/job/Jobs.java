@@ -278,25 +278,7 @@ public final class Jobs implements org.apache.pekko.actor.typed.Extension {
    * and those only looked up ({@link #read} of an unknown id leaves its name behind).
    */
   public java.util.List<BuildId> ids() throws IOException {
-    var journal =
-        org.apache.pekko.persistence.query.PersistenceQuery.get(system)
-            .getReadJournalFor(
-                org.apache.pekko.persistence.query.javadsl.CurrentPersistenceIdsQuery.class,
-                system.settings().config().getString(READ_JOURNAL));
-    java.util.List<String> names;
-    try {
-      names =
-          journal
-              .currentPersistenceIds()
-              .runWith(org.apache.pekko.stream.javadsl.Sink.seq(), system)
-              .toCompletableFuture()
-              .get(JOURNAL_TIMEOUT.toSeconds(), java.util.concurrent.TimeUnit.SECONDS);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IOException("interrupted while listing the journal's jobs", e);
-    } catch (ExecutionException | java.util.concurrent.TimeoutException e) {
-      throw new IOException("cannot list the journal's jobs: " + e, e);
-    }
+    java.util.List<String> names = persistenceIds();
     java.util.List<BuildId> ids = new java.util.ArrayList<>();
     for (String name : names) {
       if (name.startsWith("build-")) {
@@ -309,6 +291,82 @@ public final class Jobs implements org.apache.pekko.actor.typed.Extension {
     }
     ids.sort(java.util.Comparator.comparing(BuildId::value));
     return ids;
+  }
+
+  /** Every persistence id of the journal. */
+  private java.util.List<String> persistenceIds() throws IOException {
+    var journal =
+        org.apache.pekko.persistence.query.PersistenceQuery.get(system)
+            .getReadJournalFor(
+                org.apache.pekko.persistence.query.javadsl.CurrentPersistenceIdsQuery.class,
+                system.settings().config().getString(READ_JOURNAL));
+    try {
+      return journal
+          .currentPersistenceIds()
+          .runWith(org.apache.pekko.stream.javadsl.Sink.seq(), system)
+          .toCompletableFuture()
+          .get(JOURNAL_TIMEOUT.toSeconds(), java.util.concurrent.TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IOException("interrupted while listing the journal's jobs", e);
+    } catch (ExecutionException | java.util.concurrent.TimeoutException e) {
+      throw new IOException("cannot list the journal's jobs: " + e, e);
+    }
+  }
+
+  /** Whether the journal is shared with other nodes (each with an index of its own). */
+  public boolean shared() {
+    return !scope().isEmpty();
+  }
+
+  /**
+   * The other nodes ({@code HOST:PORT}) whose index in this shared journal names build {@code id}
+   * as unfinished: the coordinator that runs it, or ran it until it died; none in a node's own
+   * journal.
+   */
+  public java.util.List<String> othersHolding(BuildId id) throws IOException {
+    java.util.List<String> holders = new java.util.ArrayList<>();
+    if (!shared()) {
+      return holders;
+    }
+    String prefix = JobIndex.PERSISTENCE_ID + "@";
+    for (String name : persistenceIds()) {
+      if (name.startsWith(prefix) && !name.equals(JobIndex.PERSISTENCE_ID + scope())) {
+        String node = name.substring(prefix.length());
+        ActorRef<JobIndex.Command> other = otherIndex(node);
+        try {
+          if (this.<JobIndex.State, JobIndex.Command>ask(other, JobIndex.Get::new, "index " + name)
+              .open()
+              .contains(id)) {
+            holders.add(node);
+          }
+        } finally {
+          other.tell(JobIndex.Stop.INSTANCE);
+        }
+      }
+    }
+    return holders;
+  }
+
+  /**
+   * Lets the index of {@code node}, a node that has left the cluster, forget build {@code id},
+   * whose job this node takes over: restarted, that node does not resume it. Never for a node that
+   * is still up, whose own index actor would then write over this one's event.
+   */
+  public void release(BuildId id, String node) throws IOException {
+    ActorRef<JobIndex.Command> other = otherIndex(node);
+    try {
+      this.<org.apache.pekko.Done, JobIndex.Command>ask(
+          other, replyTo -> new JobIndex.Close(id, replyTo), "index of " + node);
+    } finally {
+      other.tell(JobIndex.Stop.INSTANCE);
+    }
+  }
+
+  /** An actor of node {@code node}'s index in the shared journal, to stop after use. */
+  private ActorRef<JobIndex.Command> otherIndex(String node) {
+    return system.systemActorOf(
+        JobIndex.create("@" + node), "job-index-of-" + UUID.randomUUID(), Props.empty());
   }
 
   /** The journaled state of build {@code id}'s job ({@link JobState#NEW} when there is none). */
