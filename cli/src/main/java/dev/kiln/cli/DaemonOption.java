@@ -58,6 +58,10 @@ final class DaemonOption {
     }
     java.util.List<DaemonAddress> addresses = new java.util.ArrayList<>();
     for (String text : given.get().split(",", -1)) {
+      if (text.isBlank()) {
+        throw new IllegalArgumentException(
+            "--addr " + given.get() + ": an empty address in the comma-separated list");
+      }
       addresses.add(DaemonAddress.parse(text.strip(), tls));
     }
     return addresses;

@@ -58,4 +58,26 @@ class DaemonAddressTest {
       assertTrue(e.getMessage().startsWith("--addr " + bad + ": "), e.getMessage());
     }
   }
+
+  @Test
+  void severalCommaSeparatedAddressesAreReadInOrderAndABadOneIsNamed() {
+    DaemonOption option = new DaemonOption();
+    option.addr = java.util.Optional.of("tcp://127.0.0.1:8787, tcp://127.0.0.1:8788");
+    assertEquals(
+        java.util.List.of(
+            new DaemonAddress.Tcp("127.0.0.1", 8787), new DaemonAddress.Tcp("127.0.0.1", 8788)),
+        option.addresses());
+    assertEquals(java.util.Optional.of(new DaemonAddress.Tcp("127.0.0.1", 8787)), option.address());
+    for (String bad :
+        new String[] {"tcp://127.0.0.1:8787,", "tcp://127.0.0.1:8787,,tcp://127.0.0.1:1", ","}) {
+      option.addr = java.util.Optional.of(bad);
+      IllegalArgumentException e =
+          assertThrows(IllegalArgumentException.class, option::addresses, bad);
+      assertEquals(
+          "--addr " + bad + ": an empty address in the comma-separated list", e.getMessage());
+    }
+    option.addr = java.util.Optional.of("tcp://127.0.0.1:8787,tcp://10.1.2.3:8787");
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, option::addresses);
+    assertTrue(e.getMessage().contains("tcp://10.1.2.3:8787: an address other than loopback"));
+  }
 }
