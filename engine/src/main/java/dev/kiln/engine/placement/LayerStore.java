@@ -56,6 +56,8 @@ public final class LayerStore {
   private final Map<String, Long> sizes = new ConcurrentHashMap<>();
   // A fetched layer's id here, to the name it was fetched under.
   private final Map<String, LayerRef> origins = new ConcurrentHashMap<>();
+  // The copies on disk from before this store began, by the name fetched under; read on first need.
+  private volatile Map<String, String> earlier;
   private final AtomicLong layersFetched = new AtomicLong();
   private final AtomicLong bytesFetched = new AtomicLong();
 
@@ -164,10 +166,16 @@ public final class LayerStore {
     return new Snapshot(local);
   }
 
-  /** This node's copy of {@code name} (fetched since it started), for other nodes to fetch. */
+  /**
+   * This node's copy of {@code name} (fetched since it started, or before: its origin file names
+   * it), for other nodes to fetch.
+   */
   Optional<Layer> copy(LayerRef name) {
     CompletableFuture<Layer> copy = fetched.get(name.name());
-    if (copy == null || !copy.isDone() || copy.isCompletedExceptionally()) {
+    if (copy == null) {
+      return earlierCopy(name);
+    }
+    if (!copy.isDone() || copy.isCompletedExceptionally()) {
       return Optional.empty();
     }
     Layer layer = copy.join();
@@ -176,7 +184,52 @@ public final class LayerStore {
         : Optional.empty();
   }
 
-  /** Whether this node holds every layer of {@code ref}: made here, or fetched since it started. */
+  /** A copy of {@code name} this node fetched before this store began, still on disk. */
+  private Optional<Layer> earlierCopy(LayerRef name) {
+    Map<String, String> index = earlier;
+    if (index == null) {
+      synchronized (this) {
+        if (earlier == null) {
+          earlier = copiesOnDisk();
+        }
+        index = earlier;
+      }
+    }
+    String id = index.get(name.name());
+    return id == null
+        ? Optional.empty()
+        : snapshotter
+            .committed(id)
+            .filter(layer -> Files.isDirectory(layer.dir(), LinkOption.NOFOLLOW_LINKS));
+  }
+
+  /**
+   * The committed layers that are copies (an origin file beside them), by the name they were
+   * fetched under: read once, so that a restarted node neither fetches again nor hides what it
+   * holds. A layer that cannot be read is left out (it is fetched again if needed).
+   */
+  private Map<String, String> copiesOnDisk() {
+    Map<String, String> found = new java.util.HashMap<>();
+    List<String> ids;
+    try {
+      ids = snapshotter.committedIds();
+    } catch (IOException e) {
+      return found;
+    }
+    for (String id : ids) {
+      try {
+        Optional<Layer> layer = snapshotter.committed(id);
+        if (layer.isPresent()) {
+          origin(layer.get()).ifPresent(ref -> found.put(ref.name(), id));
+        }
+      } catch (IOException e) {
+        // unreadable: not counted as a copy
+      }
+    }
+    return found;
+  }
+
+  /** Whether this node holds every layer of {@code ref}: made here, or fetched. */
   boolean holds(SnapshotRef ref) {
     return ref.layers().stream()
         .allMatch(
@@ -206,6 +259,12 @@ public final class LayerStore {
       return snapshotter
           .committed(ref.id())
           .orElseThrow(() -> new IOException("layer " + ref.id() + " is no longer on this node"));
+    }
+    if (!fetched.containsKey(ref.name())) {
+      Optional<Layer> kept = earlierCopy(ref);
+      if (kept.isPresent()) {
+        return kept.get();
+      }
     }
     for (int attempt = 0; ; attempt++) {
       CompletableFuture<Layer> mine = new CompletableFuture<>();

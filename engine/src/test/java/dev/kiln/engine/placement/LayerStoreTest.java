@@ -137,6 +137,42 @@ class LayerStoreTest {
   }
 
   @Test
+  void aCopyFetchedBeforeARestartIsServedAndNotFetchedAgain() throws Exception {
+    Snapshotter a = snapshotter("a");
+    Layer made = TestLayers.busybox(a);
+    DataServer serverA =
+        DataServer.start(
+            kit.system(), a, temp.resolve("a"), "127.0.0.1", 0, ForkJoinPool.commonPool());
+    SnapshotRef ref =
+        new LayerStore(a, "127.0.0.1:1", serverA.url())
+            .refs(new SnapshotResult(new Snapshot(List.of(made))));
+    Snapshotter b = snapshotter("b");
+    LayerStore before = new LayerStore(b, "127.0.0.1:2", "http://127.0.0.1:9");
+    before.know("127.0.0.1:1", serverA.url());
+    Snapshot fetched = before.local(ref.layers());
+    serverA.close().toCompletableFuture().get(); // the maker is gone
+
+    // Node b restarts: a new store on the same snapshots.
+    LayerStore after = new LayerStore(b, "127.0.0.1:2", "http://127.0.0.1:9");
+    after.know("127.0.0.1:1", serverA.url());
+    assertTrue(after.holds(new SnapshotRef(ref.layers(), "127.0.0.1:2")));
+    assertEquals(fetched, after.local(ref.layers()), "the copy on disk, not a fetch");
+    assertEquals(0, after.moved().layers());
+    DataServer serverB =
+        DataServer.start(
+            kit.system(), b, temp.resolve("b"), "127.0.0.1", 0, ForkJoinPool.commonPool());
+    serverB.serveCopies(after::copy);
+    LayerStore storeC = new LayerStore(snapshotter("c"), "127.0.0.1:3", "http://127.0.0.1:9");
+    storeC.know("127.0.0.1:1", serverA.url());
+    storeC.know("127.0.0.1:2", serverB.url());
+    Snapshot got = storeC.local(new SnapshotRef(ref.layers(), "127.0.0.1:2"));
+    assertEquals(
+        TestLayers.fingerprint(made.dir()), TestLayers.fingerprint(got.layers().get(0).dir()));
+    assertTrue(
+        after.copy(new LayerRef("127.0.0.1:1", "999", 1)).isEmpty(), "a layer it never fetched");
+  }
+
+  @Test
   void askingForCopiesByMalformedOrHostileNamesFindsNothing() throws Exception {
     Snapshotter b = snapshotter("b");
     TestLayers.busybox(b);
