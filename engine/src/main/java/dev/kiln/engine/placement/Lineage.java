@@ -147,8 +147,10 @@ final class Lineage {
         .thenCompose(
             request -> {
               CompletableFuture<PlacedSnapshot> done = new CompletableFuture<>();
+              // A step already waits for this output: ahead of the steps that wait for a worker.
               placement.tell(
-                  new Placement.Place(UUID.randomUUID().toString(), request, logs, done));
+                  new Placement.Place(
+                      UUID.randomUUID().toString(), request, logs, done, Integer.MAX_VALUE));
               return done.thenApply(
                   output -> {
                     made(request, output.ref());

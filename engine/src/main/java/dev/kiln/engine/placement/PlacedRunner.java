@@ -69,8 +69,8 @@ final class PlacedRunner implements OpRunner {
         .thenCompose(
             request ->
                 step.uncached()
-                    ? place(stepId, request, context)
-                    : claimed(stepId, request, context))
+                    ? place(stepId, request, context, step.priority())
+                    : claimed(stepId, request, context, step.priority()))
         .thenApply(List::of);
   }
 
@@ -91,7 +91,7 @@ final class PlacedRunner implements OpRunner {
   }
 
   private CompletableFuture<PlacedSnapshot> claimed(
-      String stepId, StepRequest request, RunContext context) {
+      String stepId, StepRequest request, RunContext context, int priority) {
     CompletableFuture<Optional<SharedOutput>> claimed = new CompletableFuture<>();
     claims.tell(new StepClaims.Ask(stepId, request.key(), claimed));
     context.cancellation().onCancel(() -> claims.tell(new StepClaims.Release(stepId)));
@@ -108,7 +108,7 @@ final class PlacedRunner implements OpRunner {
                         + shared.get().ref().heldBy());
             return CompletableFuture.completedFuture(new PlacedSnapshot(shared.get().ref()));
           }
-          return place(stepId, request, context)
+          return place(stepId, request, context, priority)
               .whenComplete(
                   (output, failure) ->
                       claims.tell(
@@ -124,10 +124,10 @@ final class PlacedRunner implements OpRunner {
    * (the node it was to be fetched from left), it is placed once more.
    */
   private CompletableFuture<PlacedSnapshot> place(
-      String stepId, StepRequest request, RunContext context) {
+      String stepId, StepRequest request, RunContext context, int priority) {
     return lineage
         .available(request, context.logs())
-        .thenCompose(available -> placeOnce(stepId, available, context))
+        .thenCompose(available -> placeOnce(stepId, available, context, priority))
         .exceptionallyCompose(
             failure -> {
               if (failure instanceof java.util.concurrent.CompletionException wrapped
@@ -138,16 +138,17 @@ final class PlacedRunner implements OpRunner {
                   && request.inputs().stream().anyMatch(lineage::lost)) {
                 return lineage
                     .available(request, context.logs())
-                    .thenCompose(again -> placeOnce(UUID.randomUUID().toString(), again, context));
+                    .thenCompose(
+                        again -> placeOnce(UUID.randomUUID().toString(), again, context, priority));
               }
               return CompletableFuture.failedFuture(failure);
             });
   }
 
   private CompletableFuture<PlacedSnapshot> placeOnce(
-      String stepId, StepRequest request, RunContext context) {
+      String stepId, StepRequest request, RunContext context, int priority) {
     CompletableFuture<PlacedSnapshot> done = new CompletableFuture<>();
-    placement.tell(new Placement.Place(stepId, request, context.logs(), done));
+    placement.tell(new Placement.Place(stepId, request, context.logs(), done, priority));
     context.cancellation().onCancel(() -> placement.tell(new Placement.Withdraw(stepId)));
     return done.thenApply(
         output -> {

@@ -3,7 +3,6 @@ package dev.kiln.engine.placement;
 import dev.kiln.engine.run.CancelledException;
 import dev.kiln.engine.run.LogSink;
 import dev.kiln.engine.run.LogStream;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
@@ -33,10 +32,32 @@ public final class Placement extends AbstractBehavior<Placement.Command> {
   /** The protocol. */
   public sealed interface Command permits Place, Withdraw, Report, Listed, Event, Gone {}
 
-  /** Places a step; {@code done} completes with its output, or fails with the step. */
+  /**
+   * Places a step; {@code done} completes with its output, or fails with the step. Of the steps
+   * waiting for a worker, the one of the highest {@code priority} goes first (see the solver's
+   * CriticalPath), the oldest on a tie.
+   */
   public record Place(
-      String stepId, StepRequest request, LogSink logs, CompletableFuture<PlacedSnapshot> done)
-      implements Command {}
+      String stepId,
+      StepRequest request,
+      LogSink logs,
+      CompletableFuture<PlacedSnapshot> done,
+      int priority)
+      implements Command {
+    /** A step of no particular priority. */
+    public Place(
+        String stepId, StepRequest request, LogSink logs, CompletableFuture<PlacedSnapshot> done) {
+      this(stepId, request, logs, done, 0);
+    }
+  }
+
+  /** A step waiting for a worker: the highest priority first, then the lowest {@code seq}. */
+  private record Waiting(Place place, long seq) {
+    static final java.util.Comparator<Waiting> ORDER =
+        java.util.Comparator.comparingInt((Waiting waiting) -> waiting.place().priority())
+            .reversed()
+            .thenComparingLong(Waiting::seq);
+  }
 
   /** The step is no longer wanted (its builds were cancelled). */
   public record Withdraw(String stepId) implements Command {}
@@ -90,7 +111,11 @@ public final class Placement extends AbstractBehavior<Placement.Command> {
   private final ActorRef<StepEvent> events;
   private final Map<ActorRef<StepWorker.Command>, Known> workers = new LinkedHashMap<>();
   private final Set<ActorRef<StepWorker.Command>> describing = new LinkedHashSet<>();
-  private final ArrayDeque<Place> waiting = new ArrayDeque<>();
+  private final java.util.PriorityQueue<Waiting> waiting =
+      new java.util.PriorityQueue<>(Waiting.ORDER);
+  // Arrivals count up; steps placed again (their worker left) count down, ahead of the others.
+  private long arrivals;
+  private long returns;
   private final Map<String, InFlight> inFlight = new HashMap<>();
 
   /** {@code layers} is this node's: it learns where each worker serves its layers. */
@@ -121,7 +146,7 @@ public final class Placement extends AbstractBehavior<Placement.Command> {
   }
 
   private Behavior<Command> onPlace(Place place) {
-    waiting.add(place);
+    waiting.add(new Waiting(place, ++arrivals));
     if (workers.isEmpty()) {
       place.logs().line(LogStream.STDERR, "waiting for a worker of the cluster");
     }
@@ -131,7 +156,8 @@ public final class Placement extends AbstractBehavior<Placement.Command> {
 
   private Behavior<Command> onWithdraw(Withdraw withdraw) {
     waiting.removeIf(
-        place -> {
+        queued -> {
+          Place place = queued.place();
           if (place.stepId().equals(withdraw.stepId())) {
             place.done().completeExceptionally(new CancelledException());
             return true;
@@ -250,7 +276,7 @@ public final class Placement extends AbstractBehavior<Placement.Command> {
                 "the worker at "
                     + known.described.node()
                     + " left the cluster: placing the step again");
-        waiting.addFirst(placed.place());
+        waiting.add(new Waiting(placed.place(), --returns));
       }
     }
     dispatch();
@@ -259,7 +285,7 @@ public final class Placement extends AbstractBehavior<Placement.Command> {
 
   private void dispatch() {
     while (!waiting.isEmpty()) {
-      Place next = waiting.peek();
+      Place next = waiting.peek().place();
       Optional<Map.Entry<ActorRef<StepWorker.Command>, Known>> chosen = choose(next.request());
       if (chosen.isEmpty()) {
         return;

@@ -1,10 +1,10 @@
 package dev.kiln.engine.solver;
 
-import java.util.ArrayDeque;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
+import java.util.PriorityQueue;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
@@ -15,15 +15,32 @@ import org.apache.pekko.actor.typed.javadsl.Receive;
 /**
  * The execution slots as an actor: at most {@code capacity} vertices execute at once, and at most
  * {@code perBuild} of one build. A free slot goes to the waiting build that runs the fewest steps
- * (the one served longest ago on a tie), first come first served within a build: a build with
- * hundreds of ready steps cannot starve a small one that arrives after it.
+ * (the one served longest ago on a tie); within a build, the step of the highest priority (see
+ * CriticalPath), first come first served on a tie: a build with hundreds of ready steps cannot
+ * starve a small one that arrives after it.
  */
 public final class ExecutionSlots extends AbstractBehavior<ExecutionSlots.Command> {
   /** The protocol. */
   public sealed interface Command permits Acquire, Release {}
 
-  /** Asks for a slot for a step of {@code build}; {@link Granted} arrives when one is free. */
-  public record Acquire(ActorRef<Granted> replyTo, long build) implements Command {}
+  /**
+   * Asks for a slot for a step of {@code build}, of {@code priority} within it (higher first);
+   * {@link Granted} arrives when one is free.
+   */
+  public record Acquire(ActorRef<Granted> replyTo, long build, int priority) implements Command {
+    /** A request of no particular priority. */
+    public Acquire(ActorRef<Granted> replyTo, long build) {
+      this(replyTo, build, 0);
+    }
+  }
+
+  /** A request in a build's queue: the highest priority first, then the oldest. */
+  private record Waiter(ActorRef<Granted> replyTo, int priority, long seq) {
+    static final java.util.Comparator<Waiter> ORDER =
+        java.util.Comparator.comparingInt(Waiter::priority)
+            .reversed()
+            .thenComparingLong(Waiter::seq);
+  }
 
   /** Gives a slot back, or withdraws a request still queued; idempotent. */
   public record Release(ActorRef<Granted> holder) implements Command {}
@@ -37,9 +54,10 @@ public final class ExecutionSlots extends AbstractBehavior<ExecutionSlots.Comman
   private final int perBuild;
   private final Map<ActorRef<Granted>, Long> holders = new HashMap<>();
   private final Map<Long, Integer> running = new HashMap<>();
-  private final Map<Long, ArrayDeque<ActorRef<Granted>>> waiting = new LinkedHashMap<>();
+  private final Map<Long, PriorityQueue<Waiter>> waiting = new LinkedHashMap<>();
   private final Map<Long, Long> lastServed = new HashMap<>();
   private long grants;
+  private long requests;
 
   public static Behavior<Command> create(int capacity) {
     return create(capacity, capacity);
@@ -68,7 +86,9 @@ public final class ExecutionSlots extends AbstractBehavior<ExecutionSlots.Comman
   }
 
   private Behavior<Command> onAcquire(Acquire acquire) {
-    waiting.computeIfAbsent(acquire.build(), b -> new ArrayDeque<>()).add(acquire.replyTo());
+    waiting
+        .computeIfAbsent(acquire.build(), b -> new PriorityQueue<>(Waiter.ORDER))
+        .add(new Waiter(acquire.replyTo(), acquire.priority(), ++requests));
     dispatch();
     return this;
   }
@@ -76,8 +96,8 @@ public final class ExecutionSlots extends AbstractBehavior<ExecutionSlots.Comman
   private Behavior<Command> onRelease(Release release) {
     Long build = holders.remove(release.holder());
     if (build == null) {
-      waiting.values().forEach(queue -> queue.remove(release.holder()));
-      waiting.values().removeIf(ArrayDeque::isEmpty);
+      waiting.values().forEach(queue -> queue.removeIf(w -> w.replyTo().equals(release.holder())));
+      waiting.values().removeIf(PriorityQueue::isEmpty);
     } else if (running.merge(build, -1, Integer::sum) == 0) {
       running.remove(build);
     }
@@ -95,8 +115,8 @@ public final class ExecutionSlots extends AbstractBehavior<ExecutionSlots.Comman
         return;
       }
       long build = next.orElseThrow();
-      ArrayDeque<ActorRef<Granted>> queue = waiting.get(build);
-      ActorRef<Granted> requester = queue.poll();
+      PriorityQueue<Waiter> queue = waiting.get(build);
+      ActorRef<Granted> requester = queue.poll().replyTo();
       if (queue.isEmpty()) {
         waiting.remove(build);
       }

@@ -33,10 +33,11 @@ public interface OpRunner {
   default void inputReady(Result input) {}
 
   /**
-   * What the solver knows of a step when it runs it: its cache key, what made it, and whether it
-   * ignores the cache (no result recorded under the key may stand in for running it).
+   * What the solver knows of a step when it runs it: its cache key, what made it, whether it
+   * ignores the cache (no result recorded under the key may stand in for running it), and its
+   * priority (how many vertices follow it at the most: higher runs first where steps wait).
    */
-  record Step(CacheKey key, ResultCache.Made made, boolean uncached) {}
+  record Step(CacheKey key, ResultCache.Made made, boolean uncached, int priority) {}
 
   /**
    * False for a runner that finds its execution slot elsewhere (a worker of the cluster, which

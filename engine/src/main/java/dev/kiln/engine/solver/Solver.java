@@ -274,10 +274,20 @@ public final class Solver extends AbstractBehavior<Solver.Command> {
     // A vertex counts against the slots of the build that first needed it.
     long build = nextBuild++;
     long slotAccount = account == 0 ? build : account;
+    Map<Digest, Integer> heights = CriticalPath.heights(definition, order);
     for (Digest digest : order) {
       VertexKey key = keys.get(digest);
       vertices.computeIfAbsent(
-          key, k -> spawnVertex(digest, definition, keys, runners.get(digest), slotAccount, chain));
+          key,
+          k ->
+              spawnVertex(
+                  digest,
+                  definition,
+                  keys,
+                  runners.get(digest),
+                  slotAccount,
+                  heights.get(digest),
+                  chain));
       users.merge(key, 1, Integer::sum);
     }
     builds.put(build, order.stream().map(keys::get).toList());
@@ -351,6 +361,7 @@ public final class Solver extends AbstractBehavior<Solver.Command> {
       Map<Digest, VertexKey> keys,
       OpRunner runner,
       long build,
+      int priority,
       List<NestFrame> chain) {
     Vertex vertex = definition.vertex(digest);
     List<ActorRef<VertexActor.Command>> inputs = new ArrayList<>();
@@ -366,6 +377,7 @@ public final class Solver extends AbstractBehavior<Solver.Command> {
                 inputs,
                 slots,
                 build,
+                priority,
                 cache,
                 runningKeys,
                 keys.get(digest).unkeyed(),

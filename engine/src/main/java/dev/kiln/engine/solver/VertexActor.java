@@ -157,6 +157,9 @@ public final class VertexActor extends AbstractBehavior<VertexActor.Command> {
   private boolean digestAsked;
   private boolean holdsSlot;
 
+  /** How many vertices at the most follow this one in the build that spawned it (CriticalPath). */
+  private final int priority;
+
   public static Behavior<Command> create(
       Digest digest,
       Vertex vertex,
@@ -164,6 +167,7 @@ public final class VertexActor extends AbstractBehavior<VertexActor.Command> {
       List<ActorRef<Command>> inputs,
       ActorRef<ExecutionSlots.Command> slots,
       long build,
+      int priority,
       ResultCache cache,
       ActorRef<RunningKeys.Command> runningKeys,
       String scope,
@@ -179,6 +183,7 @@ public final class VertexActor extends AbstractBehavior<VertexActor.Command> {
                 inputs,
                 slots,
                 build,
+                priority,
                 cache,
                 runningKeys,
                 scope,
@@ -194,12 +199,14 @@ public final class VertexActor extends AbstractBehavior<VertexActor.Command> {
       List<ActorRef<Command>> inputs,
       ActorRef<ExecutionSlots.Command> slots,
       long build,
+      int priority,
       ResultCache cache,
       ActorRef<RunningKeys.Command> runningKeys,
       String scope,
       ActorRef<Solver.Command> solver,
       List<NestFrame> chain) {
     super(context);
+    this.priority = priority;
     this.nesting =
         new NestedSolves(solver, context.getSystem().scheduler(), chain, build, this::emit);
     this.runningKeys = runningKeys;
@@ -564,7 +571,7 @@ public final class VertexActor extends AbstractBehavior<VertexActor.Command> {
   private void queue() {
     state = State.QUEUED;
     if (runner.takesSlot()) {
-      slots.tell(new ExecutionSlots.Acquire(slotAdapter, build));
+      slots.tell(new ExecutionSlots.Acquire(slotAdapter, build, priority));
     } else {
       execute();
     }
@@ -590,7 +597,7 @@ public final class VertexActor extends AbstractBehavior<VertexActor.Command> {
             runner.run(
                 inputOutputs(),
                 new RunContext(logs, cancellation),
-                new OpRunner.Step(key.orElseThrow(), made(), uncached)),
+                new OpRunner.Step(key.orElseThrow(), made(), uncached, priority)),
             Executed::new);
   }
 

@@ -134,6 +134,38 @@ class PlacementTest {
   }
 
   @Test
+  void ofTheStepsWaitingForAWorkerTheOneWithMostToFollowGoesFirst() {
+    TestProbe<StepWorker.Command> a = worker("a:1", 1);
+    place("s0", step("x0", "a:1", 1));
+    place("s1", step("x1", "a:1", 1)); // a's slot and its one queued step
+    StepWorker.RunStep first = run(a);
+    StepWorker.RunStep second = run(a);
+    for (String[] waiting :
+        new String[][] {{"low", "1"}, {"high", "5"}, {"mid", "3"}, {"mid2", "3"}}) {
+      CompletableFuture<PlacedSnapshot> done = new CompletableFuture<>();
+      placement.tell(
+          new Placement.Place(
+              waiting[0],
+              step(waiting[0], "a:1", 1),
+              (stream, line) -> logged.add(stream + " " + line),
+              done,
+              Integer.parseInt(waiting[1])));
+    }
+    List<String> order = new ArrayList<>(List.of(first.stepId(), second.stepId()));
+    List<StepWorker.RunStep> running = new ArrayList<>(List.of(first, second));
+
+    while (order.size() < 6) {
+      StepWorker.RunStep done = running.remove(0);
+      done.replyTo().tell(new StepEvent.StepDone(done.stepId(), output("a:1"), true));
+      StepWorker.RunStep next = run(a);
+      order.add(next.stepId());
+      running.add(next);
+    }
+
+    assertEquals(List.of("s0", "s1", "high", "mid", "mid2", "low"), order);
+  }
+
+  @Test
   void aQueuedStepMovesToAWorkerThatFreesASlot() throws Exception {
     TestProbe<StepWorker.Command> a = worker("a:1", 1);
     TestProbe<StepWorker.Command> b = worker("b:1", 1);

@@ -52,6 +52,28 @@ class ExecutionSlotsTest {
   }
 
   @Test
+  void withinABuildTheStepWithMostToFollowIsGrantedFirstTheOldestOnATie() {
+    ActorRef<ExecutionSlots.Command> slots = kit.spawn(ExecutionSlots.create(1));
+    TestProbe<Granted> holder = ask(slots, 1, 1).get(0);
+    holder.expectMessage(Granted.INSTANCE);
+    List<TestProbe<Granted>> waiting = new ArrayList<>();
+    for (int priority : new int[] {1, 5, 3, 5, 0}) {
+      TestProbe<Granted> probe = kit.createTestProbe();
+      slots.tell(new ExecutionSlots.Acquire(probe.getRef(), 1, priority));
+      waiting.add(probe);
+    }
+    release(slots, waiting.get(2)); // withdrawn while it waits
+
+    TestProbe<Granted> running = holder;
+    for (int next : new int[] {1, 3, 0, 4}) {
+      release(slots, running);
+      running = waiting.get(next);
+      running.expectMessage(Granted.INSTANCE);
+    }
+    waiting.get(2).expectNoMessage(QUIET);
+  }
+
+  @Test
   void aBuildNeverRunsMoreThanItsOwnLimit() {
     ActorRef<ExecutionSlots.Command> slots = kit.spawn(ExecutionSlots.create(4, 2));
     List<TestProbe<Granted>> one = ask(slots, 1, 3);
