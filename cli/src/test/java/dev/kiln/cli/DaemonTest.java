@@ -700,23 +700,13 @@ class DaemonTest {
     byte[] upload = tar(Map.of("dockerfile/Dockerfile", "FROM busybox\nRUN echo taken\n"));
     String listed = send("/v1/builds", "GET").body().strip();
     for (String hostile : List.of("../../x", "", "01M8JAV5NM9B35FYZ3AQ0SAYT%")) {
-      Response answer =
-          send(
-              "/v1/builds",
-              "POST",
-              Map.of(DaemonServer.BUILD_HEADER, header, DaemonServer.TAKEOVER_HEADER, hostile),
-              upload);
+      Response answer = takeover(header, hostile, upload);
       assertEquals(400, answer.statusCode(), hostile + ": " + answer.body());
       assertTrue(answer.body().contains("Kiln-Resume header is not a build id"), answer.body());
     }
     // One engine, no cluster, no shared journal: nobody's build to take over.
     String unknown = dev.kiln.engine.job.BuildId.next().value();
-    Response alone =
-        send(
-            "/v1/builds",
-            "POST",
-            Map.of(DaemonServer.BUILD_HEADER, header, DaemonServer.TAKEOVER_HEADER, unknown),
-            upload);
+    Response alone = takeover(header, unknown, upload);
     assertEquals(409, alone.statusCode(), alone.body());
     assertTrue(
         alone.body().contains("shares no job journal with other coordinators"), alone.body());
@@ -724,6 +714,15 @@ class DaemonTest {
     assertEquals(listed, send("/v1/builds", "GET").body().strip(), "no build was added");
     assertEquals(404, send("/v1/builds/" + unknown, "GET").statusCode());
     assertFalse(Files.exists(root.resolve("sessions").resolve(unknown)), "no session is left");
+  }
+
+  /** A build sent again as build {@code id}, for this daemon to take over. */
+  private Response takeover(String header, String id, byte[] upload) throws Exception {
+    return send(
+        "/v1/builds",
+        "POST",
+        Map.of(DaemonServer.BUILD_HEADER, header, DaemonServer.TAKEOVER_HEADER, id),
+        upload);
   }
 
   @Test

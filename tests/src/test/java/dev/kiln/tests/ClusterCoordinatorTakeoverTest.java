@@ -64,13 +64,7 @@ class ClusterCoordinatorTakeoverTest {
     String a = "127.0.0.1:" + freePort();
     String b = "127.0.0.1:" + freePort();
     String c = "127.0.0.1:" + freePort();
-    DaemonProcess.tagBusybox(temp.resolve("a"), temp.resolve("scratch"));
-    // The same base image on both coordinators (a tagged image's config has its own time).
-    Process copy =
-        new ProcessBuilder("cp", "-a", temp.resolve("a").toString(), temp.resolve("c").toString())
-            .inheritIO()
-            .start();
-    assertEquals(0, copy.waitFor());
+    ClusterProcesses.coordinatorRoots(temp.resolve("a"), temp.resolve("c"));
     Path context = context();
     Path out = temp.resolve("out");
 

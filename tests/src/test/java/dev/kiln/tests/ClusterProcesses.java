@@ -35,6 +35,21 @@ final class ClusterProcesses {
     return command;
   }
 
+  /**
+   * Roots for coordinators that build on the same base image: busybox tagged in {@code first},
+   * which is then copied to each of {@code others} (a tagged image's config has its own time, so
+   * that tagging it on each would give them other digests).
+   */
+  static void coordinatorRoots(java.nio.file.Path first, java.nio.file.Path... others)
+      throws Exception {
+    DaemonProcess.tagBusybox(first, first.resolveSibling(first.getFileName() + "-scratch"));
+    for (java.nio.file.Path other : others) {
+      Process copy =
+          new ProcessBuilder("cp", "-a", first.toString(), other.toString()).inheritIO().start();
+      assertTrue(copy.waitFor() == 0, "cp -a " + first + " " + other);
+    }
+  }
+
   /** A {@code kiln} process run to its end: its exit code and all it printed. */
   static KilnRun process(String... args) throws Exception {
     Process process =

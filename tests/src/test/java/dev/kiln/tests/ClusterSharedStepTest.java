@@ -46,13 +46,7 @@ class ClusterSharedStepTest {
     String a = "127.0.0.1:" + freePort();
     String b = "127.0.0.1:" + freePort();
     String c = "127.0.0.1:" + freePort();
-    DaemonProcess.tagBusybox(temp.resolve("a"), temp.resolve("scratch-a"));
-    // The same image on both coordinators (a tagged build's config has its own time): a copy.
-    Process copy =
-        new ProcessBuilder("cp", "-a", temp.resolve("a").toString(), temp.resolve("c").toString())
-            .inheritIO()
-            .start();
-    assertEquals(0, copy.waitFor());
+    ClusterProcesses.coordinatorRoots(temp.resolve("a"), temp.resolve("c"));
 
     try (DaemonProcess coordinatorA =
             ClusterProcesses.node(temp.resolve("a"), "--cluster-bind", a, "--role", "coordinator");

@@ -51,6 +51,46 @@ class LayerStoreTest {
     return TestLayers.snapshotter(Files.createDirectories(temp.resolve(node)));
   }
 
+  /** A data server of node {@code node}'s {@code snapshotter}, on a free loopback port. */
+  private DataServer server(Snapshotter snapshotter, String node) throws Exception {
+    return DataServer.start(
+        kit.system(), snapshotter, temp.resolve(node), "127.0.0.1", 0, ForkJoinPool.commonPool());
+  }
+
+  /** Node 127.0.0.1:1 ("a"), serving the busybox layer it made, and that layer's name. */
+  private record Maker(Layer layer, DataServer server, SnapshotRef ref) {}
+
+  private Maker maker() throws Exception {
+    Snapshotter a = snapshotter("a");
+    Layer made = TestLayers.busybox(a);
+    DataServer server = server(a, "a");
+    return new Maker(
+        made,
+        server,
+        new LayerStore(a, "127.0.0.1:1", server.url())
+            .refs(new SnapshotResult(new Snapshot(List.of(made)))));
+  }
+
+  /**
+   * Node c fetches the maker's layer, whose snapshot node b ({@code serverB}) holds: the same
+   * files, under the maker's name.
+   */
+  private void fetchedByCThroughB(Maker maker, DataServer serverB) throws Exception {
+    LayerStore storeC = new LayerStore(snapshotter("c"), "127.0.0.1:3", "http://127.0.0.1:9");
+    storeC.know("127.0.0.1:1", maker.server().url());
+    storeC.know("127.0.0.1:2", serverB.url());
+
+    Snapshot got = storeC.local(new SnapshotRef(maker.ref().layers(), "127.0.0.1:2"));
+
+    assertEquals(
+        TestLayers.fingerprint(maker.layer().dir()),
+        TestLayers.fingerprint(got.layers().get(0).dir()));
+    assertEquals(
+        maker.ref().layers(),
+        storeC.refs(new SnapshotResult(got)).layers(),
+        "the copy keeps its name");
+  }
+
   @Test
   void aLayerIsFetchedOnceVerifiedAndKeepsItsName() throws Exception {
     Snapshotter a = snapshotter("a");
@@ -59,9 +99,7 @@ class LayerStoreTest {
     Files.writeString(made.dir().resolve("etc/conf"), "x=1\n");
     Files.createDirectories(made.dir().resolve("app"));
     Files.writeString(made.dir().resolve("app/hello.txt"), "hello\n");
-    DataServer server =
-        DataServer.start(
-            kit.system(), a, temp.resolve("a"), "127.0.0.1", 0, ForkJoinPool.commonPool());
+    DataServer server = server(a, "a");
     LayerStore storeA = new LayerStore(a, "127.0.0.1:1", server.url());
     SnapshotRef ref = storeA.refs(new SnapshotResult(new Snapshot(List.of(made))));
     Snapshotter b = snapshotter("b");
@@ -98,33 +136,17 @@ class LayerStoreTest {
 
   @Test
   void aCopyIsFetchedFromTheNodeHoldingItOnceItsMakerHasLeft() throws Exception {
-    Snapshotter a = snapshotter("a");
-    Layer made = TestLayers.busybox(a);
-    DataServer serverA =
-        DataServer.start(
-            kit.system(), a, temp.resolve("a"), "127.0.0.1", 0, ForkJoinPool.commonPool());
-    SnapshotRef ref =
-        new LayerStore(a, "127.0.0.1:1", serverA.url())
-            .refs(new SnapshotResult(new Snapshot(List.of(made))));
+    Maker maker = maker();
+    DataServer serverA = maker.server();
+    SnapshotRef ref = maker.ref();
     Snapshotter b = snapshotter("b");
-    DataServer serverB =
-        DataServer.start(
-            kit.system(), b, temp.resolve("b"), "127.0.0.1", 0, ForkJoinPool.commonPool());
+    DataServer serverB = server(b, "b");
     LayerStore storeB = new LayerStore(b, "127.0.0.1:2", serverB.url());
     serverB.serveCopies(storeB::copy);
     storeB.know("127.0.0.1:1", serverA.url());
     storeB.local(ref);
     serverA.close().toCompletableFuture().get();
-    LayerStore storeC = new LayerStore(snapshotter("c"), "127.0.0.1:3", "http://127.0.0.1:9");
-    storeC.know("127.0.0.1:1", serverA.url());
-    storeC.know("127.0.0.1:2", serverB.url());
-
-    Snapshot got = storeC.local(new SnapshotRef(ref.layers(), "127.0.0.1:2"));
-
-    assertEquals(
-        TestLayers.fingerprint(made.dir()), TestLayers.fingerprint(got.layers().get(0).dir()));
-    assertEquals(
-        ref.layers(), storeC.refs(new SnapshotResult(got)).layers(), "the copy keeps its name");
+    fetchedByCThroughB(maker, serverB);
     IOException neither =
         assertThrows(
             IOException.class,
@@ -138,14 +160,9 @@ class LayerStoreTest {
 
   @Test
   void aCopyFetchedBeforeARestartIsServedAndNotFetchedAgain() throws Exception {
-    Snapshotter a = snapshotter("a");
-    Layer made = TestLayers.busybox(a);
-    DataServer serverA =
-        DataServer.start(
-            kit.system(), a, temp.resolve("a"), "127.0.0.1", 0, ForkJoinPool.commonPool());
-    SnapshotRef ref =
-        new LayerStore(a, "127.0.0.1:1", serverA.url())
-            .refs(new SnapshotResult(new Snapshot(List.of(made))));
+    Maker maker = maker();
+    DataServer serverA = maker.server();
+    SnapshotRef ref = maker.ref();
     Snapshotter b = snapshotter("b");
     LayerStore before = new LayerStore(b, "127.0.0.1:2", "http://127.0.0.1:9");
     before.know("127.0.0.1:1", serverA.url());
@@ -158,16 +175,9 @@ class LayerStoreTest {
     assertTrue(after.holds(new SnapshotRef(ref.layers(), "127.0.0.1:2")));
     assertEquals(fetched, after.local(ref.layers()), "the copy on disk, not a fetch");
     assertEquals(0, after.moved().layers());
-    DataServer serverB =
-        DataServer.start(
-            kit.system(), b, temp.resolve("b"), "127.0.0.1", 0, ForkJoinPool.commonPool());
+    DataServer serverB = server(b, "b");
     serverB.serveCopies(after::copy);
-    LayerStore storeC = new LayerStore(snapshotter("c"), "127.0.0.1:3", "http://127.0.0.1:9");
-    storeC.know("127.0.0.1:1", serverA.url());
-    storeC.know("127.0.0.1:2", serverB.url());
-    Snapshot got = storeC.local(new SnapshotRef(ref.layers(), "127.0.0.1:2"));
-    assertEquals(
-        TestLayers.fingerprint(made.dir()), TestLayers.fingerprint(got.layers().get(0).dir()));
+    fetchedByCThroughB(maker, serverB);
     assertTrue(
         after.copy(new LayerRef("127.0.0.1:1", "999", 1)).isEmpty(), "a layer it never fetched");
   }
@@ -176,9 +186,7 @@ class LayerStoreTest {
   void askingForCopiesByMalformedOrHostileNamesFindsNothing() throws Exception {
     Snapshotter b = snapshotter("b");
     TestLayers.busybox(b);
-    DataServer server =
-        DataServer.start(
-            kit.system(), b, temp.resolve("b"), "127.0.0.1", 0, ForkJoinPool.commonPool());
+    DataServer server = server(b, "b");
     LayerStore store = new LayerStore(b, "127.0.0.1:2", server.url());
     server.serveCopies(store::copy);
     java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
@@ -202,9 +210,7 @@ class LayerStoreTest {
   @Test
   void aLayerTheHolderLacksIsAClearError() throws Exception {
     Snapshotter a = snapshotter("a");
-    DataServer server =
-        DataServer.start(
-            kit.system(), a, temp.resolve("a"), "127.0.0.1", 0, ForkJoinPool.commonPool());
+    DataServer server = server(a, "a");
     Snapshotter b = snapshotter("b");
     LayerStore store = new LayerStore(b, "127.0.0.1:2", "http://127.0.0.1:9");
     store.know("127.0.0.1:1", server.url());
