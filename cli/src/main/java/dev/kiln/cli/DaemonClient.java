@@ -403,6 +403,7 @@ public final class DaemonClient {
     }
 
     private volatile DaemonAddress address;
+    private final DaemonAddress first;
     private List<DaemonAddress> others = List.of();
     private Optional<Resubmit> resubmit = Optional.empty();
 
@@ -430,6 +431,7 @@ public final class DaemonClient {
         Map<String, byte[]> secrets,
         PrintStream err) {
       this.address = address;
+      this.first = address;
       this.reconnect = reconnect;
       this.cancelOnInterrupt = cancelOnInterrupt;
       this.secrets = Map.copyOf(secrets);
@@ -531,20 +533,32 @@ public final class DaemonClient {
     }
 
     /**
-     * The lines of build {@code id} from the first of the other coordinators that takes it over (or
-     * has, for a client that lost its stream again); it is followed there from now on. Empty when
-     * none does now: one answers 503 while the coordinator that ran the build is still a member of
-     * the cluster, and another refusal is shown once.
+     * The lines of build {@code id} from the first of the other coordinators (the first address
+     * included, once the build has moved) that takes it over, or has, for a client that lost its
+     * stream again; it is followed there from now on. Each is asked first whether it would ({@code
+     * GET /v1/builds/ID/takeover}), so that the build is sent once: it answers 503 while the
+     * coordinator that ran the build is still a member of the cluster. Empty when none takes it
+     * now; a refusal for good is shown once.
      */
     private Optional<Iterator<String>> takenOver(String id, long seen) {
       if (resubmit.isEmpty() || id.isEmpty()) {
         return Optional.empty();
       }
-      for (DaemonAddress other : others) {
+      List<DaemonAddress> candidates = new java.util.ArrayList<>(List.of(first));
+      candidates.addAll(others);
+      for (DaemonAddress other : candidates) {
         if (other.equals(address)) {
           continue;
         }
         try {
+          try (DaemonHttp.Answer ready =
+              DaemonHttp.exchange(
+                  other, "GET", "/v1/builds/" + id + "/takeover", Map.of(), Optional.empty())) {
+            if (!ready.ok()) {
+              refused(other, id, ready);
+              continue;
+            }
+          }
           DaemonHttp.Answer answer = resubmit.get().send(other, id);
           if (answer.ok()) {
             err.println("build " + id + " goes on at " + other + ", which takes it over");
@@ -553,16 +567,23 @@ public final class DaemonClient {
             replace(answer);
             return Optional.of(lines(answer));
           }
-          String why = other + " cannot take build " + id + " over: " + answer.error();
-          answer.close();
-          if (answer.status() != 503 && told.add(why)) {
-            err.println("warning: " + why);
+          try (answer) {
+            refused(other, id, answer);
           }
         } catch (IOException e) {
           // that one is away too
         }
       }
       return Optional.empty();
+    }
+
+    /** Shows, once, why {@code other} does not take build {@code id} over, unless it is not yet. */
+    private void refused(DaemonAddress other, String id, DaemonHttp.Answer answer)
+        throws IOException {
+      String why = other + " cannot take build " + id + " over: " + answer.error();
+      if (answer.status() != 503 && told.add(why)) {
+        err.println("warning: " + why);
+      }
     }
 
     /**

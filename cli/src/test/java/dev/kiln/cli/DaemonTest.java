@@ -710,6 +710,12 @@ class DaemonTest {
     assertEquals(409, alone.statusCode(), alone.body());
     assertTrue(
         alone.body().contains("shares no job journal with other coordinators"), alone.body());
+    Response asked = send("/v1/builds/" + unknown + "/takeover", "GET");
+    assertEquals(409, asked.statusCode(), asked.body());
+    assertTrue(asked.body().contains("shares no job journal"), asked.body());
+    Response malformed = send("/v1/builds/..%2Fx/takeover", "GET");
+    assertEquals(400, malformed.statusCode(), malformed.body());
+    assertTrue(malformed.body().contains("not a build id"), malformed.body());
     assertTrue(alone.body().contains("cannot take build " + unknown + " over"), alone.body());
     assertEquals(listed, send("/v1/builds", "GET").body().strip(), "no build was added");
     assertEquals(404, send("/v1/builds/" + unknown, "GET").statusCode());

@@ -786,6 +786,19 @@ public final class Engine implements AutoCloseable {
    * came from, if an index named it; throws saying why it cannot, now or yet.
    */
   public Optional<String> takeOver(BuildId id) throws IOException, TakeoverRefused {
+    List<String> holders = mayTakeOver(id);
+    for (String holder : holders) {
+      jobs.release(id, holder);
+    }
+    return holders.stream().findFirst();
+  }
+
+  /**
+   * The coordinators whose index names build {@code id} as unfinished, once this coordinator may
+   * take the job over ({@link #takeOver}); changes nothing. Throws saying why it may not, now or
+   * yet.
+   */
+  public List<String> mayTakeOver(BuildId id) throws IOException, TakeoverRefused {
     if (cluster.isEmpty() || !jobs.shared()) {
       throw new TakeoverRefused(
           "this daemon shares no job journal with other coordinators (kiln daemon --journal):"
@@ -821,10 +834,7 @@ public final class Engine implements AutoCloseable {
             true);
       }
     }
-    for (String holder : holders) {
-      jobs.release(id, holder);
-    }
-    return holders.stream().findFirst();
+    return holders;
   }
 
   /**

@@ -317,6 +317,14 @@ public final class DaemonServer extends AllDirectives implements AutoCloseable {
                                             path("output", () -> output(id)),
                                             path("cache", () -> cache(id)),
                                             path("events", () -> events(id)),
+                                            path(
+                                                "takeover",
+                                                () ->
+                                                    get(
+                                                        () ->
+                                                            completeWithFuture(
+                                                                blocking(
+                                                                    () -> takeoverReady(id))))),
                                             path("secrets", () -> secrets(id)),
                                             pathPrefix(
                                                 "ssh", () -> path(conn -> tunnel(id, conn))))))))),
@@ -821,6 +829,31 @@ public final class DaemonServer extends AllDirectives implements AutoCloseable {
             taken.ifPresent(takingOver::remove);
           }
         });
+  }
+
+  /**
+   * {@code GET /v1/builds/ID/takeover}: whether this coordinator takes build ID over if its client
+   * sends it again with {@code Kiln-Resume} now (200; also once it has), asked first so that the
+   * upload travels once: 503 while the build's coordinator is still a member of the cluster, 409
+   * when this one never will, 400 for what is not a build id. Changes nothing.
+   */
+  private HttpResponse takeoverReady(String id) throws IOException {
+    Optional<BuildId> parsed = idOf(id);
+    if (parsed.isEmpty()) {
+      return json(StatusCodes.BAD_REQUEST, error("not a build id: " + id));
+    }
+    ObjectNode ready = JSON.createObjectNode();
+    ready.put("build", parsed.get().value());
+    if (table.get(parsed.get()).isEmpty()) {
+      try {
+        engine.mayTakeOver(parsed.get());
+      } catch (dev.kiln.engine.job.TakeoverRefused e) {
+        return json(
+            e.later() ? StatusCodes.SERVICE_UNAVAILABLE : StatusCodes.CONFLICT,
+            error(e.getMessage()));
+      }
+    }
+    return json(StatusCodes.OK, ready);
   }
 
   /**
