@@ -802,9 +802,7 @@ public final class DaemonServer extends AllDirectives implements AutoCloseable {
                     .follow(0));
           } catch (dev.kiln.engine.job.TakeoverRefused e) {
             delete(session);
-            return json(
-                e.later() ? StatusCodes.SERVICE_UNAVAILABLE : StatusCodes.CONFLICT,
-                error(e.getMessage()));
+            return refused(e);
           } catch (ContextSync.Stale e) {
             delete(session);
             return json(StatusCodes.CONFLICT, error(e.getMessage()));
@@ -848,12 +846,17 @@ public final class DaemonServer extends AllDirectives implements AutoCloseable {
       try {
         engine.mayTakeOver(parsed.get());
       } catch (dev.kiln.engine.job.TakeoverRefused e) {
-        return json(
-            e.later() ? StatusCodes.SERVICE_UNAVAILABLE : StatusCodes.CONFLICT,
-            error(e.getMessage()));
+        return refused(e);
       }
     }
     return json(StatusCodes.OK, ready);
+  }
+
+  /** A takeover refused: 503 when asking again may succeed (ask later), 409 when it never will. */
+  private static HttpResponse refused(dev.kiln.engine.job.TakeoverRefused refusal) {
+    return json(
+        refusal.later() ? StatusCodes.SERVICE_UNAVAILABLE : StatusCodes.CONFLICT,
+        error(refusal.getMessage()));
   }
 
   /**
