@@ -60,17 +60,19 @@ final class PlacedRunner implements OpRunner {
 
   /**
    * The step is claimed in the cluster first ({@link SharedStep}): another coordinator's build may
-   * run it or have run it. A step that ignores the cache is not shared: it runs for this build.
+   * run it or have run it. A step that ignores the cache is not shared: it runs for this build. The
+   * claim travels while the inputs are named on the I/O dispatcher, so neither waits for the other.
    */
   @Override
   public CompletionStage<List<Result>> run(List<Result> inputs, RunContext context, Step step) {
     String stepId = UUID.randomUUID().toString();
-    return CompletableFuture.supplyAsync(() -> request(inputs, step), io)
-        .thenCompose(
-            request ->
-                step.uncached()
-                    ? place(stepId, request, context, step.priority())
-                    : claimed(stepId, request, context, step.priority()))
+    Optional<CompletableFuture<Optional<SharedOutput>>> claim =
+        step.uncached() ? Optional.empty() : Optional.of(claim(stepId, step, context));
+    CompletableFuture<StepRequest> request =
+        CompletableFuture.supplyAsync(() -> request(inputs, step), io);
+    return (claim.isEmpty()
+            ? request.thenCompose(named -> place(stepId, named, context, step.priority()))
+            : claimed(stepId, claim.get(), request, context, step.priority()))
         .thenApply(List::of);
   }
 
@@ -90,33 +92,52 @@ final class PlacedRunner implements OpRunner {
         java.util.Map.of());
   }
 
-  private CompletableFuture<PlacedSnapshot> claimed(
-      String stepId, StepRequest request, RunContext context, int priority) {
+  private CompletableFuture<Optional<SharedOutput>> claim(
+      String stepId, Step step, RunContext context) {
     CompletableFuture<Optional<SharedOutput>> claimed = new CompletableFuture<>();
-    claims.tell(new StepClaims.Ask(stepId, request.key(), claimed));
+    claims.tell(new StepClaims.Ask(stepId, step.key().digest().value(), claimed));
     context.cancellation().onCancel(() -> claims.tell(new StepClaims.Release(stepId)));
-    return claimed.thenCompose(
-        shared -> {
-          if (shared.isPresent()) {
-            shared.get().dataUrls().forEach(layers::learn);
-            lineage.made(request, shared.get().ref());
-            context
-                .logs()
-                .line(
-                    LogStream.STDERR,
-                    "run by another build of the cluster; its output is held by "
-                        + shared.get().ref().heldBy());
-            return CompletableFuture.completedFuture(new PlacedSnapshot(shared.get().ref()));
+    return claimed;
+  }
+
+  private CompletableFuture<PlacedSnapshot> claimed(
+      String stepId,
+      CompletableFuture<Optional<SharedOutput>> claimed,
+      CompletableFuture<StepRequest> named,
+      RunContext context,
+      int priority) {
+    // Inputs that cannot be named fail the step: its claim is given up for another to take.
+    named.whenComplete(
+        (request, failure) -> {
+          if (failure != null) {
+            claims.tell(new StepClaims.Release(stepId));
           }
-          return place(stepId, request, context, priority)
-              .whenComplete(
-                  (output, failure) ->
-                      claims.tell(
-                          failure == null
-                              ? new StepClaims.Finish(
-                                  stepId, new SharedOutput(output.ref(), layers.urls()))
-                              : new StepClaims.Release(stepId)));
         });
+    return named.thenCompose(
+        request ->
+            claimed.thenCompose(
+                shared -> {
+                  if (shared.isPresent()) {
+                    shared.get().dataUrls().forEach(layers::learn);
+                    lineage.made(request, shared.get().ref());
+                    context
+                        .logs()
+                        .line(
+                            LogStream.STDERR,
+                            "run by another build of the cluster; its output is held by "
+                                + shared.get().ref().heldBy());
+                    return CompletableFuture.completedFuture(
+                        new PlacedSnapshot(shared.get().ref()));
+                  }
+                  return place(stepId, request, context, priority)
+                      .whenComplete(
+                          (output, failure) ->
+                              claims.tell(
+                                  failure == null
+                                      ? new StepClaims.Finish(
+                                          stepId, new SharedOutput(output.ref(), layers.urls()))
+                                      : new StepClaims.Release(stepId)));
+                }));
   }
 
   /**

@@ -33,9 +33,9 @@ import org.apache.pekko.actor.typed.javadsl.Receive;
 
 /**
  * One placed step on a worker: a result this node recorded under the step's key is answered as it
- * is (unless the step ignores the cache); otherwise the inputs' layers are made local, an execution
- * slot of this node is taken, the op runs with its output streamed to the coordinator, and the
- * result is recorded here before it is answered.
+ * is (unless the step ignores the cache); otherwise, with the inputs' layers made local (while the
+ * cache was asked), an execution slot of this node is taken, the op runs with its output streamed
+ * to the coordinator, and the result is recorded here before it is answered.
  */
 final class StepRun extends AbstractBehavior<StepRun.Command> {
   /** What a worker's steps use. */
@@ -68,7 +68,8 @@ final class StepRun extends AbstractBehavior<StepRun.Command> {
   private final CacheKey key;
   private final Cancellation cancellation = new Cancellation();
   private final ActorRef<ExecutionSlots.Granted> slotAdapter;
-  private List<Result> inputs = List.of();
+  private Optional<Localized> local = Optional.empty();
+  private boolean missed;
   private boolean queued;
   private boolean holdsSlot;
 
@@ -93,6 +94,20 @@ final class StepRun extends AbstractBehavior<StepRun.Command> {
                         ? CompletableFuture.completedFuture(Optional.empty())
                         : found.get().outputs().thenApply(Optional::of));
     context.pipeToSelf(hit, LookedUp::new);
+    // The inputs are made local while the cache is asked, not after: a miss then goes straight
+    // to a slot. A hit seldom wastes a fetch: this node had the inputs when it made the step.
+    request.dataUrls().forEach(services.layers()::know);
+    context.pipeToSelf(
+        CompletableFuture.supplyAsync(
+            () -> {
+              List<Result> local = new ArrayList<>();
+              for (SnapshotRef input : request.inputs()) {
+                local.add(new SnapshotResult(Unchecked.get(() -> services.layers().local(input))));
+              }
+              return local;
+            },
+            services.io()),
+        Localized::new);
   }
 
   @Override
@@ -108,32 +123,30 @@ final class StepRun extends AbstractBehavior<StepRun.Command> {
   }
 
   private Behavior<Command> onLookedUp(LookedUp looked) {
-    request.dataUrls().forEach(services.layers()::know);
     if (looked.failure() == null && looked.hit().isPresent()) {
       answer(looked.hit().get(), false);
       return this;
     }
-    getContext()
-        .pipeToSelf(
-            CompletableFuture.supplyAsync(
-                () -> {
-                  List<Result> local = new ArrayList<>();
-                  for (SnapshotRef input : request.inputs()) {
-                    local.add(
-                        new SnapshotResult(Unchecked.get(() -> services.layers().local(input))));
-                  }
-                  return local;
-                },
-                services.io()),
-            Localized::new);
-    return this;
+    missed = true;
+    return queueWhenReady();
   }
 
   private Behavior<Command> onLocalized(Localized localized) {
-    if (localized.failure() != null) {
-      return failed(localized.failure());
+    this.local = Optional.of(localized);
+    return queueWhenReady();
+  }
+
+  /**
+   * Missed in the cache with its inputs local, the step waits for a slot (an input that could not
+   * be made local fails it); a hit is answered whatever became of the inputs.
+   */
+  private Behavior<Command> queueWhenReady() {
+    if (!missed || local.isEmpty() || queued) {
+      return this;
     }
-    inputs = localized.inputs();
+    if (local.get().failure() != null) {
+      return failed(local.get().failure());
+    }
     queued = true;
     // Steps of one coordinator share this node's slots fairly with its other coordinators.
     services
@@ -163,7 +176,7 @@ final class StepRun extends AbstractBehavior<StepRun.Command> {
         new RunContext(
             (stream, line) -> run.replyTo().tell(new StepEvent.StepLog(run.stepId(), stream, line)),
             cancellation);
-    getContext().pipeToSelf(runner.run(inputs, context), Executed::new);
+    getContext().pipeToSelf(runner.run(local.get().inputs(), context), Executed::new);
     return this;
   }
 
@@ -173,13 +186,17 @@ final class StepRun extends AbstractBehavior<StepRun.Command> {
       return failed(executed.failure());
     }
     // Recorded here before it is answered: the layers are then this node's cache, kept by it.
+    // The output is named for the coordinator meanwhile.
     ResultCache.Made made =
         new ResultCache.Made(
             "exec", request.name(), request.opDigest(), request.inputKeys(), request.opJson());
     List<Result> outputs = executed.outputs();
     getContext()
         .pipeToSelf(
-            services.cache().record(key, outputs, made).thenCompose(done -> done(outputs, true)),
+            services
+                .cache()
+                .record(key, outputs, made)
+                .thenCombine(done(outputs, true), (r, e) -> e),
             Answered::new);
     return this;
   }

@@ -139,7 +139,13 @@ public final class SnapshotCache implements ResultCache {
           } finally {
             pending.remove(key);
           }
-          rememberLayers(ids);
+          // The step is done once its record is durable; measuring its layers (a walk of every
+          // file, long for a big layer) comes after, still counted by the pool so a flush waits.
+          pool.supply(
+              () -> {
+                rememberLayers(ids);
+                return null;
+              });
           return null;
         });
   }
