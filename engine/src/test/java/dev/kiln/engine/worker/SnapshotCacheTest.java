@@ -55,6 +55,7 @@ class SnapshotCacheTest {
     return snapshotter.commit(active);
   }
 
+  /** The layers' sizes are measured after the record, without holding up its step. */
   @Test
   void recordingAResultKeepsItsLayersSizesAndParents() throws Exception {
     Layer base = layer(300);
@@ -68,10 +69,11 @@ class SnapshotCacheTest {
             new ResultCache.Made("exec", "RUN make", "op", List.of(), "{}"))
         .toCompletableFuture()
         .get();
+    assertTrue(cache.lookup(key).toCompletableFuture().get().isPresent());
+    cache.flush();
 
     assertEquals(Optional.of(300L), store.layer(base.id()).map(LayerMeta::bytes));
     assertEquals(Optional.of(Optional.of(base.id())), store.layer(top.id()).map(LayerMeta::parent));
-    assertTrue(cache.lookup(key).toCompletableFuture().get().isPresent());
   }
 
   @Test
@@ -85,6 +87,7 @@ class SnapshotCacheTest {
             new ResultCache.Made("exec", "RUN make", "op", List.of(), "{}"))
         .toCompletableFuture()
         .get();
+    cache.flush();
     FileTrees.deleteRecursively(gone.dir().getParent());
 
     assertEquals(1, cache.dropBroken());
