@@ -303,7 +303,7 @@ public final class Placement extends AbstractBehavior<Placement.Command> {
     inFlight.put(place.stepId(), new InFlight(place, worker));
     worker.tell(
         new StepWorker.RunStep(
-            place.stepId(), place.request().withDataUrls(layers.urls()), events));
+            place.stepId(), place.request().withDataUrls(layers.urls()), place.priority(), events));
   }
 
   /**

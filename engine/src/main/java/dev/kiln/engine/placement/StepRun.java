@@ -148,10 +148,13 @@ final class StepRun extends AbstractBehavior<StepRun.Command> {
       return failed(local.get().failure());
     }
     queued = true;
-    // Steps of one coordinator share this node's slots fairly with its other coordinators.
+    // Steps of one coordinator share this node's slots fairly with its other coordinators; its
+    // own go in its critical-path order.
     services
         .slotActor()
-        .tell(new ExecutionSlots.Acquire(slotAdapter, run.replyTo().path().toString().hashCode()));
+        .tell(
+            new ExecutionSlots.Acquire(
+                slotAdapter, run.replyTo().path().toString().hashCode(), run.priority()));
     return this;
   }
 

@@ -25,8 +25,13 @@ public final class StepWorker extends AbstractBehavior<StepWorker.Command> {
   /** Asks for {@link StepEvent.Described}. */
   public record Describe(ActorRef<StepEvent> replyTo) implements Command, ClusterMessage {}
 
-  /** Runs a step; its log, then its end, go to {@code replyTo}. */
-  public record RunStep(String stepId, StepRequest request, ActorRef<StepEvent> replyTo)
+  /**
+   * Runs a step; its log, then its end, go to {@code replyTo}. Of the steps waiting for this node's
+   * slots, the one of the highest {@code priority} goes first (the coordinator's critical-path
+   * order).
+   */
+  public record RunStep(
+      String stepId, StepRequest request, int priority, ActorRef<StepEvent> replyTo)
       implements Command, ClusterMessage {}
 
   /** The coordinator no longer wants the step: it stops, and nothing more is said of it. */

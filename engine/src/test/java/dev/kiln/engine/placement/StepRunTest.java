@@ -54,6 +54,10 @@ class StepRunTest {
   private final CompletableFuture<Void> localized = new CompletableFuture<>();
   private final AtomicInteger runs = new AtomicInteger();
   private final AtomicReference<List<Result>> ranWith = new AtomicReference<>();
+  // The first run's end: until it completes, that run holds the worker's one slot.
+  private CompletableFuture<List<Result>> firstRun = new CompletableFuture<>();
+  private boolean holdFirstRun;
+  private TestProbe<Integer> acquired;
 
   @BeforeEach
   void node() throws Exception {
@@ -78,8 +82,10 @@ class StepRunTest {
 
           @Override
           public CompletionStage<List<Result>> run(List<Result> inputs, RunContext context) {
-            runs.incrementAndGet();
             ranWith.set(inputs);
+            if (runs.incrementAndGet() == 1 && holdFirstRun) {
+              return firstRun;
+            }
             return CompletableFuture.completedFuture(List.of(inputs.get(0)));
           }
         };
@@ -89,7 +95,7 @@ class StepRunTest {
                 (digest, vertex, inputs) -> op,
                 answeredOnceLocalized(),
                 layers,
-                kit.spawn(ExecutionSlots.create(1)),
+                slots(),
                 SELF,
                 1,
                 task ->
@@ -99,6 +105,21 @@ class StepRunTest {
                               task.run();
                               localized.complete(null);
                             }))));
+  }
+
+  /** The worker's one slot, telling {@link #acquired} the priority of each request for it. */
+  private ActorRef<ExecutionSlots.Command> slots() {
+    ActorRef<ExecutionSlots.Command> real = kit.spawn(ExecutionSlots.create(1));
+    acquired = kit.createTestProbe();
+    return kit.spawn(
+        org.apache.pekko.actor.typed.javadsl.Behaviors.receiveMessage(
+            command -> {
+              real.tell(command);
+              if (command instanceof ExecutionSlots.Acquire acquire) {
+                acquired.getRef().tell(acquire.priority());
+              }
+              return org.apache.pekko.actor.typed.javadsl.Behaviors.same();
+            }));
   }
 
   /**
@@ -120,11 +141,15 @@ class StepRunTest {
   }
 
   private static StepRequest request(SnapshotRef input) throws Exception {
+    return request(input, KEY);
+  }
+
+  private static StepRequest request(SnapshotRef input, String key) throws Exception {
     return new StepRequest(
         "RUN true",
         GraphJson.canonical().writeValueAsString(ExecOp.of("true")),
         "sha256:0000000000000000000000000000000000000000000000000000000000000002",
-        KEY,
+        key,
         List.of(),
         false,
         List.of(input),
@@ -138,7 +163,7 @@ class StepRunTest {
 
   private StepEvent run(SnapshotRef input) throws Exception {
     TestProbe<StepEvent> coordinator = kit.createTestProbe();
-    worker().tell(new StepWorker.RunStep("s1", request(input), coordinator.getRef()));
+    worker().tell(new StepWorker.RunStep("s1", request(input), 0, coordinator.getRef()));
     StepEvent event = coordinator.receiveMessage();
     while (event instanceof StepEvent.StepStarted || event instanceof StepEvent.StepLog) {
       event = coordinator.receiveMessage();
@@ -188,5 +213,38 @@ class StepRunTest {
 
     assertTrue(failed.message().contains("10.0.0.9:25520"), failed.message());
     assertEquals(0, runs.get());
+  }
+
+  @Test
+  void stepsWaitingForTheWorkersSlotsStartInTheirPriorityOrder() throws Exception {
+    holdFirstRun = true;
+    SnapshotRef input = layers.refs(new SnapshotResult(new Snapshot(List.of(base))));
+    TestProbe<StepEvent> coordinator = kit.createTestProbe();
+    ActorRef<StepWorker.Command> worker = worker();
+    worker.tell(new StepWorker.RunStep("first", request(input, key(1)), 0, coordinator.getRef()));
+    assertEquals(new StepEvent.StepStarted("first"), coordinator.receiveMessage());
+
+    worker.tell(new StepWorker.RunStep("low", request(input, key(2)), 1, coordinator.getRef()));
+    worker.tell(new StepWorker.RunStep("high", request(input, key(3)), 5, coordinator.getRef()));
+    // Both wait for the slot once their lookups missed and their inputs are local.
+    assertEquals(0, acquired.receiveMessage());
+    List<Integer> waiting = new java.util.ArrayList<>(List.of(acquired.receiveMessage()));
+    waiting.add(acquired.receiveMessage());
+    java.util.Collections.sort(waiting);
+    assertEquals(List.of(1, 5), waiting);
+    firstRun.complete(List.of(new SnapshotResult(new Snapshot(List.of(base)))));
+
+    List<String> started = new java.util.ArrayList<>();
+    while (started.size() < 2) {
+      if (coordinator.receiveMessage() instanceof StepEvent.StepStarted start
+          && !start.stepId().equals("first")) {
+        started.add(start.stepId());
+      }
+    }
+    assertEquals(List.of("high", "low"), started);
+  }
+
+  private static String key(int n) {
+    return String.format("sha256:%064x", n);
   }
 }
