@@ -118,7 +118,7 @@ class ClusterBench {
    * the next one's, all the work between included (the claim, the placement, the worker's round
    * trip, the record, the next step's start).
    */
-  private Chain chain(DaemonProcess daemon, String name) throws Exception {
+  private Chain buildChain(DaemonProcess daemon, String name) throws Exception {
     Path context = context("chain-" + name, chain(40, name + "-"));
     Benchmarks.KilnProcess run =
         Benchmarks.kiln(
@@ -126,12 +126,11 @@ class ClusterBench {
     assertEquals(0, run.exit(), run.output());
     List<java.time.Instant> starts = new ArrayList<>();
     for (String line : run.output().split("\n")) {
-      if (line.startsWith("{")) {
-        JsonNode event = JSON.readTree(line);
-        if (event.path("type").asText().equals("started")
-            && event.path("name").asText().contains(" RUN ")) {
-          starts.add(java.time.Instant.parse(event.path("at").asText()));
-        }
+      if (line.startsWith("{")
+          && dev.kiln.engine.progress.ProgressJson.read(line)
+              instanceof dev.kiln.engine.progress.ProgressEvent.VertexStarted started
+          && started.name().contains(" RUN ")) {
+        starts.add(started.at());
       }
     }
     assertEquals(40, starts.size(), run.output());
@@ -158,8 +157,8 @@ class ClusterBench {
    */
   private Placed placement(DaemonProcess plain, DaemonProcess placed) throws Exception {
     for (int i = 0; i < 3; i++) {
-      chain(plain, "plain-warm" + i);
-      chain(placed, "placed-warm" + i);
+      buildChain(plain, "plain-warm" + i);
+      buildChain(placed, "placed-warm" + i);
     }
     List<Double> plainPeriods = new ArrayList<>();
     List<Double> placedPeriods = new ArrayList<>();
@@ -169,11 +168,11 @@ class ClusterBench {
       Chain without;
       Chain with;
       if (i % 2 == 0) {
-        without = chain(plain, "plain" + i);
-        with = chain(placed, "placed" + i);
+        without = buildChain(plain, "plain" + i);
+        with = buildChain(placed, "placed" + i);
       } else {
-        with = chain(placed, "placed" + i);
-        without = chain(plain, "plain" + i);
+        with = buildChain(placed, "placed" + i);
+        without = buildChain(plain, "plain" + i);
       }
       plainPeriods.addAll(without.periods());
       placedPeriods.addAll(with.periods());

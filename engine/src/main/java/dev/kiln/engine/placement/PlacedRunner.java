@@ -66,14 +66,15 @@ final class PlacedRunner implements OpRunner {
   @Override
   public CompletionStage<List<Result>> run(List<Result> inputs, RunContext context, Step step) {
     String stepId = UUID.randomUUID().toString();
-    Optional<CompletableFuture<Optional<SharedOutput>>> claim =
-        step.uncached() ? Optional.empty() : Optional.of(claim(stepId, step, context));
+    if (step.uncached()) {
+      return CompletableFuture.supplyAsync(() -> request(inputs, step), io)
+          .thenCompose(named -> place(stepId, named, context, step.priority()))
+          .thenApply(List::of);
+    }
+    CompletableFuture<Optional<SharedOutput>> claim = claim(stepId, step, context);
     CompletableFuture<StepRequest> request =
         CompletableFuture.supplyAsync(() -> request(inputs, step), io);
-    return (claim.isEmpty()
-            ? request.thenCompose(named -> place(stepId, named, context, step.priority()))
-            : claimed(stepId, claim.get(), request, context, step.priority()))
-        .thenApply(List::of);
+    return claimed(stepId, claim, request, context, step.priority()).thenApply(List::of);
   }
 
   private StepRequest request(List<Result> inputs, Step step) {
