@@ -174,7 +174,7 @@ public final class DaemonClient {
         Optional<Iterator<String>> lines = Optional.empty();
         try {
           DaemonHttp.Answer answer =
-              submit(address, request, main, others, dockerfile, job, Optional.empty());
+              submit(following.address(), request, main, others, dockerfile, job, Optional.empty());
           reached = true;
           if (!answer.ok()) {
             try (answer) {
@@ -215,7 +215,6 @@ public final class DaemonClient {
           shown = show(again.get(), progress, err, calls, following);
           break;
         }
-        err.println("the daemon went away before it kept the build; sending it again");
       }
       at = following.address();
     }
@@ -621,26 +620,43 @@ public final class DaemonClient {
 
     /**
      * Waits for the daemon to come back, for up to the reconnect timeout, and asks whether it kept
-     * the build of {@code submission}: its id, or none (it never kept it). Empty when it did not
-     * come back.
+     * the build of {@code submission}: its id, or none (it never kept it: the build is to be sent
+     * again, to {@link #address()}). Empty when it did not come back. While it does not answer,
+     * after a first try, the other coordinators are asked too, and the first that answers is
+     * followed from then on: a coordinator that died before it told the build's id, or while it
+     * took the upload, never started the build's job (or, rarely, did an instant before it died:
+     * that job then runs on without a client, and its steps are shared with the build sent again).
      */
     Optional<Optional<String>> find(String submission) throws InterruptedException {
       err.println("lost the daemon before it told the build's id; asking it again");
       Backoff backoff = new Backoff(reconnect);
       String last = "";
+      boolean once = false;
       while (backoff.next()) {
-        try (DaemonHttp.Answer answer =
-            DaemonHttp.exchange(
-                address,
-                "GET",
-                "/v1/builds?submission=" + submission,
-                Map.of(),
-                Optional.empty())) {
-          JsonNode builds = answer.accepted().json().path("builds");
-          return Optional.of(
-              builds.isEmpty() ? Optional.empty() : Optional.of(builds.get(0).path("id").asText()));
-        } catch (IOException e) {
-          last = e.getMessage(); // not back yet
+        List<DaemonAddress> asked = new java.util.ArrayList<>(List.of(address));
+        if (once) {
+          others.stream().filter(other -> !other.equals(address)).forEach(asked::add);
+          asked.add(first);
+        }
+        once = true;
+        for (DaemonAddress at : asked.stream().distinct().toList()) {
+          try (DaemonHttp.Answer answer =
+              DaemonHttp.exchange(
+                  at, "GET", "/v1/builds?submission=" + submission, Map.of(), Optional.empty())) {
+            JsonNode builds = answer.accepted().json().path("builds");
+            if (!at.equals(address)) {
+              err.println(
+                  address + " did not come back before it told the build's id: on to " + at);
+              address = at;
+            }
+            if (builds.isEmpty()) {
+              err.println("the daemon went away before it kept the build; sending it again");
+              return Optional.of(Optional.empty());
+            }
+            return Optional.of(Optional.of(builds.get(0).path("id").asText()));
+          } catch (IOException e) {
+            last = e.getMessage(); // not back yet
+          }
         }
       }
       err.println(

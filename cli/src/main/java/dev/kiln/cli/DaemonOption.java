@@ -13,7 +13,8 @@ final class DaemonOption {
       description =
           "The daemon at ADDR (unix:///PATH or tcp://127.0.0.1:PORT; default $KILN_HOST) instead of an engine of"
               + " this process. kiln build takes several, comma-separated: the others are"
-              + " coordinators of the first's cluster that take the build over if it goes away.")
+              + " coordinators of the first's cluster that take the build over, or are sent it,"
+              + " if it goes away.")
   Optional<String> addr = Optional.empty();
 
   @Option(

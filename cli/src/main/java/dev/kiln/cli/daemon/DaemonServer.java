@@ -793,6 +793,7 @@ public final class DaemonServer extends AllDirectives implements AutoCloseable {
               upload = ContextUpload.unpack(in, session, maxUploadBytes, MAX_ENTRIES);
             }
             SavedRequest.of(request, upload).write(session);
+            dev.kiln.engine.fault.CrashPoint.reach(dev.kiln.engine.fault.CrashPoint.BUILD_UPLOADED);
             if (taken.isPresent()) {
               return respond(takeOver(id, request, upload, session).log().follow(0));
             }

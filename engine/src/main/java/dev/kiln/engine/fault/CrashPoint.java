@@ -6,8 +6,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * Named points where a crash-safety test makes the process die as a crash would ({@code
  * Runtime.halt}: no shutdown hook, no flush, as SIGKILL): {@code KILN_CRASH_AT=POINT[:N]} halts it
  * the {@code N}th time (default the first) it reaches {@code POINT}. The points: {@value
- * #LAYER_UNPACK}, {@value #BLOB_WRITE}, {@value #RECORD_WRITE}, {@value #EXPORT}, {@value #PUSH}.
- * Unset, as in normal use, reaching a point costs a comparison.
+ * #LAYER_UNPACK}, {@value #BLOB_WRITE}, {@value #RECORD_WRITE}, {@value #EXPORT}, {@value #PUSH},
+ * {@value #BUILD_UPLOADED}. Unset, as in normal use, reaching a point costs a comparison.
  */
 public final class CrashPoint {
   /** The environment variable that arms a point. */
@@ -27,6 +27,9 @@ public final class CrashPoint {
 
   /** An image's blobs pushed, its manifest not yet. */
   public static final String PUSH = "push";
+
+  /** A daemon has a build's upload, and has not yet told its client the build's id. */
+  public static final String BUILD_UPLOADED = "build-uploaded";
 
   private static final String ARMED = armed();
   private static final int NTH = nth();
