@@ -190,8 +190,13 @@ public final class DaemonClient {
           lines = Optional.of(lines(answer));
         } catch (DaemonHttp.Unreachable e) {
           if (!reached) {
-            err.println("error: " + e.getMessage());
-            return 1;
+            Optional<DaemonAddress> next = following.next();
+            if (next.isEmpty()) {
+              err.println("error: " + e.getMessage());
+              return 1;
+            }
+            err.println(e.getMessage() + "; sending the build to " + next.get());
+            continue;
           }
         } catch (IOException e) {
           reached = true; // it went away while it took the build
@@ -409,6 +414,9 @@ public final class DaemonClient {
     /** The lines of the logs followed before the current one (a coordinator that went away). */
     private long base;
 
+    /** The daemons found not there before one took the build. */
+    private final java.util.Set<DaemonAddress> tried = new java.util.HashSet<>();
+
     /** Refusals of a takeover already shown (each once). */
     private final java.util.Set<String> told = new java.util.HashSet<>();
 
@@ -444,6 +452,18 @@ public final class DaemonClient {
     void takeoverBy(List<DaemonAddress> others, Resubmit resubmit) {
       this.others = List.copyOf(others);
       this.resubmit = Optional.of(resubmit);
+    }
+
+    /**
+     * The daemon followed now is not there before it took the build: the next of the others not
+     * tried yet, followed from now on; none when all were.
+     */
+    Optional<DaemonAddress> next() {
+      tried.add(address);
+      Optional<DaemonAddress> next =
+          others.stream().filter(other -> !tried.contains(other)).findFirst();
+      next.ifPresent(other -> address = other);
+      return next;
     }
 
     /** The daemon followed now: the first one, or the coordinator that took the build over. */

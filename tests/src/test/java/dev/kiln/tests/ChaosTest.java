@@ -233,9 +233,11 @@ class ChaosTest {
               "from the context\none-" + round + "\ntwo-" + round + "\nthree\n",
               Files.readString(out.resolve("c")));
         }
-        case 1 -> tool("skopeo", "inspect", "oci-archive:" + temp.resolve("out-" + round + ".tar"));
+        case 1 ->
+            HostTools.check(
+                "skopeo", "inspect", "oci-archive:" + temp.resolve("out-" + round + ".tar"));
         default ->
-            tool(
+            HostTools.check(
                 "skopeo",
                 "inspect",
                 "--tls-verify=false",
@@ -254,11 +256,5 @@ class ChaosTest {
     } catch (IOException e) {
       return java.util.Optional.empty();
     }
-  }
-
-  private static void tool(String... argv) throws Exception {
-    Process process = new ProcessBuilder(argv).redirectErrorStream(true).start();
-    String out = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    assertEquals(0, process.waitFor(), String.join(" ", argv) + ":\n" + out);
   }
 }

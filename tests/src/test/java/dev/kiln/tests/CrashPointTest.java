@@ -15,7 +15,6 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -112,65 +111,15 @@ class CrashPointTest {
           point + ":\n" + shown);
     }
     if (point.equals(CrashPoint.PUSH)) {
-      tool(
+      HostTools.check(
           "skopeo",
           "inspect",
           "--tls-verify=false",
           "docker://" + registry.host() + "/crash:" + point);
     } else {
-      tool("skopeo", "inspect", "oci-archive:" + temp.resolve("image.tar"));
+      HostTools.check("skopeo", "inspect", "oci-archive:" + temp.resolve("image.tar"));
     }
     KilnRun check = KilnRun.of("check", "--root", root.toString());
     assertEquals(0, check.exit(), point + ": " + check.out() + check.err());
-  }
-
-  /**
-   * A daemon that dies once it has a build's upload, before it has told its client the build's id,
-   * while the client named another daemon after it ({@code --addr A,C}, as for a cluster's
-   * coordinators): the client, finding A gone, sends the build to C, and gets its result there.
-   */
-  @Test
-  void aBuildWhoseDaemonDiesBeforeItToldTheIdGoesToTheNextAddress() throws Exception {
-    Path context = Files.createDirectories(temp.resolve("context"));
-    Files.writeString(
-        context.resolve("Dockerfile"), "FROM busybox\nCOPY app.txt /app.txt\nRUN cat /app.txt\n");
-    Files.writeString(context.resolve("app.txt"), "the app\n");
-    String first = "unix://" + temp.resolve("a.sock");
-    String next = "unix://" + temp.resolve("c.sock");
-    Path image = temp.resolve("image.tar");
-    DaemonProcess crashing =
-        DaemonProcess.launch(
-            DaemonProcess.kiln("daemon", "--root", temp.resolve("a").toString(), "--addr", first),
-            Map.of(CrashPoint.VARIABLE, CrashPoint.BUILD_UPLOADED));
-    try (crashing;
-        DaemonProcess other = DaemonProcess.start(temp.resolve("c"), next)) {
-      KilnRun run =
-          KilnRun.of(
-              "build",
-              "--addr",
-              first + "," + next,
-              "--progress",
-              "plain",
-              "--build-context",
-              "busybox=" + BusyboxLayout.identifier(),
-              "--output",
-              "type=oci,dest=" + image,
-              context.toString());
-      assertEquals(137, crashing.awaitExit(), "the first daemon crashed");
-      String shown = run.out() + run.err();
-      assertEquals(0, run.exit(), shown);
-      assertTrue(shown.contains("lost the daemon before it told the build's id"), shown);
-      assertTrue(
-          shown.contains(first + " did not come back before it told the build's id: on to " + next),
-          shown);
-      assertTrue(shown.contains("the app"), shown);
-    }
-    tool("skopeo", "inspect", "oci-archive:" + image);
-  }
-
-  private static void tool(String... argv) throws Exception {
-    Process process = new ProcessBuilder(argv).redirectErrorStream(true).start();
-    String out = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    assertEquals(0, process.waitFor(), String.join(" ", argv) + ":\n" + out);
   }
 }
