@@ -461,9 +461,16 @@ public final class DaemonClient {
     Optional<DaemonAddress> next() {
       tried.add(address);
       Optional<DaemonAddress> next =
-          others.stream().filter(other -> !tried.contains(other)).findFirst();
+          coordinators().stream().filter(other -> !tried.contains(other)).findFirst();
       next.ifPresent(other -> address = other);
       return next;
+    }
+
+    /** The daemons this build may go to: the first one given, then the others. */
+    private List<DaemonAddress> coordinators() {
+      List<DaemonAddress> all = new java.util.ArrayList<>(List.of(first));
+      all.addAll(others);
+      return all;
     }
 
     /** The daemon followed now: the first one, or the coordinator that took the build over. */
@@ -563,9 +570,7 @@ public final class DaemonClient {
       if (resubmit.isEmpty() || id.isEmpty()) {
         return Optional.empty();
       }
-      List<DaemonAddress> candidates = new java.util.ArrayList<>(List.of(first));
-      candidates.addAll(others);
-      for (DaemonAddress other : candidates) {
+      for (DaemonAddress other : coordinators()) {
         if (other.equals(address)) {
           continue;
         }
@@ -655,8 +660,7 @@ public final class DaemonClient {
       while (backoff.next()) {
         List<DaemonAddress> asked = new java.util.ArrayList<>(List.of(address));
         if (once) {
-          others.stream().filter(other -> !other.equals(address)).forEach(asked::add);
-          asked.add(first);
+          asked.addAll(coordinators());
         }
         once = true;
         for (DaemonAddress at : asked.stream().distinct().toList()) {
