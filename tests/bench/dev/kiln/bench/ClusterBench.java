@@ -4,9 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.kiln.tests.ClusterPorts;
 import dev.kiln.tests.DaemonProcess;
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -28,12 +28,6 @@ class ClusterBench {
   private static final List<String> WORKER = List.of("--role", "worker", "--slots", "2");
 
   @TempDir Path temp;
-
-  private static int freePort() throws IOException {
-    try (ServerSocket socket = new ServerSocket(0)) {
-      return socket.getLocalPort();
-    }
-  }
 
   private DaemonProcess daemon(String name, String... more) throws Exception {
     Path root = temp.resolve(name);
@@ -212,7 +206,7 @@ class ClusterBench {
     try (DaemonProcess one = daemon("single", "--slots", "2")) {
       single = wideBuilds(one, "single");
       try (DaemonProcess alone =
-          daemon("alone", "--cluster-bind", "127.0.0.1:" + freePort(), "--slots", "2")) {
+          daemon("alone", "--cluster-bind", "127.0.0.1:" + ClusterPorts.next(), "--slots", "2")) {
         warmUp(alone, "alone");
         placement = placement(one, alone);
       }
@@ -296,14 +290,15 @@ class ClusterBench {
       List<String> others,
       String... common)
       throws Exception {
-    String seed = "127.0.0.1:" + freePort();
+    String seed = "127.0.0.1:" + ClusterPorts.next();
     List<String> args = new ArrayList<>(List.of("--cluster-bind", seed));
     args.addAll(first);
     args.addAll(List.of(common));
     nodes.add(daemon(prefix + "a", args.toArray(String[]::new)));
     for (String name : List.of("b", "c")) {
       List<String> joining =
-          new ArrayList<>(List.of("--cluster-bind", "127.0.0.1:" + freePort(), "--join", seed));
+          new ArrayList<>(
+              List.of("--cluster-bind", "127.0.0.1:" + ClusterPorts.next(), "--join", seed));
       joining.addAll(others);
       joining.addAll(List.of(common));
       nodes.add(daemon(prefix + name, joining.toArray(String[]::new)));

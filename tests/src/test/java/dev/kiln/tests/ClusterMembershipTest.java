@@ -1,6 +1,5 @@
 package dev.kiln.tests;
 
-import static dev.kiln.tests.ClusterProcesses.freePort;
 import static dev.kiln.tests.ClusterProcesses.process;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -35,9 +34,9 @@ class ClusterMembershipTest {
 
   @Test
   void threeDaemonsFormOneClusterWithTheirRolesAndSlots() throws Exception {
-    String first = "127.0.0.1:" + freePort();
-    String second = "127.0.0.1:" + freePort();
-    String third = "127.0.0.1:" + freePort();
+    String first = "127.0.0.1:" + ClusterPorts.next();
+    String second = "127.0.0.1:" + ClusterPorts.next();
+    String third = "127.0.0.1:" + ClusterPorts.next();
     try (DaemonProcess a = node("a", "--cluster-bind", first, "--slots", "2");
         DaemonProcess b =
             node(
@@ -123,7 +122,7 @@ class ClusterMembershipTest {
 
   @Test
   void aNodeOfAnotherClusterIsRefusedAndTheClusterIsUnharmed() throws Exception {
-    String seed = "127.0.0.1:" + freePort();
+    String seed = "127.0.0.1:" + ClusterPorts.next();
     try (DaemonProcess a = node("a", "--cluster-bind", seed)) {
       KilnRun other =
           process(
@@ -133,7 +132,7 @@ class ClusterMembershipTest {
               "--addr",
               "tcp://127.0.0.1:0",
               "--cluster-bind",
-              "127.0.0.1:" + freePort(),
+              "127.0.0.1:" + ClusterPorts.next(),
               "--join",
               seed,
               "--cluster-name",
@@ -155,7 +154,7 @@ class ClusterMembershipTest {
 
   @Test
   void aNodeOfAnotherKilnVersionIsRefused() throws Exception {
-    String seed = "127.0.0.1:" + freePort();
+    String seed = "127.0.0.1:" + ClusterPorts.next();
     try (DaemonProcess a = node("a", "--cluster-bind", seed)) {
       List<String> command =
           DaemonProcess.kiln(
@@ -165,7 +164,7 @@ class ClusterMembershipTest {
               "--addr",
               "tcp://127.0.0.1:0",
               "--cluster-bind",
-              "127.0.0.1:" + freePort(),
+              "127.0.0.1:" + ClusterPorts.next(),
               "--join",
               seed);
       command.add(1, "-Dkiln.version=9.9.9");
@@ -182,7 +181,7 @@ class ClusterMembershipTest {
 
   @Test
   void aNodeWhoseSeedNeverAnswersGivesUpWithAClearError() throws Exception {
-    String nobody = "127.0.0.1:" + freePort();
+    String nobody = "127.0.0.1:" + ClusterPorts.next();
     KilnRun run =
         process(
             "daemon",
@@ -191,7 +190,7 @@ class ClusterMembershipTest {
             "--addr",
             "tcp://127.0.0.1:0",
             "--cluster-bind",
-            "127.0.0.1:" + freePort(),
+            "127.0.0.1:" + ClusterPorts.next(),
             "--join",
             nobody,
             "--join-timeout",

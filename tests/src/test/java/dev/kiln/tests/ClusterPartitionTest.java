@@ -1,6 +1,5 @@
 package dev.kiln.tests;
 
-import static dev.kiln.tests.ClusterProcesses.freePort;
 import static dev.kiln.tests.ClusterProcesses.placedOn;
 import static dev.kiln.tests.ClusterProcesses.status;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -60,9 +59,9 @@ class ClusterPartitionTest {
   void aWorkerCutOffIsDownedItsStepsMoveAndItRejoinsWhenTheLinkReturns() throws Exception {
     DaemonProcess.tagBusybox(temp.resolve("a"), temp.resolve("scratch"));
     try (NetworkNamespace host = NetworkNamespace.create()) {
-      String a = host.hostAddress() + ":" + freePort();
-      String c = host.hostAddress() + ":" + freePort();
-      String b = host.innerAddress() + ":" + freePort();
+      String a = host.hostAddress() + ":" + ClusterPorts.next();
+      String c = host.hostAddress() + ":" + ClusterPorts.next();
+      String b = host.innerAddress() + ":" + ClusterPorts.next();
       try (DaemonProcess coordinator =
               ClusterProcesses.node(
                   temp.resolve("a"),

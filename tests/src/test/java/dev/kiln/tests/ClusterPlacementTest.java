@@ -1,6 +1,5 @@
 package dev.kiln.tests;
 
-import static dev.kiln.tests.ClusterProcesses.freePort;
 import static dev.kiln.tests.ClusterProcesses.process;
 import static dev.kiln.tests.ClusterProcesses.status;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -38,9 +37,9 @@ class ClusterPlacementTest {
 
   @BeforeAll
   static void startCluster() throws Exception {
-    String a = "127.0.0.1:" + freePort();
-    b = "127.0.0.1:" + freePort();
-    c = "127.0.0.1:" + freePort();
+    String a = "127.0.0.1:" + ClusterPorts.next();
+    b = "127.0.0.1:" + ClusterPorts.next();
+    c = "127.0.0.1:" + ClusterPorts.next();
     // The base image is the coordinator's alone: the workers fetch it from there.
     DaemonProcess.tagBusybox(temp.resolve("a"), temp.resolve("scratch"));
     coordinator = node("a", "--cluster-bind", a, "--role", "coordinator");

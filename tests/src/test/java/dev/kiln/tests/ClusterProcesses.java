@@ -5,19 +5,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.TimeUnit;
 
-/** What the multi-node tests share: free ports, {@code kiln} processes run to their end. */
+/** What the multi-node tests share: nodes, contexts, {@code kiln} processes run to their end. */
 final class ClusterProcesses {
   private ClusterProcesses() {}
-
-  static int freePort() throws IOException {
-    try (ServerSocket socket = new ServerSocket(0)) {
-      return socket.getLocalPort();
-    }
-  }
 
   /**
    * A daemon on {@code root} with an API on a free loopback port and {@code cluster} options, once

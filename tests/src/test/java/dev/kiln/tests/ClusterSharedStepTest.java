@@ -1,6 +1,5 @@
 package dev.kiln.tests;
 
-import static dev.kiln.tests.ClusterProcesses.freePort;
 import static dev.kiln.tests.ClusterProcesses.placedOn;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -43,9 +42,9 @@ class ClusterSharedStepTest {
 
   @Test
   void twoCoordinatorsThatShareAStepRunItOnce() throws Exception {
-    String a = "127.0.0.1:" + freePort();
-    String b = "127.0.0.1:" + freePort();
-    String c = "127.0.0.1:" + freePort();
+    String a = "127.0.0.1:" + ClusterPorts.next();
+    String b = "127.0.0.1:" + ClusterPorts.next();
+    String c = "127.0.0.1:" + ClusterPorts.next();
     ClusterProcesses.coordinatorRoots(temp.resolve("a"), temp.resolve("c"));
 
     try (DaemonProcess coordinatorA =

@@ -1,6 +1,5 @@
 package dev.kiln.tests;
 
-import static dev.kiln.tests.ClusterProcesses.freePort;
 import static dev.kiln.tests.ClusterProcesses.process;
 import static dev.kiln.tests.ClusterProcesses.status;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -71,7 +70,7 @@ class ClusterTlsTest {
                 "--addr",
                 "tcp://127.0.0.1:0",
                 "--cluster-bind",
-                "127.0.0.1:" + freePort(),
+                "127.0.0.1:" + ClusterPorts.next(),
                 "--join",
                 seed,
                 "--role",
@@ -86,7 +85,7 @@ class ClusterTlsTest {
   void stepsRunAndLayersMoveOverTlsAndNodesWithoutItsTrustAreRefused() throws Exception {
     Path certs = certificates("certs");
     Path otherCa = certificates("other");
-    String a = "127.0.0.1:" + freePort();
+    String a = "127.0.0.1:" + ClusterPorts.next();
     DaemonProcess.tagBusybox(temp.resolve("a"), temp.resolve("scratch"));
     Path context = Files.createDirectories(temp.resolve("context"));
     Files.writeString(
@@ -99,7 +98,7 @@ class ClusterTlsTest {
                 "b",
                 tls(certs),
                 "--cluster-bind",
-                "127.0.0.1:" + freePort(),
+                "127.0.0.1:" + ClusterPorts.next(),
                 "--join",
                 a,
                 "--role",
@@ -140,7 +139,7 @@ class ClusterTlsTest {
   void halfTheTlsFilesOrABadOneAreRefusedBeforeAnythingStarts() throws Exception {
     Path certs = certificates("certs");
     Path bad = Files.writeString(temp.resolve("bad.crt"), "not a certificate\n");
-    String bind = "127.0.0.1:" + freePort();
+    String bind = "127.0.0.1:" + ClusterPorts.next();
 
     KilnRun half =
         KilnRun.of(

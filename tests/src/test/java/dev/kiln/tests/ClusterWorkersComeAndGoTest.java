@@ -1,6 +1,5 @@
 package dev.kiln.tests;
 
-import static dev.kiln.tests.ClusterProcesses.freePort;
 import static dev.kiln.tests.ClusterProcesses.placedOn;
 import static dev.kiln.tests.ClusterProcesses.status;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -38,9 +37,9 @@ class ClusterWorkersComeAndGoTest {
 
   @Test
   void aWorkerKilledMidBuildLosesOnlyItsStepsWhichRunElsewhere() throws Exception {
-    String a = "127.0.0.1:" + freePort();
-    String b = "127.0.0.1:" + freePort();
-    String c = "127.0.0.1:" + freePort();
+    String a = "127.0.0.1:" + ClusterPorts.next();
+    String b = "127.0.0.1:" + ClusterPorts.next();
+    String c = "127.0.0.1:" + ClusterPorts.next();
     DaemonProcess.tagBusybox(temp.resolve("a"), temp.resolve("scratch"));
     Path context = wide(4, 3);
 
@@ -87,8 +86,8 @@ class ClusterWorkersComeAndGoTest {
 
   @Test
   void aNodeThatJoinsMidBuildTakesSteps() throws Exception {
-    String a = "127.0.0.1:" + freePort();
-    String c = "127.0.0.1:" + freePort();
+    String a = "127.0.0.1:" + ClusterPorts.next();
+    String c = "127.0.0.1:" + ClusterPorts.next();
     DaemonProcess.tagBusybox(temp.resolve("a"), temp.resolve("scratch"));
     Path context = wide(6, 2);
 
@@ -97,7 +96,7 @@ class ClusterWorkersComeAndGoTest {
             node(
                 "b",
                 "--cluster-bind",
-                "127.0.0.1:" + freePort(),
+                "127.0.0.1:" + ClusterPorts.next(),
                 "--join",
                 a,
                 "--role",
@@ -121,9 +120,9 @@ class ClusterWorkersComeAndGoTest {
 
   @Test
   void anOutputHeldOnlyByAKilledWorkerIsMadeAgain() throws Exception {
-    String a = "127.0.0.1:" + freePort();
-    String b = "127.0.0.1:" + freePort();
-    String c = "127.0.0.1:" + freePort();
+    String a = "127.0.0.1:" + ClusterPorts.next();
+    String b = "127.0.0.1:" + ClusterPorts.next();
+    String c = "127.0.0.1:" + ClusterPorts.next();
     DaemonProcess.tagBusybox(temp.resolve("a"), temp.resolve("scratch"));
     Path context = Files.createDirectories(temp.resolve("context"));
     // slow reads a secret, so it runs on the coordinator: only fast is placed before the last step.

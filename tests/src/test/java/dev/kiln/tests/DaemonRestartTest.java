@@ -138,7 +138,7 @@ class DaemonRestartTest {
     try (dev.kiln.engine.testing.PostgresServer postgres =
         dev.kiln.engine.testing.PostgresServer.start()) {
       String url = postgres.createDatabase("jobs");
-      String bind = "127.0.0.1:" + ClusterProcesses.freePort();
+      String bind = "127.0.0.1:" + ClusterPorts.next();
       daemonOptions =
           List.of(
               "--cluster-bind",
