@@ -40,9 +40,9 @@ public final class ClusterPorts {
   }
 
   private static boolean bindable(int port) {
+    // On every address: some tests bind their nodes to others than loopback.
     try (ServerSocket socket = new ServerSocket()) {
-      socket.bind(
-          new InetSocketAddress(port)); // every address: some tests bind other than loopback
+      socket.bind(new InetSocketAddress(port));
       return true;
     } catch (IOException e) {
       return false;
