@@ -59,8 +59,12 @@ class ClusterPartitionTest {
   void aWorkerCutOffIsDownedItsStepsMoveAndItRejoinsWhenTheLinkReturns() throws Exception {
     DaemonProcess.tagBusybox(temp.resolve("a"), temp.resolve("scratch"));
     try (NetworkNamespace host = NetworkNamespace.create()) {
-      String a = host.hostAddress() + ":" + ClusterPorts.next();
-      String c = host.hostAddress() + ":" + ClusterPorts.next();
+      // a's port below c's: a then leads the cluster (the lowest address), so its view of the
+      // members changes first, and the assertions on that view do not race the gossip from c.
+      int[] ports = {ClusterPorts.next(), ClusterPorts.next()};
+      java.util.Arrays.sort(ports);
+      String a = host.hostAddress() + ":" + ports[0];
+      String c = host.hostAddress() + ":" + ports[1];
       String b = host.innerAddress() + ":" + ClusterPorts.next();
       try (DaemonProcess coordinator =
               ClusterProcesses.node(
