@@ -79,6 +79,8 @@ import org.apache.pekko.actor.typed.javadsl.AskPattern;
  * processes never share it).
  */
 public final class Engine implements AutoCloseable {
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(Engine.class);
+
   /** Longer than any build; the ask only guards against a solver that never answers. */
   private static final Duration SOLVE_TIMEOUT = Duration.ofDays(30);
 
@@ -1020,6 +1022,25 @@ public final class Engine implements AutoCloseable {
         .addJvmShutdownHook(stop);
   }
 
+  /**
+   * Waits at most {@code limit} for the actor system to terminate. Pekko 1.7's Artery waits for its
+   * remoting streams to end without a deadline (apache/pekko#3247, bounded only after 1.7.0), so a
+   * stalled stream to a peer must not keep a stopping daemon alive: by then every actor has
+   * stopped, and what still runs under the root is awaited after this.
+   */
+  private void awaitTerminated(Duration limit)
+      throws InterruptedException, java.util.concurrent.ExecutionException {
+    try {
+      system
+          .getWhenTerminated()
+          .toCompletableFuture()
+          .get(limit.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+    } catch (java.util.concurrent.TimeoutException e) {
+      LOG.warn(
+          "the actor system did not terminate within {} s; stopping without it", limit.toSeconds());
+    }
+  }
+
   /** The executor and snapshotter chosen at start-up, for users to see. */
   public String describe() {
     return "executor " + executor.name() + ", snapshotter " + snapshotter.mode().label();
@@ -1042,7 +1063,7 @@ public final class Engine implements AutoCloseable {
     // so that nothing still writes under the root when the next engine takes it over.
     system.terminate();
     try {
-      system.getWhenTerminated().toCompletableFuture().get();
+      awaitTerminated(Duration.ofSeconds(30));
       worker.awaitIdle(Duration.ofMinutes(1));
       cache.awaitWritten(Duration.ofMinutes(1));
     } catch (InterruptedException e) {

@@ -174,10 +174,36 @@ public final class DaemonProcess implements AutoCloseable {
   public int stop() throws InterruptedException {
     process.destroy();
     if (!process.waitFor(2, TimeUnit.MINUTES)) {
+      String threads = threadDump();
       process.destroyForcibly();
-      throw new IllegalStateException("the daemon did not stop on SIGTERM");
+      throw new IllegalStateException(
+          "the daemon did not stop on SIGTERM; its last lines:\n"
+              + lastLines()
+              + "\nits threads:\n"
+              + threads);
     }
     return process.exitValue();
+  }
+
+  /** What its threads are doing, by the JDK's jcmd, so that a hang names where it waits. */
+  private String threadDump() {
+    try {
+      Process jcmd =
+          new ProcessBuilder(
+                  Path.of(System.getProperty("java.home"), "bin", "jcmd").toString(),
+                  Long.toString(process.pid()),
+                  "Thread.print")
+              .redirectErrorStream(true)
+              .start();
+      String dump = new String(jcmd.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+      jcmd.waitFor(1, TimeUnit.MINUTES);
+      return dump;
+    } catch (IOException e) {
+      return "(jcmd failed: " + e.getMessage() + ")";
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return "(interrupted)";
+    }
   }
 
   @Override
