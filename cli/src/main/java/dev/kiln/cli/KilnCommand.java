@@ -136,7 +136,10 @@ public final class KilnCommand implements Runnable {
     commands.put("info", InfoCommand::new);
     commands.put("cluster", ClusterCommand::new);
     commands.put("warm-up", WarmUpCommand::new);
-    commands.put("help", CommandLine.HelpCommand::new);
+    // A lambda rather than HelpCommand::new: linking a constructor reference loads picocli's
+    // HelpCommand at every start, and ./kiln's class-data archive cannot hold a Java 5 class linked
+    // while it is dumped, so every command opened picocli's jar for it (~20 ms).
+    commands.put("help", () -> new CommandLine.HelpCommand());
     return Collections.unmodifiableMap(commands);
   }
 

@@ -46,4 +46,14 @@ class KilnCommandTest {
     assertEquals(2, line.execute("buidl"));
     assertTrue(err.toString().contains("Did you mean: kiln build"), err.toString());
   }
+
+  @Test
+  void helpShowsTheUsageOfTheSubcommandItNames() {
+    java.io.StringWriter out = new java.io.StringWriter();
+    picocli.CommandLine line = KilnCommand.commandLine("help", "build");
+    line.setOut(new java.io.PrintWriter(out, true));
+    assertEquals(0, line.execute("help", "build"));
+    assertTrue(out.toString().contains("Usage: kiln build"), out.toString());
+    assertTrue(out.toString().contains("--addr"), out.toString());
+  }
 }
