@@ -19,9 +19,13 @@ public final class KilnCommand implements Runnable {
   /**
    * The subcommands, by name, in the order help lists them. They are added in code rather than in
    * the annotation so that a command line naming one builds the model of that one alone: picocli
-   * reflects over every option of every subcommand it is given, ~50 ms of each start.
+   * reflects over every option of every subcommand it is given, ~50 ms of each start. Held by a
+   * class of its own, made at first use: linking its sixteen constructor references took every
+   * start milliseconds, which a daemon's client (filled by {@link QuickArgs}) no longer pays.
    */
-  private static final Map<String, Supplier<Object>> SUBCOMMANDS = subcommands();
+  private static final class Subcommands {
+    static final Map<String, Supplier<Object>> ALL = subcommands();
+  }
 
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
@@ -102,7 +106,7 @@ public final class KilnCommand implements Runnable {
   /** The whole command, with every subcommand. */
   public static CommandLine commandLine() {
     CommandLine line = new CommandLine(new KilnCommand());
-    SUBCOMMANDS.forEach((name, command) -> line.addSubcommand(name, command.get()));
+    Subcommands.ALL.forEach((name, command) -> line.addSubcommand(name, command.get()));
     return line;
   }
 
@@ -111,11 +115,11 @@ public final class KilnCommand implements Runnable {
    * it and its errors read the same), else the whole command.
    */
   static CommandLine commandLine(String... args) {
-    if (args.length == 0 || !SUBCOMMANDS.containsKey(args[0]) || args[0].equals("help")) {
+    if (args.length == 0 || !Subcommands.ALL.containsKey(args[0]) || args[0].equals("help")) {
       return commandLine();
     }
     CommandLine line = new CommandLine(new KilnCommand());
-    line.addSubcommand(args[0], SUBCOMMANDS.get(args[0]).get());
+    line.addSubcommand(args[0], Subcommands.ALL.get(args[0]).get());
     return line;
   }
 
